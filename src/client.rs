@@ -1,0 +1,448 @@
+//! A connection to one Ray cluster: connect options, the connect handshake (init and
+//! connection info), the version check, the client's registry of live object refs, and
+//! disconnect.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::address::Address;
+use crate::connection::Connection;
+use crate::datapath::Datapath;
+use crate::error::{Error, ErrorKind, Result};
+use crate::objects::{ObjectRef, RefInner};
+use crate::pickle::{self, Limits, PickleStub};
+use crate::proto::{data_request, data_response, ConnectionInfoRequest, InitRequest};
+use crate::runtime;
+use crate::value::{Global, PyObject, Value};
+
+/// Ray releases this client was tested against: `major.minor` of the server must match
+/// one of these (any patch release).
+pub const TESTED_RAY_VERSIONS: &[&str] = &["2.60"];
+
+/// Python's default reconnect grace period.
+pub const DEFAULT_RECONNECT_GRACE_PERIOD: Duration = Duration::from_secs(30);
+
+/// Attempts at getting the proxy to start this client's server.
+const SERVER_START_ATTEMPTS: u32 = 3;
+
+/// How long `connect` keeps trying to reach the server by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything `connect` can be told. Build with [`ConnectOptions::new`] and the setters.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `ray://host:port`, `host:port` or `host`; `None` reads `RAY_ADDRESS`.
+    pub address: Option<String>,
+    /// The Ray namespace for this job (`ray.init(namespace=...)`).
+    pub namespace: Option<String>,
+    /// The job's runtime environment, a dict value (`env_vars`, `pip`, ...).
+    pub runtime_env: Option<Value>,
+    /// How long to keep trying to reach the server.
+    pub connect_timeout: Duration,
+    /// How long the server keeps this client's state after the connection drops;
+    /// `None` reads `RAY_CLIENT_RECONNECT_GRACE_PERIOD` (default 30 s). Zero disables
+    /// reconnection.
+    pub reconnect_grace_period: Option<Duration>,
+    /// Connect even when the server's Ray version is outside [`TESTED_RAY_VERSIONS`];
+    /// also set by the environment variable `RAY_IGNORE_VERSION_MISMATCH`.
+    pub ignore_version_mismatch: bool,
+    /// Limits for decoding pickles from the server.
+    pub decode_limits: Limits,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            address: None,
+            namespace: None,
+            runtime_env: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            reconnect_grace_period: None,
+            ignore_version_mismatch: false,
+            decode_limits: Limits::default(),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Options for `address` (empty for `RAY_ADDRESS`).
+    pub fn new(address: impl Into<String>) -> Self {
+        let address = address.into();
+        ConnectOptions {
+            address: (!address.is_empty()).then_some(address),
+            ..Default::default()
+        }
+    }
+
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    pub fn runtime_env(mut self, runtime_env: Value) -> Self {
+        self.runtime_env = Some(runtime_env);
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    pub fn reconnect_grace_period(mut self, period: Duration) -> Self {
+        self.reconnect_grace_period = Some(period);
+        self
+    }
+
+    pub fn ignore_version_mismatch(mut self, ignore: bool) -> Self {
+        self.ignore_version_mismatch = ignore;
+        self
+    }
+
+    fn grace_period(&self) -> Result<Duration> {
+        if let Some(p) = self.reconnect_grace_period {
+            return Ok(p);
+        }
+        match std::env::var("RAY_CLIENT_RECONNECT_GRACE_PERIOD") {
+            Ok(s) if !s.trim().is_empty() => s
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| {
+                    Error::invalid(format!(
+                        "RAY_CLIENT_RECONNECT_GRACE_PERIOD={s:?} is not a whole number of seconds"
+                    ))
+                }),
+            _ => Ok(DEFAULT_RECONNECT_GRACE_PERIOD),
+        }
+    }
+
+    /// The pickled `JobConfig`: `JobConfig.from_json({...})`, which avoids depending on
+    /// JobConfig's private attribute layout. Empty when nothing needs configuring.
+    fn job_config(&self) -> Result<Bytes> {
+        let mut fields = Vec::new();
+        if let Some(ns) = &self.namespace {
+            fields.push((Value::str("ray_namespace"), Value::str(ns.clone())));
+        }
+        if let Some(env) = &self.runtime_env {
+            if !matches!(env, Value::Dict(_)) {
+                return Err(Error::invalid("runtime_env must be a dict"));
+            }
+            fields.push((Value::str("runtime_env"), env.clone()));
+        }
+        if fields.is_empty() {
+            return Ok(Bytes::new());
+        }
+        let config = PyObject::call(
+            Value::Global(Global::new("ray.job_config", "JobConfig.from_json")),
+            vec![Value::Dict(fields)],
+        );
+        Ok(pickle::encode(&Value::Object(Box::new(config)))?.into())
+    }
+}
+
+/// What the server said about itself when we connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub ray_version: String,
+    pub ray_commit: String,
+    pub python_version: String,
+    /// Clients connected to this server process (usually 1: the proxy gives each client
+    /// its own).
+    pub num_clients: i32,
+}
+
+/// A connection to a Ray cluster. Cheap to clone; clones share the connection, and it
+/// is closed (with `connection_cleanup`, so the server frees this client's objects at
+/// once) by [`Client::disconnect`] or when the last clone is dropped. Safe to use from
+/// many threads at once.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) conn: Connection,
+    pub(crate) datapath: Datapath,
+    pub(crate) server: ServerInfo,
+    pub(crate) namespace: Option<String>,
+    pub(crate) limits: Limits,
+    /// One live `RefInner` per object id, so the server's reference is released exactly
+    /// when the last handle to it goes, however many times the id came back.
+    refs: Mutex<HashMap<Bytes, Weak<RefInner>>>,
+    /// Functions already put, by name: Python caches a remote function's payload too.
+    pub(crate) functions: Mutex<HashMap<Global, ObjectRef>>,
+    closed: AtomicBool,
+}
+
+impl Client {
+    /// Connects to `address` (`ray://host:port`; empty for `RAY_ADDRESS`) with defaults.
+    pub fn connect(address: &str) -> Result<Client> {
+        Client::connect_with(ConnectOptions::new(address))
+    }
+
+    /// Connects with explicit options; blocks until the server is ready.
+    pub fn connect_with(options: ConnectOptions) -> Result<Client> {
+        runtime::block_on(Client::connect_on_runtime(options))
+    }
+
+    /// Asynchronous [`connect_with`](Self::connect_with); the future can be awaited on
+    /// any executor.
+    pub async fn connect_async(options: ConnectOptions) -> Result<Client> {
+        runtime::join(runtime::spawn(Client::connect_on_runtime(options))).await
+    }
+
+    async fn connect_on_runtime(options: ConnectOptions) -> Result<Client> {
+        // Ray's proxy sometimes fails to fork the per-client server when several clients
+        // connect at once (a gRPC fork race in the proxy). The failure happens before the
+        // server did anything for this client, so trying again with a fresh id is safe.
+        let mut attempt = 1;
+        loop {
+            match Client::connect_once(&options).await {
+                Err(e)
+                    if attempt < SERVER_START_ATTEMPTS
+                        && e.kind() == ErrorKind::InitFailed
+                        && e.message().contains("Starting Ray client server failed") =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn connect_once(options: &ConnectOptions) -> Result<Client> {
+        let address = Address::resolve(options.address.as_deref())?;
+        let grace = options.grace_period()?;
+        let job_config = options.job_config()?;
+        let client_id = new_client_id();
+        let conn = Connection::open(address.clone(), client_id, options.connect_timeout).await?;
+        let datapath = Datapath::open(&conn, !grace.is_zero());
+        let setup = async {
+            let init = datapath
+                .send(data_request::Type::Init(InitRequest {
+                    job_config,
+                    ray_init_kwargs: "{}".to_owned(),
+                    reconnect_grace_period: i32::try_from(grace.as_secs()).unwrap_or(i32::MAX),
+                }))
+                .await?;
+            match init.r#type {
+                Some(data_response::Type::Init(r)) if r.ok => {}
+                Some(data_response::Type::Init(r)) => {
+                    return Err(Error::new(
+                        ErrorKind::InitFailed,
+                        format!("the server at {address} refused the connection: {}", r.msg),
+                    ))
+                }
+                _ => return Err(Error::protocol("init got an unexpected reply")),
+            }
+            let info = datapath
+                .send(data_request::Type::ConnectionInfo(ConnectionInfoRequest {}))
+                .await?;
+            match info.r#type {
+                Some(data_response::Type::ConnectionInfo(i)) => Ok(ServerInfo {
+                    ray_version: i.ray_version,
+                    ray_commit: i.ray_commit,
+                    python_version: i.python_version,
+                    num_clients: i.num_clients,
+                }),
+                _ => Err(Error::protocol("connection_info got an unexpected reply")),
+            }
+        };
+        let server = match setup.await {
+            Ok(s) => s,
+            Err(e) => {
+                datapath.close().await;
+                return Err(e.context(format!("connecting to {address}")));
+            }
+        };
+        let ignore = options.ignore_version_mismatch
+            || std::env::var("RAY_IGNORE_VERSION_MISMATCH")
+                .is_ok_and(|v| !v.is_empty() && v != "0");
+        if !ignore && !version_tested(&server.ray_version) {
+            datapath.close().await;
+            return Err(Error::new(
+                ErrorKind::VersionMismatch,
+                format!(
+                    "the cluster at {address} runs Ray {}, but this client was tested with Ray {} \
+                     only; set RAY_IGNORE_VERSION_MISMATCH=1 (or the ignore_version_mismatch \
+                     option) to connect anyway",
+                    server.ray_version,
+                    TESTED_RAY_VERSIONS.join(", ")
+                ),
+            ));
+        }
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                conn,
+                datapath,
+                server,
+                namespace: options.namespace.clone(),
+                limits: options.decode_limits.clone(),
+                refs: Mutex::new(HashMap::new()),
+                functions: Mutex::new(HashMap::new()),
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// The server's Ray and Python versions.
+    pub fn server_info(&self) -> &ServerInfo {
+        &self.inner.server
+    }
+
+    /// This connection's client id (32 hex characters).
+    pub fn client_id(&self) -> &str {
+        self.inner.conn.client_id()
+    }
+
+    /// The cluster address this client is connected to.
+    pub fn address(&self) -> &Address {
+        self.inner.conn.address()
+    }
+
+    /// The namespace given at connect, if any.
+    pub fn namespace(&self) -> Option<&str> {
+        self.inner.namespace.as_deref()
+    }
+
+    /// Sends `connection_cleanup` and ends the streams. The server then releases every
+    /// object and actor this client holds. Idempotent; later calls on this client (and
+    /// its refs) fail with [`ErrorKind::ConnectionLost`].
+    pub fn disconnect(&self) {
+        self.inner.close_blocking();
+    }
+
+    /// True until [`disconnect`](Self::disconnect).
+    pub fn is_connected(&self) -> bool {
+        !self.inner.closed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn check_open(&self) -> Result<()> {
+        if self.is_connected() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::ConnectionLost,
+                format!("the client for {} was disconnected", self.address()),
+            ))
+        }
+    }
+
+    /// Decodes a pickle from the server; persistent ids become this client's refs.
+    pub(crate) fn decode(&self, data: &Bytes) -> Result<Value> {
+        let mut load = |pid: Value| self.inner.load_persistent(&self.inner, pid);
+        pickle::decode(data, &self.inner.limits, &mut load)
+    }
+}
+
+impl ClientInner {
+    fn load_persistent(&self, this: &Arc<ClientInner>, pid: Value) -> Result<Value> {
+        let stub = PickleStub::from_pid(&pid)
+            .ok_or_else(|| Error::pickle("unrecognised persistent id in a server pickle"))?;
+        match stub.kind.as_str() {
+            "Object" => Ok(Value::ObjectRef(self.ref_for_id(this, stub.ref_id))),
+            other => Err(Error::pickle(format!(
+                "server pickle holds a {other:?} handle, which this client does not support yet"
+            ))),
+        }
+    }
+
+    /// The live ref for `id`, or a new one (registered) if none is alive.
+    pub(crate) fn ref_for_id(&self, this: &Arc<ClientInner>, id: Bytes) -> ObjectRef {
+        let mut refs = self.refs.lock().unwrap();
+        if let Some(r) = refs.get(&id).and_then(Weak::upgrade) {
+            return ObjectRef::from_inner(r);
+        }
+        let r = ObjectRef::resolved(this, id.clone());
+        refs.insert(id, r.downgrade());
+        r
+    }
+
+    /// Records a ref whose id just became known (a task's return).
+    pub(crate) fn register(&self, id: Bytes, r: Weak<RefInner>) {
+        if r.strong_count() == 0 {
+            return; // Already dropped; its drop releases the id itself.
+        }
+        self.refs.lock().unwrap().insert(id, r);
+    }
+
+    /// Called when the last handle of `dropped` goes: releases `id` on the server unless
+    /// another live handle took over the id in the meantime.
+    pub(crate) fn release(&self, id: Bytes, dropped: *const RefInner) {
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let mut refs = self.refs.lock().unwrap();
+        if let Some(w) = refs.get(&id) {
+            if w.strong_count() > 0 && w.as_ptr() != dropped {
+                return;
+            }
+            refs.remove(&id);
+        }
+        // Sent while holding the lock, so a concurrent re-registration is ordered after it.
+        self.datapath
+            .send_and_forget(data_request::Type::Release(crate::proto::ReleaseRequest {
+                ids: vec![id],
+            }));
+    }
+
+    fn close_blocking(&self) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if runtime::on_runtime_thread() {
+            self.datapath.close_in_background();
+        } else {
+            let datapath = self.datapath.clone();
+            futures::executor::block_on(runtime::spawn(async move { datapath.close().await })).ok();
+        }
+    }
+}
+
+impl Drop for ClientInner {
+    fn drop(&mut self) {
+        self.close_blocking();
+    }
+}
+
+fn new_client_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn version_tested(version: &str) -> bool {
+    TESTED_RAY_VERSIONS.iter().any(|tested| {
+        version == *tested
+            || version
+                .strip_prefix(tested)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(version_tested("2.60.0"));
+        assert!(version_tested("2.60.3"));
+        assert!(!version_tested("2.6.0"));
+        assert!(!version_tested("2.600.0"));
+        assert!(!version_tested("2.59.1"));
+        assert!(!version_tested("3.60.0"));
+    }
+
+    #[test]
+    fn client_ids_are_32_hex() {
+        let id = new_client_id();
+        assert_eq!(id.len(), 32);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(id, new_client_id());
+    }
+}

@@ -1,0 +1,78 @@
+//! Cluster information over the unary `ClusterInfo` call.
+
+use std::collections::BTreeMap;
+
+use crate::client::Client;
+use crate::connection::status_error;
+use crate::error::{Error, Result};
+use crate::proto::{
+    cluster_info_response, cluster_info_type::TypeEnum, ClusterInfoRequest, ClusterInfoResponse,
+};
+use crate::runtime;
+
+impl Client {
+    /// Total resources of the cluster (`ray.cluster_resources()`), e.g. `CPU`, `memory`.
+    pub fn cluster_resources(&self) -> Result<BTreeMap<String, f64>> {
+        self.resource_table(TypeEnum::ClusterResources)
+    }
+
+    /// Resources not in use right now (`ray.available_resources()`).
+    pub fn available_resources(&self) -> Result<BTreeMap<String, f64>> {
+        self.resource_table(TypeEnum::AvailableResources)
+    }
+
+    fn resource_table(&self, kind: TypeEnum) -> Result<BTreeMap<String, f64>> {
+        match self.cluster_info(kind)?.response_type {
+            Some(cluster_info_response::ResponseType::ResourceTable(t)) => {
+                Ok(t.table.into_iter().collect())
+            }
+            _ => Err(Error::protocol("cluster info reply has no resource table")),
+        }
+    }
+
+    pub(crate) fn cluster_info(&self, kind: TypeEnum) -> Result<ClusterInfoResponse> {
+        self.check_open()?;
+        let conn = self.inner.conn.clone();
+        runtime::block_on(async move {
+            let req = conn.request(ClusterInfoRequest {
+                r#type: kind as i32,
+            });
+            conn.driver_stub()
+                .cluster_info(req)
+                .await
+                .map(|r| r.into_inner())
+                .map_err(|s| status_error("cluster info", conn.address(), &s))
+        })
+    }
+}
+
+/// What `ray.get_runtime_context()` says on the client's server process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeContext {
+    /// Hex job id.
+    pub job_id: String,
+    /// Hex node id of the node that runs this client's server.
+    pub node_id: String,
+    pub namespace: String,
+    /// The job's runtime environment as JSON text.
+    pub runtime_env: String,
+    pub gcs_address: String,
+    pub session_name: String,
+}
+
+impl Client {
+    /// The job's runtime context (job id, namespace, runtime env, ...).
+    pub fn runtime_context(&self) -> Result<RuntimeContext> {
+        match self.cluster_info(TypeEnum::RuntimeContext)?.response_type {
+            Some(cluster_info_response::ResponseType::RuntimeContext(c)) => Ok(RuntimeContext {
+                job_id: crate::objects::hex(&c.job_id),
+                node_id: crate::objects::hex(&c.node_id),
+                namespace: c.namespace,
+                runtime_env: c.runtime_env,
+                gcs_address: c.gcs_address,
+                session_name: c.session_name,
+            }),
+            _ => Err(Error::protocol("cluster info reply has no runtime context")),
+        }
+    }
+}

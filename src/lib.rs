@@ -1,0 +1,53 @@
+//! # ray-client
+//!
+//! A native Ray Client: what Python's `ray.init("ray://head:10001")` does, as a library.
+//! Connect to a Ray cluster's client port, put and get objects, call remote Python
+//! functions, and read cluster resources.
+//!
+//! ```no_run
+//! use ray_client::{Client, RemoteFunction, Value};
+//! let client = Client::connect("ray://127.0.0.1:10001")?;
+//! let r = client.put(Value::from(21))?;
+//! let square = RemoteFunction::new("mymodule", "square")?;
+//! let result = client.call(&square, vec![Value::ObjectRef(r)], vec![])?;
+//! assert_eq!(client.get(&result)?, Value::from(441));
+//! # Ok::<(), ray_client::Error>(())
+//! ```
+//!
+//! Threading: every gRPC stream of every client lives on one runtime thread owned by
+//! this library. Blocking calls hand work to it and wait; `*_async` calls return futures
+//! that can be awaited on any executor. A [`Client`] is `Send + Sync` and may be shared.
+
+pub mod address;
+mod client;
+mod cluster;
+mod connection;
+mod datapath;
+pub mod error;
+mod objects;
+pub mod pickle;
+mod proto;
+mod remote_error;
+mod runtime;
+mod tasks;
+pub mod value;
+
+pub use address::{Address, DEFAULT_PORT};
+pub use client::{
+    Client, ConnectOptions, ServerInfo, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RECONNECT_GRACE_PERIOD,
+    TESTED_RAY_VERSIONS,
+};
+pub use cluster::RuntimeContext;
+pub use error::{Error, ErrorKind, RemoteError, Result};
+pub use objects::{ObjectRef, GET_SLICE};
+pub use tasks::RemoteFunction;
+pub use value::{Construct, Global, PyObject, Value};
+
+/// Version of this library.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[doc(hidden)]
+pub mod __private {
+    //! For this crate's own tests only.
+    pub use crate::proto::DESCRIPTOR_SET;
+}

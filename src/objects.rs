@@ -1,0 +1,469 @@
+//! Object refs and the object calls: put, get, wait.
+//!
+//! An [`ObjectRef`] is a reference-counted handle. Its id may still be on its way (a
+//! task's return value is known only once the server's ticket arrives), so the id is a
+//! shared future that anyone may await; submitting work never waits for it. When the last
+//! handle to an id goes, the client releases it on the server.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures::future::{BoxFuture, FutureExt, Shared};
+
+use crate::client::{Client, ClientInner};
+use crate::connection::status_error;
+use crate::error::{Error, ErrorKind, Result};
+use crate::pickle;
+use crate::proto::{data_request, data_response, GetRequest, PutRequest, WaitRequest};
+use crate::remote_error;
+use crate::runtime;
+use crate::value::Value;
+
+/// Python's MAX_BLOCKING_OPERATION_TIME_S: a get without a deadline asks the server in
+/// slices of this length, so it stays interruptible and notices a dead connection.
+pub const GET_SLICE: Duration = Duration::from_secs(2);
+
+pub(crate) type IdFuture = Shared<BoxFuture<'static, Result<Bytes>>>;
+
+/// A reference to an object in the cluster. Clones share one handle; the server's
+/// reference is released when the last clone is dropped.
+#[derive(Clone)]
+pub struct ObjectRef(Arc<RefInner>);
+
+pub(crate) struct RefInner {
+    client: Weak<ClientInner>,
+    client_id: Arc<str>,
+    id: IdFuture,
+}
+
+impl ObjectRef {
+    pub(crate) fn resolved(client: &Arc<ClientInner>, id: Bytes) -> ObjectRef {
+        let fut: BoxFuture<'static, Result<Bytes>> = futures::future::ready(Ok(id)).boxed();
+        let id = fut.shared();
+        // Poll once so `peek` sees the id without anyone awaiting it.
+        let _ = futures::executor::block_on(id.clone());
+        ObjectRef::from_parts(client, id)
+    }
+
+    pub(crate) fn pending(
+        client: &Arc<ClientInner>,
+        id: BoxFuture<'static, Result<Bytes>>,
+    ) -> ObjectRef {
+        ObjectRef::from_parts(client, id.shared())
+    }
+
+    fn from_parts(client: &Arc<ClientInner>, id: IdFuture) -> ObjectRef {
+        ObjectRef(Arc::new(RefInner {
+            client: Arc::downgrade(client),
+            client_id: Arc::from(client.conn.client_id()),
+            id,
+        }))
+    }
+
+    pub(crate) fn from_inner(inner: Arc<RefInner>) -> ObjectRef {
+        ObjectRef(inner)
+    }
+
+    pub(crate) fn downgrade(&self) -> Weak<RefInner> {
+        Arc::downgrade(&self.0)
+    }
+
+    /// The id, if it is known already.
+    pub fn resolved_id(&self) -> Option<Bytes> {
+        match self.0.id.peek() {
+            Some(Ok(id)) => Some(id.clone()),
+            _ => None,
+        }
+    }
+
+    /// The object id, waiting for the server's ticket if needed. Fails if the task that
+    /// produces this object could not be scheduled.
+    pub async fn id(&self) -> Result<Bytes> {
+        self.0.id.clone().await
+    }
+
+    /// Blocking [`id`](Self::id).
+    pub fn id_blocking(&self) -> Result<Bytes> {
+        if let Some(id) = self.0.id.peek() {
+            return id.clone();
+        }
+        if runtime::on_runtime_thread() {
+            return Err(Error::invalid(
+                "waiting for an object id on the client's I/O thread (inside a callback) \
+                 would deadlock; use the asynchronous form",
+            ));
+        }
+        futures::executor::block_on(self.id())
+    }
+
+    /// Hex form of the id (waits for it).
+    pub fn hex(&self) -> Result<String> {
+        Ok(hex(&self.id_blocking()?))
+    }
+
+    /// The id of the client that owns this ref.
+    pub fn client_id(&self) -> &str {
+        &self.0.client_id
+    }
+
+    fn owned_by(&self, client: &Client) -> bool {
+        Weak::as_ptr(&self.0.client) == Arc::as_ptr(&client.inner)
+    }
+}
+
+impl PartialEq for ObjectRef {
+    /// Same client and same object id (refs whose id is not known yet are equal only to
+    /// their own clones).
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.client_id == other.0.client_id
+                && matches!((self.resolved_id(), other.resolved_id()), (Some(a), Some(b)) if a == b))
+    }
+}
+
+impl std::fmt::Debug for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.resolved_id() {
+            Some(id) => write!(f, "ObjectRef({})", hex(&id)),
+            None => write!(f, "ObjectRef(<pending>)"),
+        }
+    }
+}
+
+impl Drop for RefInner {
+    fn drop(&mut self) {
+        let Some(client) = self.client.upgrade() else {
+            return;
+        };
+        let me = self as *const RefInner;
+        match self.id.peek() {
+            Some(Ok(id)) => client.release(id.clone(), me),
+            Some(Err(_)) => {}
+            None => {
+                // The id is still coming: release it once it is known. Raw pointers are
+                // not Send; the address only serves as an identity check.
+                let me = me as usize;
+                let id = self.id.clone();
+                let client = Arc::downgrade(&client);
+                runtime::spawn(async move {
+                    if let (Ok(id), Some(client)) = (id.await, client.upgrade()) {
+                        client.release(id, me as *const RefInner);
+                    }
+                });
+            }
+        }
+    }
+}
+
+pub(crate) fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Client {
+    /// Stores `value` in the cluster's object store and returns its ref. Large values
+    /// travel in 5 MiB chunks.
+    pub fn put(&self, value: impl Into<Value>) -> Result<ObjectRef> {
+        let data = self.encode_for_server(&value.into())?;
+        runtime::block_on(self.put_pickled(data))
+    }
+
+    /// Asynchronous [`put`](Self::put).
+    pub async fn put_async(&self, value: Value) -> Result<ObjectRef> {
+        let data = self.encode_for_server(&value)?;
+        runtime::join(runtime::spawn(self.put_pickled(data))).await
+    }
+
+    /// Puts an already pickled value.
+    pub(crate) fn put_pickled(
+        &self,
+        data: Bytes,
+    ) -> impl std::future::Future<Output = Result<ObjectRef>> + Send + 'static {
+        let client = self.clone();
+        let reply = self
+            .inner
+            .datapath
+            .send(data_request::Type::Put(PutRequest {
+                total_size: data.len() as i64,
+                data,
+                ..Default::default()
+            }));
+        async move {
+            let reply = reply.await?;
+            match reply.r#type {
+                Some(data_response::Type::Put(p)) if p.valid => {
+                    Ok(client.inner.ref_for_id(&client.inner, p.id))
+                }
+                Some(data_response::Type::Put(p)) => {
+                    Err(remote_error::from_pickle(&p.error, "put"))
+                }
+                _ => Err(Error::protocol("put got an unexpected reply")),
+            }
+        }
+    }
+
+    /// Encodes a value for the server: checks that every ref in it belongs to this
+    /// client and waits for their ids.
+    pub(crate) fn encode_for_server(&self, value: &Value) -> Result<Bytes> {
+        self.check_open()?;
+        let mut refs = Vec::new();
+        value.for_each_ref(&mut |r| refs.push(r.clone()));
+        for r in &refs {
+            self.check_ref(r)?;
+            r.id_blocking()?;
+        }
+        Ok(pickle::encode(value)?.into())
+    }
+
+    pub(crate) fn check_ref(&self, r: &ObjectRef) -> Result<()> {
+        if r.owned_by(self) {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "object ref belongs to client {}, not to this client ({})",
+                r.client_id(),
+                self.client_id()
+            )))
+        }
+    }
+
+    /// Gets one object's value, waiting as long as it takes.
+    pub fn get(&self, r: &ObjectRef) -> Result<Value> {
+        Ok(self
+            .get_many(std::slice::from_ref(r), None)?
+            .pop()
+            .expect("one value"))
+    }
+
+    /// Gets several objects' values; `timeout` of `None` waits without limit, otherwise
+    /// fails with [`ErrorKind::Timeout`] when they are not all ready in time.
+    pub fn get_many(&self, refs: &[ObjectRef], timeout: Option<Duration>) -> Result<Vec<Value>> {
+        let data = runtime::block_on(self.fetch(refs, timeout)?)?;
+        self.decode_list(&data, refs.len())
+    }
+
+    /// Asynchronous [`get_many`](Self::get_many).
+    pub async fn get_async(
+        &self,
+        refs: &[ObjectRef],
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Value>> {
+        let data = runtime::join(runtime::spawn(self.fetch(refs, timeout)?)).await?;
+        self.decode_list(&data, refs.len())
+    }
+
+    fn decode_list(&self, data: &Bytes, n: usize) -> Result<Vec<Value>> {
+        match self.decode(data)? {
+            Value::List(values) if values.len() == n => Ok(values),
+            other => Err(Error::protocol(format!(
+                "get expected a list of {n} values, got {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// The network part of a get: asks in slices of at most [`GET_SLICE`] (a server-side
+    /// timeout of 0 would mean "don't wait") until the values come or the deadline passes.
+    fn fetch(
+        &self,
+        refs: &[ObjectRef],
+        timeout: Option<Duration>,
+    ) -> Result<impl std::future::Future<Output = Result<Bytes>> + Send + 'static> {
+        self.check_open()?;
+        for r in refs {
+            self.check_ref(r)?;
+        }
+        let refs = refs.to_vec();
+        let client = self.clone();
+        Ok(async move {
+            let mut ids = Vec::with_capacity(refs.len());
+            for r in &refs {
+                ids.push(r.id().await?);
+            }
+            let deadline = timeout.map(|t| Instant::now() + t);
+            loop {
+                let slice = match deadline {
+                    Some(d) => d
+                        .saturating_duration_since(Instant::now())
+                        .min(GET_SLICE)
+                        .max(Duration::from_millis(1)),
+                    None => GET_SLICE,
+                };
+                match client.get_once(ids.clone(), slice).await {
+                    Err(e)
+                        if e.kind() == ErrorKind::Timeout
+                            && deadline.is_none_or(|d| Instant::now() < d) =>
+                    {
+                        continue
+                    }
+                    other => return other,
+                }
+            }
+        })
+    }
+
+    /// One `GetObject` call: concatenates the chunks of the reply.
+    async fn get_once(&self, ids: Vec<Bytes>, timeout: Duration) -> Result<Bytes> {
+        let conn = &self.inner.conn;
+        let req = conn.request(GetRequest {
+            ids,
+            timeout: timeout.as_secs_f32(),
+            ..Default::default()
+        });
+        let mut stream = conn
+            .driver_stub()
+            .get_object(req)
+            .await
+            .map_err(|s| status_error("get", conn.address(), &s))?
+            .into_inner();
+        let mut data: Option<BytesMut> = None;
+        let mut single: Option<Bytes> = None;
+        let mut next_chunk = 0;
+        while let Some(chunk) = stream
+            .message()
+            .await
+            .map_err(|s| status_error("get", conn.address(), &s))?
+        {
+            if !chunk.valid {
+                return Err(remote_error::from_pickle(&chunk.error, "get"));
+            }
+            if chunk.chunk_id != next_chunk {
+                return Err(Error::protocol(format!(
+                    "get received chunk {} when chunk {next_chunk} was expected",
+                    chunk.chunk_id
+                )));
+            }
+            next_chunk += 1;
+            // One chunk: keep the received buffer as is. Several: one buffer of the
+            // announced size (capped by what the chunks prove) so nothing is copied twice.
+            match (&mut data, &single) {
+                (None, None) if chunk.total_chunks <= 1 => single = Some(chunk.data),
+                (None, _) => {
+                    let announced = usize::try_from(chunk.total_size).unwrap_or(0);
+                    let cap = announced.min(
+                        chunk
+                            .data
+                            .len()
+                            .saturating_mul(chunk.total_chunks.max(1) as usize),
+                    );
+                    let mut buf = BytesMut::with_capacity(cap);
+                    if let Some(first) = single.take() {
+                        buf.extend_from_slice(&first);
+                    }
+                    buf.extend_from_slice(&chunk.data);
+                    data = Some(buf);
+                }
+                (Some(buf), _) => buf.extend_from_slice(&chunk.data),
+            }
+        }
+        match (data, single) {
+            (Some(buf), _) => Ok(buf.freeze()),
+            (None, Some(b)) => Ok(b),
+            (None, None) => Err(Error::protocol("get ended without data")),
+        }
+    }
+
+    /// Waits until `num_returns` of `refs` are ready or `timeout` passes (`None`: no
+    /// limit). Returns (ready, not ready), each in the order given.
+    pub fn wait(
+        &self,
+        refs: &[ObjectRef],
+        num_returns: usize,
+        timeout: Option<Duration>,
+    ) -> Result<(Vec<ObjectRef>, Vec<ObjectRef>)> {
+        runtime::block_on(self.wait_future(refs, num_returns, timeout)?)
+    }
+
+    /// Asynchronous [`wait`](Self::wait).
+    pub async fn wait_async(
+        &self,
+        refs: &[ObjectRef],
+        num_returns: usize,
+        timeout: Option<Duration>,
+    ) -> Result<(Vec<ObjectRef>, Vec<ObjectRef>)> {
+        runtime::join(runtime::spawn(self.wait_future(
+            refs,
+            num_returns,
+            timeout,
+        )?))
+        .await
+    }
+
+    fn wait_future(
+        &self,
+        refs: &[ObjectRef],
+        num_returns: usize,
+        timeout: Option<Duration>,
+    ) -> Result<
+        impl std::future::Future<Output = Result<(Vec<ObjectRef>, Vec<ObjectRef>)>> + Send + 'static,
+    > {
+        self.check_open()?;
+        if num_returns == 0 || num_returns > refs.len() {
+            return Err(Error::invalid(format!(
+                "num_returns must be between 1 and the number of refs ({}), got {num_returns}",
+                refs.len()
+            )));
+        }
+        for r in refs {
+            self.check_ref(r)?;
+        }
+        let refs = refs.to_vec();
+        let client = self.clone();
+        Ok(async move {
+            let mut ids = Vec::with_capacity(refs.len());
+            for r in &refs {
+                ids.push(r.id().await?);
+            }
+            let conn = &client.inner.conn;
+            let req = conn.request(WaitRequest {
+                object_ids: ids.clone(),
+                num_returns: num_returns as i64,
+                timeout: timeout.map_or(-1.0, |t| t.as_secs_f64()),
+                client_id: conn.client_id().to_owned(),
+            });
+            let resp = conn
+                .driver_stub()
+                .wait_object(req)
+                .await
+                .map_err(|s| status_error("wait", conn.address(), &s))?
+                .into_inner();
+            if !resp.valid {
+                return Err(Error::invalid(
+                    "the server refused the wait (is every ref still alive?)",
+                ));
+            }
+            let ready: std::collections::HashSet<&Bytes> = resp.ready_object_ids.iter().collect();
+            let (ready, remaining): (Vec<_>, Vec<_>) = refs
+                .into_iter()
+                .zip(&ids)
+                .partition(|(_, id)| ready.contains(id));
+            Ok((
+                ready.into_iter().map(|(r, _)| r).collect(),
+                remaining.into_iter().map(|(r, _)| r).collect(),
+            ))
+        })
+    }
+}
+
+impl Client {
+    /// Test hook: whether the server still holds `id` for this client (a `WaitObject`
+    /// on an id the server released fails).
+    #[doc(hidden)]
+    pub fn __server_holds(&self, id: &Bytes) -> Result<bool> {
+        let conn = self.inner.conn.clone();
+        let id = id.clone();
+        runtime::block_on(async move {
+            let req = conn.request(WaitRequest {
+                object_ids: vec![id],
+                num_returns: 1,
+                timeout: 0.0,
+                client_id: conn.client_id().to_owned(),
+            });
+            match conn.driver_stub().wait_object(req).await {
+                Ok(_) => Ok(true),
+                Err(s) if s.message().contains("not associated with this client") => Ok(false),
+                Err(s) => Err(status_error("wait", conn.address(), &s)),
+            }
+        })
+    }
+}

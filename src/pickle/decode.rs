@@ -1,0 +1,914 @@
+//! A symbolic pickle decoder: reads every opcode of protocols 0-5 and builds [`Value`]s,
+//! never importing or executing anything.
+//!
+//! Pickle is a small stack machine whose objects can be shared (memo) and mutated after
+//! they were shared (`APPENDS` after `MEMOIZE`, `BUILD`). The decoder therefore runs the
+//! machine over an arena of nodes addressed by index, and only at `STOP` turns the result
+//! into a tree of values. Hostile input is bounded: the arena grows at most one node per
+//! input byte, memo indices go to a map (no allocation sized by an index), and the final
+//! tree is limited in depth and in size (a memo DAG cannot expand without bound).
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use num_bigint::{BigInt, Sign};
+
+use crate::error::{Error, Result};
+use crate::value::{Construct, Global, PyObject, Value};
+
+/// Bounds that keep hostile input from exhausting the stack or memory.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Deepest nesting of containers in the result.
+    pub max_depth: usize,
+    /// Most values in the result, on top of one per input byte. Shared memo entries
+    /// count once per place they appear.
+    pub max_values: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 512,
+            max_values: 1 << 20,
+        }
+    }
+}
+
+type Id = u32;
+
+#[derive(Debug)]
+enum Node {
+    Leaf(Value),
+    List(Vec<Id>),
+    Tuple(Vec<Id>),
+    Dict(Vec<(Id, Id)>),
+    Set(Vec<Id>),
+    FrozenSet(Vec<Id>),
+    Object(Obj),
+}
+
+#[derive(Debug)]
+struct Obj {
+    callable: Id,
+    construct: Construct,
+    args: Vec<Id>,
+    kwargs: Option<Id>,
+    list_items: Vec<Id>,
+    dict_items: Vec<(Id, Id)>,
+    state: Option<Id>,
+}
+
+/// Resolves a persistent id (the pid value of `PERSID`/`BINPERSID`) into a value.
+pub type PersistentLoad<'a> = dyn FnMut(Value) -> Result<Value> + 'a;
+
+/// Decodes one pickle. `persistent_load` turns persistent ids into values (object refs);
+/// pass [`reject_persistent`] when none are expected.
+pub fn decode(
+    data: &Bytes,
+    limits: &Limits,
+    persistent_load: &mut PersistentLoad,
+) -> Result<Value> {
+    let mut machine = Machine {
+        src: data,
+        pos: 0,
+        nodes: Vec::new(),
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+        persistent_load,
+        limits,
+    };
+    let root = machine.run()?;
+    let mut budget = limits.max_values.saturating_add(data.len());
+    machine.to_value(root, 0, &mut budget, &mut Vec::new())
+}
+
+/// A persistent-id handler that refuses every persistent id.
+pub fn reject_persistent(_pid: Value) -> Result<Value> {
+    Err(Error::pickle(
+        "pickle contains a persistent id, which is not allowed here",
+    ))
+}
+
+struct Machine<'a, 'b> {
+    src: &'a Bytes,
+    pos: usize,
+    nodes: Vec<Node>,
+    stack: Vec<Id>,
+    marks: Vec<usize>,
+    memo: HashMap<u32, Id>,
+    persistent_load: &'a mut PersistentLoad<'b>,
+    limits: &'a Limits,
+}
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::pickle(msg)
+}
+
+impl Machine<'_, '_> {
+    // ---- input -------------------------------------------------------------------------
+
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.src.len())
+            .ok_or_else(|| {
+                err(format!(
+                    "truncated pickle: wanted {n} bytes at offset {}",
+                    self.pos
+                ))
+            })?;
+        let s = &self.src[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    /// Like `take`, but returns a zero-copy slice of the input buffer.
+    fn take_bytes(&mut self, n: usize) -> Result<Bytes> {
+        let start = self.pos;
+        self.take(n)?;
+        Ok(self.src.slice(start..start + n))
+    }
+
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(self.take(2)?.try_into().unwrap()))
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+    }
+
+    fn len_u64(&mut self) -> Result<usize> {
+        usize::try_from(self.u64()?).map_err(|_| err("length does not fit in memory"))
+    }
+
+    /// A text line (protocol 0), without its newline.
+    fn line(&mut self) -> Result<&[u8]> {
+        let rest = &self.src[self.pos..];
+        let n = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| err("truncated pickle: unterminated text line"))?;
+        let start = self.pos;
+        self.pos += n + 1;
+        Ok(&self.src[start..start + n])
+    }
+
+    fn line_str(&mut self) -> Result<String> {
+        let l = self.line()?;
+        std::str::from_utf8(l)
+            .map(str::to_owned)
+            .map_err(|_| err("text line is not UTF-8"))
+    }
+
+    fn utf8(&mut self, n: usize) -> Result<String> {
+        let b = self.take(n)?;
+        std::str::from_utf8(b)
+            .map(str::to_owned)
+            .map_err(|e| err(format!("invalid UTF-8 in string: {e}")))
+    }
+
+    // ---- stack -------------------------------------------------------------------------
+
+    fn node(&mut self, n: Node) -> Id {
+        self.nodes.push(n);
+        (self.nodes.len() - 1) as Id
+    }
+
+    fn push(&mut self, n: Node) {
+        let id = self.node(n);
+        self.stack.push(id);
+    }
+
+    fn push_leaf(&mut self, v: Value) {
+        self.push(Node::Leaf(v))
+    }
+
+    fn pop(&mut self) -> Result<Id> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return Err(err("stack underflow"));
+        }
+        Ok(self.stack.pop().unwrap())
+    }
+
+    fn top(&self) -> Result<Id> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return Err(err("stack underflow"));
+        }
+        Ok(*self.stack.last().unwrap())
+    }
+
+    fn pop_mark(&mut self) -> Result<Vec<Id>> {
+        let m = self
+            .marks
+            .pop()
+            .ok_or_else(|| err("MARK expected but not found"))?;
+        Ok(self.stack.split_off(m))
+    }
+
+    fn leaf(&self, id: Id) -> Option<&Value> {
+        match &self.nodes[id as usize] {
+            Node::Leaf(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    fn memo_put(&mut self, idx: u32) -> Result<()> {
+        let top = self.top()?;
+        self.memo.insert(idx, top);
+        Ok(())
+    }
+
+    fn memo_get(&mut self, idx: u32) -> Result<()> {
+        let id = *self
+            .memo
+            .get(&idx)
+            .ok_or_else(|| err(format!("memo key {idx} not found")))?;
+        self.stack.push(id);
+        Ok(())
+    }
+
+    fn tuple_items(&self, id: Id) -> Result<Vec<Id>> {
+        match &self.nodes[id as usize] {
+            Node::Tuple(v) => Ok(v.clone()),
+            _ => Err(err("expected a tuple of arguments")),
+        }
+    }
+
+    // ---- the machine -------------------------------------------------------------------
+
+    fn run(&mut self) -> Result<Id> {
+        loop {
+            let op = self.u8()?;
+            match op {
+                b'.' => {
+                    // STOP
+                    let id = self.pop()?;
+                    return Ok(id);
+                }
+                0x80 => {
+                    let proto = self.u8()?;
+                    if proto > 5 {
+                        return Err(err(format!("unsupported pickle protocol {proto}")));
+                    }
+                }
+                0x95 => {
+                    // FRAME: only a hint for buffered readers.
+                    self.u64()?;
+                }
+                b'(' => self.marks.push(self.stack.len()),
+                b'0' => {
+                    // POP: pops the top item, or a mark if nothing is above it.
+                    let floor = self.marks.last().copied();
+                    if floor == Some(self.stack.len()) {
+                        self.marks.pop();
+                    } else {
+                        let popped = self.pop()?;
+                        self.apply_setstate(popped);
+                    }
+                }
+                b'1' => {
+                    self.pop_mark()?;
+                }
+                b'2' => {
+                    let t = self.top()?;
+                    self.stack.push(t);
+                }
+                // ---- scalars
+                b'N' => self.push_leaf(Value::None),
+                0x88 => self.push_leaf(Value::Bool(true)),
+                0x89 => self.push_leaf(Value::Bool(false)),
+                b'J' => {
+                    let v = i32::from_le_bytes(self.take(4)?.try_into().unwrap());
+                    self.push_leaf(Value::Int(v as i64))
+                }
+                b'K' => {
+                    let v = self.u8()?;
+                    self.push_leaf(Value::Int(v as i64))
+                }
+                b'M' => {
+                    let v = self.u16()?;
+                    self.push_leaf(Value::Int(v as i64))
+                }
+                0x8a => {
+                    let n = self.u8()? as usize;
+                    let v = long_from_le(self.take(n)?);
+                    self.push_leaf(v)
+                }
+                0x8b => {
+                    let n = self.u32()? as usize;
+                    let v = long_from_le(self.take(n)?);
+                    self.push_leaf(v)
+                }
+                b'I' => {
+                    let l = self.line_str()?;
+                    let v = match l.as_str() {
+                        "00" => Value::Bool(false),
+                        "01" => Value::Bool(true),
+                        s => parse_int_text(s)?,
+                    };
+                    self.push_leaf(v)
+                }
+                b'L' => {
+                    let l = self.line_str()?;
+                    let v = parse_int_text(l.strip_suffix('L').unwrap_or(&l))?;
+                    self.push_leaf(v)
+                }
+                b'F' => {
+                    let l = self.line_str()?;
+                    let f: f64 = l
+                        .trim()
+                        .parse()
+                        .map_err(|_| err(format!("bad float text {l:?}")))?;
+                    self.push_leaf(Value::Float(f))
+                }
+                b'G' => {
+                    let f = f64::from_be_bytes(self.take(8)?.try_into().unwrap());
+                    self.push_leaf(Value::Float(f))
+                }
+                // ---- strings and bytes
+                0x8c => {
+                    let n = self.u8()? as usize;
+                    let s = self.utf8(n)?;
+                    self.push_leaf(Value::Str(s))
+                }
+                b'X' => {
+                    let n = self.u32()? as usize;
+                    let s = self.utf8(n)?;
+                    self.push_leaf(Value::Str(s))
+                }
+                0x8d => {
+                    let n = self.len_u64()?;
+                    let s = self.utf8(n)?;
+                    self.push_leaf(Value::Str(s))
+                }
+                b'V' => {
+                    let l = self.line()?.to_vec();
+                    let s = raw_unicode_escape(&l)?;
+                    self.push_leaf(Value::Str(s))
+                }
+                b'S' => {
+                    let l = self.line()?.to_vec();
+                    let raw = python_string_literal(&l)?;
+                    self.push_leaf(py2_str(raw))
+                }
+                b'T' => {
+                    let n = self.u32()? as usize;
+                    let raw = self.take(n)?.to_vec();
+                    self.push_leaf(py2_str(raw))
+                }
+                b'U' => {
+                    let n = self.u8()? as usize;
+                    let raw = self.take(n)?.to_vec();
+                    self.push_leaf(py2_str(raw))
+                }
+                b'C' => {
+                    let n = self.u8()? as usize;
+                    let b = self.take_bytes(n)?;
+                    self.push_leaf(Value::Bytes(b))
+                }
+                b'B' => {
+                    let n = self.u32()? as usize;
+                    let b = self.take_bytes(n)?;
+                    self.push_leaf(Value::Bytes(b))
+                }
+                0x8e => {
+                    let n = self.len_u64()?;
+                    let b = self.take_bytes(n)?;
+                    self.push_leaf(Value::Bytes(b))
+                }
+                0x96 => {
+                    let n = self.len_u64()?;
+                    let b = self.take(n)?.to_vec();
+                    self.push_leaf(Value::ByteArray(b))
+                }
+                0x97 | 0x98 => {
+                    return Err(err(
+                        "out-of-band buffers (NEXT_BUFFER/READONLY_BUFFER) are not supported",
+                    ))
+                }
+                // ---- containers
+                b')' => self.push(Node::Tuple(Vec::new())),
+                b't' => {
+                    let items = self.pop_mark()?;
+                    self.push(Node::Tuple(items))
+                }
+                0x85..=0x87 => {
+                    let n = (op - 0x84) as usize;
+                    let mut items = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        items.push(self.pop()?);
+                    }
+                    items.reverse();
+                    self.push(Node::Tuple(items))
+                }
+                b']' => self.push(Node::List(Vec::new())),
+                b'l' => {
+                    let items = self.pop_mark()?;
+                    self.push(Node::List(items))
+                }
+                b'}' => self.push(Node::Dict(Vec::new())),
+                b'd' => {
+                    let items = self.pop_mark()?;
+                    let pairs = pairs(items)?;
+                    self.push(Node::Dict(pairs))
+                }
+                0x8f => self.push(Node::Set(Vec::new())),
+                0x91 => {
+                    let items = self.pop_mark()?;
+                    self.push(Node::FrozenSet(items))
+                }
+                b'a' => {
+                    let item = self.pop()?;
+                    let target = self.top()?;
+                    self.extend_list(target, vec![item])?;
+                }
+                b'e' => {
+                    let items = self.pop_mark()?;
+                    let target = self.top()?;
+                    self.extend_list(target, items)?;
+                }
+                b's' => {
+                    let v = self.pop()?;
+                    let k = self.pop()?;
+                    let target = self.top()?;
+                    self.extend_dict(target, vec![(k, v)])?;
+                }
+                b'u' => {
+                    let items = self.pop_mark()?;
+                    let target = self.top()?;
+                    self.extend_dict(target, pairs(items)?)?;
+                }
+                0x90 => {
+                    let items = self.pop_mark()?;
+                    let target = self.top()?;
+                    match &mut self.nodes[target as usize] {
+                        Node::Set(v) => v.extend(items),
+                        _ => return Err(err("ADDITEMS on something that is not a set")),
+                    }
+                }
+                // ---- memo
+                b'p' => {
+                    let l = self.line_str()?;
+                    let idx = l.parse().map_err(|_| err("bad PUT index"))?;
+                    self.memo_put(idx)?
+                }
+                b'q' => {
+                    let idx = self.u8()? as u32;
+                    self.memo_put(idx)?
+                }
+                b'r' => {
+                    let idx = self.u32()?;
+                    self.memo_put(idx)?
+                }
+                0x94 => {
+                    let idx = u32::try_from(self.memo.len()).map_err(|_| err("memo too large"))?;
+                    self.memo_put(idx)?
+                }
+                b'g' => {
+                    let l = self.line_str()?;
+                    let idx = l.parse().map_err(|_| err("bad GET index"))?;
+                    self.memo_get(idx)?
+                }
+                b'h' => {
+                    let idx = self.u8()? as u32;
+                    self.memo_get(idx)?
+                }
+                b'j' => {
+                    let idx = self.u32()?;
+                    self.memo_get(idx)?
+                }
+                // ---- globals and objects
+                b'c' => {
+                    let module = self.line_str()?;
+                    let name = self.line_str()?;
+                    self.push_leaf(Value::Global(fix_py2_global(module, name)))
+                }
+                0x93 => {
+                    let name = self.pop()?;
+                    let module = self.pop()?;
+                    match (self.leaf(module), self.leaf(name)) {
+                        (Some(Value::Str(m)), Some(Value::Str(n))) => {
+                            let g = Global::new(m.clone(), n.clone());
+                            self.push_leaf(Value::Global(g))
+                        }
+                        _ => return Err(err("STACK_GLOBAL needs two strings")),
+                    }
+                }
+                0x82..=0x84 => {
+                    return Err(err(
+                        "extension registry codes (EXT1/EXT2/EXT4) are not supported",
+                    ))
+                }
+                b'R' => {
+                    let args = self.pop()?;
+                    let callable = self.pop()?;
+                    let args = self.tuple_items(args)?;
+                    let n = self.reduce(callable, Construct::Call, args, None);
+                    self.push(n)
+                }
+                0x81 => {
+                    let args = self.pop()?;
+                    let cls = self.pop()?;
+                    let args = self.tuple_items(args)?;
+                    self.push(object(cls, Construct::New, args, None))
+                }
+                0x92 => {
+                    let kwargs = self.pop()?;
+                    let args = self.pop()?;
+                    let cls = self.pop()?;
+                    let args = self.tuple_items(args)?;
+                    self.push(object(cls, Construct::NewWithKwargs, args, Some(kwargs)))
+                }
+                b'i' => {
+                    let module = self.line_str()?;
+                    let name = self.line_str()?;
+                    let args = self.pop_mark()?;
+                    let cls = self.node(Node::Leaf(Value::Global(fix_py2_global(module, name))));
+                    self.push(object(cls, Construct::Call, args, None))
+                }
+                b'o' => {
+                    let mut items = self.pop_mark()?;
+                    if items.is_empty() {
+                        return Err(err("OBJ without a class"));
+                    }
+                    let cls = items.remove(0);
+                    self.push(object(cls, Construct::Call, items, None))
+                }
+                b'b' => {
+                    let state = self.pop()?;
+                    let target = self.top()?;
+                    match &mut self.nodes[target as usize] {
+                        Node::Object(o) => o.state = Some(state),
+                        _ => return Err(err("BUILD on something that is not an object")),
+                    }
+                }
+                b'P' => {
+                    let pid = self.line_str()?;
+                    let v = (self.persistent_load)(Value::Str(pid))?;
+                    self.push_leaf(v)
+                }
+                b'Q' => {
+                    let pid = self.pop()?;
+                    let mut budget = self.limits.max_values;
+                    let pid = self.to_value(pid, 0, &mut budget, &mut Vec::new())?;
+                    let v = (self.persistent_load)(pid)?;
+                    self.push_leaf(v)
+                }
+                other => {
+                    return Err(err(format!(
+                        "unknown opcode 0x{other:02x} at offset {}",
+                        self.pos - 1
+                    )))
+                }
+            }
+        }
+    }
+
+    /// cloudpickle rebuilds classes and functions as skeletons and fills them in with
+    /// `_class_setstate(obj, state)` / `_function_setstate(obj, state)` calls whose results
+    /// are popped. Recording that state on the skeleton keeps what the call would have set
+    /// (methods, closures, docstrings) reachable from the result, as after a real load.
+    fn apply_setstate(&mut self, popped: Id) {
+        let Node::Object(call) = &self.nodes[popped as usize] else {
+            return;
+        };
+        let is_setstate = matches!(
+            self.leaf(call.callable),
+            Some(Value::Global(g)) if g.qualname == "_class_setstate" || g.qualname == "_function_setstate"
+        );
+        if !is_setstate || call.construct != Construct::Call || call.args.len() != 2 {
+            return;
+        }
+        let (target, state) = (call.args[0], call.args[1]);
+        if let Node::Object(o) = &mut self.nodes[target as usize] {
+            if o.state.is_none() {
+                o.state = Some(state);
+            }
+        }
+    }
+
+    fn extend_list(&mut self, target: Id, items: Vec<Id>) -> Result<()> {
+        match &mut self.nodes[target as usize] {
+            Node::List(v) => v.extend(items),
+            Node::Object(o) => o.list_items.extend(items),
+            _ => return Err(err("APPEND on something that is not a list")),
+        }
+        Ok(())
+    }
+
+    fn extend_dict(&mut self, target: Id, items: Vec<(Id, Id)>) -> Result<()> {
+        match &mut self.nodes[target as usize] {
+            Node::Dict(v) => v.extend(items),
+            Node::Object(o) => o.dict_items.extend(items),
+            _ => return Err(err("SETITEM on something that is not a dict")),
+        }
+        Ok(())
+    }
+
+    /// `callable(*args)`: a few builtins that rebuild plain values in older protocols
+    /// become those values; everything else stays a symbolic object.
+    fn reduce(
+        &self,
+        callable: Id,
+        construct: Construct,
+        args: Vec<Id>,
+        kwargs: Option<Id>,
+    ) -> Node {
+        if let Some(Value::Global(g)) = self.leaf(callable) {
+            if let Some(n) = self.builtin_value(g, &args) {
+                return n;
+            }
+        }
+        object(callable, construct, args, kwargs)
+    }
+
+    fn builtin_value(&self, g: &Global, args: &[Id]) -> Option<Node> {
+        let leaf = |i: usize| args.get(i).and_then(|&a| self.leaf(a));
+        match (g.module.as_str(), g.qualname.as_str(), args.len()) {
+            ("builtins", "set", 0) => Some(Node::Set(Vec::new())),
+            ("builtins", "frozenset", 0) => Some(Node::FrozenSet(Vec::new())),
+            ("builtins", "set" | "frozenset", 1) => {
+                let items = match &self.nodes[args[0] as usize] {
+                    Node::List(v) | Node::Tuple(v) => v.clone(),
+                    _ => return None,
+                };
+                Some(if g.qualname == "set" {
+                    Node::Set(items)
+                } else {
+                    Node::FrozenSet(items)
+                })
+            }
+            ("builtins", "bytes", 0) => Some(Node::Leaf(Value::Bytes(Bytes::new()))),
+            ("builtins", "bytearray", 0) => Some(Node::Leaf(Value::ByteArray(Vec::new()))),
+            ("builtins", "bytearray", 1) => match leaf(0) {
+                Some(Value::Bytes(b)) => Some(Node::Leaf(Value::ByteArray(b.to_vec()))),
+                _ => None,
+            },
+            // Protocols 0-2 write bytes/bytearray as latin-1 text plus an encoding.
+            ("_codecs", "encode", 2) | ("builtins", "bytearray", 2) => match (leaf(0), leaf(1)) {
+                (Some(Value::Str(s)), Some(Value::Str(enc)))
+                    if enc == "latin1" || enc == "latin-1" =>
+                {
+                    let raw: Option<Vec<u8>> =
+                        s.chars().map(|c| u8::try_from(c as u32).ok()).collect();
+                    let raw = raw?;
+                    Some(Node::Leaf(if g.qualname == "encode" {
+                        Value::Bytes(raw.into())
+                    } else {
+                        Value::ByteArray(raw)
+                    }))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    // ---- result --------------------------------------------------------------------------
+
+    fn to_value(
+        &self,
+        id: Id,
+        depth: usize,
+        budget: &mut usize,
+        path: &mut Vec<Id>,
+    ) -> Result<Value> {
+        if depth > self.limits.max_depth {
+            return Err(err(format!(
+                "pickle nests deeper than the limit of {}",
+                self.limits.max_depth
+            )));
+        }
+        if *budget == 0 {
+            return Err(err(
+                "pickle expands to more values than the configured limit",
+            ));
+        }
+        *budget -= 1;
+        let node = &self.nodes[id as usize];
+        if let Node::Leaf(v) = node {
+            return Ok(v.clone());
+        }
+        if path.contains(&id) {
+            // A container that contains itself: like Python's repr (`[...]`), the inner
+            // occurrence becomes Ellipsis.
+            return Ok(Value::Global(Global::new("builtins", "Ellipsis")));
+        }
+        path.push(id);
+        let d = depth + 1;
+        let seq = |ids: &[Id], budget: &mut usize, path: &mut Vec<Id>| -> Result<Vec<Value>> {
+            ids.iter()
+                .map(|&i| self.to_value(i, d, budget, path))
+                .collect()
+        };
+        let kv = |ids: &[(Id, Id)],
+                  budget: &mut usize,
+                  path: &mut Vec<Id>|
+         -> Result<Vec<(Value, Value)>> {
+            ids.iter()
+                .map(|&(k, v)| {
+                    Ok((
+                        self.to_value(k, d, budget, path)?,
+                        self.to_value(v, d, budget, path)?,
+                    ))
+                })
+                .collect()
+        };
+        let v = match node {
+            Node::Leaf(_) => unreachable!(),
+            Node::List(v) => Value::List(seq(v, budget, path)?),
+            Node::Tuple(v) => Value::Tuple(seq(v, budget, path)?),
+            Node::Set(v) => Value::Set(seq(v, budget, path)?),
+            Node::FrozenSet(v) => Value::FrozenSet(seq(v, budget, path)?),
+            Node::Dict(v) => Value::Dict(kv(v, budget, path)?),
+            Node::Object(o) => {
+                let kwargs = match o.kwargs {
+                    None => Vec::new(),
+                    Some(k) => match self.to_value(k, d, budget, path)? {
+                        Value::Dict(pairs) => pairs,
+                        _ => return Err(err("NEWOBJ_EX keyword arguments are not a dict")),
+                    },
+                };
+                Value::Object(Box::new(PyObject {
+                    callable: self.to_value(o.callable, d, budget, path)?,
+                    construct: o.construct,
+                    args: seq(&o.args, budget, path)?,
+                    kwargs,
+                    list_items: seq(&o.list_items, budget, path)?,
+                    dict_items: kv(&o.dict_items, budget, path)?,
+                    state: match o.state {
+                        Some(s) => Some(self.to_value(s, d, budget, path)?),
+                        None => None,
+                    },
+                }))
+            }
+        };
+        path.pop();
+        Ok(v)
+    }
+}
+
+fn object(callable: Id, construct: Construct, args: Vec<Id>, kwargs: Option<Id>) -> Node {
+    Node::Object(Obj {
+        callable,
+        construct,
+        args,
+        kwargs,
+        list_items: Vec::new(),
+        dict_items: Vec::new(),
+        state: None,
+    })
+}
+
+fn pairs(items: Vec<Id>) -> Result<Vec<(Id, Id)>> {
+    if items.len() % 2 != 0 {
+        return Err(err("odd number of items for a dict"));
+    }
+    Ok(items.chunks_exact(2).map(|c| (c[0], c[1])).collect())
+}
+
+/// Two's complement little-endian integer (LONG1/LONG4).
+fn long_from_le(b: &[u8]) -> Value {
+    if b.is_empty() {
+        return Value::Int(0);
+    }
+    if b.len() <= 8 {
+        let fill = if b[b.len() - 1] & 0x80 != 0 { 0xff } else { 0 };
+        let mut buf = [fill; 8];
+        buf[..b.len()].copy_from_slice(b);
+        return Value::Int(i64::from_le_bytes(buf));
+    }
+    Value::from(BigInt::from_signed_bytes_le(b))
+}
+
+fn parse_int_text(s: &str) -> Result<Value> {
+    let s = s.trim();
+    if let Ok(i) = s.parse::<i64>() {
+        return Ok(Value::Int(i));
+    }
+    let (sign, digits) = match s.strip_prefix('-') {
+        Some(d) => (Sign::Minus, d),
+        None => (Sign::Plus, s.strip_prefix('+').unwrap_or(s)),
+    };
+    BigInt::parse_bytes(digits.as_bytes(), 10)
+        .map(|b| Value::from(if sign == Sign::Minus { -b } else { b }))
+        .ok_or_else(|| err(format!("bad integer text {s:?}")))
+}
+
+/// Python 2 `str` values (STRING/BINSTRING/SHORT_BINSTRING) load as `str` when they are
+/// ASCII (CPython's default `encoding="ASCII"`) and as bytes otherwise.
+fn py2_str(raw: Vec<u8>) -> Value {
+    if raw.is_ascii() {
+        Value::Str(String::from_utf8(raw).expect("ascii"))
+    } else {
+        Value::Bytes(raw.into())
+    }
+}
+
+/// The `repr` of a Python 2 str as written by protocol 0's STRING opcode.
+fn python_string_literal(l: &[u8]) -> Result<Vec<u8>> {
+    let q = *l.first().ok_or_else(|| err("empty STRING literal"))?;
+    if l.len() < 2 || (q != b'\'' && q != b'"') || l[l.len() - 1] != q {
+        return Err(err("STRING literal is not quoted"));
+    }
+    let body = &l[1..l.len() - 1];
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        let c = body[i];
+        i += 1;
+        if c != b'\\' {
+            out.push(c);
+            continue;
+        }
+        let e = *body
+            .get(i)
+            .ok_or_else(|| err("dangling escape in STRING"))?;
+        i += 1;
+        match e {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'0'..=b'7' => {
+                let mut v = (e - b'0') as u32;
+                for _ in 0..2 {
+                    match body.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + (d - b'0') as u32;
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' => {
+                let h = body.get(i..i + 2).ok_or_else(|| err("short \\x escape"))?;
+                let h = std::str::from_utf8(h).map_err(|_| err("bad \\x escape"))?;
+                out.push(u8::from_str_radix(h, 16).map_err(|_| err("bad \\x escape"))?);
+                i += 2;
+            }
+            b'\\' | b'\'' | b'"' => out.push(e),
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes Python's `raw-unicode-escape` (protocol 0 UNICODE): latin-1 bytes with
+/// `\uXXXX` and `\UXXXXXXXX` escapes.
+fn raw_unicode_escape(l: &[u8]) -> Result<String> {
+    let mut out = String::with_capacity(l.len());
+    let mut i = 0;
+    while i < l.len() {
+        if l[i] == b'\\' && i + 1 < l.len() && (l[i + 1] == b'u' || l[i + 1] == b'U') {
+            let n = if l[i + 1] == b'u' { 4 } else { 8 };
+            let hex = l
+                .get(i + 2..i + 2 + n)
+                .ok_or_else(|| err("short \\u escape in UNICODE"))?;
+            let hex = std::str::from_utf8(hex).map_err(|_| err("bad \\u escape"))?;
+            let cp = u32::from_str_radix(hex, 16).map_err(|_| err("bad \\u escape"))?;
+            out.push(char::from_u32(cp).ok_or_else(|| err("bad code point in UNICODE"))?);
+            i += 2 + n;
+        } else {
+            out.push(l[i] as char);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Python 2 module names that CPython maps to their Python 3 homes (`fix_imports`).
+fn fix_py2_global(module: String, name: String) -> Global {
+    let module = match module.as_str() {
+        "__builtin__" => "builtins".to_owned(),
+        "copy_reg" => "copyreg".to_owned(),
+        _ => module,
+    };
+    let name = match (module.as_str(), name.as_str()) {
+        ("builtins", "unicode") => "str".to_owned(),
+        ("builtins", "xrange") => "range".to_owned(),
+        _ => name,
+    };
+    Global::new(module, name)
+}

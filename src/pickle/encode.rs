@@ -1,0 +1,279 @@
+//! Pickle encoder: writes protocol 5 pickles that CPython 3.8+ loads to the expected
+//! Python values. Object refs become the persistent ids the Ray client server expects.
+
+use crate::error::{Error, Result};
+use crate::value::{Construct, Global, PyObject, Value};
+
+/// Deepest nesting the encoder accepts; deeper values could not be unpickled by CPython
+/// anyway (its recursion limit is 1000).
+pub const MAX_ENCODE_DEPTH: usize = 900;
+
+// CPython batches APPENDS/SETITEMS the same way.
+const BATCH: usize = 1000;
+
+/// Encodes a value as one pickle.
+pub fn encode(value: &Value) -> Result<Vec<u8>> {
+    let mut enc = Encoder::with_capacity(estimate_size(value));
+    enc.proto();
+    enc.value(value, 0)?;
+    enc.stop();
+    Ok(enc.finish())
+}
+
+/// Rough size of the pickle of `value`, so large byte strings are written into a buffer
+/// allocated once.
+fn estimate_size(value: &Value) -> usize {
+    match value {
+        Value::Bytes(b) => b.len() + 16,
+        Value::ByteArray(b) => b.len() + 16,
+        Value::Str(s) => s.len() + 16,
+        Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => {
+            v.iter().map(estimate_size).sum::<usize>() + 16
+        }
+        Value::Dict(p) => {
+            p.iter()
+                .map(|(k, v)| estimate_size(k) + estimate_size(v))
+                .sum::<usize>()
+                + 16
+        }
+        _ => 16,
+    }
+}
+
+/// A low-level pickle writer, for the few pickles the client builds op by op.
+pub struct Encoder {
+    out: Vec<u8>,
+}
+
+impl Encoder {
+    pub fn with_capacity(n: usize) -> Self {
+        Encoder {
+            out: Vec::with_capacity(n + 4),
+        }
+    }
+
+    pub fn proto(&mut self) {
+        self.out.extend_from_slice(&[0x80, 5]);
+    }
+
+    pub fn stop(&mut self) {
+        self.out.push(b'.');
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.out
+    }
+
+    pub fn op(&mut self, op: u8) {
+        self.out.push(op);
+    }
+
+    pub fn mark(&mut self) {
+        self.out.push(b'(');
+    }
+
+    pub fn str(&mut self, s: &str) {
+        let b = s.as_bytes();
+        if b.len() < 256 {
+            self.out.push(0x8c);
+            self.out.push(b.len() as u8);
+        } else if let Ok(n) = u32::try_from(b.len()) {
+            self.out.push(b'X');
+            self.out.extend_from_slice(&n.to_le_bytes());
+        } else {
+            self.out.push(0x8d);
+            self.out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        }
+        self.out.extend_from_slice(b);
+    }
+
+    pub fn bytes(&mut self, b: &[u8]) {
+        if b.len() < 256 {
+            self.out.push(b'C');
+            self.out.push(b.len() as u8);
+        } else if let Ok(n) = u32::try_from(b.len()) {
+            self.out.push(b'B');
+            self.out.extend_from_slice(&n.to_le_bytes());
+        } else {
+            self.out.push(0x8e);
+            self.out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        }
+        self.out.extend_from_slice(b);
+    }
+
+    pub fn int(&mut self, i: i64) {
+        if (0..256).contains(&i) {
+            self.out.push(b'K');
+            self.out.push(i as u8);
+        } else if (0..65536).contains(&i) {
+            self.out.push(b'M');
+            self.out.extend_from_slice(&(i as u16).to_le_bytes());
+        } else if let Ok(i) = i32::try_from(i) {
+            self.out.push(b'J');
+            self.out.extend_from_slice(&i.to_le_bytes());
+        } else {
+            self.long(&num_bigint::BigInt::from(i));
+        }
+    }
+
+    pub fn long(&mut self, i: &num_bigint::BigInt) {
+        let b = i.to_signed_bytes_le();
+        if b.len() < 256 {
+            self.out.push(0x8a);
+            self.out.push(b.len() as u8);
+        } else {
+            self.out.push(0x8b);
+            self.out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        }
+        self.out.extend_from_slice(&b);
+    }
+
+    pub fn global(&mut self, g: &Global) {
+        self.str(&g.module);
+        self.str(&g.qualname);
+        self.out.push(0x93);
+    }
+
+    /// Writes a complete value.
+    pub fn value(&mut self, v: &Value, depth: usize) -> Result<()> {
+        if depth > MAX_ENCODE_DEPTH {
+            return Err(Error::invalid(format!(
+                "value nests deeper than {MAX_ENCODE_DEPTH} levels"
+            )));
+        }
+        let d = depth + 1;
+        match v {
+            Value::None => self.op(b'N'),
+            Value::Bool(true) => self.op(0x88),
+            Value::Bool(false) => self.op(0x89),
+            Value::Int(i) => self.int(*i),
+            Value::BigInt(i) => self.long(i),
+            Value::Float(f) => {
+                self.op(b'G');
+                self.out.extend_from_slice(&f.to_be_bytes());
+            }
+            Value::Str(s) => self.str(s),
+            Value::Bytes(b) => self.bytes(b),
+            Value::ByteArray(b) => {
+                self.op(0x96);
+                self.out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+                self.out.extend_from_slice(b);
+            }
+            Value::List(items) => {
+                self.op(b']');
+                self.batched(items, b'e', d)?;
+            }
+            Value::Tuple(items) => self.tuple(items, d)?,
+            Value::Dict(pairs) => {
+                self.op(b'}');
+                self.batched_pairs(pairs, d)?;
+            }
+            Value::Set(items) => {
+                self.op(0x8f);
+                self.batched(items, 0x90, d)?;
+            }
+            Value::FrozenSet(items) => {
+                self.mark();
+                for x in items {
+                    self.value(x, d)?;
+                }
+                self.op(0x91);
+            }
+            Value::ObjectRef(r) => {
+                let id = r
+                    .resolved_id()
+                    .ok_or_else(|| Error::internal("object ref encoded before its id was known"))?;
+                self.persistent_stub("Object", r.client_id(), &id);
+            }
+            Value::Global(g) => self.global(g),
+            Value::Object(o) => self.object(o, d)?,
+        }
+        Ok(())
+    }
+
+    fn tuple(&mut self, items: &[Value], d: usize) -> Result<()> {
+        match items.len() {
+            0 => self.op(b')'),
+            1..=3 => {
+                for x in items {
+                    self.value(x, d)?;
+                }
+                self.op(0x84 + items.len() as u8);
+            }
+            _ => {
+                self.mark();
+                for x in items {
+                    self.value(x, d)?;
+                }
+                self.op(b't');
+            }
+        }
+        Ok(())
+    }
+
+    fn batched(&mut self, items: &[Value], op: u8, d: usize) -> Result<()> {
+        for chunk in items.chunks(BATCH) {
+            self.mark();
+            for x in chunk {
+                self.value(x, d)?;
+            }
+            self.op(op);
+        }
+        Ok(())
+    }
+
+    fn batched_pairs(&mut self, pairs: &[(Value, Value)], d: usize) -> Result<()> {
+        for chunk in pairs.chunks(BATCH) {
+            self.mark();
+            for (k, v) in chunk {
+                self.value(k, d)?;
+                self.value(v, d)?;
+            }
+            self.op(b'u');
+        }
+        Ok(())
+    }
+
+    fn object(&mut self, o: &PyObject, d: usize) -> Result<()> {
+        self.value(&o.callable, d)?;
+        self.tuple(&o.args, d)?;
+        match o.construct {
+            Construct::Call => self.op(b'R'),
+            Construct::New => self.op(0x81),
+            Construct::NewWithKwargs => {
+                self.op(b'}');
+                self.batched_pairs(&o.kwargs, d)?;
+                self.op(0x92);
+            }
+        }
+        if !o.list_items.is_empty() {
+            self.batched(&o.list_items, b'e', d)?;
+        }
+        if !o.dict_items.is_empty() {
+            self.batched_pairs(&o.dict_items, d)?;
+        }
+        if let Some(state) = &o.state {
+            self.value(state, d)?;
+            self.op(b'b');
+        }
+        Ok(())
+    }
+
+    /// `copyreg._reconstructor(PickleStub, tuple, (kind, client_id, ref_id, None, None))`
+    /// as a persistent id: how the Ray client server expects refs and actor handles.
+    pub fn persistent_stub(&mut self, kind: &str, client_id: &str, id: &[u8]) {
+        self.global(&Global::new("copyreg", "_reconstructor"));
+        self.global(&Global::new("ray.util.client.client_pickler", "PickleStub"));
+        self.global(&Global::new("builtins", "tuple"));
+        self.mark();
+        self.str(kind);
+        self.str(client_id);
+        self.bytes(id);
+        self.op(b'N');
+        self.op(b'N');
+        self.op(b't');
+        self.op(0x87);
+        self.op(b'R');
+        self.op(b'Q');
+    }
+}

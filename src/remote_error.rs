@@ -1,0 +1,207 @@
+//! Turns the cloudpickled exceptions in get, put and schedule replies into structured
+//! errors, symbolically: the pickle is decoded to values and read, never executed.
+//!
+//! Shapes seen from Ray 2.60:
+//! - plain exceptions: `REDUCE(ray.exceptions.GetTimeoutError, ("message",))`;
+//! - task errors: a class built by `cloudpickle._make_skeleton_class(type,
+//!   "RayTaskError(ValueError)", (RayTaskError, ValueError), {...})`, called with the
+//!   user's exception (`ValueError("bad value 3")`); the traceback text (`ray::f() ...`)
+//!   sits in a closure cell of one of the class's methods.
+
+use bytes::Bytes;
+
+use crate::error::{Error, ErrorKind, RemoteError};
+use crate::pickle::{self, Limits};
+use crate::value::{PyObject, Value};
+
+/// Decodes `data` (a pickled exception) into an error; `during` names the operation.
+pub(crate) fn from_pickle(data: &[u8], during: &str) -> Error {
+    let data = Bytes::copy_from_slice(data);
+    // Refs inside an exception are irrelevant to the error: keep them as their pid.
+    let mut keep_pid = |pid: Value| Ok(pid);
+    let value = match pickle::decode(&data, &Limits::default(), &mut keep_pid) {
+        Ok(v) => v,
+        Err(e) => {
+            return Error::new(
+                ErrorKind::ServerError,
+                format!("{during} failed on the server, and its error could not be decoded: {e}"),
+            )
+        }
+    };
+    let remote = describe(&value);
+    let kind = kind_of(&remote.type_name);
+    let message = match &remote.cause_type {
+        Some(cause) => format!(
+            "{during}: {} ({cause}: {})",
+            remote.type_name, remote.message
+        ),
+        None => format!("{during}: {}: {}", remote.type_name, remote.message),
+    };
+    Error::with_remote(kind, message, remote)
+}
+
+fn kind_of(type_name: &str) -> ErrorKind {
+    let base = type_name.rsplit('.').next().unwrap_or(type_name);
+    let base = base.split('(').next().unwrap_or(base);
+    match base {
+        "GetTimeoutError" => ErrorKind::Timeout,
+        "RayTaskError" => ErrorKind::TaskError,
+        "RayActorError"
+        | "ActorDiedError"
+        | "ActorUnavailableError"
+        | "ActorUnschedulableError" => ErrorKind::ActorDied,
+        "ObjectLostError"
+        | "ObjectFetchTimedOutError"
+        | "OwnerDiedError"
+        | "ObjectReconstructionFailedError"
+        | "ObjectReconstructionFailedMaxAttemptsExceededError"
+        | "ObjectReconstructionFailedLineageEvictedError"
+        | "ReferenceCountingAssertionError"
+        | "ObjectFreedError" => ErrorKind::ObjectLost,
+        "TaskCancelledError" => ErrorKind::TaskCancelled,
+        _ => ErrorKind::ServerError,
+    }
+}
+
+/// Reads type, message, cause and traceback out of a decoded exception value.
+pub(crate) fn describe(value: &Value) -> RemoteError {
+    let Value::Object(obj) = value else {
+        return RemoteError {
+            type_name: value.type_name().to_owned(),
+            message: format!("{value:?}"),
+            ..Default::default()
+        };
+    };
+    let type_name = class_name(&obj.callable).unwrap_or_else(|| "<unknown exception>".to_owned());
+    let mut remote = RemoteError {
+        type_name,
+        ..Default::default()
+    };
+    // A dual task error: the user's exception is the only argument.
+    if let [Value::Object(cause)] = obj.args.as_slice() {
+        if let Some(cause_type) = class_name(&cause.callable) {
+            remote.cause_type = Some(short_type(&cause_type));
+            remote.message = message_of(cause);
+        }
+    } else if let (true, [Value::Str(_function), Value::Str(tb), cause, ..]) = (
+        remote.type_name.ends_with("RayTaskError"),
+        obj.args.as_slice(),
+    ) {
+        // A plain RayTaskError(function_name, traceback_str, cause, ...).
+        remote.traceback = Some(strip_ansi(tb));
+        if let Value::Object(cause) = cause {
+            remote.cause_type = class_name(&cause.callable).map(|t| short_type(&t));
+            remote.message = message_of(cause);
+        }
+    } else {
+        remote.message = message_of(obj);
+    }
+    if remote.traceback.is_none() {
+        remote.traceback = find_traceback(value);
+    }
+    if remote.message.is_empty() {
+        if let Some(tb) = &remote.traceback {
+            remote.message = tb.lines().last().unwrap_or_default().to_owned();
+        }
+    }
+    remote
+}
+
+/// `module.qualname` of a class: a global, or the name given to a cloudpickle skeleton.
+fn class_name(callable: &Value) -> Option<String> {
+    match callable {
+        Value::Global(g) if g.module == "builtins" => Some(g.qualname.clone()),
+        Value::Global(g) => Some(format!("{}.{}", g.module, g.qualname)),
+        Value::Object(o) => {
+            let g = o.callable_global()?;
+            if !g.qualname.ends_with("_make_skeleton_class") {
+                return None;
+            }
+            let name = o.args.get(1)?.as_str()?;
+            let module = o
+                .args
+                .get(3)
+                .and_then(|d| d.get_str("__module__"))
+                .and_then(Value::as_str);
+            Some(match module {
+                Some(m) => format!("{m}.{name}"),
+                None => name.to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn short_type(t: &str) -> String {
+    t.rsplit('.').next().unwrap_or(t).to_owned()
+}
+
+/// An exception's message: its first argument when that is text.
+fn message_of(obj: &PyObject) -> String {
+    match obj.args.first() {
+        Some(Value::Str(s)) => s.clone(),
+        Some(Value::Object(inner)) => message_of(inner),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    }
+}
+
+/// The remote traceback: the text that starts with `ray::<function>()`.
+fn find_traceback(value: &Value) -> Option<String> {
+    let mut found = None;
+    visit_strings(value, &mut |s| {
+        if found.is_none() {
+            let clean = strip_ansi(s);
+            if clean.starts_with("ray::") || clean.starts_with("Traceback (most recent call last)")
+            {
+                found = Some(clean);
+            }
+        }
+    });
+    found
+}
+
+fn visit_strings(value: &Value, f: &mut impl FnMut(&str)) {
+    match value {
+        Value::Str(s) => f(s),
+        Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => {
+            v.iter().for_each(|x| visit_strings(x, f))
+        }
+        Value::Dict(p) => p.iter().for_each(|(k, v)| {
+            visit_strings(k, f);
+            visit_strings(v, f);
+        }),
+        Value::Object(o) => {
+            visit_strings(&o.callable, f);
+            o.args.iter().for_each(|x| visit_strings(x, f));
+            o.list_items.iter().for_each(|x| visit_strings(x, f));
+            o.dict_items.iter().for_each(|(k, v)| {
+                visit_strings(k, f);
+                visit_strings(v, f);
+            });
+            if let Some(s) = &o.state {
+                visit_strings(s, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes terminal colour codes (`ESC [ ... m`) that Ray puts around `ray::f()`.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,82 @@
+//! The one runtime thread. Every gRPC channel and stream of every client in the process
+//! lives on a single tokio current-thread runtime, on a thread of its own. Public blocking
+//! calls hand their work to it and wait; async calls await the same work from any
+//! executor. Heavy CPU work (pickling large values) stays on the caller's thread so the
+//! runtime thread only moves bytes.
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::thread::ThreadId;
+
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
+
+use crate::error::{Error, Result};
+
+struct Runtime {
+    handle: Handle,
+    thread: ThreadId,
+}
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+fn runtime() -> &'static Runtime {
+    RUNTIME.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("ray-client-io")
+            .build()
+            .expect("building the tokio runtime");
+        let handle = rt.handle().clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("ray-client-io".into())
+            .spawn(move || {
+                tx.send(std::thread::current().id()).ok();
+                rt.block_on(std::future::pending::<()>());
+            })
+            .expect("spawning the ray-client runtime thread");
+        let thread = rx.recv().expect("runtime thread started");
+        Runtime { handle, thread }
+    })
+}
+
+/// True on the runtime thread itself, where blocking would deadlock.
+pub(crate) fn on_runtime_thread() -> bool {
+    RUNTIME
+        .get()
+        .is_some_and(|rt| rt.thread == std::thread::current().id())
+}
+
+/// Runs `fut` on the runtime thread.
+pub(crate) fn spawn<F>(fut: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    runtime().handle.spawn(fut)
+}
+
+/// Runs `fut` on the runtime thread and blocks the calling thread until it finishes.
+pub(crate) fn block_on<F, T>(fut: F) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    if on_runtime_thread() {
+        return Err(Error::invalid(
+            "a blocking ray-client call was made from the client's I/O thread (inside a \
+             callback); use the asynchronous form there",
+        ));
+    }
+    let handle = spawn(fut);
+    futures::executor::block_on(join(handle))
+}
+
+/// Awaits a task spawned with [`spawn`], from any executor.
+pub(crate) async fn join<T>(handle: JoinHandle<Result<T>>) -> Result<T> {
+    match handle.await {
+        Ok(r) => r,
+        Err(e) => Err(Error::internal(format!("ray-client I/O task failed: {e}"))),
+    }
+}

@@ -1,0 +1,342 @@
+//! The value model: what a Python value on the cluster looks like on this side.
+//!
+//! Every binding exposes exactly these kinds. Values that this library does not understand
+//! (numpy arrays, dataclasses, exceptions) are kept as a symbolic [`PyObject`], which the
+//! encoder writes back as the same reduction, so they round-trip without being understood.
+
+use bytes::Bytes;
+use num_bigint::BigInt;
+
+use crate::objects::ObjectRef;
+
+/// A Python value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    None,
+    Bool(bool),
+    /// An int that fits in 64 bits.
+    Int(i64),
+    /// An int of any size (only used when it does not fit in an `i64`).
+    BigInt(BigInt),
+    Float(f64),
+    Str(String),
+    /// `bytes`; a slice of the received buffer, so large values are not copied.
+    Bytes(Bytes),
+    ByteArray(Vec<u8>),
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    /// A dict, in insertion order.
+    Dict(Vec<(Value, Value)>),
+    Set(Vec<Value>),
+    FrozenSet(Vec<Value>),
+    /// A reference to an object in the cluster, owned by one client.
+    ObjectRef(ObjectRef),
+    /// A module-level name such as a function or class (`module.qualname`).
+    Global(Global),
+    /// A Python object this library keeps symbolically.
+    Object(Box<PyObject>),
+}
+
+/// A module-level Python name: `module` plus dotted `qualname`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Global {
+    pub module: String,
+    pub qualname: String,
+}
+
+impl Global {
+    pub fn new(module: impl Into<String>, qualname: impl Into<String>) -> Self {
+        Global {
+            module: module.into(),
+            qualname: qualname.into(),
+        }
+    }
+}
+
+/// How a [`PyObject`] is constructed when unpickled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Construct {
+    /// `callable(*args)` (pickle's `REDUCE`).
+    Call,
+    /// `cls.__new__(cls, *args)` (`NEWOBJ`).
+    New,
+    /// `cls.__new__(cls, *args, **kwargs)` (`NEWOBJ_EX`).
+    NewWithKwargs,
+}
+
+/// A Python object described by the reduction that rebuilds it: what pickle itself stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyObject {
+    /// The callable or class (usually a [`Value::Global`], sometimes another object).
+    pub callable: Value,
+    pub construct: Construct,
+    pub args: Vec<Value>,
+    /// Keyword arguments for [`Construct::NewWithKwargs`].
+    pub kwargs: Vec<(Value, Value)>,
+    /// Items appended after construction (list subclasses).
+    pub list_items: Vec<Value>,
+    /// Items set after construction (dict subclasses).
+    pub dict_items: Vec<(Value, Value)>,
+    /// State given to `__setstate__` / `__dict__.update` (pickle's `BUILD`).
+    pub state: Option<Value>,
+}
+
+impl PyObject {
+    /// `callable(*args)` with nothing else.
+    pub fn call(callable: Value, args: Vec<Value>) -> Self {
+        PyObject {
+            callable,
+            construct: Construct::Call,
+            args,
+            kwargs: Vec::new(),
+            list_items: Vec::new(),
+            dict_items: Vec::new(),
+            state: None,
+        }
+    }
+
+    /// The callable as a global, when it is one.
+    pub fn callable_global(&self) -> Option<&Global> {
+        match &self.callable {
+            Value::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+}
+
+impl Value {
+    /// A `str` value.
+    pub fn str(s: impl Into<String>) -> Self {
+        Value::Str(s.into())
+    }
+
+    /// A `bytes` value.
+    pub fn bytes(b: impl Into<Bytes>) -> Self {
+        Value::Bytes(b.into())
+    }
+
+    /// A dict from key/value pairs.
+    pub fn dict<K: Into<Value>, V: Into<Value>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Value::Dict(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+
+    /// The Python type name of this value (`"int"`, `"dict"`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::Bytes(_) => "bytes",
+            Value::ByteArray(_) => "bytearray",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Dict(_) => "dict",
+            Value::Set(_) => "set",
+            Value::FrozenSet(_) => "frozenset",
+            Value::ObjectRef(_) => "ObjectRef",
+            Value::Global(_) => "global",
+            Value::Object(_) => "object",
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(*b as i64),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(f) => Some(*f),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(b) => Some(b),
+            Value::ByteArray(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The items of a list or tuple.
+    pub fn as_seq(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(v) | Value::Tuple(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Looks a key up in a dict.
+    pub fn get(&self, key: &Value) -> Option<&Value> {
+        match self {
+            Value::Dict(pairs) => pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Looks a string key up in a dict.
+    pub fn get_str(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Dict(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` on every object ref inside this value, depth first.
+    pub fn for_each_ref(&self, f: &mut impl FnMut(&ObjectRef)) {
+        match self {
+            Value::ObjectRef(r) => f(r),
+            Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => {
+                v.iter().for_each(|x| x.for_each_ref(f))
+            }
+            Value::Dict(pairs) => pairs.iter().for_each(|(k, v)| {
+                k.for_each_ref(f);
+                v.for_each_ref(f);
+            }),
+            Value::Object(o) => {
+                o.callable.for_each_ref(f);
+                o.args.iter().for_each(|x| x.for_each_ref(f));
+                o.kwargs.iter().for_each(|(k, v)| {
+                    k.for_each_ref(f);
+                    v.for_each_ref(f);
+                });
+                o.list_items.iter().for_each(|x| x.for_each_ref(f));
+                o.dict_items.iter().for_each(|(k, v)| {
+                    k.for_each_ref(f);
+                    v.for_each_ref(f);
+                });
+                if let Some(s) = &o.state {
+                    s.for_each_ref(f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+macro_rules! from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self { Value::Int(v as i64) }
+        }
+    )*};
+}
+from_int!(i8, i16, i32, i64, u8, u16, u32);
+
+impl From<u64> for Value {
+    fn from(v: u64) -> Self {
+        match i64::try_from(v) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::BigInt(BigInt::from(v)),
+        }
+    }
+}
+
+impl From<BigInt> for Value {
+    fn from(v: BigInt) -> Self {
+        match i64::try_from(&v) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::BigInt(v),
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+
+impl From<f32> for Value {
+    fn from(v: f32) -> Self {
+        Value::Float(v as f64)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Str(v.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Str(v)
+    }
+}
+
+impl From<Bytes> for Value {
+    fn from(v: Bytes) -> Self {
+        Value::Bytes(v)
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Value::Bytes(Bytes::copy_from_slice(v))
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(v: Vec<Value>) -> Self {
+        Value::List(v)
+    }
+}
+
+impl From<ObjectRef> for Value {
+    fn from(v: ObjectRef) -> Self {
+        Value::ObjectRef(v)
+    }
+}
+
+impl From<&ObjectRef> for Value {
+    fn from(v: &ObjectRef) -> Self {
+        Value::ObjectRef(v.clone())
+    }
+}
+
+impl From<Global> for Value {
+    fn from(v: Global) -> Self {
+        Value::Global(v)
+    }
+}
+
+impl From<()> for Value {
+    fn from(_: ()) -> Self {
+        Value::None
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::None, Into::into)
+    }
+}

@@ -1,0 +1,93 @@
+//! Test helper: the address of a real Ray cluster.
+//!
+//! When `RAY_TEST_ADDRESS` is set (the README's test command starts one cluster for every
+//! test binary) that cluster is used. Otherwise this process starts its own through
+//! `tests/harness/ray-cluster` and a watchdog stops it when the process exits.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub struct TestCluster {
+    pub address: String,
+    pub gcs_address: Option<String>,
+    pub python: PathBuf,
+}
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn harness() -> PathBuf {
+    repo().join("tests/harness/ray-cluster")
+}
+
+pub fn cluster() -> &'static TestCluster {
+    static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        if let Ok(address) = std::env::var("RAY_TEST_ADDRESS") {
+            return TestCluster {
+                address,
+                gcs_address: std::env::var("RAY_TEST_GCS_ADDRESS").ok(),
+                python: python(),
+            };
+        }
+        let dir = std::env::temp_dir().join(format!("ray-client-test-{}", std::process::id()));
+        let out = Command::new(harness())
+            .arg("start")
+            .arg(&dir)
+            .output()
+            .expect("running tests/harness/ray-cluster");
+        assert!(
+            out.status.success(),
+            "starting the test cluster failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Stop the cluster when this test process ends, however it ends. The watchdog
+        // outlives us on purpose, so it is never waited for.
+        #[allow(clippy::zombie_processes)]
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{h}' stop '{d}'",
+                pid = std::process::id(),
+                h = harness().display(),
+                d = dir.display()
+            ))
+            .spawn()
+            .expect("starting the cluster watchdog");
+        let env = std::fs::read_to_string(dir.join("env")).unwrap();
+        let var = |k: &str| {
+            env.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .map(str::to_owned)
+        };
+        TestCluster {
+            address: var("RAY_TEST_ADDRESS").unwrap(),
+            gcs_address: var("RAY_TEST_GCS_ADDRESS"),
+            python: python(),
+        }
+    })
+}
+
+/// The virtualenv's python (with ray and numpy), for checks against CPython itself.
+pub fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("RAY_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let out = Command::new(harness())
+        .arg("venv")
+        .output()
+        .expect("running tests/harness/ray-cluster venv");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+pub fn client() -> ray_client::Client {
+    ray_client::Client::connect(&cluster().address).expect("connecting to the test cluster")
+}

@@ -1,0 +1,258 @@
+//! Put, get, wait and release against the real cluster.
+mod common;
+
+use std::time::Duration;
+
+use ray_client::{ErrorKind, RemoteFunction, Value};
+
+fn f(name: &str) -> RemoteFunction {
+    RemoteFunction::new("rc_test_tasks", name).unwrap()
+}
+
+fn samples() -> Vec<(Value, &'static str)> {
+    vec![
+        (Value::None, "NoneType"),
+        (Value::Bool(true), "bool"),
+        (Value::Bool(false), "bool"),
+        (Value::from(0), "int"),
+        (Value::from(-7), "int"),
+        (Value::from(300), "int"),
+        (Value::from(i64::MAX), "int"),
+        (Value::from(i64::MIN), "int"),
+        (Value::from(u64::MAX), "int"),
+        (Value::Float(1.5), "float"),
+        (Value::Float(-0.0), "float"),
+        (Value::str(""), "str"),
+        (Value::str("héllo wörld ✓"), "str"),
+        (Value::str("x".repeat(70_000)), "str"),
+        (Value::bytes(&b"\x00\x01binary"[..]), "bytes"),
+        (Value::bytes(vec![7u8; 300]), "bytes"),
+        (
+            Value::List(vec![Value::from(1), Value::str("two"), Value::None]),
+            "list",
+        ),
+        (Value::Tuple(vec![Value::from(1), Value::from(2)]), "tuple"),
+        (Value::Tuple(vec![]), "tuple"),
+        (
+            Value::dict([
+                ("a", Value::from(1)),
+                ("b", Value::List(vec![Value::Float(2.0)])),
+            ]),
+            "dict",
+        ),
+        (
+            Value::Dict(vec![(Value::from(1), Value::str("int key"))]),
+            "dict",
+        ),
+        (Value::Set(vec![Value::from(3)]), "set"),
+        (Value::FrozenSet(vec![Value::str("f")]), "frozenset"),
+    ]
+}
+
+#[test]
+fn put_get_round_trips_every_basic_kind() {
+    let client = common::client();
+    for (value, python_type) in samples() {
+        let r = client.put(value.clone()).unwrap();
+        assert_eq!(client.get(&r).unwrap(), value, "round trip of {value:?}");
+        // The cluster sees the Python type we meant, not just bytes that come back.
+        let t = client
+            .call(&f("type_name"), vec![Value::from(&r)], vec![])
+            .unwrap();
+        assert_eq!(
+            client.get(&t).unwrap(),
+            Value::str(python_type),
+            "type of {value:?}"
+        );
+    }
+}
+
+#[test]
+fn bytearray_reaches_the_cluster_and_comes_back_as_bytes_like_in_python() {
+    // Ray's object store turns a bytearray into bytes; the Python client sees the same.
+    let client = common::client();
+    let v = Value::ByteArray(vec![1, 2, 3]);
+    let r = client.put(v).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::bytes(vec![1u8, 2, 3]));
+}
+
+#[test]
+fn get_many_returns_values_in_order() {
+    let client = common::client();
+    let refs: Vec<_> = (0..10)
+        .map(|i| client.put(Value::from(i * i)).unwrap())
+        .collect();
+    let values = client.get_many(&refs, None).unwrap();
+    assert_eq!(
+        values,
+        (0..10).map(|i| Value::from(i * i)).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn get_with_timeout_fails_with_timeout_and_without_waits() {
+    let client = common::client();
+    let slow = client
+        .call(
+            &f("sleep_then"),
+            vec![Value::Float(3.0), Value::str("done")],
+            vec![],
+        )
+        .unwrap();
+    let err = client
+        .get_many(
+            std::slice::from_ref(&slow),
+            Some(Duration::from_millis(200)),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(
+        err.remote().unwrap().type_name.ends_with("GetTimeoutError"),
+        "{err:?}"
+    );
+    // No timeout: polls the server in 2 s slices until the 3 s task is done.
+    assert_eq!(client.get(&slow).unwrap(), Value::str("done"));
+}
+
+#[test]
+fn zero_timeout_means_do_not_wait() {
+    let client = common::client();
+    let slow = client
+        .call(
+            &f("sleep_then"),
+            vec![Value::Float(2.0), Value::None],
+            vec![],
+        )
+        .unwrap();
+    let err = client
+        .get_many(std::slice::from_ref(&slow), Some(Duration::ZERO))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+}
+
+#[test]
+fn large_values_are_chunked_both_ways() {
+    let client = common::client();
+    // 20 MiB made on the cluster comes back in 5 MiB chunks.
+    let n = 20 * 1024 * 1024 + 17;
+    let r = client
+        .call(&f("make_bytes"), vec![Value::from(n as i64)], vec![])
+        .unwrap();
+    let v = client.get(&r).unwrap();
+    let b = v.as_bytes().unwrap();
+    assert_eq!(b.len(), n);
+    assert!(b.iter().all(|&x| x == 0xab));
+    // 12 MiB put from here arrives whole.
+    let data: Vec<u8> = (0..12 * 1024 * 1024 + 3).map(|i| (i % 251) as u8).collect();
+    let expected = data[..1024].iter().map(|&x| x as i64).sum::<i64>() + data.len() as i64;
+    let r = client.put(Value::bytes(data)).unwrap();
+    let s = client
+        .call(&f("byte_sum"), vec![Value::from(&r)], vec![])
+        .unwrap();
+    assert_eq!(client.get(&s).unwrap(), Value::from(expected));
+}
+
+#[test]
+fn one_gib_bytes_value_round_trips() {
+    let client = common::client();
+    let n = 1usize << 30;
+    let mut data = vec![0u8; n];
+    for (i, chunk) in data.chunks_mut(4096).enumerate() {
+        chunk[0] = (i % 256) as u8;
+    }
+    let data = bytes::Bytes::from(data);
+    let r = client.put(Value::Bytes(data.clone())).unwrap();
+    let back = client.get(&r).unwrap();
+    let back = back.as_bytes().unwrap();
+    assert_eq!(back.len(), n);
+    assert!(back == &data[..], "1 GiB value changed in transit");
+}
+
+#[test]
+fn wait_splits_ready_from_not_ready() {
+    let client = common::client();
+    let fast = client.put(Value::from(1)).unwrap();
+    let slow = client
+        .call(
+            &f("sleep_then"),
+            vec![Value::Float(30.0), Value::None],
+            vec![],
+        )
+        .unwrap();
+    let (ready, rest) = client
+        .wait(
+            &[slow.clone(), fast.clone()],
+            1,
+            Some(Duration::from_secs(10)),
+        )
+        .unwrap();
+    assert_eq!(ready, vec![fast.clone()]);
+    assert_eq!(rest, vec![slow.clone()]);
+    // Timeout expires with fewer ready than asked for.
+    let (ready, rest) = client
+        .wait(
+            &[slow.clone(), fast.clone()],
+            2,
+            Some(Duration::from_millis(300)),
+        )
+        .unwrap();
+    assert_eq!((ready.len(), rest.len()), (1, 1));
+    let err = client.wait(&[fast], 2, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn last_handle_dropped_releases_the_object_on_the_server() {
+    let client = common::client();
+    let r = client.put(Value::str("short-lived")).unwrap();
+    let id = r.id_blocking().unwrap();
+    let copy = r.clone();
+    drop(r);
+    // A datapath round trip orders us after any release the drop might have sent.
+    client.put(Value::None).unwrap();
+    assert!(
+        client.__server_holds(&id).unwrap(),
+        "released while a clone was alive"
+    );
+    drop(copy);
+    client.put(Value::None).unwrap();
+    assert!(
+        !client.__server_holds(&id).unwrap(),
+        "not released after the last handle"
+    );
+}
+
+#[test]
+fn a_ref_that_comes_back_nested_is_the_same_handle() {
+    let client = common::client();
+    let inner = client.put(Value::from(5)).unwrap();
+    let id = inner.id_blocking().unwrap();
+    let outer = client.put(Value::List(vec![Value::from(&inner)])).unwrap();
+    let got = client.get(&outer).unwrap();
+    let Value::List(items) = got else {
+        panic!("expected a list")
+    };
+    let Value::ObjectRef(nested) = &items[0] else {
+        panic!("expected a ref")
+    };
+    assert_eq!(nested, &inner);
+    assert_eq!(client.get(nested).unwrap(), Value::from(5));
+    drop(items);
+    client.put(Value::None).unwrap();
+    assert!(
+        client.__server_holds(&id).unwrap(),
+        "dropping the nested copy released the original"
+    );
+}
+
+#[test]
+fn refs_of_another_client_are_refused() {
+    let a = common::client();
+    let b = common::client();
+    let r = a.put(Value::from(1)).unwrap();
+    let err = b.get(&r).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.message().contains(a.client_id()), "{err}");
+    let err = b.put(Value::List(vec![Value::from(&r)])).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}
