@@ -52,6 +52,9 @@ pub struct ConnectOptions {
     pub ignore_version_mismatch: bool,
     /// Limits for decoding pickles from the server.
     pub decode_limits: Limits,
+    /// Overrides [`TESTED_RAY_VERSIONS`], for testing the version check.
+    #[doc(hidden)]
+    pub __tested_versions: Option<Vec<String>>,
 }
 
 impl Default for ConnectOptions {
@@ -64,6 +67,7 @@ impl Default for ConnectOptions {
             reconnect_grace_period: None,
             ignore_version_mismatch: false,
             decode_limits: Limits::default(),
+            __tested_versions: None,
         }
     }
 }
@@ -206,7 +210,7 @@ impl Client {
                 Err(e)
                     if attempt < SERVER_START_ATTEMPTS
                         && e.kind() == ErrorKind::InitFailed
-                        && e.message().contains("Starting Ray client server failed") =>
+                        && proxy_failed_to_start_server(e.message()) =>
                 {
                     attempt += 1;
                 }
@@ -263,7 +267,11 @@ impl Client {
         let ignore = options.ignore_version_mismatch
             || std::env::var("RAY_IGNORE_VERSION_MISMATCH")
                 .is_ok_and(|v| !v.is_empty() && v != "0");
-        if !ignore && !version_tested(&server.ray_version) {
+        let tested: Vec<String> = match &options.__tested_versions {
+            Some(v) => v.clone(),
+            None => TESTED_RAY_VERSIONS.iter().map(|s| s.to_string()).collect(),
+        };
+        if !ignore && !version_tested(&tested, &server.ray_version) {
             datapath.close().await;
             return Err(Error::new(
                 ErrorKind::VersionMismatch,
@@ -272,7 +280,7 @@ impl Client {
                      only; set RAY_IGNORE_VERSION_MISMATCH=1 (or the ignore_version_mismatch \
                      option) to connect anyway",
                     server.ray_version,
-                    TESTED_RAY_VERSIONS.join(", ")
+                    tested.join(", ")
                 ),
             ));
         }
@@ -410,16 +418,24 @@ impl Drop for ClientInner {
     }
 }
 
+/// The proxy's ways of saying the per-client server process did not come up (seen with
+/// Ray 2.60: a crash right after fork, reported directly or as a zombie process).
+fn proxy_failed_to_start_server(message: &str) -> bool {
+    message.contains("Starting Ray client server failed")
+        || message.contains("in start_specific_server")
+}
+
 fn new_client_id() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn version_tested(version: &str) -> bool {
-    TESTED_RAY_VERSIONS.iter().any(|tested| {
-        version == *tested
+/// True when `version` is one of `tested` (`major.minor` matches any patch release).
+fn version_tested(tested: &[String], version: &str) -> bool {
+    tested.iter().any(|tested| {
+        version == tested
             || version
-                .strip_prefix(tested)
+                .strip_prefix(tested.as_str())
                 .is_some_and(|rest| rest.starts_with('.'))
     })
 }
@@ -430,12 +446,13 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert!(version_tested("2.60.0"));
-        assert!(version_tested("2.60.3"));
-        assert!(!version_tested("2.6.0"));
-        assert!(!version_tested("2.600.0"));
-        assert!(!version_tested("2.59.1"));
-        assert!(!version_tested("3.60.0"));
+        let t = ["2.60".to_owned()];
+        assert!(version_tested(&t, "2.60.0"));
+        assert!(version_tested(&t, "2.60.3"));
+        assert!(!version_tested(&t, "2.6.0"));
+        assert!(!version_tested(&t, "2.600.0"));
+        assert!(!version_tested(&t, "2.59.1"));
+        assert!(!version_tested(&t, "3.60.0"));
     }
 
     #[test]

@@ -1,0 +1,131 @@
+//! Connecting, server information, version check and disconnect against the real cluster.
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use ray_client::{Client, ConnectOptions, ErrorKind, Value};
+
+#[test]
+fn connects_and_reports_the_server_versions() {
+    let client = common::client();
+    let info = client.server_info();
+    assert_eq!(info.ray_version, "2.60.0");
+    assert!(info.python_version.starts_with("3."), "{info:?}");
+    assert!(!info.ray_commit.is_empty());
+    assert_eq!(client.client_id().len(), 32);
+    assert!(client.is_connected());
+}
+
+#[test]
+fn a_plain_host_port_address_works_too() {
+    let address = common::cluster().address.trim_start_matches("ray://").to_owned();
+    let client = Client::connect(&address).unwrap();
+    assert_eq!(client.address().to_string(), common::cluster().address);
+}
+
+#[test]
+fn the_namespace_given_at_connect_is_the_jobs_namespace() {
+    let client =
+        Client::connect_with(ConnectOptions::new(&common::cluster().address).namespace("rc-ns-test"))
+            .unwrap();
+    let ctx = client.runtime_context().unwrap();
+    assert_eq!(ctx.namespace, "rc-ns-test");
+    assert_eq!(client.namespace(), Some("rc-ns-test"));
+    // Without one, Ray makes up an anonymous namespace.
+    let anonymous = common::client().runtime_context().unwrap();
+    assert!(!anonymous.namespace.is_empty());
+    assert_ne!(anonymous.namespace, "rc-ns-test");
+}
+
+#[test]
+fn nothing_listening_fails_with_an_error_naming_the_address() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let address = format!("ray://127.0.0.1:{port}");
+    let err = Client::connect_with(
+        ConnectOptions::new(&address).connect_timeout(Duration::from_millis(1500)),
+    )
+    .err()
+    .expect("connecting to a closed port must fail");
+    assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+    assert!(err.message().contains(&address), "{err}");
+    assert!(err.message().contains("within 1.5 s"), "{err}");
+}
+
+#[test]
+fn a_server_outside_the_tested_versions_is_refused_unless_overridden() {
+    let mut options = ConnectOptions::new(&common::cluster().address);
+    options.__tested_versions = Some(vec!["2.59".to_owned()]);
+    let err = Client::connect_with(options.clone()).err().expect("must be refused");
+    assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
+    assert!(err.message().contains("2.60.0"), "{err}");
+    assert!(err.message().contains("RAY_IGNORE_VERSION_MISMATCH"), "{err}");
+    let client = Client::connect_with(options.ignore_version_mismatch(true)).unwrap();
+    assert_eq!(client.server_info().ray_version, "2.60.0");
+}
+
+fn job_state(job_id: &str) -> String {
+    let cluster = common::cluster();
+    let gcs = cluster
+        .gcs_address
+        .as_deref()
+        .expect("the harness records the GCS address");
+    let out = Command::new(&cluster.python)
+        .arg(common::repo().join("tests/python/job_state.py"))
+        .arg(gcs)
+        .arg(job_id)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Polls the GCS until the job is dead. The client's grace period is an hour, so only a
+/// `connection_cleanup` can end the job this early; a minute is far more than cleanup
+/// needs.
+fn assert_job_ends(job_id: &str) {
+    for _ in 0..120 {
+        if job_state(job_id) == "dead" {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("job {job_id} still alive a minute after the client went away");
+}
+
+fn long_grace_client() -> Client {
+    Client::connect_with(
+        ConnectOptions::new(&common::cluster().address)
+            .reconnect_grace_period(Duration::from_secs(3600)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn disconnect_cleans_up_on_the_server_and_fails_later_calls() {
+    let client = long_grace_client();
+    let r = client.put(Value::from(1)).unwrap();
+    let job = client.runtime_context().unwrap().job_id;
+    assert_eq!(job_state(&job), "alive");
+    client.disconnect();
+    client.disconnect(); // idempotent
+    assert!(!client.is_connected());
+    let err = client.put(Value::from(2)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionLost, "{err}");
+    let err = client.get(&r).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionLost, "{err}");
+    assert_job_ends(&job);
+}
+
+#[test]
+fn dropping_the_client_cleans_up_too() {
+    let client = long_grace_client();
+    let job = client.runtime_context().unwrap().job_id;
+    let r = client.put(Value::from(1)).unwrap();
+    drop(client);
+    assert_job_ends(&job);
+    drop(r); // a ref that outlives its client is inert
+}

@@ -1,0 +1,21 @@
+"""Prints the state ("alive", "dead" or "unknown") of a job, asking the GCS directly.
+
+    python job_state.py GCS_HOST:PORT JOB_ID_HEX
+"""
+import sys
+
+import grpc
+import ray.core.generated.gcs_service_pb2 as pb
+import ray.core.generated.gcs_service_pb2_grpc as pbg
+
+gcs, job_hex = sys.argv[1], sys.argv[2]
+stub = pbg.JobInfoGcsServiceStub(grpc.insecure_channel(gcs))
+reply = stub.GetAllJobInfo(
+    pb.GetAllJobInfoRequest(skip_submission_job_info_field=True, skip_is_running_tasks_field=True)
+)
+for job in reply.job_info_list:
+    if job.job_id.hex() == job_hex:
+        print("dead" if job.is_dead else "alive")
+        break
+else:
+    print("unknown")
