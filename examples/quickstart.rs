@@ -22,7 +22,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // put / get
     let value = Value::dict([
         ("name", Value::str("ray-client")),
-        ("numbers", Value::List(vec![1.into(), 2.into(), 3.into(), 4.into()])),
+        (
+            "numbers",
+            Value::List(vec![1.into(), 2.into(), 3.into(), 4.into()]),
+        ),
     ]);
     let r = client.put(value.clone())?;
     println!("put {value:?} -> {r:?}");
@@ -33,7 +36,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let numbers = client.put(Value::List(vec![1.into(), 2.into(), 3.into(), 4.into()]))?;
     let mean = RemoteFunction::new("statistics", "mean")?;
     let m = client.call(&mean, vec![Value::from(&numbers)], vec![])?;
-    println!("statistics.mean([1, 2, 3, 4]) on the cluster = {:?}", client.get(&m)?);
+    println!(
+        "statistics.mean([1, 2, 3, 4]) on the cluster = {:?}",
+        client.get(&m)?
+    );
 
     // keyword arguments
     let dumps = RemoteFunction::new("json", "dumps")?;
@@ -42,11 +48,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![Value::dict([("b", 1), ("a", 2)])],
         vec![("sort_keys".into(), Value::Bool(true))],
     )?;
-    println!("json.dumps({{'b': 1, 'a': 2}}, sort_keys=True) = {:?}", client.get(&j)?);
+    println!(
+        "json.dumps({{'b': 1, 'a': 2}}, sort_keys=True) = {:?}",
+        client.get(&j)?
+    );
 
     // a remote exception comes back structured
     let err = client
-        .get(&client.call(&RemoteFunction::new("json", "loads")?, vec![Value::str("{oops")], vec![])?)
+        .get(&client.call(
+            &RemoteFunction::new("json", "loads")?,
+            vec![Value::str("{oops")],
+            vec![],
+        )?)
         .unwrap_err();
     let remote = err.remote().expect("remote error");
     println!(

@@ -19,16 +19,20 @@ fn connects_and_reports_the_server_versions() {
 
 #[test]
 fn a_plain_host_port_address_works_too() {
-    let address = common::cluster().address.trim_start_matches("ray://").to_owned();
+    let address = common::cluster()
+        .address
+        .trim_start_matches("ray://")
+        .to_owned();
     let client = Client::connect(&address).unwrap();
     assert_eq!(client.address().to_string(), common::cluster().address);
 }
 
 #[test]
 fn the_namespace_given_at_connect_is_the_jobs_namespace() {
-    let client =
-        Client::connect_with(ConnectOptions::new(&common::cluster().address).namespace("rc-ns-test"))
-            .unwrap();
+    let client = Client::connect_with(
+        ConnectOptions::new(&common::cluster().address).namespace("rc-ns-test"),
+    )
+    .unwrap();
     let ctx = client.runtime_context().unwrap();
     assert_eq!(ctx.namespace, "rc-ns-test");
     assert_eq!(client.namespace(), Some("rc-ns-test"));
@@ -59,10 +63,15 @@ fn nothing_listening_fails_with_an_error_naming_the_address() {
 fn a_server_outside_the_tested_versions_is_refused_unless_overridden() {
     let mut options = ConnectOptions::new(&common::cluster().address);
     options.__tested_versions = Some(vec!["2.59".to_owned()]);
-    let err = Client::connect_with(options.clone()).err().expect("must be refused");
+    let err = Client::connect_with(options.clone())
+        .err()
+        .expect("must be refused");
     assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
     assert!(err.message().contains("2.60.0"), "{err}");
-    assert!(err.message().contains("RAY_IGNORE_VERSION_MISMATCH"), "{err}");
+    assert!(
+        err.message().contains("RAY_IGNORE_VERSION_MISMATCH"),
+        "{err}"
+    );
     let client = Client::connect_with(options.ignore_version_mismatch(true)).unwrap();
     assert_eq!(client.server_info().ray_version, "2.60.0");
 }
@@ -79,7 +88,11 @@ fn job_state(job_id: &str) -> String {
         .arg(job_id)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
