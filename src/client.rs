@@ -10,14 +10,17 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::address::Address;
-use crate::connection::Connection;
+use crate::connection::{status_error, Connection};
 use crate::datapath::Datapath;
 use crate::error::{Error, ErrorKind, Result};
 use crate::objects::{ObjectRef, RefInner};
 use crate::pickle::{self, Limits, PickleStub};
+use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{data_request, data_response, ConnectionInfoRequest, InitRequest};
 use crate::runtime;
+use crate::tasks::Code;
 use crate::value::{Global, PyObject, Value};
+use tonic::transport::Channel;
 
 /// Ray releases this client was tested against: `major.minor` of the server must match
 /// one of these (any patch release).
@@ -178,8 +181,8 @@ pub(crate) struct ClientInner {
     /// One live `RefInner` per object id, so the server's reference is released exactly
     /// when the last handle to it goes, however many times the id came back.
     refs: Mutex<HashMap<Bytes, Weak<RefInner>>>,
-    /// Functions already put, by name: Python caches a remote function's payload too.
-    pub(crate) functions: Mutex<HashMap<Global, ObjectRef>>,
+    /// Functions and classes already put: Python caches a remote function's payload too.
+    pub(crate) payloads: Mutex<HashMap<Code, ObjectRef>>,
     closed: AtomicBool,
 }
 
@@ -292,7 +295,7 @@ impl Client {
                 namespace: options.namespace.clone(),
                 limits: options.decode_limits.clone(),
                 refs: Mutex::new(HashMap::new()),
-                functions: Mutex::new(HashMap::new()),
+                payloads: Mutex::new(HashMap::new()),
                 closed: AtomicBool::new(false),
             }),
         })
@@ -341,6 +344,26 @@ impl Client {
         }
     }
 
+    /// Runs one unary `RayletDriver` call on the runtime thread and waits for it. `call`
+    /// names the operation in errors.
+    pub(crate) fn driver_call<T, F, Fut>(&self, call: &'static str, f: F) -> Result<T>
+    where
+        F: FnOnce(RayletDriverClient<Channel>, Connection) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>
+            + Send,
+        T: Send + 'static,
+    {
+        self.check_open()?;
+        let conn = self.inner.conn.clone();
+        runtime::block_on(async move {
+            let stub = conn.driver_stub();
+            f(stub, conn.clone())
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(|s| status_error(call, conn.address(), &s))
+        })
+    }
+
     /// Decodes a pickle from the server; persistent ids become this client's refs.
     pub(crate) fn decode(&self, data: &Bytes) -> Result<Value> {
         let mut load = |pid: Value| self.inner.load_persistent(&self.inner, pid);
@@ -354,6 +377,9 @@ impl ClientInner {
             .ok_or_else(|| Error::pickle("unrecognised persistent id in a server pickle"))?;
         match stub.kind.as_str() {
             "Object" => Ok(Value::ObjectRef(self.ref_for_id(this, stub.ref_id))),
+            "Actor" => Ok(Value::ActorHandle(crate::actors::ActorHandle {
+                handle: self.ref_for_id(this, stub.ref_id),
+            })),
             other => Err(Error::pickle(format!(
                 "server pickle holds a {other:?} handle, which this client does not support yet"
             ))),

@@ -3,12 +3,10 @@
 use std::collections::BTreeMap;
 
 use crate::client::Client;
-use crate::connection::status_error;
 use crate::error::{Error, Result};
 use crate::proto::{
     cluster_info_response, cluster_info_type::TypeEnum, ClusterInfoRequest, ClusterInfoResponse,
 };
-use crate::runtime;
 
 impl Client {
     /// Total resources of the cluster (`ray.cluster_resources()`), e.g. `CPU`, `memory`.
@@ -31,17 +29,11 @@ impl Client {
     }
 
     pub(crate) fn cluster_info(&self, kind: TypeEnum) -> Result<ClusterInfoResponse> {
-        self.check_open()?;
-        let conn = self.inner.conn.clone();
-        runtime::block_on(async move {
-            let req = conn.request(ClusterInfoRequest {
+        self.driver_call("cluster info", move |mut stub, conn| async move {
+            stub.cluster_info(conn.request(ClusterInfoRequest {
                 r#type: kind as i32,
-            });
-            conn.driver_stub()
-                .cluster_info(req)
-                .await
-                .map(|r| r.into_inner())
-                .map_err(|s| status_error("cluster info", conn.address(), &s))
+            }))
+            .await
         })
     }
 }

@@ -18,13 +18,18 @@
 //! this library. Blocking calls hand work to it and wait; `*_async` calls return futures
 //! that can be awaited on any executor. A [`Client`] is `Send + Sync` and may be shared.
 
+mod actors;
 pub mod address;
 mod client;
 mod cluster;
 mod connection;
 mod datapath;
 pub mod error;
+pub mod json;
+mod kv;
+pub mod ndarray;
 mod objects;
+mod options;
 pub mod pickle;
 mod proto;
 mod remote_error;
@@ -32,6 +37,7 @@ mod runtime;
 mod tasks;
 pub mod value;
 
+pub use actors::{ActorClass, ActorHandle, NamedActor};
 pub use address::{Address, DEFAULT_PORT};
 pub use client::{
     Client, ConnectOptions, ServerInfo, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RECONNECT_GRACE_PERIOD,
@@ -39,8 +45,10 @@ pub use client::{
 };
 pub use cluster::RuntimeContext;
 pub use error::{Error, ErrorKind, RemoteError, Result};
+pub use ndarray::{DType, NdArray};
 pub use objects::{ObjectRef, GET_SLICE};
-pub use tasks::RemoteFunction;
+pub use options::{Options, SchedulingStrategy};
+pub use tasks::{Kwargs, RemoteFunction};
 pub use value::{Construct, Global, PyObject, Value};
 
 /// Version of this library.

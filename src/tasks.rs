@@ -1,5 +1,6 @@
 //! Remote functions: a Python function on the cluster, named by module and qualified
-//! name, called with positional and keyword arguments.
+//! name or built from Python source text, called with positional and keyword arguments
+//! and options.
 //!
 //! A call puts the function once (cached per client, like Python's remote function
 //! caches its payload ref), then schedules a `ClientTask` whose data is the pickled
@@ -14,87 +15,200 @@ use futures::future::FutureExt;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::objects::ObjectRef;
-use crate::proto::{client_task, data_request, data_response, ClientTask};
+use crate::options::Options;
+use crate::pickle::Encoder;
+use crate::proto::{
+    client_task::RemoteExecType, data_request, data_response, ClientTask, TaskOptions,
+};
 use crate::remote_error;
 use crate::runtime;
 use crate::value::{Global, Value};
 
-/// A Python function on the cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Python code the cluster runs: a module-level name, or a definition in source text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Code {
+    Global(Global),
+    /// `source` defines `name` when executed in an empty namespace.
+    Source {
+        source: String,
+        name: String,
+    },
+}
+
+impl Code {
+    pub(crate) fn global(module: impl Into<String>, qualname: impl Into<String>) -> Result<Code> {
+        let g = Global::new(module, qualname);
+        if g.module.is_empty() || g.qualname.is_empty() {
+            return Err(Error::invalid("a module and a name are needed"));
+        }
+        Ok(Code::Global(g))
+    }
+
+    pub(crate) fn source(source: impl Into<String>, name: impl Into<String>) -> Result<Code> {
+        let (source, name) = (source.into(), name.into());
+        if name.is_empty() || !name.chars().all(|c| c == '_' || c.is_alphanumeric()) {
+            return Err(Error::invalid(format!(
+                "{name:?} is not a Python identifier"
+            )));
+        }
+        Ok(Code::Source { source, name })
+    }
+
+    /// The last part of the name, which Ray shows as the task or class name.
+    pub(crate) fn short_name(&self) -> &str {
+        match self {
+            Code::Global(g) => g.qualname.rsplit('.').next().unwrap_or_default(),
+            Code::Source { name, .. } => name,
+        }
+    }
+
+    /// The pickle whose value is the function or class. Source is turned into a value
+    /// on the server by `exec(source, d); d[name]`, so Ray ships it to workers by value.
+    pub(crate) fn pickle(&self) -> Result<Bytes> {
+        match self {
+            Code::Global(g) => Ok(crate::pickle::encode(&Value::Global(g.clone()))?.into()),
+            Code::Source { source, name } => {
+                let mut e = Encoder::with_capacity(source.len() + 128);
+                e.proto();
+                e.global(&Global::new("builtins", "exec"));
+                e.mark();
+                e.str(source);
+                e.op(b'}'); // the namespace dict...
+                e.op(0x94); // ...memoized as 0
+                e.op(b't');
+                e.op(b'R');
+                e.op(b'0'); // exec's None
+                e.global(&Global::new("_operator", "getitem"));
+                e.mark();
+                e.op(b'h');
+                e.op(0);
+                e.str(name);
+                e.op(b't');
+                e.op(b'R');
+                e.stop();
+                Ok(e.finish().into())
+            }
+        }
+    }
+}
+
+/// A Python function on the cluster, with the options its calls use.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RemoteFunction {
-    global: Global,
+    pub(crate) code: Code,
+    pub(crate) options: Options,
 }
 
 impl RemoteFunction {
     /// The function `qualname` (dotted for nested names) in `module`, which must be
     /// importable on the cluster.
     pub fn new(module: impl Into<String>, qualname: impl Into<String>) -> Result<Self> {
-        let global = Global::new(module, qualname);
-        if global.module.is_empty() || global.qualname.is_empty() {
-            return Err(Error::invalid(
-                "a remote function needs a module and a name",
-            ));
-        }
-        Ok(RemoteFunction { global })
+        Ok(RemoteFunction {
+            code: Code::global(module, qualname)?,
+            options: Options::new(),
+        })
     }
 
-    pub fn module(&self) -> &str {
-        &self.global.module
+    /// The function `name` defined by Python `source` (a `def`, with any imports it needs
+    /// inside). The cluster receives the function by value.
+    pub fn from_source(source: impl Into<String>, name: impl Into<String>) -> Result<Self> {
+        Ok(RemoteFunction {
+            code: Code::source(source, name)?,
+            options: Options::new(),
+        })
     }
 
-    pub fn qualname(&self) -> &str {
-        &self.global.qualname
+    /// The same function with these options (`.options(...)` in Python).
+    pub fn with_options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
     }
 
-    /// The last part of the qualified name, which Ray shows as the task name.
-    fn short_name(&self) -> &str {
-        self.global.qualname.rsplit('.').next().unwrap_or_default()
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The name Ray shows for the task.
+    pub fn name(&self) -> &str {
+        self.code.short_name()
     }
 }
+
+/// Arguments of a call: positional values and keyword values.
+pub type Kwargs = Vec<(String, Value)>;
 
 impl Client {
     /// Calls `function(*args, **kwargs)` on the cluster and returns the ref of its result
     /// without waiting for the task to be scheduled. Refs among the arguments (top level
-    /// or nested) are resolved by Ray before the function runs.
+    /// or nested) are resolved by Ray before the function runs. With a `num_returns`
+    /// option other than 1, use [`call_n`](Self::call_n).
     pub fn call(
         &self,
         function: &RemoteFunction,
         args: Vec<Value>,
-        kwargs: Vec<(String, Value)>,
+        kwargs: Kwargs,
     ) -> Result<ObjectRef> {
-        let mut refs = self.submit(function, args, kwargs, 1)?;
-        Ok(refs.pop().expect("one return"))
+        let n = function.options.num_returns_or_default()?;
+        if n != 1 {
+            return Err(Error::invalid(format!(
+                "this function returns {n} refs (num_returns); use call_n"
+            )));
+        }
+        Ok(self
+            .call_n(function, args, kwargs)?
+            .pop()
+            .expect("one return"))
     }
 
-    fn submit(
+    /// Like [`call`](Self::call) for any `num_returns`: one ref per return value.
+    pub fn call_n(
         &self,
         function: &RemoteFunction,
         args: Vec<Value>,
-        kwargs: Vec<(String, Value)>,
-        num_returns: usize,
+        kwargs: Kwargs,
     ) -> Result<Vec<ObjectRef>> {
-        let payload = self.function_payload(function)?;
-        let kwargs = kwargs
+        let payload = self.payload(&function.code)?;
+        self.schedule(Schedule {
+            kind: RemoteExecType::Function,
+            name: function.code.short_name().to_owned(),
+            payload_id: payload.id_blocking()?,
+            args,
+            kwargs,
+            options: &function.options,
+            namespace: String::new(),
+        })
+    }
+
+    /// Encodes and queues a task; returns one pending ref per expected return value.
+    pub(crate) fn schedule(&self, s: Schedule<'_>) -> Result<Vec<ObjectRef>> {
+        let num_returns = s.options.num_returns_or_default()?;
+        let kwargs = s
+            .kwargs
             .into_iter()
             .map(|(k, v)| (Value::Str(k), v))
             .collect();
-        let data =
-            self.encode_for_server(&Value::Tuple(vec![Value::Tuple(args), Value::Dict(kwargs)]))?;
+        let data = self.encode_for_server(&Value::Tuple(vec![
+            Value::Tuple(s.args),
+            Value::Dict(kwargs),
+        ]))?;
+        let options = match s.options.to_value() {
+            Some(v) => Some(TaskOptions {
+                pickled_options: self.encode_for_server(&v)?,
+            }),
+            None => None,
+        };
         let task = ClientTask {
-            r#type: client_task::RemoteExecType::Function as i32,
-            name: function.short_name().to_owned(),
-            payload_id: payload.id_blocking()?,
+            r#type: s.kind as i32,
+            name: s.name.clone(),
+            payload_id: s.payload_id,
             client_id: self.client_id().to_owned(),
+            options,
+            namespace: s.namespace,
             data,
             ..Default::default()
         };
-        Ok(self.schedule(task, num_returns))
-    }
-
-    /// Queues a task and returns one pending ref per expected return value.
-    fn schedule(&self, task: ClientTask, num_returns: usize) -> Vec<ObjectRef> {
-        let name = task.name.clone();
         let ticket = self.inner.datapath.send(data_request::Type::Task(task));
+        let name = s.name;
         let ticket = async move {
             let reply = ticket.await?;
             match reply.r#type {
@@ -117,7 +231,7 @@ impl Client {
                         let ids: Arc<Vec<Bytes>> = ticket.await?;
                         ids.get(i).cloned().ok_or_else(|| {
                             Error::protocol(format!(
-                                "the task returned {} refs, expected at least {}",
+                                "the server returned {} ids, expected at least {}",
                                 ids.len(),
                                 i + 1
                             ))
@@ -138,20 +252,31 @@ impl Client {
                 }
             }
         });
-        refs
+        Ok(refs)
     }
 
-    /// The ref of the pickled function, put once per client.
-    fn function_payload(&self, function: &RemoteFunction) -> Result<ObjectRef> {
-        if let Some(r) = self.inner.functions.lock().unwrap().get(&function.global) {
+    /// The ref of the pickled function or class, put once per client.
+    pub(crate) fn payload(&self, code: &Code) -> Result<ObjectRef> {
+        if let Some(r) = self.inner.payloads.lock().unwrap().get(code) {
             return Ok(r.clone());
         }
-        let r = self.put(Value::Global(function.global.clone()))?;
+        let r = runtime::block_on(self.put_pickled(code.pickle()?))?;
         self.inner
-            .functions
+            .payloads
             .lock()
             .unwrap()
-            .insert(function.global.clone(), r.clone());
+            .insert(code.clone(), r.clone());
         Ok(r)
     }
+}
+
+/// One task to schedule.
+pub(crate) struct Schedule<'a> {
+    pub kind: RemoteExecType,
+    pub name: String,
+    pub payload_id: Bytes,
+    pub args: Vec<Value>,
+    pub kwargs: Kwargs,
+    pub options: &'a Options,
+    pub namespace: String,
 }

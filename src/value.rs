@@ -7,6 +7,8 @@
 use bytes::Bytes;
 use num_bigint::BigInt;
 
+use crate::actors::ActorHandle;
+use crate::ndarray::NdArray;
 use crate::objects::ObjectRef;
 
 /// A Python value.
@@ -22,7 +24,8 @@ pub enum Value {
     Str(String),
     /// `bytes`; a slice of the received buffer, so large values are not copied.
     Bytes(Bytes),
-    ByteArray(Vec<u8>),
+    /// `bytearray` (held immutably; a slice of the received buffer).
+    ByteArray(Bytes),
     List(Vec<Value>),
     Tuple(Vec<Value>),
     /// A dict, in insertion order.
@@ -31,6 +34,10 @@ pub enum Value {
     FrozenSet(Vec<Value>),
     /// A reference to an object in the cluster, owned by one client.
     ObjectRef(ObjectRef),
+    /// A handle to an actor, owned by one client.
+    ActorHandle(ActorHandle),
+    /// A `numpy.ndarray`.
+    NdArray(NdArray),
     /// A module-level name such as a function or class (`module.qualname`).
     Global(Global),
     /// A Python object this library keeps symbolically.
@@ -141,6 +148,8 @@ impl Value {
             Value::Set(_) => "set",
             Value::FrozenSet(_) => "frozenset",
             Value::ObjectRef(_) => "ObjectRef",
+            Value::ActorHandle(_) => "ActorHandle",
+            Value::NdArray(_) => "ndarray",
             Value::Global(_) => "global",
             Value::Object(_) => "object",
         }
@@ -204,10 +213,11 @@ impl Value {
         }
     }
 
-    /// Calls `f` on every object ref inside this value, depth first.
+    /// Calls `f` on every object ref and actor handle inside this value, depth first.
     pub fn for_each_ref(&self, f: &mut impl FnMut(&ObjectRef)) {
         match self {
             Value::ObjectRef(r) => f(r),
+            Value::ActorHandle(a) => f(&a.handle),
             Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => {
                 v.iter().for_each(|x| x.for_each_ref(f))
             }
@@ -320,6 +330,24 @@ impl From<ObjectRef> for Value {
 impl From<&ObjectRef> for Value {
     fn from(v: &ObjectRef) -> Self {
         Value::ObjectRef(v.clone())
+    }
+}
+
+impl From<ActorHandle> for Value {
+    fn from(v: ActorHandle) -> Self {
+        Value::ActorHandle(v)
+    }
+}
+
+impl From<&ActorHandle> for Value {
+    fn from(v: &ActorHandle) -> Self {
+        Value::ActorHandle(v.clone())
+    }
+}
+
+impl From<NdArray> for Value {
+    fn from(v: NdArray) -> Self {
+        Value::NdArray(v)
     }
 }
 

@@ -71,7 +71,7 @@ fn put_get_round_trips_every_basic_kind() {
 fn bytearray_reaches_the_cluster_and_comes_back_as_bytes_like_in_python() {
     // Ray's object store turns a bytearray into bytes; the Python client sees the same.
     let client = common::client();
-    let v = Value::ByteArray(vec![1, 2, 3]);
+    let v = Value::ByteArray(vec![1u8, 2, 3].into());
     let r = client.put(v).unwrap();
     assert_eq!(client.get(&r).unwrap(), Value::bytes(vec![1u8, 2, 3]));
 }

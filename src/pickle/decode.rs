@@ -391,7 +391,7 @@ impl Machine<'_, '_> {
                 }
                 0x96 => {
                     let n = self.len_u64()?;
-                    let b = self.take(n)?.to_vec();
+                    let b = self.take_bytes(n)?;
                     self.push_leaf(Value::ByteArray(b))
                 }
                 0x97 | 0x98 => {
@@ -652,9 +652,9 @@ impl Machine<'_, '_> {
                 })
             }
             ("builtins", "bytes", 0) => Some(Node::Leaf(Value::Bytes(Bytes::new()))),
-            ("builtins", "bytearray", 0) => Some(Node::Leaf(Value::ByteArray(Vec::new()))),
+            ("builtins", "bytearray", 0) => Some(Node::Leaf(Value::ByteArray(Bytes::new()))),
             ("builtins", "bytearray", 1) => match leaf(0) {
-                Some(Value::Bytes(b)) => Some(Node::Leaf(Value::ByteArray(b.to_vec()))),
+                Some(Value::Bytes(b)) => Some(Node::Leaf(Value::ByteArray(b.clone()))),
                 _ => None,
             },
             // Protocols 0-2 write bytes/bytearray as latin-1 text plus an encoding.
@@ -668,7 +668,7 @@ impl Machine<'_, '_> {
                     Some(Node::Leaf(if g.qualname == "encode" {
                         Value::Bytes(raw.into())
                     } else {
-                        Value::ByteArray(raw)
+                        Value::ByteArray(raw.into())
                     }))
                 }
                 _ => None,
@@ -742,7 +742,7 @@ impl Machine<'_, '_> {
                         _ => return Err(err("NEWOBJ_EX keyword arguments are not a dict")),
                     },
                 };
-                Value::Object(Box::new(PyObject {
+                let obj = PyObject {
                     callable: self.to_value(o.callable, d, budget, path)?,
                     construct: o.construct,
                     args: seq(&o.args, budget, path)?,
@@ -753,7 +753,12 @@ impl Machine<'_, '_> {
                         Some(s) => Some(self.to_value(s, d, budget, path)?),
                         None => None,
                     },
-                }))
+                };
+                // numpy arrays become typed arrays; other objects stay symbolic.
+                match crate::ndarray::recognize(&obj) {
+                    Some(array) => Value::NdArray(array),
+                    None => Value::Object(Box::new(obj)),
+                }
             }
         };
         path.pop();

@@ -25,6 +25,7 @@ pub fn encode(value: &Value) -> Result<Vec<u8>> {
 fn estimate_size(value: &Value) -> usize {
     match value {
         Value::Bytes(b) => b.len() + 16,
+        Value::NdArray(a) => a.data().len() + 128,
         Value::ByteArray(b) => b.len() + 16,
         Value::Str(s) => s.len() + 16,
         Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => {
@@ -66,6 +67,11 @@ impl Encoder {
 
     pub fn op(&mut self, op: u8) {
         self.out.push(op);
+    }
+
+    /// Appends bytes as they are (an opcode's argument).
+    pub fn raw(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(b);
     }
 
     pub fn mark(&mut self) {
@@ -185,6 +191,13 @@ impl Encoder {
                     .ok_or_else(|| Error::internal("object ref encoded before its id was known"))?;
                 self.persistent_stub("Object", r.client_id(), &id);
             }
+            Value::ActorHandle(a) => {
+                let id = a.resolved_id().ok_or_else(|| {
+                    Error::internal("actor handle encoded before its id was known")
+                })?;
+                self.persistent_stub("Actor", a.client_id(), &id);
+            }
+            Value::NdArray(a) => crate::ndarray::write_pickle(self, a),
             Value::Global(g) => self.global(g),
             Value::Object(o) => self.object(o, d)?,
         }

@@ -43,3 +43,115 @@ def sleep_then(seconds, value):
 
 def nop():
     return None
+
+
+def pair(x):
+    return x, x + 1
+
+
+def put_nested(x):
+    import ray
+
+    return [ray.put(x)]
+
+
+def task_resources():
+    import ray
+
+    ctx = ray.get_runtime_context()
+    return {"node_id": ctx.get_node_id(), "resources": ctx.get_assigned_resources()}
+
+
+def node_id():
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
+
+
+def env_var(name):
+    import os
+
+    return os.environ.get(name)
+
+
+def make_array(rows, cols):
+    import numpy as np
+
+    return np.arange(rows * cols, dtype=np.float64).reshape(rows, cols)
+
+
+def describe_array(a):
+    return {
+        "type": type(a).__module__ + "." + type(a).__name__,
+        "dtype": str(a.dtype),
+        "shape": list(a.shape),
+        "sum": float(a.sum()),
+        "first": a.flat[0].item() if a.size else None,
+        "writeable": bool(a.flags.writeable),
+        "c_contiguous": bool(a.flags.c_contiguous),
+    }
+
+
+def call_actor(handle, k):
+    import ray
+
+    return ray.get(handle.incr.remote(k))
+
+
+def fail_once(path):
+    """Raises the first time it runs (per marker file), then succeeds."""
+    import os
+
+    if not os.path.exists(path):
+        open(path, "w").close()
+        raise RuntimeError("first attempt fails")
+    return "second attempt"
+
+
+class Counter:
+    def __init__(self, start=0):
+        self.n = start
+
+    def incr(self, k=1):
+        self.n += k
+        return self.n
+
+    def get(self):
+        return self.n
+
+    def pair(self):
+        return self.n, -self.n
+
+    def pid(self):
+        import os
+
+        return os.getpid()
+
+    def die(self):
+        import os
+
+        os._exit(1)
+
+    def slow(self, seconds):
+        import time
+
+        time.sleep(seconds)
+        return seconds
+
+    def overlap(self, seconds):
+        """Sleeps; records how many calls were running at once (threaded actors)."""
+        import threading
+        import time
+
+        if not hasattr(self, "_lock"):
+            self._lock, self._active, self._max_active = threading.Lock(), 0, 0
+        with self._lock:
+            self._active += 1
+            self._max_active = max(self._max_active, self._active)
+        time.sleep(seconds)
+        with self._lock:
+            self._active -= 1
+        return self._max_active
+
+    def max_active(self):
+        return getattr(self, "_max_active", 0)

@@ -1,0 +1,269 @@
+//! Actors: create from a class (by reference or source) with options, call methods, get
+//! named actors, kill, and list named actors.
+//!
+//! An [`ActorHandle`] shares the machinery of object refs (the id may still be on its
+//! way, one handle per id, released on the server when the last clone goes); the server
+//! keeps detached actors alive regardless.
+
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Result};
+use crate::objects::ObjectRef;
+use crate::options::Options;
+use crate::proto::{
+    client_task::RemoteExecType, data_request, data_response, terminate_request,
+    ClientListNamedActorsRequest, TerminateRequest,
+};
+use crate::runtime;
+use crate::tasks::{Code, Kwargs, Schedule};
+use crate::value::Value;
+
+/// A Python class on the cluster to create actors from, with the options they get.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActorClass {
+    code: Code,
+    options: Options,
+}
+
+impl ActorClass {
+    /// The class `qualname` in `module`, importable on the cluster.
+    pub fn new(module: impl Into<String>, qualname: impl Into<String>) -> Result<Self> {
+        Ok(ActorClass {
+            code: Code::global(module, qualname)?,
+            options: Options::new(),
+        })
+    }
+
+    /// The class `name` defined by Python `source` (sent by value).
+    pub fn from_source(source: impl Into<String>, name: impl Into<String>) -> Result<Self> {
+        Ok(ActorClass {
+            code: Code::source(source, name)?,
+            options: Options::new(),
+        })
+    }
+
+    /// The same class with these actor options (`name`, `namespace`, `lifetime`, ...).
+    pub fn with_options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        self.code.short_name()
+    }
+}
+
+/// A handle to an actor. Clones share one handle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActorHandle {
+    pub(crate) handle: ObjectRef,
+}
+
+impl ActorHandle {
+    /// The actor id (waits for the server's ticket when the actor was just created).
+    pub fn id_blocking(&self) -> Result<bytes::Bytes> {
+        self.handle.id_blocking()
+    }
+
+    /// Hex form of the actor id.
+    pub fn hex(&self) -> Result<String> {
+        self.handle.hex()
+    }
+
+    pub fn client_id(&self) -> &str {
+        self.handle.client_id()
+    }
+
+    pub(crate) fn resolved_id(&self) -> Option<bytes::Bytes> {
+        self.handle.resolved_id()
+    }
+}
+
+/// A named actor as listed by [`Client::list_named_actors`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedActor {
+    pub name: String,
+    pub namespace: String,
+}
+
+impl Client {
+    /// Creates an actor: `Class(*args, **kwargs)` on the cluster. Returns at once; the
+    /// creation is pipelined like a task, and a failure shows on the first use.
+    pub fn create_actor(
+        &self,
+        class: &ActorClass,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> Result<ActorHandle> {
+        let payload = self.payload(&class.code)?;
+        if class.options.get("num_returns").is_some() {
+            return Err(Error::invalid("num_returns is not an actor option"));
+        }
+        let mut refs = self.schedule(Schedule {
+            kind: RemoteExecType::Actor,
+            name: class.code.short_name().to_owned(),
+            payload_id: payload.id_blocking()?,
+            args,
+            kwargs,
+            options: &class.options,
+            namespace: String::new(),
+        })?;
+        Ok(ActorHandle {
+            handle: refs.pop().expect("one actor id"),
+        })
+    }
+
+    /// Calls `actor.method(*args, **kwargs)`; returns the ref of its result at once.
+    pub fn call_method(
+        &self,
+        actor: &ActorHandle,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> Result<ObjectRef> {
+        let mut refs = self.call_method_with(actor, method, args, kwargs, &Options::new())?;
+        Ok(refs.pop().expect("one return"))
+    }
+
+    /// Calls a method with options (`num_returns` and friends); one ref per return value.
+    pub fn call_method_with(
+        &self,
+        actor: &ActorHandle,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+        options: &Options,
+    ) -> Result<Vec<ObjectRef>> {
+        self.check_ref(&actor.handle)?;
+        if method.is_empty() {
+            return Err(Error::invalid("a method name is needed"));
+        }
+        self.schedule(Schedule {
+            kind: RemoteExecType::Method,
+            name: method.to_owned(),
+            payload_id: actor.handle.id_blocking()?,
+            args,
+            kwargs,
+            options,
+            namespace: String::new(),
+        })
+    }
+
+    /// The named actor `name` in `namespace` (`None`: this client's namespace).
+    pub fn get_actor(&self, name: &str, namespace: Option<&str>) -> Result<ActorHandle> {
+        if name.is_empty() {
+            return Err(Error::invalid("an actor name is needed"));
+        }
+        let mut refs = self.schedule(Schedule {
+            kind: RemoteExecType::NamedActor,
+            name: name.to_owned(),
+            payload_id: Default::default(),
+            args: vec![],
+            kwargs: vec![],
+            options: &Options::new(),
+            namespace: namespace.unwrap_or_default().to_owned(),
+        })?;
+        let handle = refs.pop().expect("one actor id");
+        // Looking up is cheap and callers expect "not found" here, not on first use.
+        handle.id_blocking().map_err(|e| {
+            if e.kind() == ErrorKind::ServerError {
+                Error::with_remote(
+                    ErrorKind::InvalidArgument,
+                    format!("no actor named {name:?}: {}", e.message()),
+                    e.remote().cloned().unwrap_or_default(),
+                )
+            } else {
+                e
+            }
+        })?;
+        Ok(ActorHandle { handle })
+    }
+
+    /// Kills an actor (`ray.kill`); with `no_restart == false` it may be restarted if it
+    /// has restarts left.
+    pub fn kill_actor(&self, actor: &ActorHandle, no_restart: bool) -> Result<()> {
+        self.check_ref(&actor.handle)?;
+        let id = actor.handle.id_blocking()?;
+        self.terminate(terminate_request::TerminateType::Actor(
+            terminate_request::ActorTerminate { id, no_restart },
+        ))
+    }
+
+    /// Cancels the task that produces `r` (`ray.cancel`).
+    pub fn cancel(&self, r: &ObjectRef, force: bool, recursive: bool) -> Result<()> {
+        self.check_ref(r)?;
+        let id = r.id_blocking()?;
+        self.terminate(terminate_request::TerminateType::TaskObject(
+            terminate_request::TaskObjectTerminate {
+                id,
+                force,
+                recursive,
+            },
+        ))
+    }
+
+    fn terminate(&self, what: terminate_request::TerminateType) -> Result<()> {
+        self.check_open()?;
+        let reply = self
+            .inner
+            .datapath
+            .send(data_request::Type::Terminate(TerminateRequest {
+                client_id: self.client_id().to_owned(),
+                terminate_type: Some(what),
+            }));
+        runtime::block_on(async move {
+            match reply.await?.r#type {
+                Some(data_response::Type::Terminate(t)) if t.ok => Ok(()),
+                Some(data_response::Type::Terminate(_)) => Err(Error::new(
+                    ErrorKind::ServerError,
+                    "the server could not terminate it",
+                )),
+                _ => Err(Error::protocol("terminate got an unexpected reply")),
+            }
+        })
+    }
+
+    /// Named actors in this client's namespace, or in every namespace.
+    pub fn list_named_actors(&self, all_namespaces: bool) -> Result<Vec<NamedActor>> {
+        self.check_open()?;
+        let reply = self
+            .inner
+            .datapath
+            .send(data_request::Type::ListNamedActors(
+                ClientListNamedActorsRequest { all_namespaces },
+            ));
+        let json = runtime::block_on(async move {
+            match reply.await?.r#type {
+                Some(data_response::Type::ListNamedActors(l)) => Ok(l.actors_json),
+                _ => Err(Error::protocol("list_named_actors got an unexpected reply")),
+            }
+        })?;
+        let parsed: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|e| Error::protocol(format!("list_named_actors sent bad JSON: {e}")))?;
+        let items = parsed.as_array().cloned().unwrap_or_default();
+        // Without all_namespaces the server lists bare names of this job's namespace.
+        let own_namespace = match (all_namespaces, self.namespace()) {
+            (true, _) => String::new(),
+            (false, Some(ns)) => ns.to_owned(),
+            (false, None) => self.runtime_context()?.namespace,
+        };
+        Ok(items
+            .into_iter()
+            .filter_map(|item| match item {
+                // all_namespaces=True gives {"name", "namespace"} objects, otherwise names.
+                serde_json::Value::String(name) => Some(NamedActor {
+                    name,
+                    namespace: own_namespace.clone(),
+                }),
+                serde_json::Value::Object(m) => Some(NamedActor {
+                    name: m.get("name")?.as_str()?.to_owned(),
+                    namespace: m
+                        .get("namespace")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,91 @@
+//! The cluster's internal key-value store (`ray.experimental.internal_kv`), over the
+//! unary KV calls. Keys and values are bytes; every call takes an optional namespace.
+
+use bytes::Bytes;
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::proto::{KvDelRequest, KvExistsRequest, KvGetRequest, KvListRequest, KvPutRequest};
+
+fn ns(namespace: Option<&str>) -> Option<Bytes> {
+    namespace.map(|n| Bytes::copy_from_slice(n.as_bytes()))
+}
+
+impl Client {
+    /// The value stored under `key`, or `None`.
+    pub fn kv_get(&self, key: &[u8], namespace: Option<&str>) -> Result<Option<Bytes>> {
+        let req = KvGetRequest {
+            key: Bytes::copy_from_slice(key),
+            namespace: ns(namespace),
+        };
+        Ok(self
+            .driver_call("kv get", move |mut s, c| async move {
+                s.kv_get(c.request(req)).await
+            })?
+            .value)
+    }
+
+    /// Stores `value` under `key`. With `overwrite == false` an existing value is kept.
+    /// Returns whether the key already existed.
+    pub fn kv_put(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        overwrite: bool,
+        namespace: Option<&str>,
+    ) -> Result<bool> {
+        let req = KvPutRequest {
+            key: Bytes::copy_from_slice(key),
+            value: Bytes::copy_from_slice(value),
+            overwrite,
+            namespace: ns(namespace),
+        };
+        Ok(self
+            .driver_call("kv put", move |mut s, c| async move {
+                s.kv_put(c.request(req)).await
+            })?
+            .already_exists)
+    }
+
+    /// Deletes `key`, or with `by_prefix` every key starting with it. Returns how many
+    /// keys were deleted.
+    pub fn kv_del(&self, key: &[u8], by_prefix: bool, namespace: Option<&str>) -> Result<usize> {
+        let req = KvDelRequest {
+            key: Bytes::copy_from_slice(key),
+            del_by_prefix: by_prefix,
+            namespace: ns(namespace),
+        };
+        let n = self
+            .driver_call("kv delete", move |mut s, c| async move {
+                s.kv_del(c.request(req)).await
+            })?
+            .deleted_num;
+        Ok(n.max(0) as usize)
+    }
+
+    /// Every key starting with `prefix`.
+    pub fn kv_list(&self, prefix: &[u8], namespace: Option<&str>) -> Result<Vec<Bytes>> {
+        let req = KvListRequest {
+            prefix: Bytes::copy_from_slice(prefix),
+            namespace: ns(namespace),
+        };
+        Ok(self
+            .driver_call("kv list", move |mut s, c| async move {
+                s.kv_list(c.request(req)).await
+            })?
+            .keys)
+    }
+
+    /// Whether `key` exists.
+    pub fn kv_exists(&self, key: &[u8], namespace: Option<&str>) -> Result<bool> {
+        let req = KvExistsRequest {
+            key: Bytes::copy_from_slice(key),
+            namespace: ns(namespace),
+        };
+        Ok(self
+            .driver_call("kv exists", move |mut s, c| async move {
+                s.kv_exists(c.request(req)).await
+            })?
+            .exists)
+    }
+}

@@ -1,0 +1,188 @@
+//! Options of tasks, actors and actor methods: the keyword arguments of Python's
+//! `.options()`, sent as a pickled dict (`ClientTask.options.pickled_options`).
+
+use crate::error::{Error, Result};
+use crate::value::{Global, PyObject, Value};
+
+/// Where Ray places a task or actor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchedulingStrategy {
+    /// Ray's default (`"DEFAULT"`).
+    Default,
+    /// Spread over the nodes (`"SPREAD"`).
+    Spread,
+    /// On one node, by hex node id; with `soft`, elsewhere when that node cannot take it.
+    NodeAffinity { node_id: String, soft: bool },
+    /// In a bundle of a placement group (`-1`: any bundle).
+    PlacementGroup {
+        placement_group: Value,
+        bundle_index: i64,
+        capture_child_tasks: bool,
+    },
+}
+
+impl SchedulingStrategy {
+    fn to_value(&self) -> Value {
+        let strategy = |name: &str, args: Vec<Value>| {
+            Value::Object(Box::new(PyObject::call(
+                Value::Global(Global::new("ray.util.scheduling_strategies", name)),
+                args,
+            )))
+        };
+        match self {
+            SchedulingStrategy::Default => Value::str("DEFAULT"),
+            SchedulingStrategy::Spread => Value::str("SPREAD"),
+            SchedulingStrategy::NodeAffinity { node_id, soft } => strategy(
+                "NodeAffinitySchedulingStrategy",
+                vec![Value::str(node_id.clone()), Value::Bool(*soft)],
+            ),
+            SchedulingStrategy::PlacementGroup {
+                placement_group,
+                bundle_index,
+                capture_child_tasks,
+            } => strategy(
+                "PlacementGroupSchedulingStrategy",
+                vec![
+                    placement_group.clone(),
+                    Value::from(*bundle_index),
+                    Value::Bool(*capture_child_tasks),
+                ],
+            ),
+        }
+    }
+}
+
+/// Keyword arguments of `.options()`, in the order they were set. The named setters
+/// cover Ray's common options; [`Options::set`] passes any other one through.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    entries: Vec<(String, Value)>,
+}
+
+impl Options {
+    pub fn new() -> Self {
+        Options::default()
+    }
+
+    /// Sets any `.options()` keyword (replacing an earlier value of the same key).
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        let key = key.into();
+        let value = value.into();
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key, value)),
+        }
+        self
+    }
+
+    /// The value set for `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn num_cpus(self, n: f64) -> Self {
+        self.set("num_cpus", n)
+    }
+
+    pub fn num_gpus(self, n: f64) -> Self {
+        self.set("num_gpus", n)
+    }
+
+    /// Memory to reserve, in bytes.
+    pub fn memory(self, bytes: u64) -> Self {
+        self.set("memory", bytes)
+    }
+
+    /// Custom resources, e.g. `[("gadget", 1.0)]`.
+    pub fn resources<K: Into<String>>(self, resources: impl IntoIterator<Item = (K, f64)>) -> Self {
+        let dict = Value::Dict(
+            resources
+                .into_iter()
+                .map(|(k, v)| (Value::Str(k.into()), Value::Float(v)))
+                .collect(),
+        );
+        self.set("resources", dict)
+    }
+
+    pub fn max_retries(self, n: i64) -> Self {
+        self.set("max_retries", n)
+    }
+
+    pub fn retry_exceptions(self, retry: bool) -> Self {
+        self.set("retry_exceptions", retry)
+    }
+
+    /// How many object refs the task or method returns.
+    pub fn num_returns(self, n: usize) -> Self {
+        self.set("num_returns", n as u64)
+    }
+
+    /// The task's or actor's name.
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.set("name", name.into())
+    }
+
+    /// The namespace of a named actor.
+    pub fn namespace(self, namespace: impl Into<String>) -> Self {
+        self.set("namespace", namespace.into())
+    }
+
+    /// `lifetime="detached"`: the actor outlives this client.
+    pub fn detached(self) -> Self {
+        self.set("lifetime", "detached")
+    }
+
+    pub fn max_restarts(self, n: i64) -> Self {
+        self.set("max_restarts", n)
+    }
+
+    pub fn max_task_retries(self, n: i64) -> Self {
+        self.set("max_task_retries", n)
+    }
+
+    pub fn max_concurrency(self, n: i64) -> Self {
+        self.set("max_concurrency", n)
+    }
+
+    /// `get_if_exists=True`: creating a named actor that exists returns it.
+    pub fn get_if_exists(self, yes: bool) -> Self {
+        self.set("get_if_exists", yes)
+    }
+
+    /// A per-task/actor runtime environment (a dict value).
+    pub fn runtime_env(self, env: Value) -> Self {
+        self.set("runtime_env", env)
+    }
+
+    pub fn scheduling_strategy(self, strategy: SchedulingStrategy) -> Self {
+        self.set("scheduling_strategy", strategy.to_value())
+    }
+
+    /// How many refs a call with these options returns (`num_returns`, default 1).
+    pub(crate) fn num_returns_or_default(&self) -> Result<usize> {
+        match self.get("num_returns") {
+            None => Ok(1),
+            Some(Value::Int(n)) if (0..=100_000).contains(n) => Ok(*n as usize),
+            Some(other) => Err(Error::invalid(format!(
+                "num_returns must be a whole number from 0 up, got {other:?} \
+                 (\"dynamic\" and \"streaming\" are not supported by Ray Client)"
+            ))),
+        }
+    }
+
+    /// The options as a dict value, or `None` when nothing is set.
+    pub(crate) fn to_value(&self) -> Option<Value> {
+        (!self.entries.is_empty()).then(|| {
+            Value::Dict(
+                self.entries
+                    .iter()
+                    .map(|(k, v)| (Value::Str(k.clone()), v.clone()))
+                    .collect(),
+            )
+        })
+    }
+}

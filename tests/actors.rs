@@ -1,0 +1,243 @@
+//! Actors against the real cluster.
+mod common;
+
+use ray_client::{ActorClass, Client, ConnectOptions, ErrorKind, Options, Value};
+
+fn counter() -> ActorClass {
+    ActorClass::new("rc_test_tasks", "Counter").unwrap()
+}
+
+#[test]
+fn create_and_call_methods_in_order() {
+    let client = common::client();
+    let actor = client
+        .create_actor(&counter(), vec![Value::from(10)], vec![])
+        .unwrap();
+    let refs: Vec<_> = (1..=5)
+        .map(|k| {
+            client
+                .call_method(&actor, "incr", vec![Value::from(k)], vec![])
+                .unwrap()
+        })
+        .collect();
+    let values = client.get_many(&refs, None).unwrap();
+    assert_eq!(
+        values,
+        vec![11.into(), 13.into(), 16.into(), 20.into(), 25.into()]
+    );
+    let kw = client
+        .call_method(&actor, "incr", vec![], vec![("k".into(), Value::from(100))])
+        .unwrap();
+    assert_eq!(client.get(&kw).unwrap(), Value::from(125));
+}
+
+#[test]
+fn method_with_several_returns() {
+    let client = common::client();
+    let actor = client
+        .create_actor(&counter(), vec![Value::from(4)], vec![])
+        .unwrap();
+    let refs = client
+        .call_method_with(
+            &actor,
+            "pair",
+            vec![],
+            vec![],
+            &Options::new().num_returns(2),
+        )
+        .unwrap();
+    assert_eq!(refs.len(), 2);
+    assert_eq!(
+        client.get_many(&refs, None).unwrap(),
+        vec![Value::from(4), Value::from(-4)]
+    );
+}
+
+#[test]
+fn named_actor_in_this_and_another_namespace() {
+    let name = format!("counter-{}", std::process::id());
+    let owner = Client::connect_with(
+        ConnectOptions::new(&common::cluster().address).namespace("rc-actors-a"),
+    )
+    .unwrap();
+    let actor = owner
+        .create_actor(
+            &counter().with_options(Options::new().name(&name)),
+            vec![Value::from(1)],
+            vec![],
+        )
+        .unwrap();
+    owner
+        .get(&owner.call_method(&actor, "incr", vec![], vec![]).unwrap())
+        .unwrap();
+
+    // Same namespace, looked up by name.
+    let same = owner.get_actor(&name, None).unwrap();
+    assert_eq!(same.hex().unwrap(), actor.hex().unwrap());
+    // Another client in another namespace names the namespace explicitly.
+    let other = Client::connect_with(
+        ConnectOptions::new(&common::cluster().address).namespace("rc-actors-b"),
+    )
+    .unwrap();
+    let err = other.get_actor(&name, None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    let found = other.get_actor(&name, Some("rc-actors-a")).unwrap();
+    let r = other
+        .call_method(&found, "incr", vec![Value::from(5)], vec![])
+        .unwrap();
+    assert_eq!(other.get(&r).unwrap(), Value::from(7));
+
+    let listed = owner.list_named_actors(false).unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|a| a.name == name && a.namespace == "rc-actors-a"),
+        "{listed:?}"
+    );
+    let all = other.list_named_actors(true).unwrap();
+    assert!(
+        all.iter()
+            .any(|a| a.name == name && a.namespace == "rc-actors-a"),
+        "{all:?}"
+    );
+    assert!(!other
+        .list_named_actors(false)
+        .unwrap()
+        .iter()
+        .any(|a| a.name == name));
+}
+
+#[test]
+fn detached_actor_outlives_its_client() {
+    let name = format!("detached-{}", std::process::id());
+    let ns = "rc-detached";
+    {
+        let client =
+            Client::connect_with(ConnectOptions::new(&common::cluster().address).namespace(ns))
+                .unwrap();
+        let actor = client
+            .create_actor(
+                &counter().with_options(Options::new().name(&name).detached()),
+                vec![Value::from(41)],
+                vec![],
+            )
+            .unwrap();
+        client
+            .get(&client.call_method(&actor, "get", vec![], vec![]).unwrap())
+            .unwrap();
+        client.disconnect();
+    }
+    let client = common::client();
+    let actor = client.get_actor(&name, Some(ns)).unwrap();
+    let r = client.call_method(&actor, "incr", vec![], vec![]).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(42));
+    client.kill_actor(&actor, true).unwrap();
+}
+
+#[test]
+fn kill_makes_calls_fail_with_actor_died() {
+    let client = common::client();
+    let actor = client.create_actor(&counter(), vec![], vec![]).unwrap();
+    client
+        .get(&client.call_method(&actor, "get", vec![], vec![]).unwrap())
+        .unwrap();
+    client.kill_actor(&actor, true).unwrap();
+    let r = client.call_method(&actor, "get", vec![], vec![]).unwrap();
+    let err = client.get(&r).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ActorDied, "{err}");
+}
+
+#[test]
+fn kill_without_no_restart_lets_ray_restart_the_actor() {
+    let client = common::client();
+    let actor = client
+        .create_actor(
+            &counter().with_options(Options::new().max_restarts(1).max_task_retries(-1)),
+            vec![],
+            vec![],
+        )
+        .unwrap();
+    let pid1 = client
+        .get(&client.call_method(&actor, "pid", vec![], vec![]).unwrap())
+        .unwrap();
+    client.kill_actor(&actor, false).unwrap();
+    let pid2 = client
+        .get(&client.call_method(&actor, "pid", vec![], vec![]).unwrap())
+        .unwrap();
+    assert_ne!(pid1, pid2, "the restarted actor runs in a new process");
+}
+
+#[test]
+fn actor_handles_pass_into_tasks_and_come_back_in_values() {
+    let client = common::client();
+    let actor = client
+        .create_actor(&counter(), vec![Value::from(1)], vec![])
+        .unwrap();
+    let f = ray_client::RemoteFunction::new("rc_test_tasks", "call_actor").unwrap();
+    let r = client
+        .call(&f, vec![Value::from(&actor), Value::from(10)], vec![])
+        .unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(11));
+    // A handle inside a value comes back as the same handle.
+    let boxed = client.put(Value::List(vec![Value::from(&actor)])).unwrap();
+    let Value::List(items) = client.get(&boxed).unwrap() else {
+        panic!()
+    };
+    let Value::ActorHandle(back) = &items[0] else {
+        panic!("expected an actor handle")
+    };
+    assert_eq!(back, &actor);
+    let r = client.call_method(back, "get", vec![], vec![]).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(11));
+}
+
+#[test]
+fn actor_class_from_source() {
+    let client = common::client();
+    let class = ActorClass::from_source(
+        "class Greeter:\n    def __init__(self, greeting):\n        self.greeting = greeting\n    def greet(self, name):\n        return self.greeting + ', ' + name\n",
+        "Greeter",
+    )
+    .unwrap();
+    let actor = client
+        .create_actor(&class, vec![Value::str("hello")], vec![])
+        .unwrap();
+    let r = client
+        .call_method(&actor, "greet", vec![Value::str("ray")], vec![])
+        .unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::str("hello, ray"));
+}
+
+#[test]
+fn max_concurrency_runs_methods_in_parallel() {
+    let client = common::client();
+    let max_active = |concurrency: i64| {
+        let actor = client
+            .create_actor(
+                &counter().with_options(Options::new().max_concurrency(concurrency)),
+                vec![],
+                vec![],
+            )
+            .unwrap();
+        let refs: Vec<_> = (0..4)
+            .map(|_| {
+                client
+                    .call_method(&actor, "overlap", vec![Value::Float(0.5)], vec![])
+                    .unwrap()
+            })
+            .collect();
+        client.get_many(&refs, None).unwrap();
+        client
+            .get(
+                &client
+                    .call_method(&actor, "max_active", vec![], vec![])
+                    .unwrap(),
+            )
+            .unwrap()
+    };
+    assert_eq!(max_active(1), Value::from(1));
+    assert!(
+        max_active(4).as_i64().unwrap() > 1,
+        "calls never overlapped"
+    );
+}
