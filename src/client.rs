@@ -17,6 +17,7 @@ use crate::objects::{ObjectRef, RefInner};
 use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{data_request, data_response, ConnectionInfoRequest, InitRequest};
+use crate::logs::{LogHandler, LogStream};
 use crate::runtime;
 use crate::tasks::Code;
 use crate::value::{Global, PyObject, Value};
@@ -55,6 +56,8 @@ pub struct ConnectOptions {
     pub ignore_version_mismatch: bool,
     /// Limits for decoding pickles from the server.
     pub decode_limits: Limits,
+    /// Where task and actor output goes (default: this process's stderr).
+    pub logs: LogHandler,
     /// Overrides [`TESTED_RAY_VERSIONS`], for testing the version check.
     #[doc(hidden)]
     pub __tested_versions: Option<Vec<String>>,
@@ -70,6 +73,7 @@ impl Default for ConnectOptions {
             reconnect_grace_period: None,
             ignore_version_mismatch: false,
             decode_limits: Limits::default(),
+            logs: LogHandler::default(),
             __tested_versions: None,
         }
     }
@@ -102,6 +106,12 @@ impl ConnectOptions {
 
     pub fn reconnect_grace_period(mut self, period: Duration) -> Self {
         self.reconnect_grace_period = Some(period);
+        self
+    }
+
+    /// Where task and actor output goes.
+    pub fn logs(mut self, handler: LogHandler) -> Self {
+        self.logs = handler;
         self
     }
 
@@ -174,6 +184,7 @@ pub struct Client {
 
 pub(crate) struct ClientInner {
     pub(crate) conn: Connection,
+    logs: Option<LogStream>,
     pub(crate) datapath: Datapath,
     pub(crate) server: ServerInfo,
     pub(crate) namespace: Option<String>,
@@ -287,8 +298,10 @@ impl Client {
                 ),
             ));
         }
+        let logs = LogStream::start(&conn, options.logs.clone());
         Ok(Client {
             inner: Arc::new(ClientInner {
+                logs,
                 conn,
                 datapath,
                 server,
@@ -428,6 +441,9 @@ impl ClientInner {
     fn close_blocking(&self) {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
+        }
+        if let Some(logs) = &self.logs {
+            logs.stop();
         }
         if runtime::on_runtime_thread() {
             self.datapath.close_in_background();

@@ -128,6 +128,10 @@ impl Connection {
         );
     }
 
+    pub(crate) fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
     pub(crate) fn driver_stub(&self) -> RayletDriverClient<Channel> {
         RayletDriverClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_SIZE)

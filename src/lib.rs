@@ -26,6 +26,7 @@ mod connection;
 mod datapath;
 pub mod error;
 pub mod json;
+mod logs;
 mod kv;
 pub mod ndarray;
 mod objects;
@@ -45,6 +46,7 @@ pub use client::{
 };
 pub use cluster::RuntimeContext;
 pub use error::{Error, ErrorKind, RemoteError, Result};
+pub use logs::{LogHandler, LogRecord};
 pub use ndarray::{DType, NdArray};
 pub use objects::{ObjectRef, GET_SLICE};
 pub use options::{Options, SchedulingStrategy};

@@ -155,3 +155,12 @@ class Counter:
 
     def max_active(self):
         return getattr(self, "_max_active", 0)
+
+
+def shout(msg):
+    """Prints to stdout and stderr, for the log streaming tests."""
+    import sys
+
+    print(msg, flush=True)
+    print(msg + " on stderr", file=sys.stderr, flush=True)
+    return len(msg)

@@ -1,0 +1,113 @@
+//! Task and actor output streamed back to the client (the `Logstream` service), like
+//! Python's `log_to_driver`: printed to this process's stderr by default, or handed to a
+//! callback, or switched off.
+
+use std::fmt;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::connection::Connection;
+use crate::proto::raylet_log_streamer_client::RayletLogStreamerClient;
+use crate::proto::LogSettingsRequest;
+
+/// Python's `logging.INFO`, the level Python's client asks for.
+const INFO: i32 = 20;
+
+/// One line (or block) of output from the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    /// The text, with its trailing newline, prefixed by Ray with the task or actor and
+    /// its pid, e.g. `(shout pid=1234) hello`.
+    pub message: String,
+    /// -1 for stdout, -2 for stderr, otherwise a Python logging level.
+    pub level: i32,
+    /// The logger name for logging records.
+    pub name: String,
+}
+
+impl LogRecord {
+    pub fn is_stdout(&self) -> bool {
+        self.level == -1
+    }
+
+    pub fn is_stderr(&self) -> bool {
+        self.level == -2
+    }
+}
+
+/// Where streamed output goes.
+#[derive(Clone, Default)]
+pub enum LogHandler {
+    /// Printed to this process's stderr (the default).
+    #[default]
+    Stderr,
+    /// Not streamed at all.
+    Off,
+    /// Handed to a callback. It runs on the library's I/O thread: it must return quickly
+    /// and must not make blocking calls on a client (those fail with an error there).
+    Callback(Arc<dyn Fn(&LogRecord) + Send + Sync>),
+}
+
+impl fmt::Debug for LogHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogHandler::Stderr => "Stderr",
+            LogHandler::Off => "Off",
+            LogHandler::Callback(_) => "Callback",
+        })
+    }
+}
+
+/// A running log stream; dropping it does not stop it, [`LogStream::stop`] does.
+pub(crate) struct LogStream {
+    abort: AbortHandle,
+    _settings: mpsc::UnboundedSender<LogSettingsRequest>,
+}
+
+impl LogStream {
+    /// Starts streaming on the runtime thread. Returns `None` for [`LogHandler::Off`].
+    pub(crate) fn start(conn: &Connection, handler: LogHandler) -> Option<LogStream> {
+        if matches!(handler, LogHandler::Off) {
+            return None;
+        }
+        let (settings, rx) = mpsc::unbounded_channel();
+        settings
+            .send(LogSettingsRequest {
+                enabled: true,
+                loglevel: INFO,
+            })
+            .ok();
+        let mut stub = RayletLogStreamerClient::new(conn.channel());
+        let request = conn.request(tokio_stream::wrappers::UnboundedReceiverStream::new(rx));
+        let task = tokio::spawn(async move {
+            let Ok(response) = stub.logstream(request).await else {
+                return;
+            };
+            let mut stream = response.into_inner();
+            while let Ok(Some(data)) = stream.message().await {
+                let record = LogRecord {
+                    message: data.msg,
+                    level: data.level,
+                    name: data.name,
+                };
+                match &handler {
+                    LogHandler::Callback(f) => {
+                        // A panicking callback must not take the I/O thread down.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&record)));
+                    }
+                    _ => eprint!("{}", record.message),
+                }
+            }
+        });
+        Some(LogStream {
+            abort: task.abort_handle(),
+            _settings: settings,
+        })
+    }
+
+    pub(crate) fn stop(&self) {
+        self.abort.abort();
+    }
+}
