@@ -31,6 +31,7 @@ mod kv;
 pub mod ndarray;
 mod objects;
 mod options;
+mod placement_group;
 pub mod pickle;
 mod proto;
 mod remote_error;
@@ -50,6 +51,7 @@ pub use logs::{LogHandler, LogRecord};
 pub use ndarray::{DType, NdArray};
 pub use objects::{ObjectRef, GET_SLICE};
 pub use options::{Options, SchedulingStrategy};
+pub use placement_group::{PlacementGroup, PlacementStrategy};
 pub use tasks::{Kwargs, RemoteFunction};
 pub use value::{Construct, Global, PyObject, Value};
 

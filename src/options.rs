@@ -15,7 +15,7 @@ pub enum SchedulingStrategy {
     NodeAffinity { node_id: String, soft: bool },
     /// In a bundle of a placement group (`-1`: any bundle).
     PlacementGroup {
-        placement_group: Value,
+        placement_group: crate::placement_group::PlacementGroup,
         bundle_index: i64,
         capture_child_tasks: bool,
     },
@@ -43,7 +43,7 @@ impl SchedulingStrategy {
             } => strategy(
                 "PlacementGroupSchedulingStrategy",
                 vec![
-                    placement_group.clone(),
+                    placement_group.value().clone(),
                     Value::from(*bundle_index),
                     Value::Bool(*capture_child_tasks),
                 ],

@@ -13,6 +13,8 @@ pub struct TestCluster {
     pub address: String,
     pub gcs_address: Option<String>,
     pub python: PathBuf,
+    /// Node id of the second node (custom resource `rc_node2`), when there is one.
+    pub node2_id: Option<String>,
 }
 
 pub fn repo() -> &'static Path {
@@ -31,6 +33,7 @@ pub fn cluster() -> &'static TestCluster {
                 address,
                 gcs_address: std::env::var("RAY_TEST_GCS_ADDRESS").ok(),
                 python: python(),
+                node2_id: std::env::var("RAY_TEST_NODE_rc_node2").ok(),
             };
         }
         let dir = std::env::temp_dir().join(format!("ray-client-test-{}", std::process::id()));
@@ -42,6 +45,17 @@ pub fn cluster() -> &'static TestCluster {
         assert!(
             out.status.success(),
             "starting the test cluster failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = Command::new(harness())
+            .arg("add-node")
+            .arg(&dir)
+            .arg("rc_node2")
+            .output()
+            .expect("running tests/harness/ray-cluster add-node");
+        assert!(
+            out.status.success(),
+            "adding the second node failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
         // Stop the cluster when this test process ends, however it ends. The watchdog
@@ -67,6 +81,7 @@ pub fn cluster() -> &'static TestCluster {
             address: var("RAY_TEST_ADDRESS").unwrap(),
             gcs_address: var("RAY_TEST_GCS_ADDRESS"),
             python: python(),
+            node2_id: var("RAY_TEST_NODE_rc_node2"),
         }
     })
 }

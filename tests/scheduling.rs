@@ -1,0 +1,158 @@
+//! Scheduling on a real two-node cluster (the harness joins a second node with the
+//! custom resource `rc_node2`); every test proves where its tasks ran.
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use ray_client::{Options, PlacementStrategy, RemoteFunction, SchedulingStrategy, Value};
+
+fn node_id_fn() -> RemoteFunction {
+    RemoteFunction::new("rc_test_tasks", "node_id").unwrap()
+}
+
+fn node2() -> String {
+    common::cluster()
+        .node2_id
+        .clone()
+        .expect("the test cluster has a second node")
+}
+
+fn head(client: &ray_client::Client) -> String {
+    let node = client.runtime_context().unwrap().node_id;
+    assert_ne!(node, node2());
+    node
+}
+
+fn run_on(client: &ray_client::Client, options: Options) -> String {
+    let r = client
+        .call(&node_id_fn().with_options(options), vec![], vec![])
+        .unwrap();
+    client.get(&r).unwrap().as_str().unwrap().to_owned()
+}
+
+#[test]
+fn node_affinity_runs_on_the_chosen_node() {
+    let client = common::client();
+    for node in [node2(), head(&client)] {
+        let strategy = SchedulingStrategy::NodeAffinity {
+            node_id: node.clone(),
+            soft: false,
+        };
+        for _ in 0..3 {
+            assert_eq!(
+                run_on(
+                    &client,
+                    Options::new().scheduling_strategy(strategy.clone())
+                ),
+                node
+            );
+        }
+    }
+}
+
+#[test]
+fn a_custom_resource_pins_tasks_to_its_node() {
+    let client = common::client();
+    for _ in 0..3 {
+        assert_eq!(
+            run_on(&client, Options::new().resources([("rc_node2", 1.0)])),
+            node2()
+        );
+    }
+}
+
+#[test]
+fn spread_uses_both_nodes() {
+    let client = common::client();
+    let f = RemoteFunction::from_source(
+        "def where_after(seconds):\n    import time, ray\n    time.sleep(seconds)\n    return ray.get_runtime_context().get_node_id()\n",
+        "where_after",
+    )
+    .unwrap()
+    .with_options(Options::new().num_cpus(1.0).scheduling_strategy(SchedulingStrategy::Spread));
+    let refs: Vec<_> = (0..6)
+        .map(|_| client.call(&f, vec![Value::Float(0.5)], vec![]).unwrap())
+        .collect();
+    let nodes: HashSet<String> = client
+        .get_many(&refs, None)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(nodes, HashSet::from([head(&client), node2()]));
+}
+
+#[test]
+fn placement_group_strict_spread_places_bundles_on_both_nodes() {
+    let client = common::client();
+    let bundles = vec![vec![("CPU".to_owned(), 1.0)], vec![("CPU".to_owned(), 1.0)]];
+    let pg = client
+        .create_placement_group(
+            &bundles,
+            PlacementStrategy::StrictSpread,
+            Some("rc-pg-test"),
+        )
+        .unwrap();
+    assert_eq!(pg.id().len(), 36, "{}", pg.id());
+    assert!(client
+        .wait_placement_group(&pg, Duration::from_secs(60))
+        .unwrap());
+    let table = client.placement_group_table(&pg).unwrap();
+    assert_eq!(
+        table.get_str("state"),
+        Some(&Value::str("CREATED")),
+        "{table:?}"
+    );
+    assert_eq!(
+        table.get_str("strategy"),
+        Some(&Value::str("STRICT_SPREAD")),
+        "{table:?}"
+    );
+    let placed = table
+        .get_str("bundles_to_node_id")
+        .expect("bundle placement");
+    let node_of = |i: i64| {
+        placed
+            .get(&Value::from(i))
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(node_of(0), node_of(1));
+    // A task in each bundle runs on that bundle's node.
+    for i in 0..2 {
+        let strategy = SchedulingStrategy::PlacementGroup {
+            placement_group: pg.clone(),
+            bundle_index: i,
+            capture_child_tasks: false,
+        };
+        assert_eq!(
+            run_on(
+                &client,
+                Options::new().num_cpus(1.0).scheduling_strategy(strategy)
+            ),
+            node_of(i)
+        );
+    }
+    client.remove_placement_group(&pg).unwrap();
+    let table = client.placement_group_table(&pg).unwrap();
+    assert_eq!(
+        table.get_str("state"),
+        Some(&Value::str("REMOVED")),
+        "{table:?}"
+    );
+}
+
+#[test]
+fn a_placement_group_that_cannot_fit_is_not_ready() {
+    let client = common::client();
+    let bundles = vec![vec![("CPU".to_owned(), 64.0)]];
+    let pg = client
+        .create_placement_group(&bundles, PlacementStrategy::Pack, None)
+        .unwrap();
+    assert!(!client
+        .wait_placement_group(&pg, Duration::from_millis(500))
+        .unwrap());
+    client.remove_placement_group(&pg).unwrap();
+}
