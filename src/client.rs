@@ -13,11 +13,11 @@ use crate::address::Address;
 use crate::connection::{status_error, Connection};
 use crate::datapath::Datapath;
 use crate::error::{Error, ErrorKind, Result};
+use crate::logs::{LogHandler, LogStream};
 use crate::objects::{ObjectRef, RefInner};
 use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{data_request, data_response, ConnectionInfoRequest, InitRequest};
-use crate::logs::{LogHandler, LogStream};
 use crate::runtime;
 use crate::tasks::Code;
 use crate::value::{Global, PyObject, Value};
@@ -449,7 +449,11 @@ impl ClientInner {
             self.datapath.close_in_background();
         } else {
             let datapath = self.datapath.clone();
-            futures::executor::block_on(runtime::spawn(async move { datapath.close().await })).ok();
+            runtime::block_on(async move {
+                datapath.close().await;
+                Ok(())
+            })
+            .ok();
         }
     }
 }

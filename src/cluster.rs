@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::proto::{
     cluster_info_response, cluster_info_type::TypeEnum, ClusterInfoRequest, ClusterInfoResponse,
 };
+use crate::value::Value;
 
 impl Client {
     /// Total resources of the cluster (`ray.cluster_resources()`), e.g. `CPU`, `memory`.
@@ -66,5 +67,51 @@ impl Client {
             }),
             _ => Err(Error::protocol("cluster info reply has no runtime context")),
         }
+    }
+}
+
+impl Client {
+    fn cluster_json(&self, kind: TypeEnum) -> Result<Value> {
+        match self.cluster_info(kind)?.response_type {
+            Some(cluster_info_response::ResponseType::Json(text)) => crate::json::from_json(&text)
+                .map_err(|e| Error::protocol(format!("cluster info sent bad JSON: {e}"))),
+            _ => Err(Error::protocol("cluster info reply has no JSON")),
+        }
+    }
+
+    /// The cluster's nodes (`ray.nodes()`): one dict per node with `NodeID`, `Alive`,
+    /// `NodeManagerAddress`, `Resources`, `Labels`, ...
+    pub fn nodes(&self) -> Result<Vec<Value>> {
+        match self.cluster_json(TypeEnum::Nodes)? {
+            Value::List(nodes) => Ok(nodes),
+            other => Err(Error::protocol(format!(
+                "nodes reply is {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// Whether Ray is initialized on the client's server (`ray.is_initialized()`).
+    pub fn is_initialized(&self) -> Result<bool> {
+        match self.cluster_json(TypeEnum::IsInitialized)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(Error::protocol(format!(
+                "is_initialized reply is {other:?}"
+            ))),
+        }
+    }
+
+    /// The dashboard's URL (empty when the cluster runs without a dashboard).
+    pub fn dashboard_url(&self) -> Result<String> {
+        let v = self.cluster_json(TypeEnum::DashboardUrl)?;
+        Ok(v.get_str("dashboard_url")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// Asks the server whether it is there.
+    pub fn ping(&self) -> Result<()> {
+        self.cluster_json(TypeEnum::Ping).map(|_| ())
     }
 }

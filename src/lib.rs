@@ -23,6 +23,7 @@ pub mod address;
 mod client;
 mod cluster;
 mod connection;
+pub mod context;
 mod datapath;
 pub mod error;
 pub mod json;
@@ -46,6 +47,7 @@ pub use client::{
     TESTED_RAY_VERSIONS,
 };
 pub use cluster::RuntimeContext;
+pub use context::{default_client, init, is_initialized, shutdown};
 pub use error::{Error, ErrorKind, RemoteError, Result};
 pub use logs::{LogHandler, LogRecord};
 pub use ndarray::{DType, NdArray};

@@ -42,7 +42,7 @@ impl ObjectRef {
         let fut: BoxFuture<'static, Result<Bytes>> = futures::future::ready(Ok(id)).boxed();
         let id = fut.shared();
         // Poll once so `peek` sees the id without anyone awaiting it.
-        let _ = futures::executor::block_on(id.clone());
+        let _ = id.clone().now_or_never();
         ObjectRef::from_parts(client, id)
     }
 
@@ -88,13 +88,8 @@ impl ObjectRef {
         if let Some(id) = self.0.id.peek() {
             return id.clone();
         }
-        if runtime::on_runtime_thread() {
-            return Err(Error::invalid(
-                "waiting for an object id on the client's I/O thread (inside a callback) \
-                 would deadlock; use the asynchronous form",
-            ));
-        }
-        futures::executor::block_on(self.id())
+        let id = self.0.id.clone();
+        runtime::block_on(id)
     }
 
     /// Hex form of the id (waits for it).
@@ -170,7 +165,7 @@ impl Client {
 
     /// Asynchronous [`put`](Self::put).
     pub async fn put_async(&self, value: Value) -> Result<ObjectRef> {
-        let data = self.encode_for_server(&value)?;
+        let data = self.encode_for_server_async(&value).await?;
         runtime::join(runtime::spawn(self.put_pickled(data))).await
     }
 
@@ -203,16 +198,45 @@ impl Client {
     }
 
     /// Encodes a value for the server: checks that every ref in it belongs to this
-    /// client and waits for their ids.
+    /// client and waits for the ids that are still on their way.
     pub(crate) fn encode_for_server(&self, value: &Value) -> Result<Bytes> {
+        if let Some(pending) = self.refs_to_resolve(value)? {
+            runtime::block_on(pending)?;
+        }
+        Ok(pickle::encode(value)?.into())
+    }
+
+    /// [`encode_for_server`](Self::encode_for_server) for async callers: awaits instead
+    /// of blocking.
+    pub(crate) async fn encode_for_server_async(&self, value: &Value) -> Result<Bytes> {
+        if let Some(pending) = self.refs_to_resolve(value)? {
+            pending.await?;
+        }
+        Ok(pickle::encode(value)?.into())
+    }
+
+    /// Checks ownership of every ref in `value`; returns a future that waits for the ids
+    /// not known yet, or `None` when all are known.
+    fn refs_to_resolve(
+        &self,
+        value: &Value,
+    ) -> Result<Option<impl std::future::Future<Output = Result<()>> + Send + 'static>> {
         self.check_open()?;
         let mut refs = Vec::new();
         value.for_each_ref(&mut |r| refs.push(r.clone()));
-        for r in &refs {
-            self.check_ref(r)?;
-            r.id_blocking()?;
+        let mut pending = Vec::new();
+        for r in refs {
+            self.check_ref(&r)?;
+            if r.resolved_id().is_none() {
+                pending.push(r);
+            }
         }
-        Ok(pickle::encode(value)?.into())
+        Ok((!pending.is_empty()).then(|| async move {
+            for r in pending {
+                r.id().await?;
+            }
+            Ok(())
+        }))
     }
 
     pub(crate) fn check_ref(&self, r: &ObjectRef) -> Result<()> {

@@ -69,8 +69,14 @@ where
              callback); use the asynchronous form there",
         ));
     }
-    let handle = spawn(fut);
-    futures::executor::block_on(join(handle))
+    // A plain channel, not an executor: this works from any thread, including one that
+    // is itself running some other async executor.
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    spawn(async move {
+        tx.send(fut.await).ok();
+    });
+    rx.recv()
+        .unwrap_or_else(|_| Err(Error::internal("the ray-client I/O task was dropped")))
 }
 
 /// Awaits a task spawned with [`spawn`], from any executor.

@@ -36,7 +36,20 @@ pub fn cluster() -> &'static TestCluster {
                 node2_id: std::env::var("RAY_TEST_NODE_rc_node2").ok(),
             };
         }
-        let dir = std::env::temp_dir().join(format!("ray-client-test-{}", std::process::id()));
+        start_cluster("main", true)
+    })
+}
+
+/// Another, independent cluster (one node), started by this test process.
+pub fn second_cluster() -> &'static TestCluster {
+    static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| start_cluster("second", false))
+}
+
+fn start_cluster(name: &str, with_node2: bool) -> TestCluster {
+    {
+        let dir =
+            std::env::temp_dir().join(format!("ray-client-test-{}-{name}", std::process::id()));
         let out = Command::new(harness())
             .arg("start")
             .arg(&dir)
@@ -47,17 +60,19 @@ pub fn cluster() -> &'static TestCluster {
             "starting the test cluster failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let out = Command::new(harness())
-            .arg("add-node")
-            .arg(&dir)
-            .arg("rc_node2")
-            .output()
-            .expect("running tests/harness/ray-cluster add-node");
-        assert!(
-            out.status.success(),
-            "adding the second node failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if with_node2 {
+            let out = Command::new(harness())
+                .arg("add-node")
+                .arg(&dir)
+                .arg("rc_node2")
+                .output()
+                .expect("running tests/harness/ray-cluster add-node");
+            assert!(
+                out.status.success(),
+                "adding the second node failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         // Stop the cluster when this test process ends, however it ends. The watchdog
         // outlives us on purpose, so it is never waited for.
         #[allow(clippy::zombie_processes)]
@@ -83,7 +98,7 @@ pub fn cluster() -> &'static TestCluster {
             python: python(),
             node2_id: var("RAY_TEST_NODE_rc_node2"),
         }
-    })
+    }
 }
 
 /// The virtualenv's python (with ray and numpy), for checks against CPython itself.
