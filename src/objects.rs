@@ -231,7 +231,10 @@ impl Client {
                 pending.push(r);
             }
         }
-        Ok((!pending.is_empty()).then(|| async move {
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(async move {
             for r in pending {
                 r.id().await?;
             }
