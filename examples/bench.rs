@@ -1,0 +1,142 @@
+//! One benchmark workload against a cluster, for `examples/benchmark`, which runs the
+//! same workload with the Python Ray Client (`tests/python/bench.py`) in alternation.
+//! Each run is its own process, so peak RSS is the workload's. Prints one JSON object:
+//! wall seconds, client CPU seconds (user + sys, all threads) and peak RSS in MiB.
+//!
+//!     cargo run --release --example bench -- WORKLOAD ray://127.0.0.1:10001
+//!
+//! Workloads: connect, task_sync, tasks_pipelined, actor_sync, actor_pipelined,
+//! put_get_small, put_1m, get_1m, put_64m, get_64m, put_512m, get_512m, numpy_put_64m,
+//! numpy_get_64m, wait_1000.
+use std::time::Instant;
+
+use ray_client::{ActorClass, Client, NdArray, RemoteFunction, Value};
+
+fn cpu_seconds() -> f64 {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct it is given.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+fn peak_rss_mib() -> f64 {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    u.ru_maxrss as f64 / 1024.0
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let workload = args.next().expect("workload");
+    let address = args.next().unwrap_or_default();
+    let nop = RemoteFunction::new("rc_test_tasks", "nop")?;
+
+    let (wall0, cpu0) = (Instant::now(), cpu_seconds());
+    let client = Client::connect(&address)?;
+    client.get(&client.call(&nop, vec![], vec![])?)?;
+    if workload == "connect" {
+        return report(wall0, cpu0);
+    }
+
+    // Inputs are made before the clock starts.
+    let mib = |n: usize| Value::bytes(vec![0x5au8; n << 20]);
+    let data = match workload.as_str() {
+        "put_1m" => Some(mib(1)),
+        "put_64m" => Some(mib(64)),
+        "put_512m" => Some(mib(512)),
+        "numpy_put_64m" => Some(Value::NdArray(NdArray::from_vec(vec![1.5f64; 8 << 20]))),
+        _ => None,
+    };
+    let stored = match workload.as_str() {
+        "get_1m" | "get_64m" | "get_512m" => {
+            let n: usize = workload
+                .trim_start_matches("get_")
+                .trim_end_matches('m')
+                .parse()?;
+            let make = RemoteFunction::new("rc_test_tasks", "make_bytes")?;
+            let r = client.call(&make, vec![Value::from((n << 20) as u64)], vec![])?;
+            client.wait(std::slice::from_ref(&r), 1, None)?;
+            Some(r)
+        }
+        "numpy_get_64m" => {
+            let make = RemoteFunction::new("rc_test_tasks", "make_array")?;
+            let r = client.call(&make, vec![Value::from(1024), Value::from(8192)], vec![])?;
+            client.wait(std::slice::from_ref(&r), 1, None)?;
+            Some(r)
+        }
+        _ => None,
+    };
+    let counter = ActorClass::new("rc_test_tasks", "Counter")?;
+    let actor = if workload.starts_with("actor") {
+        let a = client.create_actor(&counter, vec![], vec![])?;
+        client.get(&client.call_method(&a, "get", vec![], vec![])?)?;
+        Some(a)
+    } else {
+        None
+    };
+    let waitees = if workload == "wait_1000" {
+        let refs: Vec<_> = (0..1000)
+            .map(|i| client.put(Value::from(i)))
+            .collect::<Result<_, _>>()?;
+        Some(refs)
+    } else {
+        None
+    };
+
+    let (wall0, cpu0) = (Instant::now(), cpu_seconds());
+    match workload.as_str() {
+        "task_sync" => {
+            for _ in 0..500 {
+                client.get(&client.call(&nop, vec![], vec![])?)?;
+            }
+        }
+        "tasks_pipelined" => {
+            let refs: Vec<_> = (0..5000)
+                .map(|_| client.call(&nop, vec![], vec![]))
+                .collect::<Result<_, _>>()?;
+            client.get_many(&refs, None)?;
+        }
+        "actor_sync" => {
+            let a = actor.as_ref().unwrap();
+            for _ in 0..2000 {
+                client.get(&client.call_method(a, "incr", vec![], vec![])?)?;
+            }
+        }
+        "actor_pipelined" => {
+            let a = actor.as_ref().unwrap();
+            let refs: Vec<_> = (0..10_000)
+                .map(|_| client.call_method(a, "incr", vec![], vec![]))
+                .collect::<Result<_, _>>()?;
+            client.get_many(&refs, None)?;
+        }
+        "put_get_small" => {
+            for i in 0..1000 {
+                client.get(&client.put(Value::from(i))?)?;
+            }
+        }
+        "put_1m" | "put_64m" | "put_512m" | "numpy_put_64m" => {
+            client.put(data.unwrap())?;
+        }
+        "get_1m" | "get_64m" | "get_512m" | "numpy_get_64m" => {
+            std::hint::black_box(client.get(stored.as_ref().unwrap())?);
+        }
+        "wait_1000" => {
+            let refs = waitees.as_ref().unwrap();
+            client.wait(refs, refs.len(), None)?;
+        }
+        other => return Err(format!("unknown workload {other}").into()),
+    }
+    report(wall0, cpu0)
+}
+
+fn report(wall0: Instant, cpu0: f64) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}}}",
+        wall0.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu0,
+        peak_rss_mib()
+    );
+    Ok(())
+}

@@ -1,0 +1,76 @@
+"""The Python Ray Client's side of examples/benchmark: same workloads, same JSON."""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import ray
+
+import rc_test_tasks
+
+workload, address = sys.argv[1], sys.argv[2]
+
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def report(wall0, cpu0):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"seconds": time.perf_counter() - wall0, "cpu_seconds": cpu() - cpu0,
+                      "peak_rss_mib": peak}))
+
+
+wall0, cpu0 = time.perf_counter(), cpu()
+ray.init(address, logging_level="ERROR", log_to_driver=False)
+nop = ray.remote(rc_test_tasks.nop)
+ray.get(nop.remote())
+if workload == "connect":
+    report(wall0, cpu0)
+    sys.exit(0)
+
+data = {
+    "put_1m": lambda: b"\x5a" * (1 << 20),
+    "put_64m": lambda: b"\x5a" * (64 << 20),
+    "put_512m": lambda: b"\x5a" * (512 << 20),
+    "numpy_put_64m": lambda: np.full(8 << 20, 1.5),
+}.get(workload, lambda: None)()
+stored = None
+if workload in ("get_1m", "get_64m", "get_512m"):
+    n = int(workload[len("get_"):-1])
+    stored = ray.remote(rc_test_tasks.make_bytes).remote(n << 20)
+    ray.wait([stored])
+elif workload == "numpy_get_64m":
+    stored = ray.remote(rc_test_tasks.make_array).remote(1024, 8192)
+    ray.wait([stored])
+actor = None
+if workload.startswith("actor"):
+    actor = ray.remote(rc_test_tasks.Counter).remote()
+    ray.get(actor.get.remote())
+waitees = [ray.put(i) for i in range(1000)] if workload == "wait_1000" else None
+
+wall0, cpu0 = time.perf_counter(), cpu()
+if workload == "task_sync":
+    for _ in range(500):
+        ray.get(nop.remote())
+elif workload == "tasks_pipelined":
+    ray.get([nop.remote() for _ in range(5000)])
+elif workload == "actor_sync":
+    for _ in range(2000):
+        ray.get(actor.incr.remote())
+elif workload == "actor_pipelined":
+    ray.get([actor.incr.remote() for _ in range(10000)])
+elif workload == "put_get_small":
+    for i in range(1000):
+        ray.get(ray.put(i))
+elif workload in ("put_1m", "put_64m", "put_512m", "numpy_put_64m"):
+    ray.put(data)
+elif workload in ("get_1m", "get_64m", "get_512m", "numpy_get_64m"):
+    ray.get(stored)
+elif workload == "wait_1000":
+    ray.wait(waitees, num_returns=len(waitees))
+else:
+    sys.exit("unknown workload " + workload)
+report(wall0, cpu0)
