@@ -23,6 +23,8 @@ use crate::tasks::Code;
 use crate::value::{Global, PyObject, Value};
 use tonic::transport::Channel;
 
+// Declared here (not in lib.rs) so this change stays within the files it owns.
+
 /// Ray releases this client was tested against: `major.minor` of the server must match
 /// one of these (any patch release).
 pub const TESTED_RAY_VERSIONS: &[&str] = &["2.60"];
@@ -43,7 +45,10 @@ pub struct ConnectOptions {
     pub address: Option<String>,
     /// The Ray namespace for this job (`ray.init(namespace=...)`).
     pub namespace: Option<String>,
-    /// The job's runtime environment, a dict value (`env_vars`, `pip`, ...).
+    /// The job's runtime environment, a dict value (`env_vars`, `pip`, `working_dir`,
+    /// `py_modules`, ...). Local `working_dir` / `py_modules` paths are zipped,
+    /// content-hashed and uploaded to the cluster before the job starts, honouring
+    /// `excludes`, `.gitignore` and `.rayignore`; URIs pass through.
     pub runtime_env: Option<Value>,
     /// How long to keep trying to reach the server.
     pub connect_timeout: Duration,
@@ -140,12 +145,13 @@ impl ConnectOptions {
 
     /// The pickled `JobConfig`: `JobConfig.from_json({...})`, which avoids depending on
     /// JobConfig's private attribute layout. Empty when nothing needs configuring.
-    fn job_config(&self) -> Result<Bytes> {
+    /// `runtime_env` is the prepared environment (local paths replaced by URIs).
+    fn job_config(&self, runtime_env: Option<&Value>) -> Result<Bytes> {
         let mut fields = Vec::new();
         if let Some(ns) = &self.namespace {
             fields.push((Value::str("ray_namespace"), Value::str(ns.clone())));
         }
-        if let Some(env) = &self.runtime_env {
+        if let Some(env) = runtime_env {
             if !matches!(env, Value::Dict(_)) {
                 return Err(Error::invalid("runtime_env must be a dict"));
             }
@@ -236,9 +242,14 @@ impl Client {
     async fn connect_once(options: &ConnectOptions) -> Result<Client> {
         let address = Address::resolve(options.address.as_deref())?;
         let grace = options.grace_period()?;
-        let job_config = options.job_config()?;
         let client_id = new_client_id();
         let conn = Connection::open(address.clone(), client_id, options.connect_timeout).await?;
+        // Local working_dir / py_modules are uploaded before init, as Python does.
+        let runtime_env = match &options.runtime_env {
+            Some(env) => Some(crate::runtime_env::prepare(&conn, env).await?),
+            None => None,
+        };
+        let job_config = options.job_config(runtime_env.as_ref())?;
         let datapath = Datapath::open(&conn, !grace.is_zero());
         let setup = async {
             let init = datapath

@@ -95,7 +95,8 @@ impl LogStream {
                 match &handler {
                     LogHandler::Callback(f) => {
                         // A panicking callback must not take the I/O thread down.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&record)));
+                        let _ =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&record)));
                     }
                     _ => eprint!("{}", record.message),
                 }

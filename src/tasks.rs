@@ -191,7 +191,17 @@ impl Client {
             Value::Tuple(s.args),
             Value::Dict(kwargs),
         ]))?;
-        let options = match s.options.to_value() {
+        // A runtime_env with local paths names uploaded packages instead.
+        let prepared;
+        let task_options = match s.options.get("runtime_env") {
+            Some(env) => {
+                let env = crate::runtime_env::prepare_blocking(self, env)?;
+                prepared = s.options.clone().runtime_env(env);
+                &prepared
+            }
+            None => s.options,
+        };
+        let options = match task_options.to_value() {
             Some(v) => Some(TaskOptions {
                 pickled_options: self.encode_for_server(&v)?,
             }),

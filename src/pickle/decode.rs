@@ -5,8 +5,11 @@
 //! they were shared (`APPENDS` after `MEMOIZE`, `BUILD`). The decoder therefore runs the
 //! machine over an arena of nodes addressed by index, and only at `STOP` turns the result
 //! into a tree of values. Hostile input is bounded: the arena grows at most one node per
-//! input byte, memo indices go to a map (no allocation sized by an index), and the final
-//! tree is limited in depth and in size (a memo DAG cannot expand without bound).
+//! input byte, memo indices go to a map (no allocation sized by an index), what the
+//! machine copies while running (call arguments, persistent ids) and the final tree are
+//! limited in size (a memo DAG cannot expand without bound, and a shared long string
+//! counts by its length), the tree is limited in depth and built without recursion, and
+//! decimal integer text is limited to CPython's 4300 digits.
 
 use std::collections::HashMap;
 
@@ -22,7 +25,9 @@ pub struct Limits {
     /// Deepest nesting of containers in the result.
     pub max_depth: usize,
     /// Most values in the result, on top of one per input byte. Shared memo entries
-    /// count once per place they appear.
+    /// count once per place they appear; a `str`, int or global name counts one more
+    /// per 32 bytes its copy takes. The same bound applies separately to what the
+    /// machine copies while running (call arguments, persistent ids).
     pub max_values: usize,
 }
 
@@ -78,10 +83,11 @@ pub fn decode(
         memo: HashMap::new(),
         persistent_load,
         limits,
+        work: limits.max_values.saturating_add(data.len()),
     };
     let root = machine.run()?;
     let mut budget = limits.max_values.saturating_add(data.len());
-    machine.to_value(root, 0, &mut budget, &mut Vec::new())
+    machine.to_value(root, &mut budget)
 }
 
 /// A persistent-id handler that refuses every persistent id.
@@ -100,10 +106,75 @@ struct Machine<'a, 'b> {
     memo: HashMap<u32, Id>,
     persistent_load: &'a mut PersistentLoad<'b>,
     limits: &'a Limits,
+    /// What the machine may still copy while it runs (in values, as `Limits::max_values`):
+    /// without it, one shared argument used by many calls is copied by each.
+    work: usize,
 }
 
 fn err(msg: impl Into<String>) -> Error {
     Error::pickle(msg)
+}
+
+fn too_many_values() -> Error {
+    err("pickle expands to more values than the configured limit")
+}
+
+/// What one copy of `v` costs in values: one per value, plus one per 32 bytes of text or
+/// digits the copy duplicates (`bytes`, `bytearray` and arrays share their buffer).
+fn weight(v: &Value) -> usize {
+    const UNIT: usize = 32;
+    let own = |v: &Value| match v {
+        Value::Str(s) => 1 + s.len() / UNIT,
+        Value::BigInt(i) => 1 + (i.bits() / 8) as usize / UNIT,
+        Value::Global(g) => 1 + (g.module.len() + g.qualname.len()) / UNIT,
+        _ => 1,
+    };
+    let containers = |v: &Value| {
+        matches!(
+            v,
+            Value::List(_)
+                | Value::Tuple(_)
+                | Value::Set(_)
+                | Value::FrozenSet(_)
+                | Value::Dict(_)
+                | Value::Object(_)
+        )
+    };
+    if !containers(v) {
+        return own(v);
+    }
+    // Leaves that are containers come from persistent_load (a pid kept as a value, say);
+    // walked without recursion.
+    let mut total = 0usize;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        total = total.saturating_add(own(v));
+        match v {
+            Value::List(items)
+            | Value::Tuple(items)
+            | Value::Set(items)
+            | Value::FrozenSet(items) => stack.extend(items),
+            Value::Dict(pairs) => pairs.iter().for_each(|(k, x)| stack.extend([k, x])),
+            Value::Object(o) => {
+                stack.push(&o.callable);
+                stack.extend(&o.args);
+                o.kwargs.iter().for_each(|(k, x)| stack.extend([k, x]));
+                stack.extend(&o.list_items);
+                o.dict_items.iter().for_each(|(k, x)| stack.extend([k, x]));
+                stack.extend(&o.state);
+            }
+            _ => {}
+        }
+    }
+    total
+}
+
+/// One step of building the result tree.
+enum Task {
+    /// Produce the value of a node at a depth.
+    Visit(Id, usize),
+    /// Assemble a container node from the values of its children.
+    Build(Id),
 }
 
 impl Machine<'_, '_> {
@@ -240,10 +311,22 @@ impl Machine<'_, '_> {
         Ok(())
     }
 
-    fn tuple_items(&self, id: Id) -> Result<Vec<Id>> {
+    /// Spends from the work budget.
+    fn spend(&mut self, n: usize) -> Result<()> {
+        self.work = self.work.checked_sub(n).ok_or_else(too_many_values)?;
+        Ok(())
+    }
+
+    fn tuple_items(&mut self, id: Id) -> Result<Vec<Id>> {
+        let n = match &self.nodes[id as usize] {
+            Node::Tuple(v) => v.len(),
+            _ => return Err(err("expected a tuple of arguments")),
+        };
+        // The same (memoized) tuple can be the arguments of any number of calls.
+        self.spend(n)?;
         match &self.nodes[id as usize] {
             Node::Tuple(v) => Ok(v.clone()),
-            _ => Err(err("expected a tuple of arguments")),
+            _ => unreachable!(),
         }
     }
 
@@ -499,13 +582,19 @@ impl Machine<'_, '_> {
                 0x93 => {
                     let name = self.pop()?;
                     let module = self.pop()?;
-                    match (self.leaf(module), self.leaf(name)) {
-                        (Some(Value::Str(m)), Some(Value::Str(n))) => {
-                            let g = Global::new(m.clone(), n.clone());
-                            self.push_leaf(Value::Global(g))
-                        }
+                    let len = match (self.leaf(module), self.leaf(name)) {
+                        (Some(Value::Str(m)), Some(Value::Str(n))) => m.len() + n.len(),
                         _ => return Err(err("STACK_GLOBAL needs two strings")),
-                    }
+                    };
+                    // The strings may be memoized and named by any number of globals.
+                    self.spend(1 + len / 32)?;
+                    let (Some(Value::Str(m)), Some(Value::Str(n))) =
+                        (self.leaf(module), self.leaf(name))
+                    else {
+                        unreachable!()
+                    };
+                    let g = Global::new(m.clone(), n.clone());
+                    self.push_leaf(Value::Global(g))
                 }
                 0x82..=0x84 => {
                     return Err(err(
@@ -516,7 +605,7 @@ impl Machine<'_, '_> {
                     let args = self.pop()?;
                     let callable = self.pop()?;
                     let args = self.tuple_items(args)?;
-                    let n = self.reduce(callable, Construct::Call, args, None);
+                    let n = self.reduce(callable, Construct::Call, args, None)?;
                     self.push(n)
                 }
                 0x81 => {
@@ -562,8 +651,10 @@ impl Machine<'_, '_> {
                 }
                 b'Q' => {
                     let pid = self.pop()?;
-                    let mut budget = self.limits.max_values;
-                    let pid = self.to_value(pid, 0, &mut budget, &mut Vec::new())?;
+                    // From the work budget: a memoized pid can be loaded any number of times.
+                    let mut budget = self.work;
+                    let pid = self.to_value(pid, &mut budget)?;
+                    self.work = budget;
                     let v = (self.persistent_load)(pid)?;
                     self.push_leaf(v)
                 }
@@ -621,18 +712,26 @@ impl Machine<'_, '_> {
     /// `callable(*args)`: a few builtins that rebuild plain values in older protocols
     /// become those values; everything else stays a symbolic object.
     fn reduce(
-        &self,
+        &mut self,
         callable: Id,
         construct: Construct,
         args: Vec<Id>,
         kwargs: Option<Id>,
-    ) -> Node {
+    ) -> Result<Node> {
         if let Some(Value::Global(g)) = self.leaf(callable) {
             if let Some(n) = self.builtin_value(g, &args) {
-                return n;
+                // A copy of (memoized) arguments, which any number of calls can make.
+                self.spend(match &n {
+                    // Fresh bytes from latin-1 text (or a shared buffer, charged alike).
+                    Node::Leaf(Value::Bytes(b) | Value::ByteArray(b)) => 1 + b.len() / 32,
+                    Node::Leaf(v) => weight(v),
+                    Node::Set(v) | Node::FrozenSet(v) => v.len(),
+                    _ => 1,
+                })?;
+                return Ok(n);
             }
         }
-        object(callable, construct, args, kwargs)
+        Ok(object(callable, construct, args, kwargs))
     }
 
     fn builtin_value(&self, g: &Global, args: &[Id]) -> Option<Node> {
@@ -679,80 +778,129 @@ impl Machine<'_, '_> {
 
     // ---- result --------------------------------------------------------------------------
 
-    fn to_value(
-        &self,
-        id: Id,
-        depth: usize,
-        budget: &mut usize,
-        path: &mut Vec<Id>,
-    ) -> Result<Value> {
+    /// Turns the node `root` into a tree of values, charging `budget`. Iterative, so that
+    /// the depth limit, not the thread's stack, bounds how deep a result can be.
+    fn to_value(&self, root: Id, budget: &mut usize) -> Result<Value> {
+        let mut tasks = vec![Task::Visit(root, 0)];
+        // Finished values, children before their parent.
+        let mut done: Vec<Value> = Vec::new();
+        // The containers being built: the ancestors of the node visited.
+        let mut path: Vec<Id> = Vec::new();
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Visit(id, depth) => {
+                    let node = &self.nodes[id as usize];
+                    if let Node::Leaf(v) = node {
+                        self.charge_leaf(v, depth, budget)?;
+                        done.push(v.clone());
+                        continue;
+                    }
+                    self.charge(1, depth, budget)?;
+                    if path.contains(&id) {
+                        // A container that contains itself: like Python's repr (`[...]`),
+                        // the inner occurrence becomes Ellipsis.
+                        done.push(Value::Global(Global::new("builtins", "Ellipsis")));
+                        continue;
+                    }
+                    // A container of leaves only (a list of scalars, say) is built at
+                    // once, straight into a vector of the right size.
+                    let (mut count, mut leaves) = (0, true);
+                    for_each_child(node, |c| {
+                        count += 1;
+                        leaves &= matches!(self.nodes[c as usize], Node::Leaf(_));
+                    });
+                    if leaves {
+                        let mut children = Vec::with_capacity(count);
+                        let mut failed = None;
+                        for_each_child(node, |c| {
+                            if let (Node::Leaf(v), None) = (&self.nodes[c as usize], &failed) {
+                                match self.charge_leaf(v, depth + 1, budget) {
+                                    Ok(()) => children.push(v.clone()),
+                                    Err(e) => failed = Some(e),
+                                }
+                            }
+                        });
+                        if let Some(e) = failed {
+                            return Err(e);
+                        }
+                        done.push(self.build(node, children)?);
+                        continue;
+                    }
+                    path.push(id);
+                    tasks.push(Task::Build(id));
+                    // Pushed in reverse, so that children are visited in order.
+                    let first = tasks.len();
+                    for_each_child(node, |c| tasks.push(Task::Visit(c, depth + 1)));
+                    tasks[first..].reverse();
+                }
+                Task::Build(id) => {
+                    path.pop();
+                    let node = &self.nodes[id as usize];
+                    let mut n = 0;
+                    for_each_child(node, |_| n += 1);
+                    let children = done.split_off(done.len() - n);
+                    let v = self.build(node, children)?;
+                    done.push(v);
+                }
+            }
+        }
+        debug_assert_eq!(done.len(), 1);
+        Ok(done.pop().expect("the root's value"))
+    }
+
+    /// Checks the depth of a value and charges its cost to `budget`.
+    fn charge(&self, cost: usize, depth: usize, budget: &mut usize) -> Result<()> {
         if depth > self.limits.max_depth {
             return Err(err(format!(
                 "pickle nests deeper than the limit of {}",
                 self.limits.max_depth
             )));
         }
-        if *budget == 0 {
-            return Err(err(
-                "pickle expands to more values than the configured limit",
-            ));
-        }
-        *budget -= 1;
-        let node = &self.nodes[id as usize];
-        if let Node::Leaf(v) = node {
-            return Ok(v.clone());
-        }
-        if path.contains(&id) {
-            // A container that contains itself: like Python's repr (`[...]`), the inner
-            // occurrence becomes Ellipsis.
-            return Ok(Value::Global(Global::new("builtins", "Ellipsis")));
-        }
-        path.push(id);
-        let d = depth + 1;
-        let seq = |ids: &[Id], budget: &mut usize, path: &mut Vec<Id>| -> Result<Vec<Value>> {
-            ids.iter()
-                .map(|&i| self.to_value(i, d, budget, path))
+        *budget = budget.checked_sub(cost).ok_or_else(too_many_values)?;
+        Ok(())
+    }
+
+    fn charge_leaf(&self, v: &Value, depth: usize, budget: &mut usize) -> Result<()> {
+        self.charge(weight(v), depth, budget)
+    }
+
+    /// A container node's value from the values of its children (in `for_each_child`
+    /// order).
+    fn build(&self, node: &Node, children: Vec<Value>) -> Result<Value> {
+        let mut it = children.into_iter();
+        let pairs = |n: usize, it: &mut std::vec::IntoIter<Value>| -> Vec<(Value, Value)> {
+            (0..n)
+                .map(|_| (it.next().unwrap(), it.next().unwrap()))
                 .collect()
         };
-        let kv = |ids: &[(Id, Id)],
-                  budget: &mut usize,
-                  path: &mut Vec<Id>|
-         -> Result<Vec<(Value, Value)>> {
-            ids.iter()
-                .map(|&(k, v)| {
-                    Ok((
-                        self.to_value(k, d, budget, path)?,
-                        self.to_value(v, d, budget, path)?,
-                    ))
-                })
-                .collect()
-        };
-        let v = match node {
-            Node::Leaf(_) => unreachable!(),
-            Node::List(v) => Value::List(seq(v, budget, path)?),
-            Node::Tuple(v) => Value::Tuple(seq(v, budget, path)?),
-            Node::Set(v) => Value::Set(seq(v, budget, path)?),
-            Node::FrozenSet(v) => Value::FrozenSet(seq(v, budget, path)?),
-            Node::Dict(v) => Value::Dict(kv(v, budget, path)?),
+        Ok(match node {
+            Node::Leaf(_) => unreachable!("leaves are not built"),
+            Node::List(_) => Value::List(it.collect()),
+            Node::Tuple(_) => Value::Tuple(it.collect()),
+            Node::Set(_) => Value::Set(it.collect()),
+            Node::FrozenSet(_) => Value::FrozenSet(it.collect()),
+            Node::Dict(v) => Value::Dict(pairs(v.len(), &mut it)),
             Node::Object(o) => {
+                let callable = it.next().unwrap();
                 let kwargs = match o.kwargs {
                     None => Vec::new(),
-                    Some(k) => match self.to_value(k, d, budget, path)? {
+                    Some(_) => match it.next().unwrap() {
                         Value::Dict(pairs) => pairs,
                         _ => return Err(err("NEWOBJ_EX keyword arguments are not a dict")),
                     },
                 };
+                let args = it.by_ref().take(o.args.len()).collect();
+                let list_items = it.by_ref().take(o.list_items.len()).collect();
+                let dict_items = pairs(o.dict_items.len(), &mut it);
+                let state = o.state.map(|_| it.next().unwrap());
                 let obj = PyObject {
-                    callable: self.to_value(o.callable, d, budget, path)?,
+                    callable,
                     construct: o.construct,
-                    args: seq(&o.args, budget, path)?,
+                    args,
                     kwargs,
-                    list_items: seq(&o.list_items, budget, path)?,
-                    dict_items: kv(&o.dict_items, budget, path)?,
-                    state: match o.state {
-                        Some(s) => Some(self.to_value(s, d, budget, path)?),
-                        None => None,
-                    },
+                    list_items,
+                    dict_items,
+                    state,
                 };
                 // numpy arrays become typed arrays; other objects stay symbolic.
                 match crate::ndarray::recognize(&obj) {
@@ -760,9 +908,36 @@ impl Machine<'_, '_> {
                     None => Value::Object(Box::new(obj)),
                 }
             }
-        };
-        path.pop();
-        Ok(v)
+        })
+    }
+}
+
+/// The children of a node, in the order `Machine::build` takes their values.
+fn for_each_child(node: &Node, mut f: impl FnMut(Id)) {
+    match node {
+        Node::Leaf(_) => {}
+        Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
+            v.iter().for_each(|&c| f(c))
+        }
+        Node::Dict(v) => v.iter().for_each(|&(k, x)| {
+            f(k);
+            f(x)
+        }),
+        Node::Object(o) => {
+            f(o.callable);
+            if let Some(k) = o.kwargs {
+                f(k);
+            }
+            o.args.iter().for_each(|&c| f(c));
+            o.list_items.iter().for_each(|&c| f(c));
+            o.dict_items.iter().for_each(|&(k, x)| {
+                f(k);
+                f(x)
+            });
+            if let Some(st) = o.state {
+                f(st);
+            }
+        }
     }
 }
 
@@ -799,6 +974,10 @@ fn long_from_le(b: &[u8]) -> Value {
     Value::from(BigInt::from_signed_bytes_le(b))
 }
 
+/// CPython's `sys.int_info.default_max_str_digits`: it refuses to convert longer decimal
+/// text (the conversion takes quadratic time), so no CPython pickle holds such an int.
+const MAX_INT_DIGITS: usize = 4300;
+
 fn parse_int_text(s: &str) -> Result<Value> {
     let s = s.trim();
     if let Ok(i) = s.parse::<i64>() {
@@ -808,6 +987,12 @@ fn parse_int_text(s: &str) -> Result<Value> {
         Some(d) => (Sign::Minus, d),
         None => (Sign::Plus, s.strip_prefix('+').unwrap_or(s)),
     };
+    if digits.len() > MAX_INT_DIGITS {
+        return Err(err(format!(
+            "integer text of {} digits exceeds the limit of {MAX_INT_DIGITS} digits",
+            digits.len()
+        )));
+    }
     BigInt::parse_bytes(digits.as_bytes(), 10)
         .map(|b| Value::from(if sign == Sign::Minus { -b } else { b }))
         .ok_or_else(|| err(format!("bad integer text {s:?}")))

@@ -13,7 +13,7 @@ const BATCH: usize = 1000;
 
 /// Encodes a value as one pickle.
 pub fn encode(value: &Value) -> Result<Vec<u8>> {
-    let mut enc = Encoder::with_capacity(estimate_size(value));
+    let mut enc = Encoder::with_capacity(estimate_size(value, 0));
     enc.proto();
     enc.value(value, 0)?;
     enc.stop();
@@ -21,19 +21,24 @@ pub fn encode(value: &Value) -> Result<Vec<u8>> {
 }
 
 /// Rough size of the pickle of `value`, so large byte strings are written into a buffer
-/// allocated once.
-fn estimate_size(value: &Value) -> usize {
+/// allocated once. Stops at the depth `Encoder::value` refuses, so that a value nested
+/// too deeply is an error there rather than a stack overflow here.
+fn estimate_size(value: &Value, depth: usize) -> usize {
+    if depth > MAX_ENCODE_DEPTH {
+        return 16;
+    }
+    let d = depth + 1;
     match value {
         Value::Bytes(b) => b.len() + 16,
         Value::NdArray(a) => a.data().len() + 128,
         Value::ByteArray(b) => b.len() + 16,
         Value::Str(s) => s.len() + 16,
         Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => {
-            v.iter().map(estimate_size).sum::<usize>() + 16
+            v.iter().map(|x| estimate_size(x, d)).sum::<usize>() + 16
         }
         Value::Dict(p) => {
             p.iter()
-                .map(|(k, v)| estimate_size(k) + estimate_size(v))
+                .map(|(k, v)| estimate_size(k, d) + estimate_size(v, d))
                 .sum::<usize>()
                 + 16
         }
