@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "put_1m" => Some(mib(1)),
         "put_64m" => Some(mib(64)),
         "put_512m" => Some(mib(512)),
-        "numpy_put_64m" => Some(Value::NdArray(NdArray::from_vec(vec![1.5f64; 8 << 20]))),
+        "numpy_put_64m" => Some(Value::from(NdArray::from_vec(vec![1.5f64; 8 << 20]))),
         _ => None,
     };
     let stored = match workload.as_str() {

@@ -20,7 +20,7 @@ use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{data_request, data_response, ConnectionInfoRequest, InitRequest};
 use crate::runtime;
 use crate::tasks::Code;
-use crate::value::{Global, PyObject, Value};
+use crate::value::{PyObject, Value};
 use tonic::transport::Channel;
 
 // Declared here (not in lib.rs) so this change stays within the files it owns.
@@ -161,7 +161,7 @@ impl ConnectOptions {
             return Ok(Bytes::new());
         }
         let config = PyObject::call(
-            Value::Global(Global::new("ray.job_config", "JobConfig.from_json")),
+            Value::global("ray.job_config", "JobConfig.from_json"),
             vec![Value::Dict(fields)],
         );
         Ok(pickle::encode(&Value::Object(Box::new(config)))?.into())

@@ -27,7 +27,7 @@ use serde_json::{Map, Number, Value as Json};
 
 use crate::error::{Error, Result};
 use crate::ndarray::{DType, NdArray};
-use crate::value::{Construct, Global, PyObject, Value};
+use crate::value::{Construct, PyObject, Value};
 
 const TAGS: &[&str] = &[
     "$float",
@@ -331,7 +331,7 @@ fn tagged_value(tag: &str, v: &Json, resolve: &mut Resolver, d: usize) -> Result
                 .split_once(':')
                 .filter(|(m, q)| !m.is_empty() && !q.is_empty())
                 .ok_or_else(|| Error::invalid("$global must be \"module:qualname\""))?;
-            Value::Global(Global::new(m, q))
+            Value::global(m, q)
         }
         "$actor" => {
             return Err(Error::invalid(
@@ -363,7 +363,7 @@ fn tagged_value(tag: &str, v: &Json, resolve: &mut Resolver, d: usize) -> Result
             let data = base64_of(field("data")?, "$ndarray data")?;
             let mut a = NdArray::new(dtype, shape, data.into())?;
             a.fortran_order = v.get("order").and_then(Json::as_str) == Some("F");
-            Value::NdArray(a)
+            Value::NdArray(Box::new(a))
         }
         "$object" => {
             let get = |k: &str| v.get(k).unwrap_or(&Json::Null);
@@ -432,12 +432,10 @@ mod tests {
             Value::dict([("a", 1), ("b", 2)]),
             Value::Dict(vec![(Value::from(1), Value::str("x"))]),
             Value::dict([("$bytes", Value::str("not bytes"))]),
-            Value::Global(Global::new("os.path", "join")),
-            Value::NdArray(
-                NdArray::from_vec_shaped(vec![1.0f64, 2.0, 3.0, 4.0], vec![2, 2]).unwrap(),
-            ),
+            Value::global("os.path", "join"),
+            Value::from(NdArray::from_vec_shaped(vec![1.0f64, 2.0, 3.0, 4.0], vec![2, 2]).unwrap()),
             Value::Object(Box::new(PyObject::call(
-                Value::Global(Global::new("fractions", "Fraction")),
+                Value::global("fractions", "Fraction"),
                 vec![Value::from(1), Value::from(3)],
             ))),
         ] {

@@ -2,7 +2,7 @@
 //! `.options()`, sent as a pickled dict (`ClientTask.options.pickled_options`).
 
 use crate::error::{Error, Result};
-use crate::value::{Global, PyObject, Value};
+use crate::value::{PyObject, Value};
 
 /// Where Ray places a task or actor.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +25,7 @@ impl SchedulingStrategy {
     fn to_value(&self) -> Value {
         let strategy = |name: &str, args: Vec<Value>| {
             Value::Object(Box::new(PyObject::call(
-                Value::Global(Global::new("ray.util.scheduling_strategies", name)),
+                Value::global("ray.util.scheduling_strategies", name),
                 args,
             )))
         };

@@ -66,7 +66,7 @@ impl Code {
     /// on the server by `exec(source, d); d[name]`, so Ray ships it to workers by value.
     pub(crate) fn pickle(&self) -> Result<Bytes> {
         match self {
-            Code::Global(g) => Ok(crate::pickle::encode(&Value::Global(g.clone()))?.into()),
+            Code::Global(g) => Ok(crate::pickle::encode(&Value::from(g.clone()))?.into()),
             Code::Source { source, name } => {
                 let mut e = Encoder::with_capacity(source.len() + 128);
                 e.proto();

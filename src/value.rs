@@ -36,10 +36,11 @@ pub enum Value {
     ObjectRef(ObjectRef),
     /// A handle to an actor, owned by one client.
     ActorHandle(ActorHandle),
-    /// A `numpy.ndarray`.
-    NdArray(NdArray),
-    /// A module-level name such as a function or class (`module.qualname`).
-    Global(Global),
+    /// A `numpy.ndarray` (boxed to keep every `Value` small).
+    NdArray(Box<NdArray>),
+    /// A module-level name such as a function or class (`module.qualname`), boxed to
+    /// keep every `Value` small.
+    Global(Box<Global>),
     /// A Python object this library keeps symbolically.
     Object(Box<PyObject>),
 }
@@ -112,6 +113,11 @@ impl PyObject {
 }
 
 impl Value {
+    /// The global `module.qualname`.
+    pub fn global(module: impl Into<String>, qualname: impl Into<String>) -> Self {
+        Value::Global(Box::new(Global::new(module, qualname)))
+    }
+
     /// A `str` value.
     pub fn str(s: impl Into<String>) -> Self {
         Value::Str(s.into())
@@ -347,13 +353,13 @@ impl From<&ActorHandle> for Value {
 
 impl From<NdArray> for Value {
     fn from(v: NdArray) -> Self {
-        Value::NdArray(v)
+        Value::NdArray(Box::new(v))
     }
 }
 
 impl From<Global> for Value {
     fn from(v: Global) -> Self {
-        Value::Global(v)
+        Value::Global(Box::new(v))
     }
 }
 

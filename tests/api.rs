@@ -252,7 +252,7 @@ fn numpy_arrays_both_ways() {
         let r = client
             .call(
                 &f("describe_array"),
-                vec![Value::NdArray(array.clone())],
+                vec![Value::from(array.clone())],
                 vec![],
             )
             .unwrap();
@@ -267,9 +267,9 @@ fn numpy_arrays_both_ways() {
         assert_eq!(d.get_str("sum").and_then(Value::as_f64), Some(sum), "{d:?}");
         // And it comes back equal.
         let back = client
-            .get(&client.put(Value::NdArray(array.clone())).unwrap())
+            .get(&client.put(Value::from(array.clone())).unwrap())
             .unwrap();
-        assert_eq!(back, Value::NdArray(array));
+        assert_eq!(back, Value::from(array));
     }
     // Fortran order arrives with the same shape and element order.
     let mut fortran =
@@ -278,7 +278,7 @@ fn numpy_arrays_both_ways() {
     let r = client
         .call(
             &f("describe_array"),
-            vec![Value::NdArray(fortran.clone())],
+            vec![Value::from(fortran.clone())],
             vec![],
         )
         .unwrap();

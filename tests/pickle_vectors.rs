@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use num_bigint::BigInt;
 use ray_client::pickle::{decode, encode, reject_persistent, Limits};
-use ray_client::{Construct, ErrorKind, Global, PyObject, Value};
+use ray_client::{Construct, ErrorKind, PyObject, Value};
 
 // ---- a counting allocator, to bound what hostile input makes the decoder allocate ------
 
@@ -297,7 +297,7 @@ fn dict(pairs: Vec<(Value, Value)>) -> Value {
 }
 
 fn g(module: &str, qualname: &str) -> Value {
-    Value::Global(Global::new(module, qualname))
+    Value::global(module, qualname)
 }
 
 fn obj(callable: Value, construct: Construct, args: Vec<Value>) -> PyObject {

@@ -42,6 +42,41 @@ impl Default for Limits {
 
 type Id = u32;
 
+/// Ids with this bit set are not arena indices: they carry a small int, None, True or
+/// False inline, so the commonest scalars (a list of a million ints, say) cost no node.
+const INLINE: Id = 1 << 31;
+const INLINE_NONE: Id = INLINE;
+const INLINE_TRUE: Id = INLINE + 1;
+const INLINE_FALSE: Id = INLINE + 2;
+const INLINE_INT_BASE: Id = INLINE + 3;
+/// Ints in `-INLINE_INT_BIAS..INLINE_INT_BIAS` are inline.
+const INLINE_INT_BIAS: i64 = 1 << 29;
+
+fn inline_id(v: &Value) -> Option<Id> {
+    match v {
+        Value::None => Some(INLINE_NONE),
+        Value::Bool(true) => Some(INLINE_TRUE),
+        Value::Bool(false) => Some(INLINE_FALSE),
+        Value::Int(i) if (-INLINE_INT_BIAS..INLINE_INT_BIAS).contains(i) => {
+            Some(INLINE_INT_BASE + (i + INLINE_INT_BIAS) as Id)
+        }
+        _ => None,
+    }
+}
+
+fn inline_value(id: Id) -> Value {
+    match id {
+        INLINE_NONE => Value::None,
+        INLINE_TRUE => Value::Bool(true),
+        INLINE_FALSE => Value::Bool(false),
+        _ => Value::Int((id - INLINE_INT_BASE) as i64 - INLINE_INT_BIAS),
+    }
+}
+
+fn is_inline(id: Id) -> bool {
+    id & INLINE != 0
+}
+
 #[derive(Debug)]
 enum Node {
     Leaf(Value),
@@ -262,7 +297,19 @@ impl Machine<'_, '_> {
     }
 
     fn push_leaf(&mut self, v: Value) {
-        self.push(Node::Leaf(v))
+        match inline_id(&v) {
+            Some(id) => self.stack.push(id),
+            None => self.push(Node::Leaf(v)),
+        }
+    }
+
+    /// The arena node of `id`; `None` for inline scalars.
+    fn get(&self, id: Id) -> Option<&Node> {
+        (!is_inline(id)).then(|| &self.nodes[id as usize])
+    }
+
+    fn get_mut(&mut self, id: Id) -> Option<&mut Node> {
+        (!is_inline(id)).then(|| &mut self.nodes[id as usize])
     }
 
     fn pop(&mut self) -> Result<Id> {
@@ -289,9 +336,11 @@ impl Machine<'_, '_> {
         Ok(self.stack.split_off(m))
     }
 
+    /// The value of a leaf node (not of an inline scalar: callers look for strings,
+    /// bytes and globals).
     fn leaf(&self, id: Id) -> Option<&Value> {
-        match &self.nodes[id as usize] {
-            Node::Leaf(v) => Some(v),
+        match self.get(id) {
+            Some(Node::Leaf(v)) => Some(v),
             _ => None,
         }
     }
@@ -318,14 +367,14 @@ impl Machine<'_, '_> {
     }
 
     fn tuple_items(&mut self, id: Id) -> Result<Vec<Id>> {
-        let n = match &self.nodes[id as usize] {
-            Node::Tuple(v) => v.len(),
+        let n = match self.get(id) {
+            Some(Node::Tuple(v)) => v.len(),
             _ => return Err(err("expected a tuple of arguments")),
         };
         // The same (memoized) tuple can be the arguments of any number of calls.
         self.spend(n)?;
-        match &self.nodes[id as usize] {
-            Node::Tuple(v) => Ok(v.clone()),
+        match self.get(id) {
+            Some(Node::Tuple(v)) => Ok(v.clone()),
             _ => unreachable!(),
         }
     }
@@ -334,6 +383,9 @@ impl Machine<'_, '_> {
 
     fn run(&mut self) -> Result<Id> {
         loop {
+            if self.nodes.len() >= INLINE as usize {
+                return Err(err("pickle has more objects than ids (2^31)"));
+            }
             let op = self.u8()?;
             match op {
                 b'.' => {
@@ -537,8 +589,8 @@ impl Machine<'_, '_> {
                 0x90 => {
                     let items = self.pop_mark()?;
                     let target = self.top()?;
-                    match &mut self.nodes[target as usize] {
-                        Node::Set(v) => v.extend(items),
+                    match self.get_mut(target) {
+                        Some(Node::Set(v)) => v.extend(items),
                         _ => return Err(err("ADDITEMS on something that is not a set")),
                     }
                 }
@@ -577,7 +629,7 @@ impl Machine<'_, '_> {
                 b'c' => {
                     let module = self.line_str()?;
                     let name = self.line_str()?;
-                    self.push_leaf(Value::Global(fix_py2_global(module, name)))
+                    self.push_leaf(Value::from(fix_py2_global(module, name)))
                 }
                 0x93 => {
                     let name = self.pop()?;
@@ -594,7 +646,7 @@ impl Machine<'_, '_> {
                         unreachable!()
                     };
                     let g = Global::new(m.clone(), n.clone());
-                    self.push_leaf(Value::Global(g))
+                    self.push_leaf(Value::from(g))
                 }
                 0x82..=0x84 => {
                     return Err(err(
@@ -625,7 +677,7 @@ impl Machine<'_, '_> {
                     let module = self.line_str()?;
                     let name = self.line_str()?;
                     let args = self.pop_mark()?;
-                    let cls = self.node(Node::Leaf(Value::Global(fix_py2_global(module, name))));
+                    let cls = self.node(Node::Leaf(Value::from(fix_py2_global(module, name))));
                     self.push(object(cls, Construct::Call, args, None))
                 }
                 b'o' => {
@@ -639,8 +691,8 @@ impl Machine<'_, '_> {
                 b'b' => {
                     let state = self.pop()?;
                     let target = self.top()?;
-                    match &mut self.nodes[target as usize] {
-                        Node::Object(o) => o.state = Some(state),
+                    match self.get_mut(target) {
+                        Some(Node::Object(o)) => o.state = Some(state),
                         _ => return Err(err("BUILD on something that is not an object")),
                     }
                 }
@@ -673,7 +725,7 @@ impl Machine<'_, '_> {
     /// are popped. Recording that state on the skeleton keeps what the call would have set
     /// (methods, closures, docstrings) reachable from the result, as after a real load.
     fn apply_setstate(&mut self, popped: Id) {
-        let Node::Object(call) = &self.nodes[popped as usize] else {
+        let Some(Node::Object(call)) = self.get(popped) else {
             return;
         };
         let is_setstate = matches!(
@@ -684,7 +736,7 @@ impl Machine<'_, '_> {
             return;
         }
         let (target, state) = (call.args[0], call.args[1]);
-        if let Node::Object(o) = &mut self.nodes[target as usize] {
+        if let Some(Node::Object(o)) = self.get_mut(target) {
             if o.state.is_none() {
                 o.state = Some(state);
             }
@@ -692,18 +744,18 @@ impl Machine<'_, '_> {
     }
 
     fn extend_list(&mut self, target: Id, items: Vec<Id>) -> Result<()> {
-        match &mut self.nodes[target as usize] {
-            Node::List(v) => v.extend(items),
-            Node::Object(o) => o.list_items.extend(items),
+        match self.get_mut(target) {
+            Some(Node::List(v)) => v.extend(items),
+            Some(Node::Object(o)) => o.list_items.extend(items),
             _ => return Err(err("APPEND on something that is not a list")),
         }
         Ok(())
     }
 
     fn extend_dict(&mut self, target: Id, items: Vec<(Id, Id)>) -> Result<()> {
-        match &mut self.nodes[target as usize] {
-            Node::Dict(v) => v.extend(items),
-            Node::Object(o) => o.dict_items.extend(items),
+        match self.get_mut(target) {
+            Some(Node::Dict(v)) => v.extend(items),
+            Some(Node::Object(o)) => o.dict_items.extend(items),
             _ => return Err(err("SETITEM on something that is not a dict")),
         }
         Ok(())
@@ -740,8 +792,8 @@ impl Machine<'_, '_> {
             ("builtins", "set", 0) => Some(Node::Set(Vec::new())),
             ("builtins", "frozenset", 0) => Some(Node::FrozenSet(Vec::new())),
             ("builtins", "set" | "frozenset", 1) => {
-                let items = match &self.nodes[args[0] as usize] {
-                    Node::List(v) | Node::Tuple(v) => v.clone(),
+                let items = match self.get(args[0]) {
+                    Some(Node::List(v) | Node::Tuple(v)) => v.clone(),
                     _ => return None,
                 };
                 Some(if g.qualname == "set" {
@@ -789,7 +841,11 @@ impl Machine<'_, '_> {
         while let Some(task) = tasks.pop() {
             match task {
                 Task::Visit(id, depth) => {
-                    let node = &self.nodes[id as usize];
+                    let Some(node) = self.get(id) else {
+                        self.charge(1, depth, budget)?;
+                        done.push(inline_value(id));
+                        continue;
+                    };
                     if let Node::Leaf(v) = node {
                         self.charge_leaf(v, depth, budget)?;
                         done.push(v.clone());
@@ -799,7 +855,7 @@ impl Machine<'_, '_> {
                     if path.contains(&id) {
                         // A container that contains itself: like Python's repr (`[...]`),
                         // the inner occurrence becomes Ellipsis.
-                        done.push(Value::Global(Global::new("builtins", "Ellipsis")));
+                        done.push(Value::global("builtins", "Ellipsis"));
                         continue;
                     }
                     // A container of leaves only (a list of scalars, say) is built at
@@ -807,17 +863,26 @@ impl Machine<'_, '_> {
                     let (mut count, mut leaves) = (0, true);
                     for_each_child(node, |c| {
                         count += 1;
-                        leaves &= matches!(self.nodes[c as usize], Node::Leaf(_));
+                        leaves &= matches!(self.get(c), None | Some(Node::Leaf(_)));
                     });
                     if leaves {
                         let mut children = Vec::with_capacity(count);
                         let mut failed = None;
                         for_each_child(node, |c| {
-                            if let (Node::Leaf(v), None) = (&self.nodes[c as usize], &failed) {
-                                match self.charge_leaf(v, depth + 1, budget) {
+                            if failed.is_some() {
+                                return;
+                            }
+                            match self.get(c) {
+                                Some(Node::Leaf(v)) => match self.charge_leaf(v, depth + 1, budget)
+                                {
                                     Ok(()) => children.push(v.clone()),
                                     Err(e) => failed = Some(e),
-                                }
+                                },
+                                None => match self.charge(1, depth + 1, budget) {
+                                    Ok(()) => children.push(inline_value(c)),
+                                    Err(e) => failed = Some(e),
+                                },
+                                Some(_) => unreachable!("checked to be leaves"),
                             }
                         });
                         if let Some(e) = failed {
@@ -835,7 +900,7 @@ impl Machine<'_, '_> {
                 }
                 Task::Build(id) => {
                     path.pop();
-                    let node = &self.nodes[id as usize];
+                    let node = self.get(id).expect("only arena nodes are built");
                     let mut n = 0;
                     for_each_child(node, |_| n += 1);
                     let children = done.split_off(done.len() - n);
@@ -904,7 +969,7 @@ impl Machine<'_, '_> {
                 };
                 // numpy arrays become typed arrays; other objects stay symbolic.
                 match crate::ndarray::recognize(&obj) {
-                    Some(array) => Value::NdArray(array),
+                    Some(array) => Value::from(array),
                     None => Value::Object(Box::new(obj)),
                 }
             }

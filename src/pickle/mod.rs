@@ -33,7 +33,7 @@ impl PickleStub {
         let [Value::Global(cls), Value::Global(_), Value::Tuple(fields)] = o.args.as_slice() else {
             return None;
         };
-        if *cls != Global::new("ray.util.client.client_pickler", "PickleStub") {
+        if **cls != Global::new("ray.util.client.client_pickler", "PickleStub") {
             return None;
         }
         match fields.as_slice() {
