@@ -151,6 +151,15 @@ impl Drop for RefInner {
     }
 }
 
+/// The ids of `refs`, waiting for those still on their way.
+async fn ids_of(refs: &[ObjectRef]) -> Result<Vec<Bytes>> {
+    let mut ids = Vec::with_capacity(refs.len());
+    for r in refs {
+        ids.push(r.id().await?);
+    }
+    Ok(ids)
+}
+
 pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -242,6 +251,12 @@ impl Client {
         }))
     }
 
+    /// The client is open and every ref is its own.
+    fn check_refs(&self, refs: &[ObjectRef]) -> Result<()> {
+        self.check_open()?;
+        refs.iter().try_for_each(|r| self.check_ref(r))
+    }
+
     pub(crate) fn check_ref(&self, r: &ObjectRef) -> Result<()> {
         if r.owned_by(self) {
             Ok(())
@@ -296,17 +311,11 @@ impl Client {
         refs: &[ObjectRef],
         timeout: Option<Duration>,
     ) -> Result<impl std::future::Future<Output = Result<Bytes>> + Send + 'static> {
-        self.check_open()?;
-        for r in refs {
-            self.check_ref(r)?;
-        }
+        self.check_refs(refs)?;
         let refs = refs.to_vec();
         let client = self.clone();
         Ok(async move {
-            let mut ids = Vec::with_capacity(refs.len());
-            for r in &refs {
-                ids.push(r.id().await?);
-            }
+            let ids = ids_of(&refs).await?;
             let deadline = timeout.map(|t| Instant::now() + t);
             loop {
                 let slice = match deadline {
@@ -424,23 +433,17 @@ impl Client {
     ) -> Result<
         impl std::future::Future<Output = Result<(Vec<ObjectRef>, Vec<ObjectRef>)>> + Send + 'static,
     > {
-        self.check_open()?;
         if num_returns == 0 || num_returns > refs.len() {
             return Err(Error::invalid(format!(
                 "num_returns must be between 1 and the number of refs ({}), got {num_returns}",
                 refs.len()
             )));
         }
-        for r in refs {
-            self.check_ref(r)?;
-        }
+        self.check_refs(refs)?;
         let refs = refs.to_vec();
         let client = self.clone();
         Ok(async move {
-            let mut ids = Vec::with_capacity(refs.len());
-            for r in &refs {
-                ids.push(r.id().await?);
-            }
+            let ids = ids_of(&refs).await?;
             let conn = &client.inner.conn;
             let req = conn.request(WaitRequest {
                 object_ids: ids.clone(),
