@@ -79,9 +79,18 @@ where
         .unwrap_or_else(|_| Err(Error::internal("the ray-client I/O task was dropped")))
 }
 
-/// Awaits a task spawned with [`spawn`], from any executor.
+/// Awaits a task spawned with [`spawn`], from any executor. Dropping the returned
+/// future (a caller that gave up, a `select!` that took another branch) aborts the task,
+/// so an abandoned get stops polling the server.
 pub(crate) async fn join<T>(handle: JoinHandle<Result<T>>) -> Result<T> {
-    match handle.await {
+    struct AbortOnDrop<T>(JoinHandle<T>);
+    impl<T> Drop for AbortOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut guard = AbortOnDrop(handle);
+    match (&mut guard.0).await {
         Ok(r) => r,
         Err(e) => Err(Error::internal(format!("ray-client I/O task failed: {e}"))),
     }
