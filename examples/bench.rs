@@ -10,7 +10,7 @@
 //! numpy_get_64m, wait_1000.
 use std::time::Instant;
 
-use ray_client::{ActorClass, Client, NdArray, RemoteFunction, Value};
+use ray_client::{ActorClass, Client, ConnectOptions, NdArray, RemoteFunction, Value};
 
 fn cpu_seconds() -> f64 {
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
@@ -34,7 +34,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let nop = RemoteFunction::new("rc_test_tasks", "nop")?;
 
     let (wall0, cpu0) = (Instant::now(), cpu_seconds());
-    let client = Client::connect(&address)?;
+    // The workload's Python functions travel as the job's working_dir, as for the
+    // Python client in tests/python/bench.py.
+    let test_modules = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+    let env = Value::dict([
+        ("working_dir", Value::str(test_modules)),
+        ("excludes", Value::List(vec![Value::str("__pycache__")])),
+    ]);
+    let client = Client::connect_with(ConnectOptions::new(address.clone()).runtime_env(env))?;
     client.get(&client.call(&nop, vec![], vec![])?)?;
     if workload == "connect" {
         return report(wall0, cpu0);

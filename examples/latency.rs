@@ -4,7 +4,7 @@
 //!     cargo run --release --example latency -- ray://127.0.0.1:10001 [repetitions]
 use std::time::Instant;
 
-use ray_client::{Client, RemoteFunction, Value};
+use ray_client::{Client, ConnectOptions, RemoteFunction, Value};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -16,7 +16,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reps: usize = std::env::args().nth(2).map_or(Ok(200), |s| s.parse())?;
 
     let start = Instant::now();
-    let client = Client::connect(&address)?;
+    // The workload's Python functions travel as the job's working_dir, as for the
+    // Python client in tests/python/bench.py.
+    let test_modules = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
+    let env = Value::dict([
+        ("working_dir", Value::str(test_modules)),
+        ("excludes", Value::List(vec![Value::str("__pycache__")])),
+    ]);
+    let client = Client::connect_with(ConnectOptions::new(address.clone()).runtime_env(env))?;
     let nop = RemoteFunction::new("rc_test_tasks", "nop")?;
     client.get(&client.call(&nop, vec![], vec![])?)?;
     let connect_ms = start.elapsed().as_secs_f64() * 1e3;

@@ -1,7 +1,7 @@
 //! Actors against the real cluster.
 mod common;
 
-use ray_client::{ActorClass, Client, ConnectOptions, ErrorKind, Options, Value};
+use ray_client::{ActorClass, Client, ErrorKind, Options, Value};
 
 fn counter() -> ActorClass {
     ActorClass::new("rc_test_tasks", "Counter").unwrap()
@@ -56,10 +56,7 @@ fn method_with_several_returns() {
 #[test]
 fn named_actor_in_this_and_another_namespace() {
     let name = format!("counter-{}", std::process::id());
-    let owner = Client::connect_with(
-        ConnectOptions::new(&common::cluster().address).namespace("rc-actors-a"),
-    )
-    .unwrap();
+    let owner = Client::connect_with(common::options().namespace("rc-actors-a")).unwrap();
     let actor = owner
         .create_actor(
             &counter().with_options(Options::new().name(&name)),
@@ -75,10 +72,7 @@ fn named_actor_in_this_and_another_namespace() {
     let same = owner.get_actor(&name, None).unwrap();
     assert_eq!(same.hex().unwrap(), actor.hex().unwrap());
     // Another client in another namespace names the namespace explicitly.
-    let other = Client::connect_with(
-        ConnectOptions::new(&common::cluster().address).namespace("rc-actors-b"),
-    )
-    .unwrap();
+    let other = Client::connect_with(common::options().namespace("rc-actors-b")).unwrap();
     let err = other.get_actor(&name, None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     let found = other.get_actor(&name, Some("rc-actors-a")).unwrap();
@@ -112,9 +106,7 @@ fn detached_actor_outlives_its_client() {
     let name = format!("detached-{}", std::process::id());
     let ns = "rc-detached";
     {
-        let client =
-            Client::connect_with(ConnectOptions::new(&common::cluster().address).namespace(ns))
-                .unwrap();
+        let client = Client::connect_with(common::options().namespace(ns)).unwrap();
         let actor = client
             .create_actor(
                 &counter().with_options(Options::new().name(&name).detached()),

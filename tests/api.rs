@@ -311,13 +311,11 @@ fn refs_returned_nested_inside_results_are_usable() {
 
 #[test]
 fn runtime_context_and_env_vars_on_connect() {
-    let client = ray_client::Client::connect_with(
-        ray_client::ConnectOptions::new(&common::cluster().address).runtime_env(Value::dict([(
-            "env_vars",
-            Value::dict([("RC_TEST_VAR", "from-client")]),
-        )])),
-    )
-    .unwrap();
+    let client =
+        ray_client::Client::connect_with(common::options().runtime_env(common::test_runtime_env(
+            vec![("env_vars", Value::dict([("RC_TEST_VAR", "from-client")]))],
+        )))
+        .unwrap();
     let r = client
         .call(&f("env_var"), vec![Value::str("RC_TEST_VAR")], vec![])
         .unwrap();

@@ -29,10 +29,7 @@ fn a_plain_host_port_address_works_too() {
 
 #[test]
 fn the_namespace_given_at_connect_is_the_jobs_namespace() {
-    let client = Client::connect_with(
-        ConnectOptions::new(&common::cluster().address).namespace("rc-ns-test"),
-    )
-    .unwrap();
+    let client = Client::connect_with(common::options().namespace("rc-ns-test")).unwrap();
     let ctx = client.runtime_context().unwrap();
     assert_eq!(ctx.namespace, "rc-ns-test");
     assert_eq!(client.namespace(), Some("rc-ns-test"));
@@ -61,7 +58,7 @@ fn nothing_listening_fails_with_an_error_naming_the_address() {
 
 #[test]
 fn a_server_outside_the_tested_versions_is_refused_unless_overridden() {
-    let mut options = ConnectOptions::new(&common::cluster().address);
+    let mut options = common::options();
     options.__tested_versions = Some(vec!["2.59".to_owned()]);
     let err = Client::connect_with(options.clone())
         .err()
@@ -110,11 +107,8 @@ fn assert_job_ends(job_id: &str) {
 }
 
 fn long_grace_client() -> Client {
-    Client::connect_with(
-        ConnectOptions::new(&common::cluster().address)
-            .reconnect_grace_period(Duration::from_secs(3600)),
-    )
-    .unwrap()
+    Client::connect_with(common::options().reconnect_grace_period(Duration::from_secs(3600)))
+        .unwrap()
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ray_client::{Client, ConnectOptions, LogHandler, LogRecord, RemoteFunction, Value};
+use ray_client::{Client, LogHandler, LogRecord, RemoteFunction, Value};
 
 #[test]
 fn task_output_reaches_the_callback() {
@@ -14,9 +14,7 @@ fn task_output_reaches_the_callback() {
     let handler = LogHandler::Callback(Arc::new(move |r: &LogRecord| {
         tx.lock().unwrap().send(r.clone()).ok();
     }));
-    let client =
-        Client::connect_with(ConnectOptions::new(&common::cluster().address).logs(handler))
-            .unwrap();
+    let client = Client::connect_with(common::options().logs(handler)).unwrap();
     let marker = format!("hello-from-task-{}", std::process::id());
     let shout = RemoteFunction::new("rc_test_tasks", "shout").unwrap();
     let r = client
@@ -42,9 +40,7 @@ fn task_output_reaches_the_callback() {
 
 #[test]
 fn logs_can_be_switched_off() {
-    let client =
-        Client::connect_with(ConnectOptions::new(&common::cluster().address).logs(LogHandler::Off))
-            .unwrap();
+    let client = Client::connect_with(common::options().logs(LogHandler::Off)).unwrap();
     let shout = RemoteFunction::new("rc_test_tasks", "shout").unwrap();
     let r = client
         .call(&shout, vec![Value::str("quiet")], vec![])

@@ -3,7 +3,7 @@ mod common;
 
 use std::sync::Arc;
 
-use ray_client::{Client, ConnectOptions, ErrorKind, RemoteFunction, Value};
+use ray_client::{Client, ErrorKind, RemoteFunction, Value};
 
 #[test]
 fn default_client_like_ray_init() {
@@ -12,11 +12,9 @@ fn default_client_like_ray_init() {
         ray_client::default_client().err().unwrap().kind(),
         ErrorKind::InvalidArgument
     );
-    let client = ray_client::init(ConnectOptions::new(&common::cluster().address)).unwrap();
+    let client = ray_client::init(common::options()).unwrap();
     assert!(ray_client::is_initialized());
-    let err = ray_client::init(ConnectOptions::new(&common::cluster().address))
-        .err()
-        .unwrap();
+    let err = ray_client::init(common::options()).err().unwrap();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     // An explicit extra client (allow_multiple) is fine alongside the default one.
     let extra = Client::connect(&common::cluster().address).unwrap();
@@ -99,9 +97,7 @@ fn async_forms_work_from_another_executor() {
         assert_eq!(ready.len(), 1);
         let values = client.get_async(&[s, r], None).await.unwrap();
         assert_eq!(values, vec![Value::from(144), Value::from(12)]);
-        let c2 = Client::connect_async(ConnectOptions::new(&common::cluster().address))
-            .await
-            .unwrap();
+        let c2 = Client::connect_async(common::options()).await.unwrap();
         assert!(c2.is_connected());
     });
 }

@@ -118,6 +118,29 @@ pub fn python() -> PathBuf {
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
+/// The runtime env every test job gets: `tests/python` (the modules the tests call) as
+/// the working_dir, uploaded by the client, plus `extra` entries.
+pub fn test_runtime_env(extra: Vec<(&str, ray_client::Value)>) -> ray_client::Value {
+    use ray_client::Value;
+    let mut pairs = vec![
+        (
+            Value::str("working_dir"),
+            Value::str(repo().join("tests/python").to_string_lossy()),
+        ),
+        (
+            Value::str("excludes"),
+            Value::List(vec![Value::str("__pycache__")]),
+        ),
+    ];
+    pairs.extend(extra.into_iter().map(|(k, v)| (Value::str(k), v)));
+    Value::Dict(pairs)
+}
+
+/// Connect options for the test cluster with the test runtime env.
+pub fn options() -> ray_client::ConnectOptions {
+    ray_client::ConnectOptions::new(&cluster().address).runtime_env(test_runtime_env(vec![]))
+}
+
 pub fn client() -> ray_client::Client {
-    ray_client::Client::connect(&cluster().address).expect("connecting to the test cluster")
+    ray_client::Client::connect_with(options()).expect("connecting to the test cluster")
 }

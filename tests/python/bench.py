@@ -1,5 +1,6 @@
 """The Python Ray Client's side of examples/benchmark: same workloads, same JSON."""
 import json
+import os
 import resource
 import sys
 import time
@@ -24,7 +25,9 @@ def report(wall0, cpu0):
 
 
 wall0, cpu0 = time.perf_counter(), cpu()
-ray.init(address, logging_level="ERROR", log_to_driver=False)
+ray.init(address, logging_level="ERROR", log_to_driver=False,
+         runtime_env={"working_dir": os.path.dirname(os.path.abspath(__file__)),
+                      "excludes": ["__pycache__"]})
 nop = ray.remote(rc_test_tasks.nop)
 ray.get(nop.remote())
 if workload == "connect":

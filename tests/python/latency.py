@@ -1,5 +1,6 @@
 """The Python Ray Client's side of examples/compare-latency: same operations, same output."""
 import json
+import os
 import statistics
 import sys
 import time
@@ -12,7 +13,9 @@ address = sys.argv[1]
 reps = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 
 start = time.perf_counter()
-ray.init(address, logging_level="ERROR")
+ray.init(address, logging_level="ERROR",
+         runtime_env={"working_dir": os.path.dirname(os.path.abspath(__file__)),
+                      "excludes": ["__pycache__"]})
 nop = ray.remote(rc_test_tasks.nop)
 ray.get(nop.remote())
 connect_ms = (time.perf_counter() - start) * 1e3
