@@ -400,7 +400,9 @@ impl Client {
     }
 
     /// Waits until `num_returns` of `refs` are ready or `timeout` passes (`None`: no
-    /// limit). Returns (ready, not ready), each in the order given.
+    /// limit). Returns (ready, not ready), each in the order given. (Python's
+    /// `fetch_local` has no field in the Ray Client protocol; the Python client ignores it
+    /// too: readiness is always judged with the object fetched to the server.)
     pub fn wait(
         &self,
         refs: &[ObjectRef],

@@ -233,3 +233,19 @@ fn max_concurrency_runs_methods_in_parallel() {
         "calls never overlapped"
     );
 }
+
+#[test]
+fn actor_resources_place_the_actor() {
+    let client = common::client();
+    let class = ActorClass::from_source(
+        "class Where:\n    def node(self):\n        import ray\n        return ray.get_runtime_context().get_node_id()\n",
+        "Where",
+    )
+    .unwrap()
+    .with_options(Options::new().resources([("rc_node2", 1.0)]).num_cpus(0.0));
+    let actor = client.create_actor(&class, vec![], vec![]).unwrap();
+    let node = client
+        .get(&client.call_method(&actor, "node", vec![], vec![]).unwrap())
+        .unwrap();
+    assert_eq!(node.as_str(), common::cluster().node2_id.as_deref());
+}

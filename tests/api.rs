@@ -333,3 +333,25 @@ fn runtime_context_and_env_vars_on_connect() {
         .unwrap();
     assert_eq!(client.get(&r).unwrap(), Value::str("per-task"));
 }
+
+#[test]
+fn memory_and_gpu_options() {
+    let client = common::client();
+    let with_memory = f("square").with_options(Options::new().memory(64 << 20).num_gpus(0.0));
+    let r = client
+        .call(&with_memory, vec![Value::from(6)], vec![])
+        .unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(36));
+    // The test cluster has no GPUs: a task that needs one is never scheduled.
+    let gpu = f("nop").with_options(Options::new().num_gpus(1.0));
+    let r = client.call(&gpu, vec![], vec![]).unwrap();
+    let (ready, _) = client
+        .wait(
+            std::slice::from_ref(&r),
+            1,
+            Some(std::time::Duration::from_secs(2)),
+        )
+        .unwrap();
+    assert!(ready.is_empty());
+    client.cancel(&r, true, false).unwrap();
+}
