@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The C ABI's shared library carries a versioned soname.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libray_client.so.0");
     let proto = "proto/ray_client.proto";
     println!("cargo:rerun-if-changed={proto}");
     let descriptors = protox::compile([proto], ["proto"])?;

@@ -26,6 +26,7 @@ mod connection;
 pub mod context;
 mod datapath;
 pub mod error;
+pub mod ffi;
 pub mod json;
 mod kv;
 mod logs;

@@ -1,0 +1,766 @@
+//! Connecting, the default client, objects (put, get, wait, cancel, refs) and the
+//! asynchronous completion callbacks.
+
+use std::collections::HashSet;
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::value::value_of;
+use super::*;
+use crate::client::{Client, ConnectOptions};
+use crate::logs::{LogHandler, LogRecord};
+use crate::objects::ObjectRef;
+
+/// What a client handle holds: the client and the C strings of its fixed properties.
+pub(crate) struct ClientBox {
+    pub(crate) client: Client,
+    ray_version: CString,
+    ray_commit: CString,
+    python_version: CString,
+    client_id: CString,
+    address: CString,
+    namespace: Option<CString>,
+}
+
+pub(crate) fn give_client(client: Client) -> *mut ray_client_client {
+    let info = client.server_info().clone();
+    let b = ClientBox {
+        ray_version: cstring_lossy(info.ray_version),
+        ray_commit: cstring_lossy(info.ray_commit),
+        python_version: cstring_lossy(info.python_version),
+        client_id: cstring_lossy(client.client_id().to_owned()),
+        address: cstring_lossy(client.address().to_string()),
+        namespace: client.namespace().map(|n| cstring_lossy(n.to_owned())),
+        client,
+    };
+    new_handle::<ray_client_client>(Arc::new(b))
+}
+
+pub(crate) fn client_of(c: *const ray_client_client) -> R<Client> {
+    Ok(get::<ray_client_client>(c, "client")?.client.clone())
+}
+
+pub(crate) fn ref_of(r: *const ray_client_object_ref, what: &str) -> R<ObjectRef> {
+    get::<ray_client_object_ref>(r, what)
+}
+
+pub(crate) unsafe fn refs_of(
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+) -> R<Vec<ObjectRef>> {
+    slice(refs, n, "refs")?
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| ref_of(r, &format!("refs[{i}]")))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Connect options
+
+/// Task and actor output is printed to this process's stderr (the default).
+pub const RAY_CLIENT_LOGS_STDERR: i32 = 0;
+/// Task and actor output is not streamed.
+pub const RAY_CLIENT_LOGS_OFF: i32 = 1;
+/// Log level of a line the task wrote to stdout.
+pub const RAY_CLIENT_LOG_STDOUT: i32 = -1;
+/// Log level of a line the task wrote to stderr.
+pub const RAY_CLIENT_LOG_STDERR: i32 = -2;
+
+/// Receives task and actor output: `level` is `RAY_CLIENT_LOG_STDOUT`,
+/// `RAY_CLIENT_LOG_STDERR` or a Python logging level; `msg` is the NUL-terminated text
+/// (with its newline, prefixed by Ray with the task and pid), borrowed for the duration
+/// of the call. Runs on the library's I/O thread: return quickly, make no blocking
+/// calls.
+pub type ray_client_log_callback =
+    Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, msg: *const c_char)>;
+
+fn connect_options_of(o: *const ray_client_connect_options) -> R<Arc<Mutex<ConnectOptions>>> {
+    get::<ray_client_connect_options>(o, "options")
+}
+
+fn with_connect_options(
+    o: *mut ray_client_connect_options,
+    f: impl FnOnce(&mut ConnectOptions) -> R<()>,
+) -> c_int {
+    guard(|| {
+        let o = connect_options_of(o)?;
+        let mut o = o.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut o)
+    })
+}
+
+/// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
+/// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
+/// `ray_client_connect_options_free`. Setters may be called from any thread, but not
+/// concurrently with a connect that uses the same options.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_new(
+    address: *const c_char,
+    out: *mut *mut ray_client_connect_options,
+) -> c_int {
+    guard(|| {
+        let address = opt_str(address, "address")?.unwrap_or_default();
+        let out = out_handle(out, "out")?;
+        *out = new_handle::<ray_client_connect_options>(Arc::new(Mutex::new(ConnectOptions::new(
+            address,
+        ))));
+        Ok(())
+    })
+}
+
+/// Frees connect options. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_free(
+    options: *mut ray_client_connect_options,
+) -> c_int {
+    guard(|| free_handle(options))
+}
+
+/// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
+    options: *mut ray_client_connect_options,
+    namespace: *const c_char,
+) -> c_int {
+    let ns = opt_str(namespace, "namespace");
+    with_connect_options(options, |o| {
+        o.namespace = ns?.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
+/// `working_dir`, ...); NULL clears it.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
+    options: *mut ray_client_connect_options,
+    json: *const c_char,
+) -> c_int {
+    let json = opt_str(json, "json");
+    with_connect_options(options, |o| {
+        o.runtime_env = match json? {
+            Some(j) => Some(crate::json::from_json(j)?),
+            None => None,
+        };
+        Ok(())
+    })
+}
+
+/// How long connecting keeps trying, in milliseconds (default 30000).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
+    options: *mut ray_client_connect_options,
+    timeout_ms: u64,
+) -> c_int {
+    with_connect_options(options, |o| {
+        o.connect_timeout = Duration::from_millis(timeout_ms);
+        Ok(())
+    })
+}
+
+/// How long the server keeps this client's state after the connection drops, in
+/// seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s(
+    options: *mut ray_client_connect_options,
+    seconds: u64,
+) -> c_int {
+    with_connect_options(options, |o| {
+        o.reconnect_grace_period = Some(Duration::from_secs(seconds));
+        Ok(())
+    })
+}
+
+/// Connect even when the server's Ray version is untested (`ignore != 0`).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
+    options: *mut ray_client_connect_options,
+    ignore: c_int,
+) -> c_int {
+    with_connect_options(options, |o| {
+        o.ignore_version_mismatch = ignore != 0;
+        Ok(())
+    })
+}
+
+/// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
+/// (`ray_client_connect_options_set_log_callback` for a callback).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_logs(
+    options: *mut ray_client_connect_options,
+    mode: c_int,
+) -> c_int {
+    with_connect_options(options, |o| {
+        o.logs = match mode {
+            RAY_CLIENT_LOGS_STDERR => LogHandler::Stderr,
+            RAY_CLIENT_LOGS_OFF => LogHandler::Off,
+            other => return Err(ErrorInfo::invalid(format!("{other} is not a log mode"))),
+        };
+        Ok(())
+    })
+}
+
+/// Hands task and actor output to `callback(user, level, msg)` on the I/O thread (see
+/// `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
+/// until every client connected with these options is freed. NULL `callback` switches
+/// output off.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
+    options: *mut ray_client_connect_options,
+    callback: ray_client_log_callback,
+    user: *mut c_void,
+) -> c_int {
+    let user = UserData(user);
+    with_connect_options(options, |o| {
+        o.logs = match callback {
+            None => LogHandler::Off,
+            Some(cb) => LogHandler::Callback(Arc::new(move |r: &LogRecord| {
+                let msg = cstring_lossy(r.message.clone());
+                // SAFETY: the caller's callback, with the caller's pointer, as documented.
+                unsafe { cb(user.get(), r.level, msg.as_ptr()) }
+            })),
+        };
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Connect, disconnect, default client
+
+/// Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
+/// is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
+/// when it is the last handle of the connection.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect(
+    options: *const ray_client_connect_options,
+    out: *mut *mut ray_client_client,
+) -> c_int {
+    guard(|| {
+        let opts = match options.is_null() {
+            true => ConnectOptions::new(""),
+            false => connect_options_of(options)?
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        };
+        let out = out_handle(out, "out")?;
+        *out = give_client(Client::connect_with(opts)?);
+        Ok(())
+    })
+}
+
+/// Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
+/// frees `*out` with `ray_client_client_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_address(
+    address: *const c_char,
+    out: *mut *mut ray_client_client,
+) -> c_int {
+    guard(|| {
+        let address = opt_str(address, "address")?.unwrap_or_default();
+        let out = out_handle(out, "out")?;
+        *out = give_client(Client::connect(address)?);
+        Ok(())
+    })
+}
+
+/// Sends `connection_cleanup` and closes the connection; the server releases every
+/// object and actor of this client. Idempotent. Later calls on the client (and on its
+/// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_disconnect(client: *const ray_client_client) -> c_int {
+    guard(|| {
+        client_of(client)?.disconnect();
+        Ok(())
+    })
+}
+
+/// Frees a client handle; the connection closes when its last handle is freed (the
+/// default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_client_free(client: *mut ray_client_client) -> c_int {
+    guard(|| free_handle(client))
+}
+
+/// A new handle to the same connection. The caller frees `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_client_clone(
+    client: *const ray_client_client,
+    out: *mut *mut ray_client_client,
+) -> c_int {
+    guard(|| {
+        let c = get::<ray_client_client>(client, "client")?;
+        let out = out_handle(out, "out")?;
+        *out = new_handle::<ray_client_client>(c);
+        Ok(())
+    })
+}
+
+/// Whether the client is connected (1) or was disconnected (0).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_is_connected(
+    client: *const ray_client_client,
+    out: *mut c_int,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        *out_val(out, "out", 0)? = c_int::from(c.is_connected());
+        Ok(())
+    })
+}
+
+/// What the server said about itself. Each out-parameter may be NULL when not wanted.
+/// The strings are borrowed: valid until `client` (this handle) is freed.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_server_info(
+    client: *const ray_client_client,
+    ray_version: *mut *const c_char,
+    ray_commit: *mut *const c_char,
+    python_version: *mut *const c_char,
+    num_clients: *mut i32,
+) -> c_int {
+    guard(|| {
+        let c = get::<ray_client_client>(client, "client")?;
+        if let Some(o) = opt_out(ray_version, "ray_version", std::ptr::null())? {
+            *o = c.ray_version.as_ptr();
+        }
+        if let Some(o) = opt_out(ray_commit, "ray_commit", std::ptr::null())? {
+            *o = c.ray_commit.as_ptr();
+        }
+        if let Some(o) = opt_out(python_version, "python_version", std::ptr::null())? {
+            *o = c.python_version.as_ptr();
+        }
+        if let Some(o) = opt_out(num_clients, "num_clients", 0)? {
+            *o = c.client.server_info().num_clients;
+        }
+        Ok(())
+    })
+}
+
+/// The connection's client id (32 hex digits), its address and its namespace (NULL
+/// when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
+/// (this handle) is freed.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_client_info(
+    client: *const ray_client_client,
+    client_id: *mut *const c_char,
+    address: *mut *const c_char,
+    namespace: *mut *const c_char,
+) -> c_int {
+    guard(|| {
+        let c = get::<ray_client_client>(client, "client")?;
+        if let Some(o) = opt_out(client_id, "client_id", std::ptr::null())? {
+            *o = c.client_id.as_ptr();
+        }
+        if let Some(o) = opt_out(address, "address", std::ptr::null())? {
+            *o = c.address.as_ptr();
+        }
+        if let Some(o) = opt_out(namespace, "namespace", std::ptr::null())? {
+            *o = c
+                .namespace
+                .as_ref()
+                .map_or(std::ptr::null(), |n| n.as_ptr());
+        }
+        Ok(())
+    })
+}
+
+/// Connects the process's default client (Python's `ray.init`) with `options` (NULL:
+/// defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
+/// already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
+/// frees; the connection itself stays until `ray_client_shutdown`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_init(
+    options: *const ray_client_connect_options,
+    out: *mut *mut ray_client_client,
+) -> c_int {
+    guard(|| {
+        let opts = match options.is_null() {
+            true => ConnectOptions::new(""),
+            false => connect_options_of(options)?
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        };
+        let out = opt_out(out, "out", std::ptr::null_mut())?;
+        let c = crate::context::init(opts)?;
+        if let Some(o) = out {
+            *o = give_client(c);
+        }
+        Ok(())
+    })
+}
+
+/// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
+/// connected. The caller frees `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_default_client(out: *mut *mut ray_client_client) -> c_int {
+    guard(|| {
+        let out = out_handle(out, "out")?;
+        *out = give_client(crate::context::default_client()?);
+        Ok(())
+    })
+}
+
+/// 1 when a default client is connected, else 0. Never fails.
+#[no_mangle]
+pub extern "C" fn ray_client_is_initialized() -> c_int {
+    guard_value(0, || Ok(c_int::from(crate::context::is_initialized())))
+}
+
+/// Disconnects the default client, if any (handles to it then report
+/// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
+#[no_mangle]
+pub extern "C" fn ray_client_shutdown() -> c_int {
+    guard(|| {
+        crate::context::shutdown();
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Objects
+
+/// Stores `value` in the cluster's object store. Refs inside the value must belong to
+/// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_put(
+    client: *const ray_client_client,
+    value: *const ray_client_value,
+    out: *mut *mut ray_client_object_ref,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let v = value_of(value, "value")?;
+        let out = out_handle(out, "out")?;
+        *out = new_handle::<ray_client_object_ref>(c.put((*v).clone())?);
+        Ok(())
+    })
+}
+
+/// Gets one object's value, waiting up to `timeout_ms` milliseconds (negative: no
+/// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
+/// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
+/// frees `*out` with `ray_client_value_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get(
+    client: *const ray_client_client,
+    r: *const ray_client_object_ref,
+    timeout_ms: i64,
+    out: *mut *mut ray_client_value,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let r = ref_of(r, "ref")?;
+        let out = out_handle(out, "out")?;
+        let mut values = c.get_many(std::slice::from_ref(&r), timeout_ms_of(timeout_ms))?;
+        *out = new_handle::<ray_client_value>(Arc::new(values.pop().expect("one value")));
+        Ok(())
+    })
+}
+
+fn timeout_ms_of(ms: i64) -> Option<Duration> {
+    timeout_ms(ms)
+}
+
+/// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
+/// `*out` is an array of `n` new value handles; the caller frees the array and the
+/// handles in it with `ray_client_value_array_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get_many(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    timeout_ms: i64,
+    out: *mut *mut *mut ray_client_value,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let out = out_handle(out, "out")?;
+        let values = c.get_many(&refs, timeout_ms_of(timeout_ms))?;
+        *out = give_values(values);
+        Ok(())
+    })
+}
+
+fn ready_flags(refs: &[ObjectRef], ready: &[ObjectRef]) -> Vec<u8> {
+    let ids: HashSet<_> = ready.iter().filter_map(ObjectRef::resolved_id).collect();
+    refs.iter()
+        .map(|r| u8::from(r.resolved_id().is_some_and(|id| ids.contains(&id))))
+        .collect()
+}
+
+/// Waits until `num_returns` of the `n` refs are ready or `timeout_ms` passes (negative:
+/// no limit); no timeout error, the refs are just not all ready. `ready` is the
+/// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
+/// `*num_ready` (may be NULL) is how many are.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_wait(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    num_returns: usize,
+    timeout_ms: i64,
+    ready: *mut u8,
+    num_ready: *mut usize,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let num_ready = opt_out(num_ready, "num_ready", 0)?;
+        let ready_out: &mut [u8] = match n {
+            0 => &mut [],
+            // n is bounded: `refs_of` read n pointers from a real array.
+            _ if ready.is_null() => return Err(ErrorInfo::null("ready")),
+            _ => std::slice::from_raw_parts_mut(ready, n),
+        };
+        ready_out.fill(0);
+        let (done, _) = c.wait(&refs, num_returns, timeout_ms_of(timeout_ms))?;
+        ready_out.copy_from_slice(&ready_flags(&refs, &done));
+        if let Some(o) = num_ready {
+            *o = done.len();
+        }
+        Ok(())
+    })
+}
+
+/// The object id in hex (waits for it when the ref is a task's return still being
+/// scheduled). The caller frees `*out` with `ray_client_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_hex(
+    r: *const ray_client_object_ref,
+    out: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        let r = ref_of(r, "ref")?;
+        let out = out_handle(out, "out")?;
+        *out = give_string(r.hex()?);
+        Ok(())
+    })
+}
+
+/// A new handle to the same object. The caller frees `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_clone(
+    r: *const ray_client_object_ref,
+    out: *mut *mut ray_client_object_ref,
+) -> c_int {
+    guard(|| {
+        let r = ref_of(r, "ref")?;
+        let out = out_handle(out, "out")?;
+        *out = new_handle::<ray_client_object_ref>(r);
+        Ok(())
+    })
+}
+
+/// Frees a ref handle; the server's reference goes with the last handle (and value)
+/// holding it. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_ref) -> c_int {
+    guard(|| free_handle(r))
+}
+
+/// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
+/// `recursive` cancels the tasks it started.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_cancel(
+    client: *const ray_client_client,
+    r: *const ray_client_object_ref,
+    force: c_int,
+    recursive: c_int,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let r = ref_of(r, "ref")?;
+        Ok(c.cancel(&r, force != 0, recursive != 0)?)
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Asynchronous completion
+
+/// Completion of `ray_client_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
+/// error code with an error. Both `value` and `error` (whichever is not NULL) are owned
+/// by the callback, which frees them (`ray_client_value_free`, `ray_client_error_free`),
+/// possibly later on another thread. Runs on the library's I/O thread: return quickly,
+/// make no blocking calls (they fail there).
+pub type ray_client_get_callback = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        status: c_int,
+        value: *mut ray_client_value,
+        error: *mut ray_client_error,
+    ),
+>;
+
+/// Completion of `ray_client_get_many_async`: on success `values` is an array of `n`
+/// value handles that the callback owns (free with `ray_client_value_array_free`); on
+/// failure `values` is NULL and `error` is owned by the callback. I/O thread rules as
+/// for `ray_client_get_callback`.
+pub type ray_client_get_many_callback = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        status: c_int,
+        values: *mut *mut ray_client_value,
+        n: usize,
+        error: *mut ray_client_error,
+    ),
+>;
+
+/// Completion of `ray_client_wait_async`: on success `ready` holds `n` bytes (1: the
+/// ref at that index is ready), borrowed for the duration of the call, and `num_ready`
+/// counts them; on failure `ready` is NULL and `error` is owned by the callback. I/O
+/// thread rules as for `ray_client_get_callback`.
+pub type ray_client_wait_callback = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        status: c_int,
+        ready: *const u8,
+        n: usize,
+        num_ready: usize,
+        error: *mut ray_client_error,
+    ),
+>;
+
+fn give_error(e: crate::Error) -> (c_int, *mut ray_client_error) {
+    let info = ErrorInfo::from(e);
+    let code = info.code();
+    (code, new_handle::<ray_client_error>(Arc::new(info)))
+}
+
+/// Runs a callback, swallowing a panic so it cannot take the I/O thread down.
+fn call_back(f: impl FnOnce()) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+}
+
+/// Starts getting one object's value (the result of a task, or a put object) and
+/// returns at once; `callback(user, ...)` runs exactly once on the I/O thread when the
+/// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
+/// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
+/// `user` must stay valid until the callback ran.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get_async(
+    client: *const ray_client_client,
+    r: *const ray_client_object_ref,
+    timeout_ms: i64,
+    callback: ray_client_get_callback,
+    user: *mut c_void,
+) -> c_int {
+    let user = UserData(user);
+    guard(|| {
+        let c = client_of(client)?;
+        let r = ref_of(r, "ref")?;
+        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        c.check_open()?;
+        c.check_ref(&r)?;
+        let timeout = timeout_ms_of(timeout_ms);
+        crate::runtime::spawn(async move {
+            let result = c.get_async(std::slice::from_ref(&r), timeout).await;
+            let (status, value, error) = match result {
+                Ok(mut v) => (
+                    RAY_CLIENT_OK,
+                    new_handle::<ray_client_value>(Arc::new(v.pop().expect("one value"))),
+                    std::ptr::null_mut(),
+                ),
+                Err(e) => {
+                    let (code, err) = give_error(e);
+                    (code, std::ptr::null_mut(), err)
+                }
+            };
+            // SAFETY: the caller's callback with the caller's pointer, as documented.
+            call_back(|| unsafe { cb(user.get(), status, value, error) });
+        });
+        Ok(())
+    })
+}
+
+/// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
+/// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
+/// callback will not run. The refs are copied: the caller may free them at once.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get_many_async(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    timeout_ms: i64,
+    callback: ray_client_get_many_callback,
+    user: *mut c_void,
+) -> c_int {
+    let user = UserData(user);
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        c.check_open()?;
+        refs.iter().try_for_each(|r| c.check_ref(r))?;
+        let timeout = timeout_ms_of(timeout_ms);
+        crate::runtime::spawn(async move {
+            let result = c.get_async(&refs, timeout).await;
+            let (status, values, n, error) = match result {
+                Ok(v) => {
+                    let n = v.len();
+                    (RAY_CLIENT_OK, give_values(v), n, std::ptr::null_mut())
+                }
+                Err(e) => {
+                    let (code, err) = give_error(e);
+                    (code, std::ptr::null_mut(), 0, err)
+                }
+            };
+            // SAFETY: the caller's callback with the caller's pointer, as documented.
+            call_back(|| unsafe { cb(user.get(), status, values, n, error) });
+        });
+        Ok(())
+    })
+}
+
+/// Starts waiting until `num_returns` of the `n` refs are ready or `timeout_ms` passes
+/// (negative: no limit); `callback` runs once on the I/O thread (see
+/// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
+/// callback will not run. The refs are copied: the caller may free them at once.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_wait_async(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    num_returns: usize,
+    timeout_ms: i64,
+    callback: ray_client_wait_callback,
+    user: *mut c_void,
+) -> c_int {
+    let user = UserData(user);
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        if num_returns == 0 || num_returns > refs.len() {
+            return Err(ErrorInfo::invalid(format!(
+                "num_returns must be between 1 and the number of refs ({}), got {num_returns}",
+                refs.len()
+            )));
+        }
+        c.check_open()?;
+        refs.iter().try_for_each(|r| c.check_ref(r))?;
+        let timeout = timeout_ms_of(timeout_ms);
+        crate::runtime::spawn(async move {
+            match c.wait_async(&refs, num_returns, timeout).await {
+                Ok((done, _)) => {
+                    let flags = ready_flags(&refs, &done);
+                    let (p, n, k) = (flags.as_ptr(), flags.len(), done.len());
+                    // SAFETY: the caller's callback; `flags` outlives the call.
+                    call_back(|| unsafe {
+                        cb(user.get(), RAY_CLIENT_OK, p, n, k, std::ptr::null_mut())
+                    });
+                }
+                Err(e) => {
+                    let (code, err) = give_error(e);
+                    // SAFETY: the caller's callback with the caller's pointer.
+                    call_back(|| unsafe { cb(user.get(), code, std::ptr::null(), 0, 0, err) });
+                }
+            }
+        });
+        Ok(())
+    })
+}

@@ -1,0 +1,962 @@
+/* Tests of the C ABI (include/ray_client.h) against a real cluster at $RAY_TEST_ADDRESS.
+ * Plain C99, no framework: CHECK macros count failures; the exit status is the count.
+ * Built and run under AddressSanitizer + UBSan (with leak detection) by tests/run-c.
+ * tests/python (RC_TEST_MODULES) is shipped as the job's working_dir, so its
+ * rc_test_tasks.py is importable on the cluster (square, add, boom,
+ * Counter, ...), as tests/harness/ray-cluster arranges. */
+#define _POSIX_C_SOURCE 200809L
+#include "ray_client.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        checks++;                                                                      \
+        if (!(cond)) {                                                                 \
+            failures++;                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__,    \
+                    __LINE__, #cond, ray_client_last_error_message());                 \
+        }                                                                              \
+    } while (0)
+
+#define OK(call) CHECK((call) == RAY_CLIENT_OK)
+#define FAILS(call, code) CHECK((call) == (code))
+
+static const char *address;
+
+/* --- small helpers ----------------------------------------------------------------- */
+
+static ray_client_value *v_int(int64_t i) {
+    ray_client_value *v = NULL;
+    OK(ray_client_value_int(i, &v));
+    return v;
+}
+
+static ray_client_value *v_str(const char *s) {
+    ray_client_value *v = NULL;
+    OK(ray_client_value_str(s, &v));
+    return v;
+}
+
+static int64_t as_int(const ray_client_value *v) {
+    int64_t i = -999;
+    OK(ray_client_value_get_int(v, &i));
+    return i;
+}
+
+static void free_value(ray_client_value *v) { OK(ray_client_value_free(v)); }
+
+static int str_eq(const ray_client_value *v, const char *want) {
+    const char *data = NULL;
+    size_t len = 0;
+    if (ray_client_value_get_str(v, &data, &len) != RAY_CLIENT_OK) return 0;
+    return len == strlen(want) && memcmp(data, want, len) == 0;
+}
+
+/* Calls rc_test_tasks.<fn>(args...) and gets the result (NULL on failure). */
+static int call_get(ray_client_client *c, const char *fn, const ray_client_value *const *args,
+                    size_t nargs, ray_client_value **out) {
+    ray_client_object_ref *r = NULL;
+    int rc = ray_client_call(c, "rc_test_tasks", fn, args, nargs, NULL, NULL, 0, NULL, &r);
+    if (rc != RAY_CLIENT_OK) return rc;
+    rc = ray_client_get(c, r, 60000, out);
+    OK(ray_client_object_ref_free(r));
+    return rc;
+}
+
+/* --- tests ---------------------------------------------------------------------------- */
+
+static void test_version_and_errors(void) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d.%d.%d", RAY_CLIENT_VERSION_MAJOR, RAY_CLIENT_VERSION_MINOR,
+             RAY_CLIENT_VERSION_PATCH);
+    CHECK(strcmp(ray_client_version(), buf) == 0);
+
+    /* A failure is recorded as this thread's last error. */
+    FAILS(ray_client_value_int(1, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    CHECK(ray_client_last_error_code() == RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    CHECK(strstr(ray_client_last_error_message(), "NULL") != NULL);
+    ray_client_error *e = NULL;
+    OK(ray_client_last_error(&e));
+    CHECK(e != NULL);
+    CHECK(ray_client_error_code(e) == RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    CHECK(strcmp(ray_client_error_kind(e), "null_argument") == 0);
+    CHECK(ray_client_error_remote_type(e) == NULL);
+    CHECK(ray_client_error_traceback(e) == NULL);
+    OK(ray_client_error_free(e));
+    /* A freed error handle is refused, not dereferenced. */
+    CHECK(ray_client_error_code(e) == RAY_CLIENT_ERROR_INVALID_HANDLE);
+    CHECK(ray_client_error_message(e) == NULL);
+    FAILS(ray_client_error_free(e), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    OK(ray_client_error_free(NULL));
+    FAILS(ray_client_last_error(NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+}
+
+static void test_values(void) {
+    ray_client_value *v = NULL;
+    int kind = -1;
+
+    OK(ray_client_value_none(&v));
+    OK(ray_client_value_kind(v, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_NONE);
+    free_value(v);
+
+    int b = -1;
+    OK(ray_client_value_bool(1, &v));
+    OK(ray_client_value_get_bool(v, &b));
+    CHECK(b == 1);
+    int64_t i = 0;
+    FAILS(ray_client_value_get_int(v, &i), RAY_CLIENT_ERROR_INVALID_ARGUMENT); /* wrong kind */
+    free_value(v);
+
+    v = v_int(-42);
+    CHECK(as_int(v) == -42);
+    char *dec = NULL;
+    OK(ray_client_value_get_bigint(v, &dec));
+    CHECK(strcmp(dec, "-42") == 0);
+    OK(ray_client_string_free(dec));
+    FAILS(ray_client_string_free(dec), RAY_CLIENT_ERROR_INVALID_HANDLE); /* double free */
+    free_value(v);
+
+    OK(ray_client_value_bigint("123456789012345678901234567890", &v));
+    OK(ray_client_value_kind(v, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_BIGINT);
+    OK(ray_client_value_get_bigint(v, &dec));
+    CHECK(strcmp(dec, "123456789012345678901234567890") == 0);
+    OK(ray_client_string_free(dec));
+    free_value(v);
+    OK(ray_client_value_bigint("77", &v));
+    OK(ray_client_value_kind(v, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_INT);
+    free_value(v);
+    FAILS(ray_client_value_bigint("12x", &v), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    CHECK(v == NULL);
+
+    double f = 0;
+    OK(ray_client_value_float(2.5, &v));
+    OK(ray_client_value_get_float(v, &f));
+    CHECK(f == 2.5);
+    free_value(v);
+
+    /* str: borrowed, not NUL-terminated, may hold NUL. */
+    OK(ray_client_value_str_n("a\0b", 3, &v));
+    const char *data = NULL;
+    size_t len = 0;
+    OK(ray_client_value_get_str(v, &data, &len));
+    CHECK(len == 3 && memcmp(data, "a\0b", 3) == 0);
+    free_value(v);
+    FAILS(ray_client_value_str("\xff\xfe", &v), RAY_CLIENT_ERROR_INVALID_UTF8);
+    FAILS(ray_client_value_str_n("\xc3", 1, &v), RAY_CLIENT_ERROR_INVALID_UTF8);
+    FAILS(ray_client_value_str(NULL, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+
+    const uint8_t raw[4] = {0, 1, 2, 255};
+    const uint8_t *bp = NULL;
+    OK(ray_client_value_bytes(raw, 4, &v));
+    OK(ray_client_value_get_bytes(v, &bp, &len));
+    CHECK(len == 4 && memcmp(bp, raw, 4) == 0);
+    free_value(v);
+    OK(ray_client_value_bytes(NULL, 0, &v)); /* empty is fine */
+    free_value(v);
+    FAILS(ray_client_value_bytes(NULL, 3, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_value_bytes(raw, SIZE_MAX, &v), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_value_bytearray(raw, 2, &v));
+    OK(ray_client_value_kind(v, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_BYTEARRAY);
+    free_value(v);
+
+    /* containers */
+    ray_client_value *items[3] = {v_int(1), v_str("two"), NULL};
+    OK(ray_client_value_none(&items[2]));
+    ray_client_value *list = NULL, *tuple = NULL, *set = NULL, *fset = NULL, *dict = NULL;
+    OK(ray_client_value_list((const ray_client_value *const *)items, 3, &list));
+    OK(ray_client_value_tuple((const ray_client_value *const *)items, 2, &tuple));
+    OK(ray_client_value_set((const ray_client_value *const *)items, 1, &set));
+    OK(ray_client_value_frozenset((const ray_client_value *const *)items, 1, &fset));
+    ray_client_value *keys[2] = {v_str("a"), v_str("b")};
+    OK(ray_client_value_dict((const ray_client_value *const *)keys,
+                             (const ray_client_value *const *)items, 2, &dict));
+    OK(ray_client_value_len(list, &len));
+    CHECK(len == 3);
+    ray_client_value *item = NULL;
+    OK(ray_client_value_item(list, 1, &item));
+    CHECK(str_eq(item, "two"));
+    free_value(item);
+    FAILS(ray_client_value_item(list, 3, &item), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_value_item(items[0], 0, &item), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_value_kind(tuple, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_TUPLE);
+    OK(ray_client_value_kind(set, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_SET);
+    OK(ray_client_value_kind(fset, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_FROZENSET);
+    ray_client_value *k = NULL, *x = NULL;
+    OK(ray_client_value_dict_item(dict, 1, &k, &x));
+    CHECK(str_eq(k, "b") && str_eq(x, "two"));
+    free_value(k);
+    free_value(x);
+    OK(ray_client_value_dict_get(dict, "a", &x));
+    CHECK(x != NULL && as_int(x) == 1);
+    free_value(x);
+    OK(ray_client_value_dict_get(dict, "zzz", &x));
+    CHECK(x == NULL);
+    /* An item handle that was freed makes a container constructor fail. */
+    ray_client_value *gone = v_int(5);
+    free_value(gone);
+    const ray_client_value *bad[2] = {items[0], gone};
+    FAILS(ray_client_value_list(bad, 2, &v), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_value_list(NULL, 2, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_value_list((const ray_client_value *const *)items, SIZE_MAX, &v),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+
+    /* JSON both ways */
+    char *json = NULL;
+    OK(ray_client_value_to_json(dict, &json));
+    CHECK(strcmp(json, "{\"a\":1,\"b\":\"two\"}") == 0);
+    ray_client_value *back = NULL;
+    OK(ray_client_value_from_json(json, &back));
+    int eq = 0;
+    OK(ray_client_value_equal(dict, back, &eq));
+    CHECK(eq == 1);
+    free_value(back);
+    OK(ray_client_string_free(json));
+    FAILS(ray_client_value_from_json("{nope", &back), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_value_from_json("{\"$tuple\": [1, {\"$bytes\": \"AAE=\"}]}", &back));
+    OK(ray_client_value_kind(back, &kind));
+    CHECK(kind == RAY_CLIENT_VALUE_TUPLE);
+    free_value(back);
+
+    /* pickle both ways */
+    uint8_t *pk = NULL;
+    size_t pklen = 0;
+    OK(ray_client_value_to_pickle(list, &pk, &pklen));
+    CHECK(pk != NULL && pklen > 0);
+    OK(ray_client_value_from_pickle(pk, pklen, &back));
+    OK(ray_client_value_equal(list, back, &eq));
+    CHECK(eq == 1);
+    free_value(back);
+    OK(ray_client_bytes_free(pk));
+    FAILS(ray_client_bytes_free(pk), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_value_from_pickle((const uint8_t *)"garbage", 7, &back),
+          RAY_CLIENT_ERROR_PICKLE);
+
+    /* ndarray: copied in once, read without copy */
+    double m[6] = {0, 1, 2, 3, 4, 5};
+    size_t shape[2] = {2, 3};
+    ray_client_value *arr = NULL;
+    OK(ray_client_value_ndarray(RAY_CLIENT_DTYPE_FLOAT64, shape, 2, m, sizeof m, 0, &arr));
+    m[0] = 99; /* the value owns a copy */
+    int dtype = -1, fortran = -1;
+    size_t ndim = 0, nbytes = 0;
+    const size_t *sh = NULL;
+    const void *dp = NULL;
+    OK(ray_client_value_ndarray_info(arr, &dtype, &ndim, &sh, &dp, &nbytes, &fortran));
+    CHECK(dtype == RAY_CLIENT_DTYPE_FLOAT64 && ndim == 2 && sh[0] == 2 && sh[1] == 3);
+    CHECK(nbytes == 48 && fortran == 0);
+    double first;
+    memcpy(&first, dp, sizeof first);
+    CHECK(first == 0);
+    OK(ray_client_value_ndarray_info(arr, NULL, NULL, NULL, NULL, NULL, NULL));
+    FAILS(ray_client_value_ndarray(RAY_CLIENT_DTYPE_FLOAT64, shape, 2, m, 47, 0, &v),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    size_t huge[2] = {SIZE_MAX, SIZE_MAX};
+    FAILS(ray_client_value_ndarray(RAY_CLIENT_DTYPE_INT8, huge, 2, m, 48, 0, &v),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_value_ndarray(99, shape, 2, m, 48, 0, &v), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+
+    /* clone shares the value; freeing one leaves the other */
+    ray_client_value *c2 = NULL;
+    OK(ray_client_value_clone(list, &c2));
+    free_value(list);
+    OK(ray_client_value_len(c2, &len));
+    CHECK(len == 3);
+    FAILS(ray_client_value_len(list, &len), RAY_CLIENT_ERROR_INVALID_HANDLE); /* freed */
+    FAILS(ray_client_value_free(list), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_value_len((ray_client_value *)(uintptr_t)0x12345670, &len),
+          RAY_CLIENT_ERROR_INVALID_HANDLE); /* made up */
+    /* a handle of another type is refused */
+    ray_client_options *opts = NULL;
+    OK(ray_client_options_new(&opts));
+    FAILS(ray_client_value_len((const ray_client_value *)(void *)opts, &len),
+          RAY_CLIENT_ERROR_INVALID_HANDLE);
+    OK(ray_client_options_free(opts));
+
+    free_value(c2);
+    free_value(arr);
+    free_value(tuple);
+    free_value(set);
+    free_value(fset);
+    free_value(dict);
+    for (int j = 0; j < 3; j++) free_value(items[j]);
+    for (int j = 0; j < 2; j++) free_value(keys[j]);
+}
+
+static void test_connect_errors(void) {
+    ray_client_client *c = NULL;
+    ray_client_connect_options *o = NULL;
+    OK(ray_client_connect_options_new("ray://127.0.0.1:1", &o));
+    OK(ray_client_connect_options_set_connect_timeout_ms(o, 300));
+    FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_CONNECTION_FAILED);
+    CHECK(c == NULL);
+    FAILS(ray_client_connect_options_set_logs(o, 42), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_connect_options_set_runtime_env_json(o, "[1"),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_connect_options_free(o));
+    FAILS(ray_client_connect_options_set_namespace(o, "x"), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_connect_address("\xff", &c), RAY_CLIENT_ERROR_INVALID_UTF8);
+    FAILS(ray_client_connect_address(address, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_ping(NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_default_client(&c), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    CHECK(ray_client_is_initialized() == 0);
+}
+
+/* Log lines collected by the log callback (runs on the I/O thread). */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int log_lines_seen = 0;
+static void on_log(void *user, int level, const char *msg) {
+    (void)level;
+    pthread_mutex_lock(&log_mu);
+    if (strstr(msg, (const char *)user) != NULL) log_lines_seen++;
+    pthread_mutex_unlock(&log_mu);
+}
+
+static ray_client_client *connect_main(void) {
+    ray_client_connect_options *o = NULL;
+    OK(ray_client_connect_options_new(address, &o));
+    OK(ray_client_connect_options_set_namespace(o, "cffi"));
+    /* The test's Python modules travel as the job's working_dir (RC_TEST_MODULES). */
+    const char *modules = getenv("RC_TEST_MODULES");
+    char env[4096];
+    snprintf(env, sizeof env,
+             "{\"env_vars\": {\"RC_FFI\": \"yes\"}, \"working_dir\": \"%s\", "
+             "\"excludes\": [\"__pycache__\"]}",
+             modules ? modules : "tests/python");
+    OK(ray_client_connect_options_set_runtime_env_json(o, env));
+    OK(ray_client_connect_options_set_connect_timeout_ms(o, 60000));
+    OK(ray_client_connect_options_set_reconnect_grace_period_s(o, 0));
+    OK(ray_client_connect_options_set_ignore_version_mismatch(o, 0));
+    OK(ray_client_connect_options_set_log_callback(o, on_log, (void *)"ffi-log-marker"));
+    ray_client_client *c = NULL;
+    OK(ray_client_connect(o, &c));
+    OK(ray_client_connect_options_free(o));
+    return c;
+}
+
+static void test_client_info(ray_client_client *c) {
+    const char *ray_version = NULL, *python_version = NULL, *id = NULL, *addr = NULL, *ns = NULL;
+    int32_t n = -1;
+    OK(ray_client_server_info(c, &ray_version, NULL, &python_version, &n));
+    CHECK(ray_version != NULL && strncmp(ray_version, "2.", 2) == 0);
+    CHECK(python_version != NULL && python_version[0] == '3');
+    OK(ray_client_client_info(c, &id, &addr, &ns));
+    CHECK(id != NULL && strlen(id) == 32);
+    CHECK(ns != NULL && strcmp(ns, "cffi") == 0);
+    int connected = 0;
+    OK(ray_client_is_connected(c, &connected));
+    CHECK(connected == 1);
+    OK(ray_client_ping(c));
+}
+
+static void test_put_get(ray_client_client *c) {
+    ray_client_value *v = v_str("hello");
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_put(c, v, &r));
+    ray_client_value *got = NULL;
+    OK(ray_client_get(c, r, -1, &got));
+    CHECK(got != NULL && str_eq(got, "hello"));
+    free_value(got);
+    char *hex = NULL;
+    OK(ray_client_object_ref_hex(r, &hex));
+    CHECK(hex != NULL && strlen(hex) > 16);
+    OK(ray_client_string_free(hex));
+
+    /* get many */
+    ray_client_object_ref *r2 = NULL, *rc = NULL;
+    ray_client_value *v2 = v_int(7);
+    OK(ray_client_put(c, v2, &r2));
+    OK(ray_client_object_ref_clone(r, &rc));
+    const ray_client_object_ref *refs[3] = {r, r2, rc};
+    ray_client_value **values = NULL;
+    OK(ray_client_get_many(c, refs, 3, 10000, &values));
+    CHECK(values != NULL && str_eq(values[0], "hello") && as_int(values[1]) == 7 &&
+          str_eq(values[2], "hello"));
+    /* taking one out and freeing it early is fine */
+    free_value(values[1]);
+    values[1] = NULL;
+    OK(ray_client_value_array_free(values));
+    FAILS(ray_client_value_array_free(values), RAY_CLIENT_ERROR_INVALID_HANDLE);
+
+    /* wait */
+    /* (Ray refuses a wait on the same object twice: r and rc are one object.) */
+    uint8_t ready[3] = {9, 9, 9};
+    size_t nready = 0;
+    OK(ray_client_wait(c, refs, 2, 2, 10000, ready, &nready));
+    CHECK(nready == 2 && ready[0] == 1 && ready[1] == 1);
+    FAILS(ray_client_wait(c, refs, 3, 4, 10, ready, &nready), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_wait(c, refs, 3, 1, 10, NULL, &nready), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+
+    /* a value holding a ref round-trips through the store */
+    ray_client_value *holder = NULL;
+    OK(ray_client_value_object_ref(r2, &holder));
+    const ray_client_value *one[1] = {holder};
+    ray_client_value *lst = NULL;
+    OK(ray_client_value_list(one, 1, &lst));
+    ray_client_object_ref *rl = NULL;
+    OK(ray_client_put(c, lst, &rl));
+    ray_client_value *lst_back = NULL, *inner = NULL;
+    OK(ray_client_get(c, rl, 10000, &lst_back));
+    OK(ray_client_value_item(lst_back, 0, &inner));
+    ray_client_object_ref *inner_ref = NULL;
+    OK(ray_client_value_get_object_ref(inner, &inner_ref));
+    ray_client_value *seven = NULL;
+    OK(ray_client_get(c, inner_ref, 10000, &seven));
+    CHECK(as_int(seven) == 7);
+    char *json = NULL;
+    OK(ray_client_value_to_json(inner, &json));
+    CHECK(strncmp(json, "{\"$ref\":", 8) == 0);
+    OK(ray_client_string_free(json));
+    uint8_t *pk = NULL;
+    size_t pklen = 0;
+    FAILS(ray_client_value_to_pickle(inner, &pk, &pklen), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    for (ray_client_value **p = (ray_client_value *[]){holder, lst, lst_back, inner, seven, NULL};
+         *p; p++)
+        free_value(*p);
+    OK(ray_client_object_ref_free(inner_ref));
+    OK(ray_client_object_ref_free(rl));
+
+    /* misuse */
+    FAILS(ray_client_get(c, NULL, 10, &got), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_get(NULL, r, 10, &got), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_get(c, r, 10, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_get(c, (const ray_client_object_ref *)(const void *)v, 10, &got),
+          RAY_CLIENT_ERROR_INVALID_HANDLE); /* a value is not a ref */
+    FAILS(ray_client_get_many(c, refs, SIZE_MAX, 10, &values), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_put(c, NULL, &r), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+
+    OK(ray_client_object_ref_free(rc));
+    OK(ray_client_object_ref_free(r2));
+    OK(ray_client_object_ref_free(r));
+    FAILS(ray_client_object_ref_free(r), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_get(c, r, 10, &got), RAY_CLIENT_ERROR_INVALID_HANDLE); /* freed ref */
+    OK(ray_client_object_ref_free(NULL));
+    free_value(v);
+    free_value(v2);
+}
+
+static void test_tasks(ray_client_client *c) {
+    ray_client_value *x = v_int(12);
+    const ray_client_value *args[1] = {x};
+    ray_client_value *res = NULL;
+    OK(call_get(c, "square", args, 1, &res));
+    CHECK(res != NULL && as_int(res) == 144);
+    free_value(res);
+
+    /* keyword arguments and options */
+    ray_client_value *a = v_int(1), *b = v_int(2), *cc = v_int(30);
+    const ray_client_value *pos[2] = {a, b};
+    const char *names[1] = {"c"};
+    const ray_client_value *kwv[1] = {cc};
+    ray_client_options *o = NULL;
+    OK(ray_client_options_new(&o));
+    OK(ray_client_options_set_num_cpus(o, 0.5));
+    OK(ray_client_options_set_max_retries(o, 0));
+    OK(ray_client_options_set_name(o, "ffi-add"));
+    OK(ray_client_options_set_scheduling_spread(o));
+    OK(ray_client_options_set_json(o, "max_retries", "1")); /* any key, JSON value */
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_call(c, "rc_test_tasks", "add", pos, 2, names, kwv, 1, o, &r));
+    OK(ray_client_get(c, r, 60000, &res));
+    CHECK(res != NULL && as_int(res) == 33);
+    free_value(res);
+    OK(ray_client_object_ref_free(r));
+
+    /* num_returns = 2 */
+    OK(ray_client_options_set_num_returns(o, 2));
+    FAILS(ray_client_call(c, "rc_test_tasks", "pair", args, 1, NULL, NULL, 0, o, &r),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    ray_client_object_ref **refs = NULL;
+    size_t n = 0;
+    OK(ray_client_call_n(c, "rc_test_tasks", "pair", args, 1, NULL, NULL, 0, o, &refs, &n));
+    CHECK(n == 2);
+    ray_client_value **vals = NULL;
+    OK(ray_client_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
+    CHECK(vals != NULL && as_int(vals[0]) == 12 && as_int(vals[1]) == 13);
+    OK(ray_client_value_array_free(vals));
+    OK(ray_client_object_ref_array_free(refs));
+    OK(ray_client_options_free(o));
+
+    /* a task that raises: the remote exception comes back */
+    OK(ray_client_call(c, "rc_test_tasks", "boom", args, 1, NULL, NULL, 0, NULL, &r));
+    FAILS(ray_client_get(c, r, 60000, &res), RAY_CLIENT_ERROR_TASK_ERROR);
+    CHECK(res == NULL);
+    ray_client_error *e = NULL;
+    OK(ray_client_last_error(&e));
+    CHECK(strcmp(ray_client_error_kind(e), "task_error") == 0);
+    CHECK(ray_client_error_cause_type(e) != NULL &&
+          strstr(ray_client_error_cause_type(e), "ValueError") != NULL);
+    CHECK(ray_client_error_remote_type(e) != NULL);
+    CHECK(strstr(ray_client_error_message(e), "bad value 12") != NULL);
+    OK(ray_client_error_free(e));
+    OK(ray_client_object_ref_free(r));
+
+    /* from source */
+    const char *src = "def triple(x):\n    print('ffi-log-marker', x)\n    return 3 * x\n";
+    OK(ray_client_call_source(c, src, "triple", args, 1, NULL, NULL, 0, NULL, &r));
+    OK(ray_client_get(c, r, 60000, &res));
+    CHECK(as_int(res) == 36);
+    free_value(res);
+    OK(ray_client_object_ref_free(r));
+
+    /* timeout */
+    ray_client_value *secs = NULL, *val = v_int(5);
+    OK(ray_client_value_float(3.0, &secs));
+    const ray_client_value *sargs[2] = {secs, val};
+    OK(ray_client_call(c, "rc_test_tasks", "sleep_then", sargs, 2, NULL, NULL, 0, NULL, &r));
+    FAILS(ray_client_get(c, r, 50, &res), RAY_CLIENT_ERROR_TIMEOUT);
+    uint8_t ready[1] = {7};
+    size_t nready = 9;
+    const ray_client_object_ref *wr[1] = {r};
+    OK(ray_client_wait(c, wr, 1, 1, 50, ready, &nready));
+    CHECK(ready[0] == 0 && nready == 0);
+    OK(ray_client_cancel(c, r, 1, 0));
+    OK(ray_client_object_ref_free(r));
+    free_value(secs);
+    free_value(val);
+
+    /* misuse */
+    FAILS(ray_client_call(c, "rc_test_tasks", "\xff", args, 1, NULL, NULL, 0, NULL, &r),
+          RAY_CLIENT_ERROR_INVALID_UTF8);
+    FAILS(ray_client_call(c, "", "square", args, 1, NULL, NULL, 0, NULL, &r),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_call(c, "rc_test_tasks", "square", args, 1, names, NULL, 1, NULL, &r),
+          RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_call(c, "rc_test_tasks", "square", NULL, 1, NULL, NULL, 0, NULL, &r),
+          RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_call_source(c, "x", "not an identifier", NULL, 0, NULL, NULL, 0, NULL, &r),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_options_set_runtime_env_json(NULL, "{}"), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+
+    free_value(x);
+    free_value(a);
+    free_value(b);
+    free_value(cc);
+}
+
+static void test_wrong_client(ray_client_client *c) {
+    ray_client_client *other = NULL;
+    OK(ray_client_connect_address(address, &other));
+    ray_client_value *v = v_int(3);
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_put(other, v, &r));
+    ray_client_value *got = NULL;
+    FAILS(ray_client_get(c, r, 1000, &got), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(ray_client_last_error_message(), "belongs to client") != NULL);
+    ray_client_value *holder = NULL;
+    OK(ray_client_value_object_ref(r, &holder));
+    const ray_client_value *args[1] = {holder};
+    ray_client_object_ref *r2 = NULL;
+    FAILS(ray_client_call(c, "rc_test_tasks", "identity", args, 1, NULL, NULL, 0, NULL, &r2),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_get(other, r, 10000, &got));
+    CHECK(as_int(got) == 3);
+    free_value(got);
+    /* after disconnect: connection lost, handles still valid to free */
+    OK(ray_client_disconnect(other));
+    FAILS(ray_client_get(other, r, 1000, &got), RAY_CLIENT_ERROR_CONNECTION_LOST);
+    int connected = 1;
+    OK(ray_client_is_connected(other, &connected));
+    CHECK(connected == 0);
+    OK(ray_client_object_ref_free(r));
+    OK(ray_client_client_free(other));
+    FAILS(ray_client_ping(other), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_client_free(other), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    free_value(holder);
+    free_value(v);
+}
+
+static void test_actors(ray_client_client *c) {
+    ray_client_value *start = v_int(10);
+    const ray_client_value *args[1] = {start};
+    ray_client_options *o = NULL;
+    OK(ray_client_options_new(&o));
+    OK(ray_client_options_set_name(o, "ffi-counter"));
+    OK(ray_client_options_set_max_restarts(o, 0));
+    OK(ray_client_options_set_max_concurrency(o, 1));
+    OK(ray_client_options_set_num_cpus(o, 0));
+    ray_client_actor *a = NULL;
+    OK(ray_client_actor_create(c, "rc_test_tasks", "Counter", args, 1, NULL, NULL, 0, o, &a));
+    OK(ray_client_options_free(o));
+    ray_client_value *k = v_int(5);
+    const ray_client_value *kv[1] = {k};
+    const char *kn[1] = {"k"};
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_actor_call(c, a, "incr", NULL, 0, kn, kv, 1, NULL, &r));
+    ray_client_value *res = NULL;
+    OK(ray_client_get(c, r, 60000, &res));
+    CHECK(res != NULL && as_int(res) == 15);
+    free_value(res);
+    OK(ray_client_object_ref_free(r));
+
+    ray_client_actor *named = NULL;
+    OK(ray_client_get_actor(c, "ffi-counter", NULL, &named));
+    OK(ray_client_actor_call(c, named, "get", NULL, 0, NULL, NULL, 0, NULL, &r));
+    OK(ray_client_get(c, r, 60000, &res));
+    CHECK(as_int(res) == 15);
+    free_value(res);
+    OK(ray_client_object_ref_free(r));
+    char *h1 = NULL, *h2 = NULL;
+    OK(ray_client_actor_id_hex(a, &h1));
+    OK(ray_client_actor_id_hex(named, &h2));
+    CHECK(strcmp(h1, h2) == 0);
+    OK(ray_client_string_free(h1));
+    OK(ray_client_string_free(h2));
+    char *list = NULL;
+    OK(ray_client_list_named_actors(c, 0, &list));
+    CHECK(strstr(list, "ffi-counter") != NULL);
+    OK(ray_client_string_free(list));
+    ray_client_actor *missing = NULL;
+    FAILS(ray_client_get_actor(c, "no-such-actor", NULL, &missing),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    CHECK(missing == NULL);
+
+    /* actor handle in a value, passed to a task */
+    ray_client_value *hv = NULL;
+    OK(ray_client_value_actor(a, &hv));
+    ray_client_value *two = v_int(2);
+    const ray_client_value *cargs[2] = {hv, two};
+    OK(ray_client_call(c, "rc_test_tasks", "call_actor", cargs, 2, NULL, NULL, 0, NULL, &r));
+    OK(ray_client_get(c, r, 60000, &res));
+    free_value(res);
+    OK(ray_client_object_ref_free(r));
+    free_value(hv);
+    free_value(two);
+
+    /* num_returns on a method */
+    ray_client_options *mo = NULL;
+    OK(ray_client_options_new(&mo));
+    OK(ray_client_options_set_num_returns(mo, 2));
+    ray_client_object_ref **refs = NULL;
+    size_t n = 0;
+    OK(ray_client_actor_call_n(c, a, "pair", NULL, 0, NULL, NULL, 0, mo, &refs, &n));
+    CHECK(n == 2);
+    ray_client_value **vals = NULL;
+    OK(ray_client_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
+    OK(ray_client_value_array_free(vals));
+    OK(ray_client_object_ref_array_free(refs));
+    OK(ray_client_options_free(mo));
+
+    OK(ray_client_kill_actor(c, a, 1));
+    OK(ray_client_actor_call(c, a, "get", NULL, 0, NULL, NULL, 0, NULL, &r));
+    int rc = ray_client_get(c, r, 60000, &res);
+    CHECK(rc == RAY_CLIENT_ERROR_ACTOR_DIED || rc == RAY_CLIENT_ERROR_TASK_ERROR);
+    OK(ray_client_object_ref_free(r));
+    OK(ray_client_actor_free(named));
+    OK(ray_client_actor_free(a));
+    FAILS(ray_client_actor_free(a), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_kill_actor(c, a, 1), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    free_value(start);
+    free_value(k);
+}
+
+static void test_kv(ray_client_client *c) {
+    const char *key = "ffi-key";
+    int existed = -1, found = -1, exists = -1;
+    OK(ray_client_kv_put(c, (const uint8_t *)key, 7, (const uint8_t *)"v\0x", 3, 1, "ffi", &existed));
+    uint8_t *val = NULL;
+    size_t len = 0;
+    OK(ray_client_kv_get(c, (const uint8_t *)key, 7, "ffi", &val, &len, &found));
+    CHECK(found == 1 && len == 3 && memcmp(val, "v\0x", 3) == 0);
+    OK(ray_client_bytes_free(val));
+    OK(ray_client_kv_exists(c, (const uint8_t *)key, 7, "ffi", &exists));
+    CHECK(exists == 1);
+    ray_client_value *keys = NULL;
+    OK(ray_client_kv_list(c, (const uint8_t *)"ffi-", 4, "ffi", &keys));
+    size_t nkeys = 0;
+    OK(ray_client_value_len(keys, &nkeys));
+    CHECK(nkeys >= 1);
+    free_value(keys);
+    size_t deleted = 0;
+    OK(ray_client_kv_del(c, (const uint8_t *)key, 7, 0, "ffi", &deleted));
+    CHECK(deleted == 1);
+    OK(ray_client_kv_get(c, (const uint8_t *)key, 7, "ffi", &val, &len, &found));
+    CHECK(found == 0 && val == NULL);
+    FAILS(ray_client_kv_get(c, NULL, 7, "ffi", &val, &len, &found), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_kv_get(c, (const uint8_t *)key, 7, "\xff", &val, &len, &found),
+          RAY_CLIENT_ERROR_INVALID_UTF8);
+    FAILS(ray_client_bytes_free((uint8_t *)key), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_string_free((char *)key), RAY_CLIENT_ERROR_INVALID_HANDLE);
+}
+
+static void test_cluster(ray_client_client *c) {
+    char *s = NULL;
+    OK(ray_client_cluster_resources(c, &s));
+    CHECK(strstr(s, "\"CPU\"") != NULL);
+    OK(ray_client_string_free(s));
+    OK(ray_client_available_resources(c, &s));
+    OK(ray_client_string_free(s));
+    OK(ray_client_nodes(c, &s));
+    CHECK(strstr(s, "NodeID") != NULL);
+    OK(ray_client_string_free(s));
+    OK(ray_client_runtime_context(c, &s));
+    CHECK(strstr(s, "\"namespace\":\"cffi\"") != NULL);
+    OK(ray_client_string_free(s));
+    OK(ray_client_dashboard_url(c, &s));
+    OK(ray_client_string_free(s));
+    int init = 0;
+    OK(ray_client_server_is_initialized(c, &init));
+    CHECK(init == 1);
+    FAILS(ray_client_nodes(c, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+}
+
+static void test_placement_group(ray_client_client *c) {
+    ray_client_placement_group *pg = NULL;
+    FAILS(ray_client_placement_group_create(c, "[{\"CPU\": \"x\"}]", RAY_CLIENT_PLACEMENT_PACK,
+                                            NULL, &pg),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_placement_group_create(c, "[{\"CPU\": 1}]", 77, NULL, &pg),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_placement_group_create(c, "[{\"CPU\": 1}]", RAY_CLIENT_PLACEMENT_PACK,
+                                         "ffi-pg", &pg));
+    int ready = 0;
+    OK(ray_client_placement_group_wait(c, pg, 30000, &ready));
+    CHECK(ready == 1);
+    CHECK(ray_client_placement_group_id(pg) != NULL && strlen(ray_client_placement_group_id(pg)) > 8);
+    char *table = NULL;
+    OK(ray_client_placement_group_table(c, pg, &table));
+    CHECK(strstr(table, "CREATED") != NULL);
+    OK(ray_client_string_free(table));
+    ray_client_options *o = NULL;
+    OK(ray_client_options_new(&o));
+    OK(ray_client_options_set_num_cpus(o, 1));
+    OK(ray_client_options_set_scheduling_placement_group(o, pg, 0, 0));
+    ray_client_value *x = v_int(4), *res = NULL;
+    const ray_client_value *args[1] = {x};
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_call(c, "rc_test_tasks", "square", args, 1, NULL, NULL, 0, o, &r));
+    OK(ray_client_get(c, r, 60000, &res));
+    CHECK(as_int(res) == 16);
+    free_value(res);
+    free_value(x);
+    OK(ray_client_object_ref_free(r));
+    OK(ray_client_options_free(o));
+    OK(ray_client_placement_group_remove(c, pg));
+    OK(ray_client_placement_group_free(pg));
+    CHECK(ray_client_placement_group_id(pg) == NULL);
+}
+
+/* --- asynchronous completion ----------------------------------------------------------- */
+
+struct async_state {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    int status;
+    int64_t int_value;
+    int blocking_status; /* a blocking call made inside the callback */
+    size_t n, num_ready;
+    ray_client_client *client;
+    ray_client_object_ref *ref;
+};
+
+static void async_init(struct async_state *s, ray_client_client *c, ray_client_object_ref *r) {
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->client = c;
+    s->ref = r;
+}
+
+static void async_done(struct async_state *s) {
+    pthread_mutex_lock(&s->mu);
+    s->done = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void async_wait(struct async_state *s) {
+    pthread_mutex_lock(&s->mu);
+    while (!s->done) pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+}
+
+static void on_get(void *user, int status, ray_client_value *value, ray_client_error *error) {
+    struct async_state *s = user;
+    s->status = status;
+    if (value) {
+        ray_client_value_get_int(value, &s->int_value);
+        ray_client_value_free(value);
+    }
+    if (error) ray_client_error_free(error);
+    /* Blocking calls fail here instead of deadlocking. */
+    ray_client_value *v = NULL;
+    s->blocking_status = ray_client_get(s->client, s->ref, 10, &v);
+    async_done(s);
+}
+
+static void on_get_many(void *user, int status, ray_client_value **values, size_t n,
+                        ray_client_error *error) {
+    struct async_state *s = user;
+    s->status = status;
+    s->n = n;
+    if (values) {
+        ray_client_value_get_int(values[0], &s->int_value);
+        ray_client_value_array_free(values);
+    }
+    if (error) ray_client_error_free(error);
+    async_done(s);
+}
+
+static void on_wait(void *user, int status, const uint8_t *ready, size_t n, size_t num_ready,
+                    ray_client_error *error) {
+    struct async_state *s = user;
+    s->status = status;
+    s->n = n;
+    s->num_ready = num_ready;
+    s->int_value = ready ? ready[0] : -1;
+    if (error) ray_client_error_free(error);
+    async_done(s);
+}
+
+static void test_async(ray_client_client *c) {
+    ray_client_value *x = v_int(9);
+    const ray_client_value *args[1] = {x};
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_call(c, "rc_test_tasks", "square", args, 1, NULL, NULL, 0, NULL, &r));
+
+    struct async_state s;
+    async_init(&s, c, r);
+    OK(ray_client_get_async(c, r, 60000, on_get, &s));
+    async_wait(&s);
+    CHECK(s.status == RAY_CLIENT_OK && s.int_value == 81);
+    CHECK(s.blocking_status == RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+
+    const ray_client_object_ref *refs[1] = {r};
+    async_init(&s, c, r);
+    OK(ray_client_get_many_async(c, refs, 1, 60000, on_get_many, &s));
+    async_wait(&s);
+    CHECK(s.status == RAY_CLIENT_OK && s.n == 1 && s.int_value == 81);
+
+    async_init(&s, c, r);
+    OK(ray_client_wait_async(c, refs, 1, 1, 60000, on_wait, &s));
+    async_wait(&s);
+    CHECK(s.status == RAY_CLIENT_OK && s.n == 1 && s.num_ready == 1 && s.int_value == 1);
+
+    /* an error reaches the callback */
+    ray_client_object_ref *bad = NULL;
+    OK(ray_client_call(c, "rc_test_tasks", "boom", args, 1, NULL, NULL, 0, NULL, &bad));
+    async_init(&s, c, bad);
+    OK(ray_client_get_async(c, bad, 60000, on_get, &s));
+    async_wait(&s);
+    CHECK(s.status == RAY_CLIENT_ERROR_TASK_ERROR);
+    OK(ray_client_object_ref_free(bad));
+
+    FAILS(ray_client_get_async(c, r, 10, NULL, &s), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_wait_async(c, refs, 1, 0, 10, on_wait, &s), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_object_ref_free(r));
+    FAILS(ray_client_get_async(c, r, 10, on_get, &s), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    free_value(x);
+}
+
+/* --- threads share a client --------------------------------------------------------------- */
+
+static void *thread_main(void *arg) {
+    ray_client_client *c = arg;
+    for (int i = 0; i < 5; i++) {
+        ray_client_value *x = v_int(i), *res = NULL;
+        const ray_client_value *args[1] = {x};
+        if (call_get(c, "square", args, 1, &res) == RAY_CLIENT_OK) {
+            CHECK(as_int(res) == i * i);
+            free_value(res);
+        } else {
+            CHECK(0);
+        }
+        free_value(x);
+    }
+    return NULL;
+}
+
+static void test_threads(ray_client_client *c) {
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, thread_main, c);
+    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+}
+
+static void test_default_client(void) {
+    ray_client_client *d = NULL;
+    OK(ray_client_init(NULL, &d));
+    CHECK(ray_client_is_initialized() == 1);
+    ray_client_client *d2 = NULL;
+    FAILS(ray_client_init(NULL, &d2), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_default_client(&d2));
+    ray_client_value *v = v_int(1);
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_put(d2, v, &r));
+    OK(ray_client_object_ref_free(r));
+    free_value(v);
+    OK(ray_client_shutdown());
+    CHECK(ray_client_is_initialized() == 0);
+    OK(ray_client_ping(d) == RAY_CLIENT_ERROR_CONNECTION_LOST ? RAY_CLIENT_OK : -1);
+    OK(ray_client_client_free(d));
+    OK(ray_client_client_free(d2));
+}
+
+int main(void) {
+    address = getenv("RAY_TEST_ADDRESS");
+    if (!address || !*address) {
+        fprintf(stderr, "RAY_TEST_ADDRESS is not set\n");
+        return 2;
+    }
+    setenv("RAY_ADDRESS", address, 1);
+
+    test_version_and_errors();
+    test_values();
+    test_connect_errors();
+    CHECK(ray_client_live_handles() == 0);
+
+    ray_client_client *c = connect_main();
+    if (c == NULL) {
+        fprintf(stderr, "could not connect to %s: %s\n", address, ray_client_last_error_message());
+        return 1;
+    }
+    test_client_info(c);
+    test_put_get(c);
+    test_tasks(c);
+    test_wrong_client(c);
+    test_actors(c);
+    test_kv(c);
+    test_cluster(c);
+    test_placement_group(c);
+    test_async(c);
+    test_threads(c);
+
+    /* The log callback saw the task's print (logs arrive asynchronously). */
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&log_mu);
+        int seen = log_lines_seen;
+        pthread_mutex_unlock(&log_mu);
+        if (seen) break;
+        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    }
+    CHECK(log_lines_seen > 0);
+
+    OK(ray_client_disconnect(c));
+    OK(ray_client_client_free(c));
+    test_default_client();
+
+    size_t live = ray_client_live_handles();
+    if (live != 0) fprintf(stderr, "%zu handles or buffers still live\n", live);
+    CHECK(live == 0);
+
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}

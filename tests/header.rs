@@ -1,0 +1,83 @@
+//! `include/ray_client.h` is generated from `src/ffi/` by cbindgen. This test regenerates
+//! it in memory and fails when the checked-in header differs (update it with
+//! `UPDATE_HEADER=1 cargo test --test header`), then compiles the header as C99 and
+//! C++17 with `-Wall -Wextra -Werror` (skipped when no `cc` / `c++` is installed).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn generate() -> String {
+    let root = root();
+    let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
+    let bindings = cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(root.join("src/ffi/mod.rs"))
+        .generate()
+        .expect("cbindgen generates the header");
+    let mut out = Vec::new();
+    bindings.write(&mut out);
+    String::from_utf8(out).expect("UTF-8 header")
+}
+
+#[test]
+fn header_is_up_to_date() {
+    let path = root().join("include/ray_client.h");
+    let fresh = generate();
+    if std::env::var_os("UPDATE_HEADER").is_some_and(|v| !v.is_empty() && v != "0") {
+        std::fs::write(&path, &fresh).expect("writing include/ray_client.h");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current != fresh {
+        panic!(
+            "include/ray_client.h is out of date with src/ffi/ (or missing).\n\
+             Regenerate it with:\n\n    UPDATE_HEADER=1 cargo test --test header\n"
+        );
+    }
+}
+
+fn compile(compiler: &str, args: &[&str], source: &Path) {
+    if Command::new(compiler).arg("--version").output().is_err() {
+        eprintln!("{compiler} not found; skipping");
+        return;
+    }
+    let out = Command::new(compiler)
+        .args(args)
+        .args([
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+            "-I",
+        ])
+        .arg(root().join("include"))
+        .arg(source)
+        .output()
+        .expect("running the compiler");
+    assert!(
+        out.status.success(),
+        "{compiler} {args:?} failed on ray_client.h:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn header_compiles_as_c99_and_cpp17() {
+    let dir = std::env::temp_dir().join(format!("ray-client-header-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body = "#include \"ray_client.h\"\n\
+                #if RAY_CLIENT_VERSION_MAJOR < 0\n#error bad version\n#endif\n\
+                int main(void) { const char *v = ray_client_version(); (void)v; return RAY_CLIENT_OK; }\n";
+    let c = dir.join("h.c");
+    let cpp = dir.join("h.cpp");
+    std::fs::write(&c, body).unwrap();
+    std::fs::write(&cpp, body).unwrap();
+    compile("cc", &["-std=c99", "-x", "c"], &c);
+    compile("c++", &["-std=c++17", "-x", "c++"], &cpp);
+    std::fs::remove_dir_all(&dir).ok();
+}
