@@ -33,7 +33,7 @@ pub const TESTED_RAY_VERSIONS: &[&str] = &["2.60"];
 pub const DEFAULT_RECONNECT_GRACE_PERIOD: Duration = Duration::from_secs(30);
 
 /// Attempts at getting the proxy to start this client's server.
-const SERVER_START_ATTEMPTS: u32 = 3;
+const SERVER_START_ATTEMPTS: u32 = 6;
 
 /// How long `connect` keeps trying to reach the server by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -232,6 +232,8 @@ impl Client {
                         && e.kind() == ErrorKind::InitFailed
                         && proxy_failed_to_start_server(e.message()) =>
                 {
+                    // Let the other connects the proxy is serving get out of the way.
+                    tokio::time::sleep(std::time::Duration::from_millis(250 * attempt as u64)).await;
                     attempt += 1;
                 }
                 other => return other,
