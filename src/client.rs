@@ -233,7 +233,8 @@ impl Client {
                         && proxy_failed_to_start_server(e.message()) =>
                 {
                     // Let the other connects the proxy is serving get out of the way.
-                    tokio::time::sleep(std::time::Duration::from_millis(250 * attempt as u64)).await;
+                    tokio::time::sleep(std::time::Duration::from_millis(250 * attempt as u64))
+                        .await;
                     attempt += 1;
                 }
                 other => return other,
