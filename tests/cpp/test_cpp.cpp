@@ -1,0 +1,560 @@
+// GoogleTest suite of the C++ binding (bindings/cpp/include/ray_client.hpp), run against a
+// real Ray cluster at $RAY_TEST_ADDRESS. The test Python modules (tests/python, or
+// $RC_TEST_MODULES) travel as the job's working_dir, so rc_test_tasks is importable.
+// Without RAY_TEST_ADDRESS the cluster tests are skipped (the value tests still run).
+#include <ray_client.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <ostream>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef RC_TEST_MODULES_DIR
+#define RC_TEST_MODULES_DIR "tests/python"
+#endif
+
+using namespace ray_client;
+
+namespace ray_client {
+// gtest prints values as their JSON text.
+void PrintTo(const Value &v, std::ostream *os) {
+  try {
+    *os << v.to_json();
+  } catch (const Error &e) {
+    *os << "<" << e.what() << ">";
+  }
+}
+}  // namespace ray_client
+using namespace std::chrono_literals;
+
+namespace {
+
+std::mutex log_mu;
+std::vector<std::string> log_lines;
+
+const char *address() { return std::getenv("RAY_TEST_ADDRESS"); }
+
+std::string modules_dir() {
+  const char *m = std::getenv("RC_TEST_MODULES");
+  return m && *m ? m : RC_TEST_MODULES_DIR;
+}
+
+ConnectOptions main_options() {
+  ConnectOptions o(address());
+  o.namespace_("cpp")
+      .runtime_env_json("{\"env_vars\": {\"RC_CPP\": \"yes\"}, \"working_dir\": \"" + modules_dir() +
+                        "\", \"excludes\": [\"__pycache__\"]}")
+      .connect_timeout(60s)
+      .reconnect_grace_period(0s)
+      .log_callback([](int, const std::string &msg) {
+        std::lock_guard<std::mutex> g(log_mu);
+        log_lines.push_back(msg);
+      });
+  return o;
+}
+
+Client *g_client = nullptr;
+
+class ClusterEnv : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (address() == nullptr || *address() == '\0') return;
+    g_client = new Client(Client::connect(main_options()));
+  }
+  void TearDown() override {
+    if (g_client) {
+      g_client->disconnect();
+      delete g_client;
+      g_client = nullptr;
+      // Every handle the binding handed out has been freed by its owner.
+      EXPECT_EQ(live_handles(), 0u);
+    }
+  }
+};
+
+[[maybe_unused]] auto *env = ::testing::AddGlobalTestEnvironment(new ClusterEnv);
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (g_client == nullptr) GTEST_SKIP() << "RAY_TEST_ADDRESS is not set";
+  }
+  const Client &c() const { return *g_client; }
+};
+
+// Runs `f`, expecting an Error with status `code`; returns it.
+template <class F>
+Error expect_error(F &&f, int code) {
+  try {
+    f();
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), code) << e.kind() << ": " << e.what();
+    return e;
+  }
+  ADD_FAILURE() << "expected ray_client::Error " << code;
+  return Error(0, "none", "");
+}
+
+const std::string kCounterSource =
+    "class Acc:\n"
+    "    def __init__(self, start):\n"
+    "        self.total = start\n"
+    "    def add(self, x):\n"
+    "        self.total += x\n"
+    "        return self.total\n";
+
+}  // namespace
+
+// ---------------------------------------------------------------- values (no cluster)
+
+TEST(Values, Scalars) {
+  EXPECT_EQ(Value(42).as<int64_t>(), 42);
+  EXPECT_EQ(Value(42).kind(), Kind::Int);
+  EXPECT_EQ(Value(-7).as<int>(), -7);
+  EXPECT_DOUBLE_EQ(Value(2.5).as<double>(), 2.5);
+  EXPECT_EQ(Value(2.5).kind(), Kind::Float);
+  EXPECT_EQ(Value(true).as<bool>(), true);
+  EXPECT_EQ(Value(true).kind(), Kind::Bool);
+  EXPECT_EQ(Value("hi").as<std::string>(), "hi");
+  EXPECT_EQ(Value(std::string("a\0b", 3)).as<std::string>(), std::string("a\0b", 3));
+  EXPECT_TRUE(Value(nullptr).is_none());
+  EXPECT_TRUE(Value().is_none());
+  EXPECT_EQ(Value(std::vector<uint8_t>{0, 1, 255}).kind(), Kind::Bytes);
+  EXPECT_EQ(Value(std::vector<uint8_t>{0, 1, 255}).as<std::vector<uint8_t>>(),
+            (std::vector<uint8_t>{0, 1, 255}));
+  EXPECT_EQ(Value::bigint("123456789012345678901234567890").kind(), Kind::BigInt);
+  EXPECT_EQ(Value::bigint("123456789012345678901234567890").get_bigint(),
+            "123456789012345678901234567890");
+  EXPECT_EQ(Value(uint64_t(18446744073709551615ull)).get_bigint(), "18446744073709551615");
+  EXPECT_EQ(Value(std::optional<int>()).is_none(), true);
+  EXPECT_EQ(Value(std::optional<int>(3)).as<std::optional<int>>(), std::optional<int>(3));
+  EXPECT_EQ(Value(nullptr).as<std::optional<int>>(), std::nullopt);
+}
+
+TEST(Values, Containers) {
+  std::vector<int64_t> xs{1, 2, 3};
+  Value l = xs;
+  EXPECT_EQ(l.kind(), Kind::List);
+  EXPECT_EQ(l.size(), 3u);
+  EXPECT_EQ(l[1].as<int64_t>(), 2);
+  EXPECT_EQ(l.as<std::vector<int64_t>>(), xs);
+
+  std::map<std::string, double> m{{"a", 1.5}, {"b", -2.0}};
+  Value d = m;
+  EXPECT_EQ(d.kind(), Kind::Dict);
+  EXPECT_EQ((d.as<std::map<std::string, double>>()), m);
+  ASSERT_TRUE(d.get("a").has_value());
+  EXPECT_DOUBLE_EQ(d.get("a")->as<double>(), 1.5);
+  EXPECT_FALSE(d.get("zzz").has_value());
+
+  std::map<std::string, std::vector<std::string>> nested{{"k", {"x", "y"}}};
+  EXPECT_EQ((Value(nested).as<std::map<std::string, std::vector<std::string>>>()), nested);
+
+  Value t = Value::tuple({1, "two", 3.0, nullptr});
+  EXPECT_EQ(t.kind(), Kind::Tuple);
+  EXPECT_EQ(t[1].as<std::string>(), "two");
+  EXPECT_TRUE(t[3].is_none());
+  EXPECT_EQ(Value::set({1, 2}).kind(), Kind::Set);
+  EXPECT_EQ(Value::frozenset({1}).kind(), Kind::FrozenSet);
+  EXPECT_EQ(Value::bytearray({1, 2}).kind(), Kind::ByteArray);
+  Value anykey = Value::dict({{1, "one"}, {Value::tuple({1, 2}), true}});
+  EXPECT_EQ(anykey.size(), 2u);
+  EXPECT_EQ(anykey.dict_item(0).first.as<int64_t>(), 1);
+}
+
+TEST(Values, JsonAndPickle) {
+  Value d = std::map<std::string, Value>{{"a", 1}, {"b", "two"}};
+  EXPECT_EQ(d.to_json(), "{\"a\":1,\"b\":\"two\"}");
+  EXPECT_EQ(Value::from_json(d.to_json()), d);
+  Value t = Value::from_json("{\"$tuple\": [1, {\"$bytes\": \"AAE=\"}]}");
+  EXPECT_EQ(t.kind(), Kind::Tuple);
+  EXPECT_EQ(t[1].as<std::vector<uint8_t>>(), (std::vector<uint8_t>{0, 1}));
+  auto pickle = d.to_pickle();
+  EXPECT_FALSE(pickle.empty());
+  EXPECT_EQ(Value::from_pickle(pickle), d);
+  expect_error([] { Value::from_json("{nope"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+}
+
+template <class T>
+void ndarray_round_trip(DType dt) {
+  std::vector<T> data{T(1), T(2), T(3), T(4), T(5), T(6)};
+  Value a = Value::ndarray(data, {2, 3});
+  EXPECT_EQ(a.kind(), Kind::NdArray);
+  EXPECT_EQ(a.ndarray_dtype(), dt);
+  NdArray<T> back = a.as_ndarray<T>();
+  EXPECT_EQ(back.shape, (std::vector<size_t>{2, 3}));
+  EXPECT_EQ(back.data, data);
+  EXPECT_FALSE(back.fortran_order);
+  Value copy = a;
+  EXPECT_EQ(copy, a);
+}
+
+TEST(Values, NdArrays) {
+  ndarray_round_trip<double>(DType::Float64);
+  ndarray_round_trip<float>(DType::Float32);
+  ndarray_round_trip<int64_t>(DType::Int64);
+  ndarray_round_trip<int32_t>(DType::Int32);
+  ndarray_round_trip<uint8_t>(DType::UInt8);
+  // wrong shape for the data, wrong element type on the way back
+  expect_error([] { Value::ndarray(std::vector<double>{1, 2, 3}, {2, 2}); },
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  Value a = Value::ndarray(std::vector<double>{1, 2}, {2});
+  Error e = expect_error([&] { a.as_ndarray<int32_t>(); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(e.kind(), "invalid_argument");
+}
+
+TEST(Values, CopyMoveAndMisuse) {
+  size_t before = live_handles();
+  {
+    Value a = "text";
+    Value b = a;  // copy: a new handle
+    EXPECT_EQ(a, b);
+    Value c = std::move(a);
+    EXPECT_FALSE(static_cast<bool>(a));
+    EXPECT_EQ(b, c);
+    // a moved-from value is no handle: calls throw, nothing crashes
+    Error e = expect_error([&] { a.kind(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    EXPECT_EQ(e.kind(), "null_argument");
+    EXPECT_FALSE(e.remote_type().has_value());
+    EXPECT_FALSE(e.traceback().has_value());
+    // wrong kind
+    e = expect_error([&] { b.as<int64_t>(); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()), "");
+    expect_error([&] { Value(1)[0]; }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    expect_error([&] { Value(std::vector<int64_t>{1})[5]; }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    expect_error([] { Value::bigint("12x"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    // std::runtime_error catches it too
+    EXPECT_THROW(b.get_float(), std::runtime_error);
+  }
+  EXPECT_EQ(live_handles(), before);
+}
+
+TEST(Values, OptionsMisuse) {
+  Options o;
+  o.num_cpus(1).max_retries(2).name("x");
+  expect_error([&] { o.runtime_env_json("[1"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  Options moved = std::move(o);
+  expect_error([&] { o.num_cpus(1); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  ConnectOptions co("ray://127.0.0.1:1");
+  expect_error([&] { co.runtime_env_json(std::string("[1")); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(Values, Version) {
+  EXPECT_EQ(version(), std::to_string(RAY_CLIENT_VERSION_MAJOR) + "." +
+                           std::to_string(RAY_CLIENT_VERSION_MINOR) + "." +
+                           std::to_string(RAY_CLIENT_VERSION_PATCH));
+}
+
+TEST(Connect, RefusedAddressThrows) {
+  ConnectOptions o("ray://127.0.0.1:1");
+  o.connect_timeout(300ms);
+  Error e = expect_error([&] { Client::connect(o); }, RAY_CLIENT_ERROR_CONNECTION_FAILED);
+  EXPECT_EQ(e.kind(), "connection_failed");
+}
+
+// ---------------------------------------------------------------- cluster
+
+TEST_F(Cluster, ClientInfo) {
+  ServerInfo s = c().server_info();
+  EXPECT_EQ(s.ray_version.substr(0, 2), "2.");
+  EXPECT_EQ(s.python_version.substr(0, 1), "3");
+  ClientInfo i = c().client_info();
+  EXPECT_EQ(i.client_id.size(), 32u);
+  EXPECT_EQ(i.namespace_, std::optional<std::string>("cpp"));
+  EXPECT_TRUE(c().is_connected());
+  EXPECT_NO_THROW(c().ping());
+  EXPECT_TRUE(c().server_is_initialized());
+  Client c2 = c().clone();
+  EXPECT_EQ(c2.client_info().client_id, i.client_id);
+}
+
+TEST_F(Cluster, PutGet) {
+  ObjectRef r = c().put("hello");
+  EXPECT_EQ(r.hex().size(), 56u);  // 28-byte object id
+  EXPECT_EQ(c().get(r).as<std::string>(), "hello");
+  EXPECT_EQ(c().get_as<std::string>(r, 10s), "hello");
+  ObjectRef copy = r;
+  EXPECT_EQ(copy.hex(), r.hex());
+
+  // values round trip through the object store
+  std::vector<Value> values{
+      Value(nullptr), Value(true), Value(-12), Value(1.25), Value("snow ☃"),
+      Value(std::vector<uint8_t>{0, 1, 2}), Value(std::vector<std::string>{"a", "b"}),
+      Value(std::map<std::string, int64_t>{{"x", 1}}), Value::tuple({1, 2}),
+      Value::bigint("-123456789012345678901234567890"),
+      Value::ndarray(std::vector<float>{1.5f, 2.5f}, {2}),
+  };
+  std::vector<ObjectRef> refs;
+  for (const auto &v : values) refs.push_back(c().put(v));
+  std::vector<Value> back = c().get_many(refs, 60s);
+  ASSERT_EQ(back.size(), values.size());
+  for (size_t i = 0; i < values.size(); i++) EXPECT_EQ(back[i], values[i]) << values[i].to_json();
+}
+
+TEST_F(Cluster, WaitAndTimeout) {
+  ObjectRef slow = c().call("rc_test_tasks", "sleep_then", {3.0, 1});
+  ObjectRef fast = c().put(2);
+  WaitResult w = c().wait({slow, fast}, 1, 30s);
+  EXPECT_EQ(w.num_ready, 1u);
+  EXPECT_EQ(w.ready, (std::vector<bool>{false, true}));
+  Error e = expect_error([&] { c().get(slow, 100ms); }, RAY_CLIENT_ERROR_TIMEOUT);
+  EXPECT_EQ(e.kind(), "timeout");
+  EXPECT_EQ(c().get(slow, 60s).as<int>(), 1);
+  w = c().wait({slow, fast}, 2);
+  EXPECT_EQ(w.num_ready, 2u);
+}
+
+TEST_F(Cluster, CallByName) {
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {12}), 60s).as<int64_t>(), 144);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "add", {1, 2}, {{"c", 10}}), 60s).as<int64_t>(), 13);
+  // stdlib function: no modules needed
+  EXPECT_DOUBLE_EQ(
+      c().get(c().call("statistics", "mean", {std::vector<double>{1, 2, 3, 4}}), 60s).as<double>(), 2.5);
+  // kwargs and types arrive as sent
+  Value echo = c().get(c().call("rc_test_tasks", "echo", {1, "s"}, {{"k", std::vector<uint8_t>{7}}}), 60s);
+  EXPECT_EQ(echo.get("args")->as<std::vector<Value>>().size(), 2u);
+  EXPECT_EQ(echo.get("kwargs")->get("k")->as<std::vector<uint8_t>>(), std::vector<uint8_t>{7});
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "type_name", {std::vector<uint8_t>{1}})).as<std::string>(),
+            "bytes");
+  // refs as arguments are resolved by Ray
+  ObjectRef five = c().put(5);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {five})).as<int64_t>(), 25);
+  // env var from the connect runtime env
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "env_var", {"RC_CPP"})).as<std::string>(), "yes");
+}
+
+TEST_F(Cluster, CallWithOptions) {
+  Options o;
+  o.num_cpus(1).max_retries(1).set_json("retry_exceptions", "false").runtime_env_json("{\"env_vars\": {\"RC_X\": \"opt\"}}");
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "env_var", {"RC_X"}, {}, o), 60s).as<std::string>(), "opt");
+  Options two;
+  two.num_returns(2);
+  expect_error([&] { c().call("rc_test_tasks", "pair", {12}, {}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  std::vector<ObjectRef> refs = c().call_n("rc_test_tasks", "pair", {12}, {}, two);
+  ASSERT_EQ(refs.size(), 2u);
+  auto vals = c().get_many(refs, 60s);
+  EXPECT_EQ(vals[0].as<int>(), 12);
+  EXPECT_EQ(vals[1].as<int>(), 13);
+  // numpy through a task
+  Value arr = c().get(c().call("rc_test_tasks", "make_array", {2, 3}), 60s);
+  NdArray<double> a = arr.as_ndarray<double>();
+  EXPECT_EQ(a.shape, (std::vector<size_t>{2, 3}));
+  EXPECT_EQ(a.data, (std::vector<double>{0, 1, 2, 3, 4, 5}));
+  Value desc = c().get(c().call("rc_test_tasks", "describe_array",
+                                {Value::ndarray(std::vector<int32_t>{1, 2, 3, 4}, {2, 2})}), 60s);
+  EXPECT_EQ(desc.get("dtype")->as<std::string>(), "int32");
+  EXPECT_DOUBLE_EQ(desc.get("sum")->as<double>(), 10.0);
+}
+
+TEST_F(Cluster, CallFromSource) {
+  const std::string src = "def triple(x):\n    print('cpp-log-marker', x)\n    return 3 * x\n";
+  EXPECT_EQ(c().get(c().call_source(src, "triple", {12}), 60s).as<int64_t>(), 36);
+  Options o;
+  o.num_cpus(0.5);
+  EXPECT_EQ(c().get(c().call_source(src, "triple", {}, {{"x", 2}}, o), 60s).as<int64_t>(), 6);
+  Options two;
+  two.num_returns(2);
+  auto refs = c().call_source_n("def two():\n    return 1, 2\n", "two", {}, {}, two);
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(c().get(refs[1]).as<int>(), 2);
+  expect_error([&] { c().call_source("x", "not an identifier"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_F(Cluster, TaskErrorIsException) {
+  ObjectRef r = c().call("rc_test_tasks", "boom", {12});
+  try {
+    c().get(r, 60s);
+    FAIL() << "expected an Error";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), RAY_CLIENT_ERROR_TASK_ERROR);
+    EXPECT_EQ(e.kind(), "task_error");
+    ASSERT_TRUE(e.cause_type().has_value());
+    EXPECT_NE(e.cause_type()->find("ValueError"), std::string::npos);
+    ASSERT_TRUE(e.remote_type().has_value());
+    EXPECT_FALSE(e.remote_type()->empty());
+    ASSERT_TRUE(e.traceback().has_value());
+    EXPECT_NE(e.traceback()->find("boom"), std::string::npos) << *e.traceback();
+    EXPECT_NE(std::string(e.what()).find("bad value 12"), std::string::npos);
+  }
+  // a task depending on a failed one fails too
+  EXPECT_THROW(c().get(c().call("rc_test_tasks", "square", {r}), 60s), Error);
+}
+
+TEST_F(Cluster, Actors) {
+  Options o;
+  o.name("cpp-counter").max_concurrency(1);
+  Actor a = c().create_actor("rc_test_tasks", "Counter", {5}, {}, o);
+  EXPECT_EQ(c().get(c().call_method(a, "incr", {}, {{"k", 2}}), 60s).as<int64_t>(), 7);
+  Actor named = c().get_actor("cpp-counter");
+  EXPECT_EQ(named.id_hex(), a.id_hex());
+  EXPECT_EQ(c().get(c().call_method(named, "get"), 60s).as<int64_t>(), 7);
+  EXPECT_EQ(c().get_actor("cpp-counter", std::string("cpp")).id_hex(), a.id_hex());
+  EXPECT_NE(c().list_named_actors().find("cpp-counter"), std::string::npos);
+  EXPECT_NE(c().list_named_actors(true).find("cpp-counter"), std::string::npos);
+  expect_error([&] { c().get_actor("no-such-actor"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+
+  // an actor handle passed to a task
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "call_actor", {a, 1}), 60s).as<int64_t>(), 8);
+  // num_returns on a method
+  Options two;
+  two.num_returns(2);
+  auto refs = c().call_method_n(a, "pair", {}, {}, two);
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(c().get(refs[1], 60s).as<int64_t>(), -8);
+  Actor copy = a.clone();
+  EXPECT_EQ(copy.id_hex(), a.id_hex());
+
+  // killed: calls fail with an exception
+  c().kill_actor(a);
+  Error e = expect_error([&] { c().get(c().call_method(a, "get"), 60s); }, RAY_CLIENT_ERROR_ACTOR_DIED);
+  (void)e;
+}
+
+TEST_F(Cluster, ActorFromSource) {
+  Actor acc = c().create_actor_from_source(kCounterSource, "Acc", {10});
+  EXPECT_EQ(c().get(c().call_method(acc, "add", {5}), 60s).as<int64_t>(), 15);
+  EXPECT_EQ(c().get(c().call_method(acc, "add", {1}), 60s).as<int64_t>(), 16);
+  c().kill_actor(acc);
+}
+
+TEST_F(Cluster, KeyValue) {
+  std::string ns = "cpp-kv";
+  c().kv_del("cppk:", true, ns);
+  EXPECT_FALSE(c().kv_put("cppk:a", std::string("\0one", 4), true, ns));
+  EXPECT_TRUE(c().kv_put("cppk:a", "two", false, ns));  // kept
+  EXPECT_EQ(c().kv_get("cppk:a", ns), std::optional<std::string>(std::string("\0one", 4)));
+  EXPECT_TRUE(c().kv_exists("cppk:a", ns));
+  EXPECT_FALSE(c().kv_exists("cppk:zz", ns));
+  EXPECT_EQ(c().kv_get("cppk:zz", ns), std::nullopt);
+  c().kv_put("cppk:b", "x", true, ns);
+  auto keys = c().kv_list("cppk:", ns);
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"cppk:a", "cppk:b"}));
+  EXPECT_EQ(c().kv_del("cppk:", true, ns), 2u);
+  EXPECT_FALSE(c().kv_exists("cppk:a", ns));
+  expect_error([&] { c().kv_get("k", std::string("\xff")); }, RAY_CLIENT_ERROR_INVALID_UTF8);
+}
+
+TEST_F(Cluster, ClusterInfo) {
+  EXPECT_NE(c().cluster_resources().find("\"CPU\""), std::string::npos);
+  EXPECT_FALSE(c().available_resources().empty());
+  EXPECT_NE(c().nodes().find("NodeID"), std::string::npos);
+  std::string ctx = c().runtime_context();
+  EXPECT_NE(ctx.find("\"namespace\":\"cpp\""), std::string::npos) << ctx;
+  Value parsed = Value::from_json(ctx);
+  EXPECT_EQ(parsed.get("namespace")->as<std::string>(), "cpp");
+  EXPECT_NO_THROW(c().dashboard_url());
+}
+
+TEST_F(Cluster, PlacementGroup) {
+  expect_error([&] { c().create_placement_group("[{\"CPU\": \"x\"}]"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  PlacementGroup pg = c().create_placement_group("[{\"CPU\": 1}]", PlacementStrategy::Pack, std::string("cpp-pg"));
+  EXPECT_TRUE(c().wait_placement_group(pg, 30s));
+  EXPECT_GT(pg.id().size(), 8u);
+  std::string table = c().placement_group_table(pg);
+  EXPECT_FALSE(table.empty());
+  Options o;
+  o.num_cpus(1).scheduling_placement_group(pg, 0);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {3}, {}, o), 60s).as<int64_t>(), 9);
+  c().remove_placement_group(pg);
+  PlacementGroup moved = std::move(pg);
+  expect_error([&] { pg.id(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+}
+
+TEST_F(Cluster, AsyncFutures) {
+  std::future<Value> f = c().get_async(c().call("rc_test_tasks", "square", {9}));
+  ASSERT_EQ(f.wait_for(60s), std::future_status::ready);
+  EXPECT_EQ(f.get().as<int64_t>(), 81);
+
+  // many in flight at once
+  std::vector<std::future<Value>> fs;
+  for (int i = 0; i < 20; i++) fs.push_back(c().get_async(c().call("rc_test_tasks", "square", {i})));
+  for (int i = 0; i < 20; i++) EXPECT_EQ(fs[i].get().as<int64_t>(), i * i);
+
+  // errors arrive as exceptions from future::get
+  auto bad = c().get_async(c().call("rc_test_tasks", "boom", {1}), 60s);
+  try {
+    bad.get();
+    FAIL() << "expected an Error";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), RAY_CLIENT_ERROR_TASK_ERROR);
+    ASSERT_TRUE(e.cause_type().has_value());
+    EXPECT_NE(e.cause_type()->find("ValueError"), std::string::npos);
+    EXPECT_TRUE(e.traceback().has_value());
+  }
+  auto late = c().get_async(c().call("rc_test_tasks", "sleep_then", {3.0, 1}), 100ms);
+  try {
+    late.get();
+    FAIL() << "expected a timeout";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), RAY_CLIENT_ERROR_TIMEOUT);
+  }
+
+  std::vector<ObjectRef> refs{c().put(1), c().put("two")};
+  auto many = c().get_many_async(refs);
+  auto vals = many.get();
+  ASSERT_EQ(vals.size(), 2u);
+  EXPECT_EQ(vals[1].as<std::string>(), "two");
+
+  ObjectRef slow = c().call("rc_test_tasks", "sleep_then", {2.0, 0});
+  auto w = c().wait_async({slow, refs[0]}, 1, 30s).get();
+  EXPECT_EQ(w.num_ready, 1u);
+  EXPECT_EQ(w.ready, (std::vector<bool>{false, true}));
+  // a moved-from ref: the start fails synchronously, no future
+  ObjectRef gone = std::move(slow);
+  expect_error([&] { c().get_async(slow); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+}
+
+TEST_F(Cluster, Threads) {
+  std::atomic<int> ok{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; t++)
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 5; i++)
+        if (c().get(c().call("rc_test_tasks", "add", {t, i}), 60s).as<int>() == t + i) ok++;
+    });
+  for (auto &t : ts) t.join();
+  EXPECT_EQ(ok.load(), 20);
+}
+
+TEST_F(Cluster, Misuse) {
+  // a ref of another client
+  Client other = Client::connect(address());
+  ObjectRef theirs = other.put(3);
+  expect_error([&] { c().get(theirs, 1s); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  // moved-from objects
+  Client moved = std::move(other);
+  expect_error([&] { other.put(1); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  expect_error([&] { other.ping(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  ObjectRef r;
+  expect_error([&] { c().get(r); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  Actor none;
+  expect_error([&] { c().call_method(none, "get"); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  // a disconnected client
+  moved.disconnect();
+  EXPECT_FALSE(moved.is_connected());
+  expect_error([&] { moved.put(1); }, RAY_CLIENT_ERROR_CONNECTION_LOST);
+  // a missing module: the remote import error comes back
+  EXPECT_THROW(c().get(c().call("no_such_module_xyz", "f"), 60s), Error);
+}
+
+TEST_F(Cluster, LogCallback) {
+  c().get(c().call("rc_test_tasks", "shout", {"cpp-shout-marker"}), 60s);
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; i++) {
+    {
+      std::lock_guard<std::mutex> g(log_mu);
+      for (const auto &l : log_lines)
+        if (l.find("cpp-shout-marker") != std::string::npos) seen = true;
+    }
+    if (!seen) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(seen);
+}
