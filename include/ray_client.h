@@ -276,156 +276,193 @@ extern "C" {
 
 // The library's version, `"MAJOR.MINOR.PATCH"`; compare with the `RAY_CLIENT_VERSION_*`
 // macros to detect a header/library mismatch. Static storage: never free it. Thread-safe.
+// Thread-safety: any thread.
 const char *ray_client_version(void);
 
 // The last failure on the calling thread as a new error handle, or `NULL` in `*out`
 // when this thread has had no failure. Ownership: the caller frees `*out` with
 // `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe
 // (each thread has its own last error).
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 int ray_client_last_error(ray_client_error **out);
 
 // The message of the last failure on the calling thread (`""` when there was none).
 // Borrowed, thread-local: valid until the next failing call on this thread. Never NULL.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_last_error_message(void);
 
 // The status code of the last failure on the calling thread (`RAY_CLIENT_OK` if none).
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 int ray_client_last_error_code(void);
 
 // The error's status code (one of `RAY_CLIENT_ERROR_*`); `RAY_CLIENT_ERROR_INVALID_HANDLE`
 // or `RAY_CLIENT_ERROR_NULL_ARGUMENT` when `error` is not a live error handle.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 int ray_client_error_code(const ray_client_error *error);
 
 // The error's kind as a short stable name: `"timeout"`, `"task_error"`,
 // `"null_argument"`, `"invalid_handle"`, ... Borrowed: valid until the error is freed.
 // NULL when `error` is not a live handle.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_kind(const ray_client_error *error);
 
 // The human-readable message. Borrowed: valid until the error is freed. NULL when
 // `error` is not a live handle.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_message(const ray_client_error *error);
 
 // For failures on the cluster, the qualified Python type of the exception the server
 // sent (e.g. `ray.exceptions.RayTaskError(ValueError)`); NULL otherwise. Borrowed: valid
 // until the error is freed.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_remote_type(const ray_client_error *error);
 
 // For task errors, the user's exception type (e.g. `ValueError`); NULL otherwise.
 // Borrowed: valid until the error is freed.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_cause_type(const ray_client_error *error);
 
 // The remote traceback text, when the server sent one; NULL otherwise. Borrowed: valid
 // until the error is freed.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_traceback(const ray_client_error *error);
 
 // Frees an error handle. NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_error_free(ray_client_error *error);
 
 // Number of live handles of every type (for leak checks in tests).
+// Thread-safety: any thread.
 size_t ray_client_live_handles(void);
 
 // Frees a string returned by the library. NULL is a no-op; anything else not returned
 // by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_string_free(char *s);
 
 // Frees a byte buffer returned by the library (`ray_client_kv_get`,
 // `ray_client_value_to_pickle`). NULL is a no-op; anything else not returned by the
 // library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_bytes_free(uint8_t *data);
 
 // Frees an array of values returned by the library (`ray_client_get_many`, ...) and
 // every value handle still in it (entries the caller freed already and set to NULL
 // are skipped; entries freed but not NULLed are skipped too). NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_value_array_free(ray_client_value **values);
 
 // Frees an array of object refs returned by the library (`ray_client_call_n`, ...)
 // and every ref handle still in it (the caller may have taken some out and freed them;
 // those are skipped). NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_object_ref_array_free(ray_client_object_ref **refs);
 
 // New, empty task/actor options (Python's `.options(...)`). The caller frees `*out`
 // with `ray_client_options_free`. Options are read when passed to a call, so one
 // options object may serve many calls; don't modify it while another thread calls
 // with it.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_new(ray_client_options **out);
 
 // Frees options. NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_options_free(ray_client_options *options);
 
 // `num_cpus`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_cpus(ray_client_options *options,
                                     double n);
 
 // `num_gpus`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_gpus(ray_client_options *options,
                                     double n);
 
 // `memory`, in bytes.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_memory(ray_client_options *options,
                                   uint64_t bytes);
 
 // Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_resource(ray_client_options *options,
                                     const char *name,
                                     double amount);
 
 // `max_retries` (-1: retry forever).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_retries(ray_client_options *options,
                                        int64_t n);
 
 // `retry_exceptions` (`retry != 0`).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_retry_exceptions(ray_client_options *options,
                                             int retry);
 
 // `num_returns`: how many refs a call returns (use the `_n` call functions when it is
 // not 1).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_returns(ray_client_options *options,
                                        size_t n);
 
 // `name` of the task or actor.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_name(ray_client_options *options,
                                 const char *name);
 
 // `namespace` of a named actor.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_namespace(ray_client_options *options,
                                      const char *namespace_);
 
 // `lifetime="detached"`: the actor outlives this client.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_detached(ray_client_options *options);
 
 // `max_restarts` of an actor.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_restarts(ray_client_options *options,
                                         int64_t n);
 
 // `max_task_retries` of an actor.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_task_retries(ray_client_options *options,
                                             int64_t n);
 
 // `max_concurrency` of an actor.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_concurrency(ray_client_options *options,
                                            int64_t n);
 
 // `get_if_exists` of a named actor.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_get_if_exists(ray_client_options *options,
                                          int yes);
 
 // `runtime_env` as JSON text (an object: `env_vars`, `pip`, `working_dir`, ...).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_runtime_env_json(ray_client_options *options,
                                             const char *json);
 
 // `scheduling_strategy="SPREAD"`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_spread(ray_client_options *options);
 
 // `scheduling_strategy="DEFAULT"`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_default(ray_client_options *options);
 
 // `NodeAffinitySchedulingStrategy(node_id, soft)`: run on the node with hex id
 // `node_id`; with `soft != 0`, elsewhere when it cannot.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_node_affinity(ray_client_options *options,
                                                     const char *node_id,
                                                     int soft);
 
 // `PlacementGroupSchedulingStrategy(pg, bundle_index, capture_child_tasks)`
 // (`bundle_index` -1: any bundle). The options keep their own reference to the group.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_placement_group(ray_client_options *options,
                                                       const ray_client_placement_group *pg,
                                                       int64_t bundle_index,
@@ -433,11 +470,13 @@ int ray_client_options_set_scheduling_placement_group(ray_client_options *option
 
 // Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
 // rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_json(ray_client_options *options,
                                 const char *key,
                                 const char *json);
 
 // Sets any `.options()` keyword `key` to a copy of `value`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_value(ray_client_options *options,
                                  const char *key,
                                  const ray_client_value *value);
@@ -449,6 +488,7 @@ int ray_client_options_set_value(ray_client_options *options,
 // arguments (nested too) must belong to `client`; Ray resolves them before the function
 // runs. `options` may be NULL. The caller frees `*out` with `ray_client_object_ref_free`.
 // Get the result with `ray_client_get` or `ray_client_get_async`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call(const ray_client_client *client,
                     const char *module,
                     const char *qualname,
@@ -462,6 +502,7 @@ int ray_client_call(const ray_client_client *client,
 
 // `ray_client_call` for any `num_returns`: `*out` is an array of `*n` new ref handles,
 // freed (with the handles still in it) by `ray_client_object_ref_array_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call_n(const ray_client_client *client,
                       const char *module,
                       const char *qualname,
@@ -476,6 +517,7 @@ int ray_client_call_n(const ray_client_client *client,
 
 // `ray_client_call` of the function `name` defined by Python `source` (a `def`, with
 // the imports it needs inside); the cluster receives it by value.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call_source(const ray_client_client *client,
                            const char *source,
                            const char *name,
@@ -488,6 +530,7 @@ int ray_client_call_source(const ray_client_client *client,
                            ray_client_object_ref **out);
 
 // `ray_client_call_source` for any `num_returns` (see `ray_client_call_n`).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call_source_n(const ray_client_client *client,
                              const char *source,
                              const char *name,
@@ -505,6 +548,7 @@ int ray_client_call_source_n(const ray_client_client *client,
 // `max_restarts`, resources, ...). Returns at once; a failure to create shows on the
 // first method call. The caller frees `*out` with `ray_client_actor_free` (which does
 // not kill the actor; the server does when this client's job ends, unless detached).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_create(const ray_client_client *client,
                             const char *module,
                             const char *qualname,
@@ -517,6 +561,7 @@ int ray_client_actor_create(const ray_client_client *client,
                             ray_client_actor **out);
 
 // `ray_client_actor_create` of the class `name` defined by Python `source`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_create_source(const ray_client_client *client,
                                    const char *source,
                                    const char *name,
@@ -531,6 +576,7 @@ int ray_client_actor_create_source(const ray_client_client *client,
 // Calls `actor.method(*args, **kwargs)` (arguments as in `ray_client_call`; `options`
 // may be NULL) and returns the ref of its result at once. The actor must belong to
 // `client`. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_call(const ray_client_client *client,
                           const ray_client_actor *actor,
                           const char *method_name,
@@ -543,6 +589,7 @@ int ray_client_actor_call(const ray_client_client *client,
                           ray_client_object_ref **out);
 
 // `ray_client_actor_call` for any `num_returns` (see `ray_client_call_n`).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_call_n(const ray_client_client *client,
                             const ray_client_actor *actor,
                             const char *method_name,
@@ -557,6 +604,7 @@ int ray_client_actor_call_n(const ray_client_client *client,
 
 // The named actor `name` in `namespace` (NULL: this client's namespace);
 // `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when there is none. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_get_actor(const ray_client_client *client,
                          const char *name,
                          const char *namespace_,
@@ -564,6 +612,7 @@ int ray_client_get_actor(const ray_client_client *client,
 
 // Kills an actor (`ray.kill`); with `no_restart == 0` it may restart if it has
 // restarts left.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kill_actor(const ray_client_client *client,
                           const ray_client_actor *actor,
                           int no_restart);
@@ -571,56 +620,68 @@ int ray_client_kill_actor(const ray_client_client *client,
 // Named actors as JSON text: `[{"name": ..., "namespace": ...}, ...]`, of this
 // client's namespace or (`all_namespaces != 0`) of every namespace. The caller frees
 // `*out` with `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_list_named_actors(const ray_client_client *client,
                                  int all_namespaces,
                                  char **out);
 
 // The actor id in hex (waits for it right after creation). The caller frees `*out`
 // with `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_id_hex(const ray_client_actor *actor,
                             char **out);
 
 // A new handle to the same actor. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_clone(const ray_client_actor *actor,
                            ray_client_actor **out);
 
 // Frees an actor handle (the actor keeps running). NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_actor_free(ray_client_actor *actor);
 
 // New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
 // `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
 // `ray_client_connect_options_free`. Setters may be called from any thread, but not
 // concurrently with a connect that uses the same options.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_new(const char *address,
                                    ray_client_connect_options **out);
 
 // Frees connect options. NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_connect_options_free(ray_client_connect_options *options);
 
 // The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_namespace(ray_client_connect_options *options,
                                              const char *namespace_);
 
 // The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
 // `working_dir`, ...); NULL clears it.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
                                                     const char *json);
 
 // How long connecting keeps trying, in milliseconds (default 30000).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
                                                       uint64_t timeout_ms);
 
 // How long the server keeps this client's state after the connection drops, in
 // seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
                                                             uint64_t seconds);
 
 // Connect even when the server's Ray version is untested (`ignore != 0`).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
                                                            int ignore);
 
 // Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
 // (`ray_client_connect_options_set_log_callback` for a callback).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_logs(ray_client_connect_options *options,
                                         int mode);
 
@@ -628,6 +689,7 @@ int ray_client_connect_options_set_logs(ray_client_connect_options *options,
 // `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
 // until every client connected with these options is freed. NULL `callback` switches
 // output off.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_log_callback(ray_client_connect_options *options,
                                                 ray_client_log_callback callback,
                                                 void *user);
@@ -635,33 +697,40 @@ int ray_client_connect_options_set_log_callback(ray_client_connect_options *opti
 // Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
 // is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
 // when it is the last handle of the connection.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_connect(const ray_client_connect_options *options,
                        ray_client_client **out);
 
 // Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
 // frees `*out` with `ray_client_client_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_connect_address(const char *address,
                                ray_client_client **out);
 
 // Sends `connection_cleanup` and closes the connection; the server releases every
 // object and actor of this client. Idempotent. Later calls on the client (and on its
 // refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_disconnect(const ray_client_client *client);
 
 // Frees a client handle; the connection closes when its last handle is freed (the
 // default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_client_free(ray_client_client *client);
 
 // A new handle to the same connection. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_client_clone(const ray_client_client *client,
                             ray_client_client **out);
 
 // Whether the client is connected (1) or was disconnected (0).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_is_connected(const ray_client_client *client,
                             int *out);
 
 // What the server said about itself. Each out-parameter may be NULL when not wanted.
 // The strings are borrowed: valid until `client` (this handle) is freed.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_server_info(const ray_client_client *client,
                            const char **ray_version,
                            const char **ray_commit,
@@ -671,6 +740,7 @@ int ray_client_server_info(const ray_client_client *client,
 // The connection's client id (32 hex digits), its address and its namespace (NULL
 // when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
 // (this handle) is freed.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_client_info(const ray_client_client *client,
                            const char **client_id,
                            const char **address,
@@ -680,22 +750,27 @@ int ray_client_client_info(const ray_client_client *client,
 // defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
 // already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
 // frees; the connection itself stays until `ray_client_shutdown`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_init(const ray_client_connect_options *options,
                     ray_client_client **out);
 
 // A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
 // connected. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_default_client(ray_client_client **out);
 
 // 1 when a default client is connected, else 0. Never fails.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_is_initialized(void);
 
 // Disconnects the default client, if any (handles to it then report
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_shutdown(void);
 
 // Stores `value` in the cluster's object store. Refs inside the value must belong to
 // `client`. The caller frees `*out` with `ray_client_object_ref_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_put(const ray_client_client *client,
                    const ray_client_value *value,
                    ray_client_object_ref **out);
@@ -704,6 +779,7 @@ int ray_client_put(const ray_client_client *client,
 // limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
 // `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
 // frees `*out` with `ray_client_value_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_get(const ray_client_client *client,
                    const ray_client_object_ref *r,
                    int64_t timeout_ms,
@@ -712,6 +788,7 @@ int ray_client_get(const ray_client_client *client,
 // Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
 // `*out` is an array of `n` new value handles; the caller frees the array and the
 // handles in it with `ray_client_value_array_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_get_many(const ray_client_client *client,
                         const ray_client_object_ref *const *refs,
                         size_t n,
@@ -722,6 +799,7 @@ int ray_client_get_many(const ray_client_client *client,
 // no limit); no timeout error, the refs are just not all ready. `ready` is the
 // caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
 // `*num_ready` (may be NULL) is how many are.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_wait(const ray_client_client *client,
                     const ray_client_object_ref *const *refs,
                     size_t n,
@@ -732,19 +810,23 @@ int ray_client_wait(const ray_client_client *client,
 
 // The object id in hex (waits for it when the ref is a task's return still being
 // scheduled). The caller frees `*out` with `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_object_ref_hex(const ray_client_object_ref *r,
                               char **out);
 
 // A new handle to the same object. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_object_ref_clone(const ray_client_object_ref *r,
                                 ray_client_object_ref **out);
 
 // Frees a ref handle; the server's reference goes with the last handle (and value)
 // holding it. NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_object_ref_free(ray_client_object_ref *r);
 
 // Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
 // `recursive` cancels the tasks it started.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_cancel(const ray_client_client *client,
                       const ray_client_object_ref *r,
                       int force,
@@ -755,6 +837,7 @@ int ray_client_cancel(const ray_client_client *client,
 // value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
 // failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
 // `user` must stay valid until the callback ran.
+// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
 int ray_client_get_async(const ray_client_client *client,
                          const ray_client_object_ref *r,
                          int64_t timeout_ms,
@@ -764,6 +847,7 @@ int ray_client_get_async(const ray_client_client *client,
 // Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
 // `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
 // callback will not run. The refs are copied: the caller may free them at once.
+// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
 int ray_client_get_many_async(const ray_client_client *client,
                               const ray_client_object_ref *const *refs,
                               size_t n,
@@ -775,6 +859,7 @@ int ray_client_get_many_async(const ray_client_client *client,
 // (negative: no limit); `callback` runs once on the I/O thread (see
 // `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
 // callback will not run. The refs are copied: the caller may free them at once.
+// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
 int ray_client_wait_async(const ray_client_client *client,
                           const ray_client_object_ref *const *refs,
                           size_t n,
@@ -786,6 +871,7 @@ int ray_client_wait_async(const ray_client_client *client,
 // The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 // key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
 // with `ray_client_bytes_free`; otherwise `*found` is 0 and `*value` NULL.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_get(const ray_client_client *client,
                       const uint8_t *key,
                       size_t key_len,
@@ -797,6 +883,7 @@ int ray_client_kv_get(const ray_client_client *client,
 // Stores `value` under `key` in `namespace` (NULL: none). With `overwrite == 0` an
 // existing value is kept. `*already_existed` (may be NULL) tells whether the key was
 // there before.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_put(const ray_client_client *client,
                       const uint8_t *key,
                       size_t key_len,
@@ -808,6 +895,7 @@ int ray_client_kv_put(const ray_client_client *client,
 
 // Deletes `key`, or with `by_prefix != 0` every key starting with it. `*deleted` (may
 // be NULL) is how many keys went.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_del(const ray_client_client *client,
                       const uint8_t *key,
                       size_t key_len,
@@ -816,6 +904,7 @@ int ray_client_kv_del(const ray_client_client *client,
                       size_t *deleted);
 
 // Whether `key` exists (`*exists` 1 or 0).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_exists(const ray_client_client *client,
                          const uint8_t *key,
                          size_t key_len,
@@ -824,6 +913,7 @@ int ray_client_kv_exists(const ray_client_client *client,
 
 // Every key starting with `prefix`, as a list value of bytes values. The caller frees
 // `*out` with `ray_client_value_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_list(const ray_client_client *client,
                        const uint8_t *prefix,
                        size_t prefix_len,
@@ -833,34 +923,41 @@ int ray_client_kv_list(const ray_client_client *client,
 // Total resources of the cluster (`ray.cluster_resources()`) as a JSON object of
 // numbers, e.g. `{"CPU": 4.0, "memory": ...}`. The caller frees `*out` with
 // `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_cluster_resources(const ray_client_client *client,
                                  char **out);
 
 // Resources not in use right now (`ray.available_resources()`), as for
 // `ray_client_cluster_resources`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_available_resources(const ray_client_client *client,
                                    char **out);
 
 // The cluster's nodes (`ray.nodes()`) as a JSON array of objects (`NodeID`, `Alive`,
 // `Resources`, ...). The caller frees `*out` with `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_nodes(const ray_client_client *client,
                      char **out);
 
 // The job's runtime context as a JSON object with the string fields `job_id`,
 // `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
 // `session_name`. The caller frees `*out` with `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_runtime_context(const ray_client_client *client,
                                char **out);
 
 // The dashboard's URL (`""` without a dashboard). The caller frees `*out` with
 // `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_dashboard_url(const ray_client_client *client,
                              char **out);
 
 // Asks the server whether it is there: `RAY_CLIENT_OK` when it answers.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_ping(const ray_client_client *client);
 
 // Whether Ray is initialized on the client's server (`*out` 1 or 0).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_server_is_initialized(const ray_client_client *client,
                                      int *out);
 
@@ -869,6 +966,7 @@ int ray_client_server_is_initialized(const ray_client_client *client,
 // `name` may be NULL. Returns once the cluster accepted the request (wait with
 // `ray_client_placement_group_wait`). The caller frees `*out` with
 // `ray_client_placement_group_free` (which does not remove the group).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_create(const ray_client_client *client,
                                       const char *bundles_json,
                                       int strategy,
@@ -877,109 +975,132 @@ int ray_client_placement_group_create(const ray_client_client *client,
 
 // Waits up to `timeout_ms` until the group is placed: `*ready` 1, or 0 when the time
 // passed first.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_wait(const ray_client_client *client,
                                     const ray_client_placement_group *pg,
                                     uint64_t timeout_ms,
                                     int *ready);
 
 // Removes the group; tasks and actors in it are killed.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_remove(const ray_client_client *client,
                                       const ray_client_placement_group *pg);
 
 // Ray's description of the group (`placement_group_table(pg)`: state, bundles,
 // strategy, ...) as JSON text. The caller frees `*out` with `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_table(const ray_client_client *client,
                                      const ray_client_placement_group *pg,
                                      char **out);
 
 // The group's hex id. Borrowed: valid until `pg` (this handle) is freed. NULL when `pg`
 // is not a live handle.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 const char *ray_client_placement_group_id(const ray_client_placement_group *pg);
 
 // Frees a placement group handle (the group stays on the cluster). NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_placement_group_free(ray_client_placement_group *pg);
 
 // Frees a value handle. NULL is a no-op. Refs and actors inside the value stay alive
 // as long as other handles hold them.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_value_free(ray_client_value *value);
 
 // A new handle to the same (immutable) value. The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_clone(const ray_client_value *value,
                            ray_client_value **out);
 
 // The value's kind, one of `RAY_CLIENT_VALUE_*`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_kind(const ray_client_value *value,
                           int *out);
 
 // Whether two values are equal (same kind and contents; refs compare by object id).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_equal(const ray_client_value *a,
                            const ray_client_value *b,
                            int *out);
 
 // `None`. The caller frees `*out` with `ray_client_value_free`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_none(ray_client_value **out);
 
 // A bool (`b != 0`). The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bool(int b,
                           ray_client_value **out);
 
 // An int. The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_int(int64_t i,
                          ray_client_value **out);
 
 // An int of any size from its decimal text (optional sign, digits). A number that fits
 // in 64 bits becomes a plain int. The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bigint(const char *decimal,
                             ray_client_value **out);
 
 // A float. The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_float(double f,
                            ray_client_value **out);
 
 // A str from NUL-terminated UTF-8. The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_str(const char *s,
                          ray_client_value **out);
 
 // A str from `len` bytes of UTF-8 (may contain NUL). The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_str_n(const char *data,
                            size_t len,
                            ray_client_value **out);
 
 // A bytes value, copying `len` bytes (`data` may be NULL when `len` is 0). The caller
 // frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bytes(const uint8_t *data,
                            size_t len,
                            ray_client_value **out);
 
 // A bytearray value, copying `len` bytes. The caller frees `*out`. (Ray's object store
 // turns a put bytearray into bytes.)
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bytearray(const uint8_t *data,
                                size_t len,
                                ray_client_value **out);
 
 // A list of `n` items. The items are copied: the caller still owns (and frees) the
 // item handles, and frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_list(const ray_client_value *const *items,
                           size_t n,
                           ray_client_value **out);
 
 // A tuple of `n` items (copied; see `ray_client_value_list`).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_tuple(const ray_client_value *const *items,
                            size_t n,
                            ray_client_value **out);
 
 // A set of `n` items (copied; see `ray_client_value_list`).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_set(const ray_client_value *const *items,
                          size_t n,
                          ray_client_value **out);
 
 // A frozenset of `n` items (copied; see `ray_client_value_list`).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_frozenset(const ray_client_value *const *items,
                                size_t n,
                                ray_client_value **out);
 
 // A dict of `n` pairs `keys[i]: values[i]`, in that order (keys and values copied; the
 // caller still owns the item handles and frees `*out`).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_dict(const ray_client_value *const *keys,
                           const ray_client_value *const *values,
                           size_t n,
@@ -987,11 +1108,13 @@ int ray_client_value_dict(const ray_client_value *const *keys,
 
 // A value holding an object ref (e.g. to pass a ref nested in an argument). The ref
 // handle stays the caller's; the caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_object_ref(const ray_client_object_ref *r,
                                 ray_client_value **out);
 
 // A value holding an actor handle. The actor handle stays the caller's; the caller
 // frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_actor(const ray_client_actor *actor,
                            ray_client_value **out);
 
@@ -999,6 +1122,7 @@ int ray_client_value_actor(const ray_client_actor *actor,
 // copying `nbytes` bytes of little-endian element data from `data` once (C order, or
 // Fortran order when `fortran_order != 0`). `nbytes` must equal the product of the
 // shape times the element size. The caller frees `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_ndarray(int dtype,
                              const size_t *shape,
                              size_t ndim,
@@ -1010,6 +1134,7 @@ int ray_client_value_ndarray(int dtype,
 // Decodes a pickle (any protocol 0-5) into a value, symbolically: nothing is executed.
 // Pickles holding object refs are refused (refs come from a client). The caller frees
 // `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_from_pickle(const uint8_t *data,
                                  size_t len,
                                  ray_client_value **out);
@@ -1017,61 +1142,73 @@ int ray_client_value_from_pickle(const uint8_t *data,
 // Parses JSON text (the rules of `ray_client::json`: `{"$bytes": base64}`,
 // `{"$tuple": [...]}`, ...) into a value; `{"$ref": ...}` is refused. The caller frees
 // `*out`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_from_json(const char *json,
                                ray_client_value **out);
 
 // The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
 // with `ray_client_string_free`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_to_json(const ray_client_value *value,
                              char **out);
 
 // The value as a protocol 5 pickle (refs and actor handles cannot be pickled this way).
 // The caller frees `*data` with `ray_client_bytes_free`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_to_pickle(const ray_client_value *value,
                                uint8_t **data,
                                size_t *len);
 
 // The bool of a bool value (0 or 1).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_bool(const ray_client_value *value,
                               int *out);
 
 // The int of an int value (`RAY_CLIENT_VALUE_INT`; a big int gives
 // `RAY_CLIENT_ERROR_INVALID_ARGUMENT`, read it with `ray_client_value_get_bigint`).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_int(const ray_client_value *value,
                              int64_t *out);
 
 // The decimal text of any int value (plain or big). The caller frees `*out` with
 // `ray_client_string_free`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_bigint(const ray_client_value *value,
                                 char **out);
 
 // The float of a float value (an int value is converted too).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_float(const ray_client_value *value,
                                double *out);
 
 // The UTF-8 text of a str value: `*data` points at `*len` bytes, **not** NUL-terminated
 // (a str may contain NUL). Borrowed: valid until `value` is freed.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_str(const ray_client_value *value,
                              const char **data,
                              size_t *len);
 
 // The bytes of a bytes or bytearray value: `*data` points at `*len` bytes. Borrowed:
 // valid until `value` is freed.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_bytes(const ray_client_value *value,
                                const uint8_t **data,
                                size_t *len);
 
 // The number of items of a list, tuple, set, frozenset or dict (pairs).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_len(const ray_client_value *value,
                          size_t *out);
 
 // Item `index` of a list, tuple, set or frozenset, as a new handle the caller frees.
 // An index out of range gives `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_item(const ray_client_value *value,
                           size_t index,
                           ray_client_value **out);
 
 // Pair `index` of a dict: new handles in `*key` and `*item`, which the caller frees.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_dict_item(const ray_client_value *value,
                                size_t index,
                                ray_client_value **key,
@@ -1079,15 +1216,18 @@ int ray_client_value_dict_item(const ray_client_value *value,
 
 // Looks the str key `key` up in a dict. `*out` is a new handle the caller frees, or
 // NULL when the key is absent (still `RAY_CLIENT_OK`).
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_dict_get(const ray_client_value *value,
                               const char *key,
                               ray_client_value **out);
 
 // The object ref in an object ref value, as a new ref handle the caller frees.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_object_ref(const ray_client_value *value,
                                     ray_client_object_ref **out);
 
 // The actor in an actor handle value, as a new actor handle the caller frees.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_actor(const ray_client_value *value,
                                ray_client_actor **out);
 
@@ -1096,6 +1236,7 @@ int ray_client_value_get_actor(const ray_client_value *value,
 // `*data` (the little-endian element data, `*nbytes` bytes; not necessarily aligned
 // for the element type), `*fortran_order` (0: C order). `*shape` and `*data` are
 // borrowed: valid until `value` is freed.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_ndarray_info(const ray_client_value *value,
                                   int *dtype,
                                   size_t *ndim,

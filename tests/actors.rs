@@ -134,8 +134,17 @@ fn kill_makes_calls_fail_with_actor_died() {
         .get(&client.call_method(&actor, "get", vec![], vec![]).unwrap())
         .unwrap();
     client.kill_actor(&actor, true).unwrap();
-    let r = client.call_method(&actor, "get", vec![], vec![]).unwrap();
-    let err = client.get(&r).unwrap_err();
+    // ray.kill is asynchronous: a call sent right after it may still be served.
+    let err = (0..100)
+        .find_map(|_| {
+            let r = client.call_method(&actor, "get", vec![], vec![]).unwrap();
+            let result = client.get(&r).err();
+            if result.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            result
+        })
+        .expect("the killed actor kept answering");
     assert_eq!(err.kind(), ErrorKind::ActorDied, "{err}");
 }
 

@@ -64,6 +64,7 @@ fn with_options(o: *mut ray_client_options, f: impl FnOnce(Options) -> R<Options
 /// with `ray_client_options_free`. Options are read when passed to a call, so one
 /// options object may serve many calls; don't modify it while another thread calls
 /// with it.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_new(out: *mut *mut ray_client_options) -> c_int {
     guard(|| {
@@ -74,12 +75,14 @@ pub unsafe extern "C" fn ray_client_options_new(out: *mut *mut ray_client_option
 }
 
 /// Frees options. NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_free(options: *mut ray_client_options) -> c_int {
     guard(|| free_handle(options))
 }
 
 /// `num_cpus`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_cpus(
     options: *mut ray_client_options,
@@ -89,6 +92,7 @@ pub unsafe extern "C" fn ray_client_options_set_num_cpus(
 }
 
 /// `num_gpus`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_gpus(
     options: *mut ray_client_options,
@@ -98,6 +102,7 @@ pub unsafe extern "C" fn ray_client_options_set_num_gpus(
 }
 
 /// `memory`, in bytes.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_memory(
     options: *mut ray_client_options,
@@ -107,6 +112,7 @@ pub unsafe extern "C" fn ray_client_options_set_memory(
 }
 
 /// Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_resource(
     options: *mut ray_client_options,
@@ -126,6 +132,7 @@ pub unsafe extern "C" fn ray_client_options_set_resource(
 }
 
 /// `max_retries` (-1: retry forever).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_retries(
     options: *mut ray_client_options,
@@ -135,6 +142,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_retries(
 }
 
 /// `retry_exceptions` (`retry != 0`).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
     options: *mut ray_client_options,
@@ -145,6 +153,7 @@ pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
 
 /// `num_returns`: how many refs a call returns (use the `_n` call functions when it is
 /// not 1).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_returns(
     options: *mut ray_client_options,
@@ -154,6 +163,7 @@ pub unsafe extern "C" fn ray_client_options_set_num_returns(
 }
 
 /// `name` of the task or actor.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_name(
     options: *mut ray_client_options,
@@ -164,6 +174,7 @@ pub unsafe extern "C" fn ray_client_options_set_name(
 }
 
 /// `namespace` of a named actor.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_namespace(
     options: *mut ray_client_options,
@@ -174,6 +185,7 @@ pub unsafe extern "C" fn ray_client_options_set_namespace(
 }
 
 /// `lifetime="detached"`: the actor outlives this client.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_detached(
     options: *mut ray_client_options,
@@ -182,6 +194,7 @@ pub unsafe extern "C" fn ray_client_options_set_detached(
 }
 
 /// `max_restarts` of an actor.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_restarts(
     options: *mut ray_client_options,
@@ -191,6 +204,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_restarts(
 }
 
 /// `max_task_retries` of an actor.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
     options: *mut ray_client_options,
@@ -200,6 +214,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
 }
 
 /// `max_concurrency` of an actor.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_concurrency(
     options: *mut ray_client_options,
@@ -209,6 +224,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_concurrency(
 }
 
 /// `get_if_exists` of a named actor.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_get_if_exists(
     options: *mut ray_client_options,
@@ -218,6 +234,7 @@ pub unsafe extern "C" fn ray_client_options_set_get_if_exists(
 }
 
 /// `runtime_env` as JSON text (an object: `env_vars`, `pip`, `working_dir`, ...).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_runtime_env_json(
     options: *mut ray_client_options,
@@ -234,6 +251,7 @@ pub unsafe extern "C" fn ray_client_options_set_runtime_env_json(
 }
 
 /// `scheduling_strategy="SPREAD"`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_spread(
     options: *mut ray_client_options,
@@ -244,6 +262,7 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_spread(
 }
 
 /// `scheduling_strategy="DEFAULT"`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_default(
     options: *mut ray_client_options,
@@ -255,6 +274,7 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_default(
 
 /// `NodeAffinitySchedulingStrategy(node_id, soft)`: run on the node with hex id
 /// `node_id`; with `soft != 0`, elsewhere when it cannot.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_node_affinity(
     options: *mut ray_client_options,
@@ -272,6 +292,7 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_node_affinity(
 
 /// `PlacementGroupSchedulingStrategy(pg, bundle_index, capture_child_tasks)`
 /// (`bundle_index` -1: any bundle). The options keep their own reference to the group.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_placement_group(
     options: *mut ray_client_options,
@@ -291,6 +312,7 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_placement_group(
 
 /// Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
 /// rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_json(
     options: *mut ray_client_options,
@@ -309,6 +331,7 @@ pub unsafe extern "C" fn ray_client_options_set_json(
 }
 
 /// Sets any `.options()` keyword `key` to a copy of `value`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_value(
     options: *mut ray_client_options,
@@ -424,6 +447,7 @@ fn many_refs(
 /// arguments (nested too) must belong to `client`; Ray resolves them before the function
 /// runs. `options` may be NULL. The caller frees `*out` with `ray_client_object_ref_free`.
 /// Get the result with `ray_client_get` or `ray_client_get_async`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call(
     client: *const ray_client_client,
@@ -447,6 +471,7 @@ pub unsafe extern "C" fn ray_client_call(
 
 /// `ray_client_call` for any `num_returns`: `*out` is an array of `*n` new ref handles,
 /// freed (with the handles still in it) by `ray_client_object_ref_array_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call_n(
     client: *const ray_client_client,
@@ -472,6 +497,7 @@ pub unsafe extern "C" fn ray_client_call_n(
 
 /// `ray_client_call` of the function `name` defined by Python `source` (a `def`, with
 /// the imports it needs inside); the cluster receives it by value.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call_source(
     client: *const ray_client_client,
@@ -494,6 +520,7 @@ pub unsafe extern "C" fn ray_client_call_source(
 }
 
 /// `ray_client_call_source` for any `num_returns` (see `ray_client_call_n`).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call_source_n(
     client: *const ray_client_client,
@@ -544,6 +571,7 @@ unsafe fn create_actor(
 /// `max_restarts`, resources, ...). Returns at once; a failure to create shows on the
 /// first method call. The caller frees `*out` with `ray_client_actor_free` (which does
 /// not kill the actor; the server does when this client's job ends, unless detached).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_create(
     client: *const ray_client_client,
@@ -575,6 +603,7 @@ pub unsafe extern "C" fn ray_client_actor_create(
 }
 
 /// `ray_client_actor_create` of the class `name` defined by Python `source`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_create_source(
     client: *const ray_client_client,
@@ -620,6 +649,7 @@ fn method<'a>(
 /// Calls `actor.method(*args, **kwargs)` (arguments as in `ray_client_call`; `options`
 /// may be NULL) and returns the ref of its result at once. The actor must belong to
 /// `client`. The caller frees `*out`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_call(
     client: *const ray_client_client,
@@ -642,6 +672,7 @@ pub unsafe extern "C" fn ray_client_actor_call(
 }
 
 /// `ray_client_actor_call` for any `num_returns` (see `ray_client_call_n`).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_call_n(
     client: *const ray_client_client,
@@ -667,6 +698,7 @@ pub unsafe extern "C" fn ray_client_actor_call_n(
 
 /// The named actor `name` in `namespace` (NULL: this client's namespace);
 /// `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when there is none. The caller frees `*out`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_actor(
     client: *const ray_client_client,
@@ -686,6 +718,7 @@ pub unsafe extern "C" fn ray_client_get_actor(
 
 /// Kills an actor (`ray.kill`); with `no_restart == 0` it may restart if it has
 /// restarts left.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kill_actor(
     client: *const ray_client_client,
@@ -702,6 +735,7 @@ pub unsafe extern "C" fn ray_client_kill_actor(
 /// Named actors as JSON text: `[{"name": ..., "namespace": ...}, ...]`, of this
 /// client's namespace or (`all_namespaces != 0`) of every namespace. The caller frees
 /// `*out` with `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_list_named_actors(
     client: *const ray_client_client,
@@ -723,6 +757,7 @@ pub unsafe extern "C" fn ray_client_list_named_actors(
 
 /// The actor id in hex (waits for it right after creation). The caller frees `*out`
 /// with `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_id_hex(
     actor: *const ray_client_actor,
@@ -737,6 +772,7 @@ pub unsafe extern "C" fn ray_client_actor_id_hex(
 }
 
 /// A new handle to the same actor. The caller frees `*out`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_clone(
     actor: *const ray_client_actor,
@@ -751,6 +787,7 @@ pub unsafe extern "C" fn ray_client_actor_clone(
 }
 
 /// Frees an actor handle (the actor keeps running). NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_free(actor: *mut ray_client_actor) -> c_int {
     guard(|| free_handle(actor))

@@ -95,6 +95,7 @@ fn with_connect_options(
 /// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
 /// `ray_client_connect_options_free`. Setters may be called from any thread, but not
 /// concurrently with a connect that uses the same options.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_new(
     address: *const c_char,
@@ -111,6 +112,7 @@ pub unsafe extern "C" fn ray_client_connect_options_new(
 }
 
 /// Frees connect options. NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_free(
     options: *mut ray_client_connect_options,
@@ -119,6 +121,7 @@ pub unsafe extern "C" fn ray_client_connect_options_free(
 }
 
 /// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
     options: *mut ray_client_connect_options,
@@ -133,6 +136,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
 
 /// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
 /// `working_dir`, ...); NULL clears it.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
     options: *mut ray_client_connect_options,
@@ -149,6 +153,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
 }
 
 /// How long connecting keeps trying, in milliseconds (default 30000).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
     options: *mut ray_client_connect_options,
@@ -162,6 +167,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
 
 /// How long the server keeps this client's state after the connection drops, in
 /// seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s(
     options: *mut ray_client_connect_options,
@@ -174,6 +180,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s
 }
 
 /// Connect even when the server's Ray version is untested (`ignore != 0`).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
     options: *mut ray_client_connect_options,
@@ -187,6 +194,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
 
 /// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
 /// (`ray_client_connect_options_set_log_callback` for a callback).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_logs(
     options: *mut ray_client_connect_options,
@@ -206,6 +214,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_logs(
 /// `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
 /// until every client connected with these options is freed. NULL `callback` switches
 /// output off.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
     options: *mut ray_client_connect_options,
@@ -232,6 +241,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
 /// Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
 /// is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
 /// when it is the last handle of the connection.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect(
     options: *const ray_client_connect_options,
@@ -253,6 +263,7 @@ pub unsafe extern "C" fn ray_client_connect(
 
 /// Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
 /// frees `*out` with `ray_client_client_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_address(
     address: *const c_char,
@@ -269,6 +280,7 @@ pub unsafe extern "C" fn ray_client_connect_address(
 /// Sends `connection_cleanup` and closes the connection; the server releases every
 /// object and actor of this client. Idempotent. Later calls on the client (and on its
 /// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_disconnect(client: *const ray_client_client) -> c_int {
     guard(|| {
@@ -279,12 +291,14 @@ pub unsafe extern "C" fn ray_client_disconnect(client: *const ray_client_client)
 
 /// Frees a client handle; the connection closes when its last handle is freed (the
 /// default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_client_free(client: *mut ray_client_client) -> c_int {
     guard(|| free_handle(client))
 }
 
 /// A new handle to the same connection. The caller frees `*out`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_client_clone(
     client: *const ray_client_client,
@@ -299,6 +313,7 @@ pub unsafe extern "C" fn ray_client_client_clone(
 }
 
 /// Whether the client is connected (1) or was disconnected (0).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_is_connected(
     client: *const ray_client_client,
@@ -313,6 +328,7 @@ pub unsafe extern "C" fn ray_client_is_connected(
 
 /// What the server said about itself. Each out-parameter may be NULL when not wanted.
 /// The strings are borrowed: valid until `client` (this handle) is freed.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_server_info(
     client: *const ray_client_client,
@@ -342,6 +358,7 @@ pub unsafe extern "C" fn ray_client_server_info(
 /// The connection's client id (32 hex digits), its address and its namespace (NULL
 /// when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
 /// (this handle) is freed.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_client_info(
     client: *const ray_client_client,
@@ -371,6 +388,7 @@ pub unsafe extern "C" fn ray_client_client_info(
 /// defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
 /// already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
 /// frees; the connection itself stays until `ray_client_shutdown`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_init(
     options: *const ray_client_connect_options,
@@ -395,6 +413,7 @@ pub unsafe extern "C" fn ray_client_init(
 
 /// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
 /// connected. The caller frees `*out`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_default_client(out: *mut *mut ray_client_client) -> c_int {
     guard(|| {
@@ -405,6 +424,7 @@ pub unsafe extern "C" fn ray_client_default_client(out: *mut *mut ray_client_cli
 }
 
 /// 1 when a default client is connected, else 0. Never fails.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub extern "C" fn ray_client_is_initialized() -> c_int {
     guard_value(0, || Ok(c_int::from(crate::context::is_initialized())))
@@ -412,6 +432,7 @@ pub extern "C" fn ray_client_is_initialized() -> c_int {
 
 /// Disconnects the default client, if any (handles to it then report
 /// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub extern "C" fn ray_client_shutdown() -> c_int {
     guard(|| {
@@ -425,6 +446,7 @@ pub extern "C" fn ray_client_shutdown() -> c_int {
 
 /// Stores `value` in the cluster's object store. Refs inside the value must belong to
 /// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_put(
     client: *const ray_client_client,
@@ -444,6 +466,7 @@ pub unsafe extern "C" fn ray_client_put(
 /// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
 /// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
 /// frees `*out` with `ray_client_value_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get(
     client: *const ray_client_client,
@@ -468,6 +491,7 @@ fn timeout_ms_of(ms: i64) -> Option<Duration> {
 /// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
 /// `*out` is an array of `n` new value handles; the caller frees the array and the
 /// handles in it with `ray_client_value_array_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_many(
     client: *const ray_client_client,
@@ -497,6 +521,7 @@ fn ready_flags(refs: &[ObjectRef], ready: &[ObjectRef]) -> Vec<u8> {
 /// no limit); no timeout error, the refs are just not all ready. `ready` is the
 /// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
 /// `*num_ready` (may be NULL) is how many are.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_wait(
     client: *const ray_client_client,
@@ -529,6 +554,7 @@ pub unsafe extern "C" fn ray_client_wait(
 
 /// The object id in hex (waits for it when the ref is a task's return still being
 /// scheduled). The caller frees `*out` with `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_hex(
     r: *const ray_client_object_ref,
@@ -543,6 +569,7 @@ pub unsafe extern "C" fn ray_client_object_ref_hex(
 }
 
 /// A new handle to the same object. The caller frees `*out`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_clone(
     r: *const ray_client_object_ref,
@@ -558,6 +585,7 @@ pub unsafe extern "C" fn ray_client_object_ref_clone(
 
 /// Frees a ref handle; the server's reference goes with the last handle (and value)
 /// holding it. NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_ref) -> c_int {
     guard(|| free_handle(r))
@@ -565,6 +593,7 @@ pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_re
 
 /// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
 /// `recursive` cancels the tasks it started.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_cancel(
     client: *const ray_client_client,
@@ -641,6 +670,7 @@ fn call_back(f: impl FnOnce()) {
 /// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
 /// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
 /// `user` must stay valid until the callback ran.
+/// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_async(
     client: *const ray_client_client,
@@ -680,6 +710,7 @@ pub unsafe extern "C" fn ray_client_get_async(
 /// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
 /// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
 /// callback will not run. The refs are copied: the caller may free them at once.
+/// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_many_async(
     client: *const ray_client_client,
@@ -720,6 +751,7 @@ pub unsafe extern "C" fn ray_client_get_many_async(
 /// (negative: no limit); `callback` runs once on the I/O thread (see
 /// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
 /// callback will not run. The refs are copied: the caller may free them at once.
+/// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_wait_async(
     client: *const ray_client_client,

@@ -15,6 +15,7 @@ use crate::value::Value;
 /// The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 /// key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
 /// with `ray_client_bytes_free`; otherwise `*found` is 0 and `*value` NULL.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_get(
     client: *const ray_client_client,
@@ -44,6 +45,7 @@ pub unsafe extern "C" fn ray_client_kv_get(
 /// Stores `value` under `key` in `namespace` (NULL: none). With `overwrite == 0` an
 /// existing value is kept. `*already_existed` (may be NULL) tells whether the key was
 /// there before.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_put(
     client: *const ray_client_client,
@@ -71,6 +73,7 @@ pub unsafe extern "C" fn ray_client_kv_put(
 
 /// Deletes `key`, or with `by_prefix != 0` every key starting with it. `*deleted` (may
 /// be NULL) is how many keys went.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_del(
     client: *const ray_client_client,
@@ -94,6 +97,7 @@ pub unsafe extern "C" fn ray_client_kv_del(
 }
 
 /// Whether `key` exists (`*exists` 1 or 0).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_exists(
     client: *const ray_client_client,
@@ -114,6 +118,7 @@ pub unsafe extern "C" fn ray_client_kv_exists(
 
 /// Every key starting with `prefix`, as a list value of bytes values. The caller frees
 /// `*out` with `ray_client_value_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_list(
     client: *const ray_client_client,
@@ -164,6 +169,7 @@ fn resources_json(r: std::collections::BTreeMap<String, f64>) -> String {
 /// Total resources of the cluster (`ray.cluster_resources()`) as a JSON object of
 /// numbers, e.g. `{"CPU": 4.0, "memory": ...}`. The caller frees `*out` with
 /// `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_cluster_resources(
     client: *const ray_client_client,
@@ -174,6 +180,7 @@ pub unsafe extern "C" fn ray_client_cluster_resources(
 
 /// Resources not in use right now (`ray.available_resources()`), as for
 /// `ray_client_cluster_resources`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_available_resources(
     client: *const ray_client_client,
@@ -186,6 +193,7 @@ pub unsafe extern "C" fn ray_client_available_resources(
 
 /// The cluster's nodes (`ray.nodes()`) as a JSON array of objects (`NodeID`, `Alive`,
 /// `Resources`, ...). The caller frees `*out` with `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_nodes(
     client: *const ray_client_client,
@@ -199,6 +207,7 @@ pub unsafe extern "C" fn ray_client_nodes(
 /// The job's runtime context as a JSON object with the string fields `job_id`,
 /// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
 /// `session_name`. The caller frees `*out` with `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_runtime_context(
     client: *const ray_client_client,
@@ -220,6 +229,7 @@ pub unsafe extern "C" fn ray_client_runtime_context(
 
 /// The dashboard's URL (`""` without a dashboard). The caller frees `*out` with
 /// `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_dashboard_url(
     client: *const ray_client_client,
@@ -229,12 +239,14 @@ pub unsafe extern "C" fn ray_client_dashboard_url(
 }
 
 /// Asks the server whether it is there: `RAY_CLIENT_OK` when it answers.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_ping(client: *const ray_client_client) -> c_int {
     guard(|| Ok(client_of(client)?.ping()?))
 }
 
 /// Whether Ray is initialized on the client's server (`*out` 1 or 0).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_server_is_initialized(
     client: *const ray_client_client,
@@ -271,6 +283,7 @@ pub const RAY_CLIENT_PLACEMENT_STRICT_SPREAD: i32 = 3;
 /// `name` may be NULL. Returns once the cluster accepted the request (wait with
 /// `ray_client_placement_group_wait`). The caller frees `*out` with
 /// `ray_client_placement_group_free` (which does not remove the group).
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_create(
     client: *const ray_client_client,
@@ -319,6 +332,7 @@ pub unsafe extern "C" fn ray_client_placement_group_create(
 
 /// Waits up to `timeout_ms` until the group is placed: `*ready` 1, or 0 when the time
 /// passed first.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_wait(
     client: *const ray_client_client,
@@ -336,6 +350,7 @@ pub unsafe extern "C" fn ray_client_placement_group_wait(
 }
 
 /// Removes the group; tasks and actors in it are killed.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_remove(
     client: *const ray_client_client,
@@ -350,6 +365,7 @@ pub unsafe extern "C" fn ray_client_placement_group_remove(
 
 /// Ray's description of the group (`placement_group_table(pg)`: state, bundles,
 /// strategy, ...) as JSON text. The caller frees `*out` with `ray_client_string_free`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_table(
     client: *const ray_client_client,
@@ -364,6 +380,7 @@ pub unsafe extern "C" fn ray_client_placement_group_table(
 
 /// The group's hex id. Borrowed: valid until `pg` (this handle) is freed. NULL when `pg`
 /// is not a live handle.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_id(
     pg: *const ray_client_placement_group,
@@ -376,6 +393,7 @@ pub unsafe extern "C" fn ray_client_placement_group_id(
 }
 
 /// Frees a placement group handle (the group stays on the cluster). NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_free(
     pg: *mut ray_client_placement_group,

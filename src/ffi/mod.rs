@@ -81,6 +81,7 @@ static VERSION_C: &CStr = c"0.1.0";
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`; compare with the `RAY_CLIENT_VERSION_*`
 /// macros to detect a header/library mismatch. Static storage: never free it. Thread-safe.
+/// Thread-safety: any thread.
 #[no_mangle]
 pub extern "C" fn ray_client_version() -> *const c_char {
     VERSION_C.as_ptr()
@@ -324,6 +325,7 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> R<T>) -> T {
 /// when this thread has had no failure. Ownership: the caller frees `*out` with
 /// `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe
 /// (each thread has its own last error).
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_last_error(out: *mut *mut ray_client_error) -> c_int {
     guard(|| {
@@ -337,6 +339,7 @@ pub unsafe extern "C" fn ray_client_last_error(out: *mut *mut ray_client_error) 
 
 /// The message of the last failure on the calling thread (`""` when there was none).
 /// Borrowed, thread-local: valid until the next failing call on this thread. Never NULL.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub extern "C" fn ray_client_last_error_message() -> *const c_char {
     LAST_ERROR
@@ -349,6 +352,7 @@ pub extern "C" fn ray_client_last_error_message() -> *const c_char {
 }
 
 /// The status code of the last failure on the calling thread (`RAY_CLIENT_OK` if none).
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub extern "C" fn ray_client_last_error_code() -> c_int {
     LAST_ERROR
@@ -358,6 +362,7 @@ pub extern "C" fn ray_client_last_error_code() -> c_int {
 
 /// The error's status code (one of `RAY_CLIENT_ERROR_*`); `RAY_CLIENT_ERROR_INVALID_HANDLE`
 /// or `RAY_CLIENT_ERROR_NULL_ARGUMENT` when `error` is not a live error handle.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_code(error: *const ray_client_error) -> c_int {
     match get::<ray_client_error>(error, "error") {
@@ -380,6 +385,7 @@ fn error_str(
 /// The error's kind as a short stable name: `"timeout"`, `"task_error"`,
 /// `"null_argument"`, `"invalid_handle"`, ... Borrowed: valid until the error is freed.
 /// NULL when `error` is not a live handle.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_kind(error: *const ray_client_error) -> *const c_char {
     error_str(error, |e| Some(&e.kind))
@@ -387,6 +393,7 @@ pub unsafe extern "C" fn ray_client_error_kind(error: *const ray_client_error) -
 
 /// The human-readable message. Borrowed: valid until the error is freed. NULL when
 /// `error` is not a live handle.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_message(error: *const ray_client_error) -> *const c_char {
     error_str(error, |e| Some(&e.message))
@@ -395,6 +402,7 @@ pub unsafe extern "C" fn ray_client_error_message(error: *const ray_client_error
 /// For failures on the cluster, the qualified Python type of the exception the server
 /// sent (e.g. `ray.exceptions.RayTaskError(ValueError)`); NULL otherwise. Borrowed: valid
 /// until the error is freed.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_remote_type(
     error: *const ray_client_error,
@@ -404,6 +412,7 @@ pub unsafe extern "C" fn ray_client_error_remote_type(
 
 /// For task errors, the user's exception type (e.g. `ValueError`); NULL otherwise.
 /// Borrowed: valid until the error is freed.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_cause_type(
     error: *const ray_client_error,
@@ -413,6 +422,7 @@ pub unsafe extern "C" fn ray_client_error_cause_type(
 
 /// The remote traceback text, when the server sent one; NULL otherwise. Borrowed: valid
 /// until the error is freed.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_traceback(
     error: *const ray_client_error,
@@ -421,6 +431,7 @@ pub unsafe extern "C" fn ray_client_error_traceback(
 }
 
 /// Frees an error handle. NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_free(error: *mut ray_client_error) -> c_int {
     guard(|| free_handle(error))
@@ -554,6 +565,7 @@ pub(crate) fn free_handle<H: Handle>(p: *mut H) -> R<()> {
 }
 
 /// Number of live handles of every type (for leak checks in tests).
+/// Thread-safety: any thread.
 #[no_mangle]
 pub extern "C" fn ray_client_live_handles() -> usize {
     HANDLES.read().unwrap_or_else(PoisonError::into_inner).len()
@@ -640,6 +652,7 @@ pub(crate) fn give_refs(refs: Vec<crate::ObjectRef>) -> *mut *mut ray_client_obj
 
 /// Frees a string returned by the library. NULL is a no-op; anything else not returned
 /// by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> c_int {
     guard(|| {
@@ -659,6 +672,7 @@ pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> c_int {
 /// Frees a byte buffer returned by the library (`ray_client_kv_get`,
 /// `ray_client_value_to_pickle`). NULL is a no-op; anything else not returned by the
 /// library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> c_int {
     guard(|| {
@@ -678,6 +692,7 @@ pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> c_int {
 /// Frees an array of values returned by the library (`ray_client_get_many`, ...) and
 /// every value handle still in it (entries the caller freed already and set to NULL
 /// are skipped; entries freed but not NULLed are skipped too). NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_array_free(values: *mut *mut ray_client_value) -> c_int {
     guard(|| {
@@ -702,6 +717,7 @@ pub unsafe extern "C" fn ray_client_value_array_free(values: *mut *mut ray_clien
 /// Frees an array of object refs returned by the library (`ray_client_call_n`, ...)
 /// and every ref handle still in it (the caller may have taken some out and freed them;
 /// those are skipped). NULL is a no-op.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_array_free(
     refs: *mut *mut ray_client_object_ref,

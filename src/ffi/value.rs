@@ -144,12 +144,14 @@ fn wrong_kind(v: &Value, want: &str) -> ErrorInfo {
 
 /// Frees a value handle. NULL is a no-op. Refs and actors inside the value stay alive
 /// as long as other handles hold them.
+/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_free(value: *mut ray_client_value) -> c_int {
     guard(|| free_handle(value))
 }
 
 /// A new handle to the same (immutable) value. The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_clone(
     value: *const ray_client_value,
@@ -164,6 +166,7 @@ pub unsafe extern "C" fn ray_client_value_clone(
 }
 
 /// The value's kind, one of `RAY_CLIENT_VALUE_*`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_kind(
     value: *const ray_client_value,
@@ -177,6 +180,7 @@ pub unsafe extern "C" fn ray_client_value_kind(
 }
 
 /// Whether two values are equal (same kind and contents; refs compare by object id).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_equal(
     a: *const ray_client_value,
@@ -193,18 +197,21 @@ pub unsafe extern "C" fn ray_client_value_equal(
 // --- Constructors. Each stores a new value in `*out`, owned by the caller. ---
 
 /// `None`. The caller frees `*out` with `ray_client_value_free`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_none(out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::None))
 }
 
 /// A bool (`b != 0`). The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bool(b: c_int, out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::Bool(b != 0)))
 }
 
 /// An int. The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_int(i: i64, out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::Int(i)))
@@ -212,6 +219,7 @@ pub unsafe extern "C" fn ray_client_value_int(i: i64, out: *mut *mut ray_client_
 
 /// An int of any size from its decimal text (optional sign, digits). A number that fits
 /// in 64 bits becomes a plain int. The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bigint(
     decimal: *const c_char,
@@ -226,12 +234,14 @@ pub unsafe extern "C" fn ray_client_value_bigint(
 }
 
 /// A float. The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_float(f: f64, out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::Float(f)))
 }
 
 /// A str from NUL-terminated UTF-8. The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_str(
     s: *const c_char,
@@ -241,6 +251,7 @@ pub unsafe extern "C" fn ray_client_value_str(
 }
 
 /// A str from `len` bytes of UTF-8 (may contain NUL). The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_str_n(
     data: *const c_char,
@@ -252,6 +263,7 @@ pub unsafe extern "C" fn ray_client_value_str_n(
 
 /// A bytes value, copying `len` bytes (`data` may be NULL when `len` is 0). The caller
 /// frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bytes(
     data: *const u8,
@@ -267,6 +279,7 @@ pub unsafe extern "C" fn ray_client_value_bytes(
 
 /// A bytearray value, copying `len` bytes. The caller frees `*out`. (Ray's object store
 /// turns a put bytearray into bytes.)
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bytearray(
     data: *const u8,
@@ -282,6 +295,7 @@ pub unsafe extern "C" fn ray_client_value_bytearray(
 
 /// A list of `n` items. The items are copied: the caller still owns (and frees) the
 /// item handles, and frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_list(
     items: *const *const ray_client_value,
@@ -292,6 +306,7 @@ pub unsafe extern "C" fn ray_client_value_list(
 }
 
 /// A tuple of `n` items (copied; see `ray_client_value_list`).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_tuple(
     items: *const *const ray_client_value,
@@ -302,6 +317,7 @@ pub unsafe extern "C" fn ray_client_value_tuple(
 }
 
 /// A set of `n` items (copied; see `ray_client_value_list`).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_set(
     items: *const *const ray_client_value,
@@ -312,6 +328,7 @@ pub unsafe extern "C" fn ray_client_value_set(
 }
 
 /// A frozenset of `n` items (copied; see `ray_client_value_list`).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_frozenset(
     items: *const *const ray_client_value,
@@ -323,6 +340,7 @@ pub unsafe extern "C" fn ray_client_value_frozenset(
 
 /// A dict of `n` pairs `keys[i]: values[i]`, in that order (keys and values copied; the
 /// caller still owns the item handles and frees `*out`).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_dict(
     keys: *const *const ray_client_value,
@@ -339,6 +357,7 @@ pub unsafe extern "C" fn ray_client_value_dict(
 
 /// A value holding an object ref (e.g. to pass a ref nested in an argument). The ref
 /// handle stays the caller's; the caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_object_ref(
     r: *const ray_client_object_ref,
@@ -349,6 +368,7 @@ pub unsafe extern "C" fn ray_client_value_object_ref(
 
 /// A value holding an actor handle. The actor handle stays the caller's; the caller
 /// frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_actor(
     actor: *const ray_client_actor,
@@ -361,6 +381,7 @@ pub unsafe extern "C" fn ray_client_value_actor(
 /// copying `nbytes` bytes of little-endian element data from `data` once (C order, or
 /// Fortran order when `fortran_order != 0`). `nbytes` must equal the product of the
 /// shape times the element size. The caller frees `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_ndarray(
     dtype: c_int,
@@ -398,6 +419,7 @@ pub unsafe extern "C" fn ray_client_value_ndarray(
 /// Decodes a pickle (any protocol 0-5) into a value, symbolically: nothing is executed.
 /// Pickles holding object refs are refused (refs come from a client). The caller frees
 /// `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_from_pickle(
     data: *const u8,
@@ -417,6 +439,7 @@ pub unsafe extern "C" fn ray_client_value_from_pickle(
 /// Parses JSON text (the rules of `ray_client::json`: `{"$bytes": base64}`,
 /// `{"$tuple": [...]}`, ...) into a value; `{"$ref": ...}` is refused. The caller frees
 /// `*out`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_from_json(
     json: *const c_char,
@@ -429,6 +452,7 @@ pub unsafe extern "C" fn ray_client_value_from_json(
 
 /// The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
 /// with `ray_client_string_free`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_to_json(
     value: *const ray_client_value,
@@ -444,6 +468,7 @@ pub unsafe extern "C" fn ray_client_value_to_json(
 
 /// The value as a protocol 5 pickle (refs and actor handles cannot be pickled this way).
 /// The caller frees `*data` with `ray_client_bytes_free`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_to_pickle(
     value: *const ray_client_value,
@@ -469,6 +494,7 @@ pub unsafe extern "C" fn ray_client_value_to_pickle(
 }
 
 /// The bool of a bool value (0 or 1).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_bool(
     value: *const ray_client_value,
@@ -489,6 +515,7 @@ pub unsafe extern "C" fn ray_client_value_get_bool(
 
 /// The int of an int value (`RAY_CLIENT_VALUE_INT`; a big int gives
 /// `RAY_CLIENT_ERROR_INVALID_ARGUMENT`, read it with `ray_client_value_get_bigint`).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_int(
     value: *const ray_client_value,
@@ -509,6 +536,7 @@ pub unsafe extern "C" fn ray_client_value_get_int(
 
 /// The decimal text of any int value (plain or big). The caller frees `*out` with
 /// `ray_client_string_free`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_bigint(
     value: *const ray_client_value,
@@ -528,6 +556,7 @@ pub unsafe extern "C" fn ray_client_value_get_bigint(
 }
 
 /// The float of a float value (an int value is converted too).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_float(
     value: *const ray_client_value,
@@ -552,6 +581,7 @@ pub unsafe extern "C" fn ray_client_value_get_float(
 
 /// The UTF-8 text of a str value: `*data` points at `*len` bytes, **not** NUL-terminated
 /// (a str may contain NUL). Borrowed: valid until `value` is freed.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_str(
     value: *const ray_client_value,
@@ -575,6 +605,7 @@ pub unsafe extern "C" fn ray_client_value_get_str(
 
 /// The bytes of a bytes or bytearray value: `*data` points at `*len` bytes. Borrowed:
 /// valid until `value` is freed.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_bytes(
     value: *const ray_client_value,
@@ -597,6 +628,7 @@ pub unsafe extern "C" fn ray_client_value_get_bytes(
 }
 
 /// The number of items of a list, tuple, set, frozenset or dict (pairs).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_len(
     value: *const ray_client_value,
@@ -616,6 +648,7 @@ pub unsafe extern "C" fn ray_client_value_len(
 
 /// Item `index` of a list, tuple, set or frozenset, as a new handle the caller frees.
 /// An index out of range gives `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_item(
     value: *const ray_client_value,
@@ -638,6 +671,7 @@ pub unsafe extern "C" fn ray_client_value_item(
 }
 
 /// Pair `index` of a dict: new handles in `*key` and `*item`, which the caller frees.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_dict_item(
     value: *const ray_client_value,
@@ -663,6 +697,7 @@ pub unsafe extern "C" fn ray_client_value_dict_item(
 
 /// Looks the str key `key` up in a dict. `*out` is a new handle the caller frees, or
 /// NULL when the key is absent (still `RAY_CLIENT_OK`).
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_dict_get(
     value: *const ray_client_value,
@@ -684,6 +719,7 @@ pub unsafe extern "C" fn ray_client_value_dict_get(
 }
 
 /// The object ref in an object ref value, as a new ref handle the caller frees.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_object_ref(
     value: *const ray_client_value,
@@ -703,6 +739,7 @@ pub unsafe extern "C" fn ray_client_value_get_object_ref(
 }
 
 /// The actor in an actor handle value, as a new actor handle the caller frees.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_actor(
     value: *const ray_client_value,
@@ -726,6 +763,7 @@ pub unsafe extern "C" fn ray_client_value_get_actor(
 /// `*data` (the little-endian element data, `*nbytes` bytes; not necessarily aligned
 /// for the element type), `*fortran_order` (0: C order). `*shape` and `*data` are
 /// borrowed: valid until `value` is freed.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_ndarray_info(
     value: *const ray_client_value,

@@ -411,10 +411,20 @@ TEST_F(Cluster, Actors) {
   Actor copy = a.clone();
   EXPECT_EQ(copy.id_hex(), a.id_hex());
 
-  // killed: calls fail with an exception
+  // killed: calls fail with an exception. ray.kill is asynchronous, so a call sent right
+  // after it may still be served; the actor is gone within a few calls.
   c().kill_actor(a);
-  Error e = expect_error([&] { c().get(c().call_method(a, "get"), 60s); }, RAY_CLIENT_ERROR_ACTOR_DIED);
-  (void)e;
+  bool died = false;
+  for (int i = 0; i < 100 && !died; i++) {
+    try {
+      c().get(c().call_method(a, "get"), 60s);
+      std::this_thread::sleep_for(100ms);
+    } catch (const Error &e) {
+      EXPECT_EQ(e.code(), RAY_CLIENT_ERROR_ACTOR_DIED) << e.kind() << ": " << e.what();
+      died = true;
+    }
+  }
+  EXPECT_TRUE(died) << "the killed actor kept answering";
 }
 
 TEST_F(Cluster, ActorFromSource) {
