@@ -294,6 +294,21 @@ impl Client {
         self.decode_list(&data, refs.len())
     }
 
+    /// For callers already on the I/O thread (the C ABI's completion callbacks): fetches
+    /// there, but decodes on a blocking-pool thread, so unpickling a large value does not
+    /// stall every stream of every client.
+    pub(crate) async fn get_on_io_thread(
+        &self,
+        refs: &[ObjectRef],
+        timeout: Option<Duration>,
+    ) -> Result<Vec<Value>> {
+        let data = self.fetch(refs, timeout)?.await?;
+        let (client, n) = (self.clone(), refs.len());
+        tokio::task::spawn_blocking(move || client.decode_list(&data, n))
+            .await
+            .unwrap_or_else(|e| Err(Error::internal(format!("decoding task failed: {e}"))))
+    }
+
     fn decode_list(&self, data: &Bytes, n: usize) -> Result<Vec<Value>> {
         match self.decode(data)? {
             Value::List(values) if values.len() == n => Ok(values),

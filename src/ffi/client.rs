@@ -688,7 +688,7 @@ pub unsafe extern "C" fn ray_client_get_async(
         c.check_ref(&r)?;
         let timeout = timeout_ms_of(timeout_ms);
         crate::runtime::spawn(async move {
-            let result = c.get_async(std::slice::from_ref(&r), timeout).await;
+            let result = c.get_on_io_thread(std::slice::from_ref(&r), timeout).await;
             let (status, value, error) = match result {
                 Ok(mut v) => (
                     RAY_CLIENT_OK,
@@ -729,7 +729,7 @@ pub unsafe extern "C" fn ray_client_get_many_async(
         refs.iter().try_for_each(|r| c.check_ref(r))?;
         let timeout = timeout_ms_of(timeout_ms);
         crate::runtime::spawn(async move {
-            let result = c.get_async(&refs, timeout).await;
+            let result = c.get_on_io_thread(&refs, timeout).await;
             let (status, values, n, error) = match result {
                 Ok(v) => {
                     let n = v.len();
