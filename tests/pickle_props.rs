@@ -10,20 +10,15 @@ use num_bigint::BigInt;
 use ray_client::pickle::{decode, encode, reject_persistent, Limits};
 use ray_client::Value;
 
-struct Rng(u64);
+struct Rng(common::XorShift);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
+        self.0.next()
     }
 
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.below(n as usize) as u64
     }
 
     fn string(&mut self) -> String {
@@ -149,7 +144,7 @@ fn same(a: &Value, b: &Value) -> bool {
 
 #[test]
 fn random_values_round_trip_in_rust() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng(common::XorShift(0x9e37_79b9_7f4a_7c15));
     for i in 0..5000 {
         let v = rng.value(4);
         let bytes = bytes::Bytes::from(encode(&v).unwrap());
@@ -160,7 +155,7 @@ fn random_values_round_trip_in_rust() {
 
 #[test]
 fn random_values_round_trip_through_cpython() {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng(common::XorShift(0x1234_5678_9abc_def1));
     let values: Vec<Value> = (0..1500).map(|_| rng.value(4)).collect();
     // One hex pickle per line in; CPython loads each and writes its own protocol 5 pickle.
     let script = "import sys, pickle\nfor line in sys.stdin:\n    print(pickle.dumps(pickle.loads(bytes.fromhex(line.strip())), protocol=5).hex())\n";

@@ -1003,29 +1003,11 @@ fn every_truncated_prefix_is_an_error() {
     println!("{checked} truncated prefixes rejected");
 }
 
-/// xorshift64: a deterministic stream of pseudo-random numbers.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_byte_flips_never_panic() {
     let vectors = all_vectors();
     let limits = Limits::default();
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut rng = common::XorShift(0x9E37_79B9_7F4A_7C15);
     let (mut ok, mut err) = (0usize, 0usize);
     let mut panics = Vec::new();
     for i in 0..20_000 {

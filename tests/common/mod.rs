@@ -144,3 +144,23 @@ pub fn options() -> ray_client::ConnectOptions {
 pub fn client() -> ray_client::Client {
     ray_client::Client::connect_with(options()).expect("connecting to the test cluster")
 }
+
+/// xorshift64: a deterministic stream of pseudo-random numbers, so randomized tests
+/// reproduce from their seed.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
