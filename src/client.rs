@@ -10,7 +10,10 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::address::Address;
-use crate::connection::{status_error, Connection};
+use crate::connection::{
+    CallMetadata, Connection, ConnectionSettings, ConnectionState, DEFAULT_KEEPALIVE_INTERVAL,
+    DEFAULT_KEEPALIVE_TIMEOUT,
+};
 use crate::datapath::Datapath;
 use crate::error::{Error, ErrorKind, Result};
 use crate::logs::{LogHandler, LogStream};
@@ -59,6 +62,12 @@ pub struct ConnectOptions {
     /// Connect even when the server's Ray version is outside [`TESTED_RAY_VERSIONS`];
     /// also set by the environment variable `RAY_IGNORE_VERSION_MISMATCH`.
     pub ignore_version_mismatch: bool,
+    /// How often an HTTP/2 keepalive ping goes out, also while idle (default 30 s, as
+    /// Python's client), so proxies that drop silent connections keep this one.
+    pub keepalive_interval: Duration,
+    /// How long an unanswered keepalive ping may take before the connection counts as
+    /// broken (and reconnection starts); default 20 s.
+    pub keepalive_timeout: Duration,
     /// Limits for decoding pickles from the server.
     pub decode_limits: Limits,
     /// Where task and actor output goes (default: this process's stderr).
@@ -77,6 +86,8 @@ impl Default for ConnectOptions {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             reconnect_grace_period: None,
             ignore_version_mismatch: false,
+            keepalive_interval: DEFAULT_KEEPALIVE_INTERVAL,
+            keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
             decode_limits: Limits::default(),
             logs: LogHandler::default(),
             __tested_versions: None,
@@ -111,6 +122,13 @@ impl ConnectOptions {
 
     pub fn reconnect_grace_period(mut self, period: Duration) -> Self {
         self.reconnect_grace_period = Some(period);
+        self
+    }
+
+    /// The keepalive ping interval and the time a ping may go unanswered.
+    pub fn keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.keepalive_interval = interval;
+        self.keepalive_timeout = timeout;
         self
     }
 
@@ -246,14 +264,20 @@ impl Client {
         let address = Address::resolve(options.address.as_deref())?;
         let grace = options.grace_period()?;
         let client_id = new_client_id();
-        let conn = Connection::open(address.clone(), client_id, options.connect_timeout).await?;
+        let settings = ConnectionSettings {
+            connect_timeout: options.connect_timeout,
+            grace_period: grace,
+            keepalive_interval: options.keepalive_interval,
+            keepalive_timeout: options.keepalive_timeout,
+        };
+        let conn = Connection::open(address.clone(), client_id, &settings).await?;
         // Local working_dir / py_modules are uploaded before init, as Python does.
         let runtime_env = match &options.runtime_env {
             Some(env) => Some(crate::runtime_env::prepare(&conn, env).await?),
             None => None,
         };
         let job_config = options.job_config(runtime_env.as_ref())?;
-        let datapath = Datapath::open(&conn, !grace.is_zero());
+        let datapath = Datapath::open(&conn);
         let setup = async {
             let init = datapath
                 .send(data_request::Type::Init(InitRequest {
@@ -355,40 +379,54 @@ impl Client {
         self.inner.close_blocking();
     }
 
-    /// True until [`disconnect`](Self::disconnect).
+    /// True until [`disconnect`](Self::disconnect) or until the connection is lost for
+    /// good (also true while reconnecting).
     pub fn is_connected(&self) -> bool {
         !self.inner.closed.load(Ordering::Acquire)
+            && !matches!(self.inner.conn.state(), ConnectionState::Lost(_))
+    }
+
+    /// Whether the connection is up, being re-established, or lost.
+    pub fn connection_state(&self) -> ConnectionState {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return ConnectionState::Lost(self.disconnected_error());
+        }
+        self.inner.conn.state()
     }
 
     pub(crate) fn check_open(&self) -> Result<()> {
-        if self.is_connected() {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorKind::ConnectionLost,
-                format!("the client for {} was disconnected", self.address()),
-            ))
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(self.disconnected_error());
         }
+        self.inner.conn.check_link()
     }
 
-    /// Runs one unary `RayletDriver` call on the runtime thread and waits for it. `call`
-    /// names the operation in errors.
-    pub(crate) fn driver_call<T, F, Fut>(&self, call: &'static str, f: F) -> Result<T>
+    fn disconnected_error(&self) -> Error {
+        Error::new(
+            ErrorKind::ConnectionLost,
+            format!("the client for {} was disconnected", self.address()),
+        )
+    }
+
+    /// Runs one unary `RayletDriver` call on the runtime thread and waits for it,
+    /// retrying it while the connection is re-established (see
+    /// [`Connection::unary`]). `call` names the operation in errors; `idempotency` asks
+    /// for the metadata that makes the server apply a retried mutation once.
+    pub(crate) fn driver_call<T, F, Fut>(
+        &self,
+        call: &'static str,
+        idempotency: bool,
+        f: F,
+    ) -> Result<T>
     where
-        F: FnOnce(RayletDriverClient<Channel>, Connection) -> Fut + Send + 'static,
+        F: Fn(RayletDriverClient<Channel>, CallMetadata) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, tonic::Status>>
             + Send,
         T: Send + 'static,
     {
         self.check_open()?;
         let conn = self.inner.conn.clone();
-        runtime::block_on(async move {
-            let stub = conn.driver_stub();
-            f(stub, conn.clone())
-                .await
-                .map(tonic::Response::into_inner)
-                .map_err(|s| status_error(call, conn.address(), &s))
-        })
+        runtime::block_on(async move { conn.unary(call, idempotency, f).await })
     }
 
     /// Decodes a pickle from the server; persistent ids become this client's refs.

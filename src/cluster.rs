@@ -30,11 +30,11 @@ impl Client {
     }
 
     pub(crate) fn cluster_info(&self, kind: TypeEnum) -> Result<ClusterInfoResponse> {
-        self.driver_call("cluster info", move |mut stub, conn| async move {
-            stub.cluster_info(conn.request(ClusterInfoRequest {
+        self.driver_call("cluster info", false, move |mut stub, meta| {
+            let req = meta.request(ClusterInfoRequest {
                 r#type: kind as i32,
-            }))
-            .await
+            });
+            async move { stub.cluster_info(req).await }
         })
     }
 }

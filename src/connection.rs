@@ -1,11 +1,21 @@
 //! The gRPC channel to one Ray client server, the per-client metadata every call carries,
-//! and the "is anybody there" handshake that precedes the Datapath stream.
+//! the "is anybody there" handshake that precedes the Datapath stream, and the retry
+//! policy of unary calls while the connection is down.
+//!
+//! The channel is shared by every call of a client. When the TCP connection under it
+//! breaks, tonic dials again on the next call; the Datapath driver (src/datapath.rs)
+//! notices the break on its stream, reconnects it within the grace period and publishes
+//! the [`ConnectionState`] here, so unary calls that failed in the meantime know whether to try
+//! again (the connection is coming back) or give up (it is gone for good).
 
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
 use tonic::metadata::{AsciiMetadataValue, MetadataMap};
 use tonic::transport::{Channel, Endpoint};
-use tonic::Request;
+use tonic::{Code, Request, Status};
 
 use crate::address::Address;
 use crate::error::{Error, ErrorKind, Result};
@@ -16,10 +26,53 @@ use crate::proto::{cluster_info_type, ClusterInfoRequest};
 /// Python's GRPC_MAX_MESSAGE_SIZE: 2 GiB - 1 in both directions.
 pub const MAX_MESSAGE_SIZE: usize = (2 * 1024 * 1024 * 1024) - 1;
 
-/// Python's keepalive: a ping every 30 s, even without calls, and a long timeout so a slow
-/// link does not kill the connection.
-const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
-const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(600);
+/// Python's keepalive: an HTTP/2 ping every 30 s, also while no call is running, so
+/// proxies and NATs that drop silent connections keep ours.
+pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+/// How long a keepalive ping may go unanswered before the connection counts as dead
+/// (gRPC's default). Python waits 600 s; a shorter wait notices a dead peer, that closed
+/// nothing, within the reconnect grace period.
+pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Python's client sleeps this long between attempts of a failed unary call.
+const UNARY_RETRY_DELAY: Duration = Duration::from_millis(500);
+
+/// How a connection is dialled and kept.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionSettings {
+    /// How long `open` keeps trying to reach the server.
+    pub connect_timeout: Duration,
+    /// How long to keep trying to reconnect after the connection dropped; zero disables
+    /// reconnection (and retries).
+    pub grace_period: Duration,
+    pub keepalive_interval: Duration,
+    pub keepalive_timeout: Duration,
+}
+
+/// Whether a client's connection to its server is usable.
+#[derive(Debug, Clone)]
+pub enum ConnectionState {
+    Connected,
+    /// The connection dropped at `since`; the client is reconnecting, and calls made
+    /// meanwhile wait for it (up to the reconnect grace period).
+    Reconnecting {
+        since: Instant,
+    },
+    /// Gone for good: the grace period passed, the server refused the reconnect, or the
+    /// client was disconnected. Every call fails with this error.
+    Lost(Error),
+}
+
+/// State shared by every clone of a [`Connection`].
+struct Shared {
+    link: watch::Sender<ConnectionState>,
+    grace_period: Duration,
+    /// Request ids for the idempotency metadata of mutating unary calls.
+    next_unary_id: AtomicI32,
+    /// Free "thread ids" for that metadata (see [`Lane`]).
+    free_lanes: Mutex<Vec<u32>>,
+    lanes_created: Mutex<u32>,
+}
 
 /// One channel to one server, tagged with this client's id.
 #[derive(Clone)]
@@ -27,25 +80,35 @@ pub(crate) struct Connection {
     address: Address,
     client_id: String,
     channel: Channel,
+    shared: Arc<Shared>,
 }
 
 impl Connection {
-    /// Dials `address` and pings the server until it answers or `timeout` passes.
+    /// Dials `address` and pings the server until it answers or the connect timeout
+    /// passes.
     pub(crate) async fn open(
         address: Address,
         client_id: String,
-        timeout: Duration,
+        settings: &ConnectionSettings,
     ) -> Result<Self> {
+        let timeout = settings.connect_timeout;
         let start = Instant::now();
         let endpoint = Endpoint::from_shared(address.uri())
             .map_err(|e| Error::invalid(format!("bad cluster address {address}: {e}")))?
             .tcp_nodelay(true)
-            .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
-            .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+            .http2_keep_alive_interval(settings.keepalive_interval)
+            .keep_alive_timeout(settings.keepalive_timeout)
             .keep_alive_while_idle(true)
             // Large windows keep multi-MiB chunks flowing without waiting for updates.
             .initial_stream_window_size(Some(16 * 1024 * 1024))
             .initial_connection_window_size(Some(64 * 1024 * 1024));
+        let shared = Arc::new(Shared {
+            link: watch::Sender::new(ConnectionState::Connected),
+            grace_period: settings.grace_period,
+            next_unary_id: AtomicI32::new(0),
+            free_lanes: Mutex::new(Vec::new()),
+            lanes_created: Mutex::new(0),
+        });
         let mut delay = Duration::from_millis(100);
         loop {
             let remaining = timeout.saturating_sub(start.elapsed());
@@ -60,6 +123,7 @@ impl Connection {
                     address: address.clone(),
                     client_id: client_id.clone(),
                     channel,
+                    shared: shared.clone(),
                 };
                 conn.ping().await?;
                 Ok::<_, String>(conn)
@@ -143,6 +207,205 @@ impl Connection {
             .max_decoding_message_size(MAX_MESSAGE_SIZE)
             .max_encoding_message_size(MAX_MESSAGE_SIZE)
     }
+
+    /// How long the client may try to reconnect; zero when reconnection is off.
+    pub(crate) fn grace_period(&self) -> Duration {
+        self.shared.grace_period
+    }
+
+    pub(crate) fn reconnect_enabled(&self) -> bool {
+        !self.shared.grace_period.is_zero()
+    }
+
+    pub(crate) fn state(&self) -> ConnectionState {
+        self.shared.link.borrow().clone()
+    }
+
+    /// Follows the state as the Datapath driver changes it.
+    pub(crate) fn watch_state(&self) -> watch::Receiver<ConnectionState> {
+        self.shared.link.subscribe()
+    }
+
+    /// Published by the Datapath driver, the one owner of reconnection.
+    pub(crate) fn set_link_state(&self, state: ConnectionState) {
+        self.shared.link.send_replace(state);
+    }
+
+    /// Fails at once when the connection is gone for good.
+    pub(crate) fn check_link(&self) -> Result<()> {
+        match &*self.shared.link.borrow() {
+            ConnectionState::Lost(e) => Err(e.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs a unary call, retrying it the way Python's client does while the connection
+    /// is being re-established: a failure that is not the server's answer (the
+    /// connection broke, the server is unreachable) is retried every 0.5 s until it
+    /// succeeds, the connection is declared gone, or the grace period passed since the
+    /// first failure. `idempotency` adds the `thread_id` / `req_id` metadata with which
+    /// the server answers a retried mutating call (KV put and delete) from its cache
+    /// instead of applying it twice.
+    pub(crate) async fn unary<T, F, Fut>(&self, call: &str, idempotency: bool, f: F) -> Result<T>
+    where
+        F: Fn(RayletDriverClient<Channel>, CallMetadata) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, Status>>,
+    {
+        self.check_link()?;
+        let lane = (idempotency && self.reconnect_enabled()).then(|| self.lane());
+        let meta = CallMetadata {
+            conn: self.clone(),
+            ids: lane.as_ref().map(|l| {
+                let id = self.shared.next_unary_id.fetch_add(1, Ordering::Relaxed) % i32::MAX + 1;
+                (l.id, id)
+            }),
+        };
+        let mut retry = Retry::new(self, call);
+        loop {
+            match f(self.driver_stub(), meta.clone()).await {
+                Ok(r) => return Ok(r.into_inner()),
+                Err(status) => retry.after(&status).await?,
+            }
+        }
+    }
+
+    /// A lane for idempotency metadata. The server remembers the last request id per
+    /// lane (Python uses the thread id), so a lane must not carry two calls at once: a
+    /// call holds its lane until it returns, and lanes are reused, which bounds the
+    /// server's cache by the number of calls ever in flight together.
+    fn lane(&self) -> Lane {
+        let id = self
+            .shared
+            .free_lanes
+            .lock()
+            .unwrap()
+            .pop()
+            .unwrap_or_else(|| {
+                let mut n = self.shared.lanes_created.lock().unwrap();
+                *n += 1;
+                *n
+            });
+        Lane {
+            id,
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Whether a failed call may be tried again: reconnection is on and the failure is
+    /// not one the server chose (Python's `GRPC_UNRECOVERABLE_ERRORS`, plus the codes of
+    /// an application error, which a retry would only repeat).
+    pub(crate) fn retryable(&self, status: &Status) -> bool {
+        self.reconnect_enabled() && is_transient(status)
+    }
+}
+
+/// True for failures of the connection rather than answers of the server.
+pub(crate) fn is_transient(status: &Status) -> bool {
+    match status.code() {
+        Code::Unavailable | Code::Cancelled | Code::DeadlineExceeded => true,
+        // tonic reports a connection reset / broken HTTP/2 stream as Unknown or Internal
+        // with the transport error as source; the server's own exceptions carry none.
+        Code::Unknown | Code::Internal => std::error::Error::source(status).is_some(),
+        _ => false,
+    }
+}
+
+/// Idempotency ids attached to one logical unary call (kept across its retries).
+#[derive(Clone)]
+pub(crate) struct CallMetadata {
+    conn: Connection,
+    ids: Option<(u32, i32)>,
+}
+
+impl CallMetadata {
+    /// A request with the client metadata and, for idempotent calls, the lane and
+    /// request ids.
+    pub(crate) fn request<T>(&self, msg: T) -> Request<T> {
+        let mut req = self.conn.request(msg);
+        if let Some((lane, id)) = self.ids {
+            let md = req.metadata_mut();
+            md.insert("thread_id", AsciiMetadataValue::from(lane));
+            md.insert("req_id", AsciiMetadataValue::from(id));
+        }
+        req
+    }
+}
+
+struct Lane {
+    id: u32,
+    shared: Arc<Shared>,
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        self.shared.free_lanes.lock().unwrap().push(self.id);
+    }
+}
+
+/// The retry budget of one call: it may retry transient failures until the grace
+/// period passed since its first failure, or the connection is declared gone.
+pub(crate) struct Retry<'a> {
+    conn: &'a Connection,
+    call: &'a str,
+    first_failure: Option<Instant>,
+}
+
+impl<'a> Retry<'a> {
+    pub(crate) fn new(conn: &'a Connection, call: &'a str) -> Self {
+        Retry {
+            conn,
+            call,
+            first_failure: None,
+        }
+    }
+
+    /// Returns `Ok` after a pause when the call should be tried again, otherwise the
+    /// error to report.
+    pub(crate) async fn after(&mut self, status: &Status) -> Result<()> {
+        if !self.conn.retryable(status) {
+            return Err(status_error(self.call, &self.conn.address, status));
+        }
+        let since = *self.first_failure.get_or_insert_with(Instant::now);
+        self.conn
+            .check_link()
+            .map_err(|e| e.context(format!("{} failed", self.call)))?;
+        if since.elapsed() >= self.conn.grace_period() {
+            return Err(connection_lost(
+                &self.conn.address,
+                since.elapsed(),
+                self.conn.grace_period(),
+                &format!("{} failed: {}", self.call, describe_status(status)),
+            ));
+        }
+        // Wake early when the link comes back or goes down for good.
+        let mut link = self.conn.shared.link.subscribe();
+        let _ = tokio::time::timeout(UNARY_RETRY_DELAY, link.changed()).await;
+        self.conn
+            .check_link()
+            .map_err(|e| e.context(format!("{} failed", self.call)))
+    }
+}
+
+/// The error of a connection that could not be re-established in time.
+pub(crate) fn connection_lost(
+    address: &Address,
+    spent: Duration,
+    grace: Duration,
+    last: &str,
+) -> Error {
+    Error::new(
+        ErrorKind::ConnectionLost,
+        format!(
+            "lost the connection to the Ray cluster at {address}: not back after {:.1} s \
+             (reconnect grace period {} s); last error: {last}",
+            spent.as_secs_f64(),
+            grace.as_secs()
+        ),
+    )
+}
+
+fn describe_status(status: &Status) -> String {
+    format!("{} ({:?})", status.message(), status.code())
 }
 
 /// tonic's transport errors hide the useful part (connection refused, DNS) in sources.
@@ -158,8 +421,7 @@ fn describe_transport_error(e: &tonic::transport::Error) -> String {
 }
 
 /// Maps a failed unary call to an error naming the call and the address.
-pub(crate) fn status_error(call: &str, address: &Address, status: &tonic::Status) -> Error {
-    use tonic::Code;
+pub(crate) fn status_error(call: &str, address: &Address, status: &Status) -> Error {
     let kind = match status.code() {
         Code::Unavailable | Code::Cancelled | Code::Aborted => ErrorKind::ConnectionLost,
         Code::DeadlineExceeded => ErrorKind::Timeout,
@@ -168,10 +430,6 @@ pub(crate) fn status_error(call: &str, address: &Address, status: &tonic::Status
     };
     Error::new(
         kind,
-        format!(
-            "{call} to {address} failed: {} ({:?})",
-            status.message(),
-            status.code()
-        ),
+        format!("{call} to {address} failed: {}", describe_status(status)),
     )
 }

@@ -4,17 +4,27 @@
 //! Callers hand a request body to the driver and get a future for its reply; the driver
 //! gives every request an increasing `req_id`, writes it (chunked when large), and keeps
 //! it in `pending` until the matching response arrives, in whatever order responses come.
-//! Keeping each request until its reply is also what reconnection needs: on a new stream
-//! the driver can re-send everything still in `pending`, in id order.
+//! Keeping each request until its reply is also what reconnection needs.
+//!
+//! Reconnection (like Python's client): when the stream breaks for a reason that is not
+//! the server's decision, the driver opens a new Datapath stream on the same client id
+//! with `reconnecting: True` and re-sends everything still in `pending`, in id order. The
+//! server answers requests it already ran from its replay cache, so nothing runs twice,
+//! and callers only notice a delay. The driver acknowledges only ids below which every
+//! reply has arrived, so the server never drops a reply a replay could still ask for.
+//! It keeps trying until the grace period has passed since the break; then every pending
+//! and later request fails with a "connection lost" error naming the address and the time
+//! spent.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
-use tonic::Streaming;
+use tonic::{Code, Streaming};
 
-use crate::connection::Connection;
+use crate::connection::{connection_lost, is_transient, Connection, ConnectionState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::{self, data_request, DataRequest, DataResponse};
 
@@ -27,6 +37,14 @@ const ACKNOWLEDGE_EVERY: u64 = 32;
 
 /// How long a close waits for the server to end the stream after cleanup.
 const CLOSE_DRAIN: Duration = Duration::from_secs(5);
+
+/// A reconnect attempt that has not produced an open stream by then is abandoned and
+/// the next one started (Python pings with a 5 s timeout before reconnecting).
+const RECONNECT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Pause before the first reconnect attempt and the cap of the doubling pauses after.
+const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(50);
+const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
 
 type Reply = oneshot::Sender<Result<DataResponse>>;
 
@@ -56,31 +74,22 @@ pub(crate) struct Datapath {
 
 impl Datapath {
     /// Opens the stream and starts its driver. Must run on the runtime thread.
-    pub(crate) fn open(conn: &Connection, reconnect_enabled: bool) -> Datapath {
+    pub(crate) fn open(conn: &Connection) -> Datapath {
         let (commands, rx) = mpsc::unbounded_channel();
-        let (outbound, outbound_rx) = mpsc::unbounded_channel();
-        let (stream_tx, stream_rx) = oneshot::channel();
-        let mut stub = conn.data_stub();
-        let request = conn.request_with(
-            tokio_stream::wrappers::UnboundedReceiverStream::new(outbound_rx),
-            false,
-        );
-        // The call's response headers only come once the proxy has started this client's
-        // server, which needs the init request, so the call runs beside the driver loop.
-        tokio::spawn(async move {
-            let r = stub.datapath(request).await.map(|r| r.into_inner());
-            stream_tx.send(r).ok();
-        });
-        let driver = Driver {
+        let mut driver = Driver {
+            conn: conn.clone(),
             address: conn.address().to_string(),
             next_id: 0,
             pending: BTreeMap::new(),
             responses: 0,
-            reconnect_enabled,
-            outbound: Some(outbound),
+            outbound: None,
             dead: None,
+            established: false,
+            reconnect: None,
+            reconnects: 0,
         };
-        tokio::spawn(driver.run(rx, stream_rx));
+        let opening = driver.open_stream(false);
+        tokio::spawn(driver.run(rx, opening));
         Datapath { commands }
     }
 
@@ -137,31 +146,70 @@ fn disconnected() -> Error {
 }
 
 struct Driver {
+    conn: Connection,
     address: String,
     next_id: i32,
     pending: BTreeMap<i32, Pending>,
     responses: u64,
-    reconnect_enabled: bool,
+    /// Where requests go: the current stream's request half (None while no stream is
+    /// being opened, e.g. between reconnect attempts).
     outbound: Option<mpsc::UnboundedSender<DataRequest>>,
-    /// Set once the stream broke or closed; later requests fail with it.
+    /// Set once the stream is gone for good; later requests fail with it.
     dead: Option<Error>,
+    /// The first stream opened (the server accepted this client); only an established
+    /// session can be resumed.
+    established: bool,
+    /// Set while reconnecting.
+    reconnect: Option<Reconnect>,
+    /// Successful reconnections so far.
+    reconnects: u64,
 }
+
+struct Reconnect {
+    /// When the stream broke.
+    since: Instant,
+    /// When the current attempt started (None while waiting to start one).
+    attempt_started: Option<Instant>,
+    next_delay: Duration,
+    last_error: String,
+}
+
+type Opening = oneshot::Receiver<std::result::Result<Streaming<DataResponse>, tonic::Status>>;
 
 #[allow(clippy::large_enum_variant)]
 enum Inbound {
-    Opening(oneshot::Receiver<std::result::Result<Streaming<DataResponse>, tonic::Status>>),
+    Opening(Opening),
     Open(Streaming<DataResponse>),
+    /// Waiting before the next reconnect attempt.
+    Backoff(Pin<Box<tokio::time::Sleep>>),
     Closed,
 }
 
 impl Driver {
-    async fn run(
-        mut self,
-        mut commands: mpsc::UnboundedReceiver<Command>,
-        opening: oneshot::Receiver<std::result::Result<Streaming<DataResponse>, tonic::Status>>,
-    ) {
+    /// Starts a Datapath call; its request half is `self.outbound` from now on. The
+    /// call's response headers only come once the server answered a first request (the
+    /// proxy starts this client's server on the init request), so the call runs beside
+    /// the driver loop and reports through the returned receiver.
+    fn open_stream(&mut self, reconnecting: bool) -> Opening {
+        let (outbound, outbound_rx) = mpsc::unbounded_channel();
+        let (stream_tx, stream_rx) = oneshot::channel();
+        let mut stub = self.conn.data_stub();
+        let request = self.conn.request_with(
+            tokio_stream::wrappers::UnboundedReceiverStream::new(outbound_rx),
+            reconnecting,
+        );
+        tokio::spawn(async move {
+            let r = stub.datapath(request).await.map(|r| r.into_inner());
+            stream_tx.send(r).ok();
+        });
+        self.outbound = Some(outbound);
+        stream_rx
+    }
+
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>, opening: Opening) {
         let mut inbound = Inbound::Opening(opening);
         loop {
+            let deadline = self.reconnect_deadline();
             tokio::select! {
                 cmd = commands.recv() => match cmd {
                     Some(Command::Request { body, reply }) => self.submit(body, reply),
@@ -185,16 +233,116 @@ impl Driver {
                     }
                 },
                 event = next_inbound(&mut inbound) => match event {
-                    InboundEvent::Opened(stream) => inbound = Inbound::Open(stream),
-                    InboundEvent::Response(resp) => self.dispatch(resp),
-                    InboundEvent::Ended(why) => {
-                        inbound = Inbound::Closed;
-                        let why = why.context(format!("connection to {}", self.address));
-                        self.fail_all(why);
+                    InboundEvent::Opened(stream) => {
+                        inbound = Inbound::Open(stream);
+                        self.established = true;
+                        if self.reconnect.take().is_some() {
+                            self.reconnects += 1;
+                            self.conn.set_link_state(ConnectionState::Connected);
+                        }
                     }
+                    InboundEvent::Response(resp) => self.dispatch(resp),
+                    InboundEvent::RetryNow => inbound = self.reconnect_attempt(),
+                    InboundEvent::Ended(why, status) => inbound = self.stream_ended(why, status),
                 },
+                _ = sleep_until_opt(deadline) => inbound = self.reconnect_timer(),
             }
         }
+    }
+
+    /// The next moment the reconnect logic must act even without an event: the end of
+    /// the grace period, or of the current attempt.
+    fn reconnect_deadline(&self) -> Option<Instant> {
+        let r = self.reconnect.as_ref()?;
+        let grace_end = r.since + self.conn.grace_period();
+        Some(match r.attempt_started {
+            Some(t) => grace_end.min(t + RECONNECT_ATTEMPT_TIMEOUT),
+            None => grace_end,
+        })
+    }
+
+    /// The stream (or an attempt to open one) ended: reconnect when that is allowed and
+    /// may help, otherwise fail everything.
+    fn stream_ended(&mut self, why: Error, status: Option<tonic::Status>) -> Inbound {
+        self.outbound = None;
+        let resumable = self.established
+            && self.conn.reconnect_enabled()
+            && status.as_ref().is_some_and(is_transient);
+        if !resumable {
+            let why = match status {
+                Some(s) if self.reconnect.is_some() && s.code() == Code::NotFound => Error::new(
+                    ErrorKind::ConnectionLost,
+                    format!(
+                        "the Ray cluster at {} no longer knows this client: its session was \
+                         already cleaned up (the head node restarted, or the reconnect grace \
+                         period ended on the server); connect again ({})",
+                        self.address,
+                        s.message()
+                    ),
+                ),
+                _ => why.context(format!("connection to {}", self.address)),
+            };
+            self.fail_all(why);
+            return Inbound::Closed;
+        }
+        let now = Instant::now();
+        let r = self.reconnect.get_or_insert_with(|| Reconnect {
+            since: now,
+            attempt_started: None,
+            next_delay: RECONNECT_FIRST_DELAY,
+            last_error: String::new(),
+        });
+        r.attempt_started = None;
+        r.last_error = why.message().to_owned();
+        let delay = r.next_delay;
+        r.next_delay = (r.next_delay * 2).min(RECONNECT_MAX_DELAY);
+        let since = r.since;
+        self.conn
+            .set_link_state(ConnectionState::Reconnecting { since });
+        Inbound::Backoff(Box::pin(tokio::time::sleep(delay)))
+    }
+
+    /// Opens a new stream with `reconnecting: True` and re-sends every request still
+    /// waiting for its reply, in id order. With nothing to re-send, a connection_info
+    /// request makes the server answer (and the new stream open).
+    fn reconnect_attempt(&mut self) -> Inbound {
+        let opening = self.open_stream(true);
+        if let Some(r) = &mut self.reconnect {
+            r.attempt_started = Some(Instant::now());
+        }
+        for (&id, p) in &self.pending {
+            self.write(id, &p.body);
+        }
+        if self.pending.is_empty() {
+            self.submit(
+                data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {}),
+                None,
+            );
+        }
+        Inbound::Opening(opening)
+    }
+
+    /// The grace period or the current attempt ran out.
+    fn reconnect_timer(&mut self) -> Inbound {
+        let Some(r) = &self.reconnect else {
+            return Inbound::Closed;
+        };
+        let spent = r.since.elapsed();
+        if spent >= self.conn.grace_period() {
+            let why = connection_lost(
+                self.conn.address(),
+                spent,
+                self.conn.grace_period(),
+                &r.last_error,
+            );
+            self.outbound = None;
+            self.fail_all(why);
+            return Inbound::Closed;
+        }
+        // This attempt hangs (e.g. a connection that accepts and never answers).
+        let why = Error::new(ErrorKind::ConnectionLost, "reconnect attempt timed out");
+        let status = tonic::Status::unavailable("reconnect attempt timed out");
+        self.stream_ended(why, Some(status))
     }
 
     fn submit(&mut self, body: data_request::Type, reply: Option<Reply>) {
@@ -261,18 +409,23 @@ impl Driver {
         let Some(p) = self.pending.remove(&resp.req_id) else {
             return; // A reply to a request we no longer wait for (already failed).
         };
-        let id = resp.req_id;
         if let Some(r) = p.reply {
             r.send(Ok(resp)).ok();
         }
         drop(p.body);
         self.responses += 1;
-        if self.reconnect_enabled && self.responses % ACKNOWLEDGE_EVERY == 0 {
-            if let Some(out) = &self.outbound {
+        if self.conn.reconnect_enabled() && self.responses % ACKNOWLEDGE_EVERY == 0 {
+            // Only ids below which every reply is in: the server refuses (and ends the
+            // session on) a replayed request whose id it was told it may forget.
+            let acked = match self.pending.keys().next() {
+                Some(&oldest) => oldest - 1,
+                None => self.next_id,
+            };
+            if let (true, Some(out)) = (acked > 0, &self.outbound) {
                 out.send(DataRequest {
                     req_id: 0,
                     r#type: Some(data_request::Type::Acknowledge(proto::AcknowledgeRequest {
-                        req_id: id,
+                        req_id: acked,
                     })),
                 })
                 .ok();
@@ -287,6 +440,8 @@ impl Driver {
             }
         }
         self.outbound = None;
+        self.reconnect = None;
+        self.conn.set_link_state(ConnectionState::Lost(why.clone()));
         self.dead = Some(why);
     }
 
@@ -307,7 +462,9 @@ impl Driver {
                 match next_inbound(inbound).await {
                     InboundEvent::Opened(s) => *inbound = Inbound::Open(s),
                     InboundEvent::Response(_) => {}
-                    InboundEvent::Ended(_) => break,
+                    // Closed while reconnecting: no stream carries the cleanup, and the
+                    // server frees this client's state when its grace period ends.
+                    InboundEvent::RetryNow | InboundEvent::Ended(..) => break,
                 }
             }
         };
@@ -320,25 +477,42 @@ impl Driver {
 enum InboundEvent {
     Opened(Streaming<DataResponse>),
     Response(DataResponse),
-    Ended(Error),
+    /// The backoff before a reconnect attempt is over.
+    RetryNow,
+    /// The stream ended; the status when gRPC gave one.
+    Ended(Error, Option<tonic::Status>),
 }
 
 async fn next_inbound(inbound: &mut Inbound) -> InboundEvent {
     match inbound {
         Inbound::Opening(rx) => match rx.await {
             Ok(Ok(stream)) => InboundEvent::Opened(stream),
-            Ok(Err(status)) => InboundEvent::Ended(stream_error(&status)),
-            Err(_) => InboundEvent::Ended(disconnected()),
+            Ok(Err(status)) => InboundEvent::Ended(stream_error(&status), Some(status)),
+            Err(_) => InboundEvent::Ended(disconnected(), None),
         },
         Inbound::Open(stream) => match stream.message().await {
             Ok(Some(resp)) => InboundEvent::Response(resp),
-            Ok(None) => InboundEvent::Ended(Error::new(
-                ErrorKind::ConnectionLost,
-                "the server ended the data stream",
-            )),
-            Err(status) => InboundEvent::Ended(stream_error(&status)),
+            Ok(None) => InboundEvent::Ended(
+                Error::new(
+                    ErrorKind::ConnectionLost,
+                    "the server ended the data stream",
+                ),
+                None,
+            ),
+            Err(status) => InboundEvent::Ended(stream_error(&status), Some(status)),
         },
+        Inbound::Backoff(sleep) => {
+            sleep.as_mut().await;
+            InboundEvent::RetryNow
+        }
         Inbound::Closed => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
     }
 }
 

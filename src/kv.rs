@@ -19,8 +19,9 @@ impl Client {
             namespace: ns(namespace),
         };
         Ok(self
-            .driver_call("kv get", move |mut s, c| async move {
-                s.kv_get(c.request(req)).await
+            .driver_call("kv get", false, move |mut s, c| {
+                let req = c.request(req.clone());
+                async move { s.kv_get(req).await }
             })?
             .value)
     }
@@ -41,8 +42,9 @@ impl Client {
             namespace: ns(namespace),
         };
         Ok(self
-            .driver_call("kv put", move |mut s, c| async move {
-                s.kv_put(c.request(req)).await
+            .driver_call("kv put", true, move |mut s, c| {
+                let req = c.request(req.clone());
+                async move { s.kv_put(req).await }
             })?
             .already_exists)
     }
@@ -56,8 +58,9 @@ impl Client {
             namespace: ns(namespace),
         };
         let n = self
-            .driver_call("kv delete", move |mut s, c| async move {
-                s.kv_del(c.request(req)).await
+            .driver_call("kv delete", true, move |mut s, c| {
+                let req = c.request(req.clone());
+                async move { s.kv_del(req).await }
             })?
             .deleted_num;
         Ok(n.max(0) as usize)
@@ -70,8 +73,9 @@ impl Client {
             namespace: ns(namespace),
         };
         Ok(self
-            .driver_call("kv list", move |mut s, c| async move {
-                s.kv_list(c.request(req)).await
+            .driver_call("kv list", false, move |mut s, c| {
+                let req = c.request(req.clone());
+                async move { s.kv_list(req).await }
             })?
             .keys)
     }
@@ -83,8 +87,9 @@ impl Client {
             namespace: ns(namespace),
         };
         Ok(self
-            .driver_call("kv exists", move |mut s, c| async move {
-                s.kv_exists(c.request(req)).await
+            .driver_call("kv exists", false, move |mut s, c| {
+                let req = c.request(req.clone());
+                async move { s.kv_exists(req).await }
             })?
             .exists)
     }

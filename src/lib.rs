@@ -49,6 +49,7 @@ pub use client::{
     TESTED_RAY_VERSIONS,
 };
 pub use cluster::RuntimeContext;
+pub use connection::{ConnectionState, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_TIMEOUT};
 pub use context::{default_client, init, is_initialized, shutdown};
 pub use error::{Error, ErrorKind, RemoteError, Result};
 pub use logs::{LogHandler, LogRecord};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::connection::Connection;
+use crate::connection::{Connection, ConnectionState};
 use crate::proto::raylet_log_streamer_client::RayletLogStreamerClient;
 use crate::proto::LogSettingsRequest;
 
@@ -72,34 +72,46 @@ impl LogStream {
         if matches!(handler, LogHandler::Off) {
             return None;
         }
-        let (settings, rx) = mpsc::unbounded_channel();
-        settings
-            .send(LogSettingsRequest {
-                enabled: true,
-                loglevel: INFO,
-            })
-            .ok();
-        let mut stub = RayletLogStreamerClient::new(conn.channel());
-        let request = conn.request(tokio_stream::wrappers::UnboundedReceiverStream::new(rx));
+        let (settings, rx) = mpsc::unbounded_channel::<LogSettingsRequest>();
+        let conn = conn.clone();
         let task = tokio::spawn(async move {
-            let Ok(response) = stub.logstream(request).await else {
-                return;
-            };
-            let mut stream = response.into_inner();
-            while let Ok(Some(data)) = stream.message().await {
-                let record = LogRecord {
-                    message: data.msg,
-                    level: data.level,
-                    name: data.name,
-                };
-                match &handler {
-                    LogHandler::Callback(f) => {
-                        // A panicking callback must not take the I/O thread down.
-                        let _ =
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&record)));
+            let mut settings = rx;
+            let mut state = conn.watch_state();
+            loop {
+                // The settings stream is the request half; a new stream after a reconnect
+                // needs the settings again, so they are re-sent ahead of what follows.
+                let (tx, again) = mpsc::unbounded_channel();
+                tx.send(LogSettingsRequest {
+                    enabled: true,
+                    loglevel: INFO,
+                })
+                .ok();
+                let forward = async {
+                    while let Some(s) = settings.recv().await {
+                        if tx.send(s).is_err() {
+                            break;
+                        }
                     }
-                    _ => eprint!("{}", record.message),
+                };
+                let stream = stream_logs(&conn, again, &handler);
+                tokio::select! {
+                    _ = stream => {}
+                    _ = forward => return, // The client stopped streaming.
                 }
+                // The stream broke: follow the connection back up, or stop with it.
+                loop {
+                    match &*state.borrow_and_update() {
+                        ConnectionState::Lost(_) => return,
+                        ConnectionState::Connected => break,
+                        ConnectionState::Reconnecting { .. } => {}
+                    }
+                    if state.changed().await.is_err() {
+                        return;
+                    }
+                }
+                // Connected, but the stream may have ended just before the break was
+                // noticed; do not spin if the server keeps ending it.
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
         });
         Some(LogStream {
@@ -110,5 +122,35 @@ impl LogStream {
 
     pub(crate) fn stop(&self) {
         self.abort.abort();
+    }
+}
+
+/// One Logstream call: hands every record to `handler` until the stream ends.
+async fn stream_logs(
+    conn: &Connection,
+    settings: mpsc::UnboundedReceiver<LogSettingsRequest>,
+    handler: &LogHandler,
+) {
+    let mut stub = RayletLogStreamerClient::new(conn.channel());
+    let request = conn.request(tokio_stream::wrappers::UnboundedReceiverStream::new(
+        settings,
+    ));
+    let Ok(response) = stub.logstream(request).await else {
+        return;
+    };
+    let mut stream = response.into_inner();
+    while let Ok(Some(data)) = stream.message().await {
+        let record = LogRecord {
+            message: data.msg,
+            level: data.level,
+            name: data.name,
+        };
+        match handler {
+            LogHandler::Callback(f) => {
+                // A panicking callback must not take the I/O thread down.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&record)));
+            }
+            _ => eprint!("{}", record.message),
+        }
     }
 }

@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use crate::client::{Client, ClientInner};
-use crate::connection::status_error;
+use crate::connection::{status_error, Retry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pickle;
 use crate::proto::{data_request, data_response, GetRequest, PutRequest, WaitRequest};
@@ -353,58 +353,78 @@ impl Client {
         })
     }
 
-    /// One `GetObject` call: concatenates the chunks of the reply.
+    /// One `GetObject` call: concatenates the chunks of the reply. When the connection
+    /// breaks part way, the call is retried (as Python does) from the first chunk not yet
+    /// received, so a large transfer does not start over.
     async fn get_once(&self, ids: Vec<Bytes>, timeout: Duration) -> Result<Bytes> {
         let conn = &self.inner.conn;
-        let req = conn.request(GetRequest {
-            ids,
-            timeout: timeout.as_secs_f32(),
-            ..Default::default()
-        });
-        let mut stream = conn
-            .driver_stub()
-            .get_object(req)
-            .await
-            .map_err(|s| status_error("get", conn.address(), &s))?
-            .into_inner();
+        conn.check_link()?;
+        let mut retry = Retry::new(conn, "get");
         let mut data: Option<BytesMut> = None;
         let mut single: Option<Bytes> = None;
         let mut next_chunk = 0;
-        while let Some(chunk) = stream
-            .message()
-            .await
-            .map_err(|s| status_error("get", conn.address(), &s))?
-        {
-            if !chunk.valid {
-                return Err(remote_error::from_pickle(&chunk.error, "get"));
-            }
-            if chunk.chunk_id != next_chunk {
-                return Err(Error::protocol(format!(
-                    "get received chunk {} when chunk {next_chunk} was expected",
-                    chunk.chunk_id
-                )));
-            }
-            next_chunk += 1;
-            // One chunk: keep the received buffer as is. Several: one buffer of the
-            // announced size (capped by what the chunks prove) so nothing is copied twice.
-            match (&mut data, &single) {
-                (None, None) if chunk.total_chunks <= 1 => single = Some(chunk.data),
-                (None, _) => {
-                    let announced = usize::try_from(chunk.total_size).unwrap_or(0);
-                    let cap = announced.min(
-                        chunk
-                            .data
-                            .len()
-                            .saturating_mul(chunk.total_chunks.max(1) as usize),
-                    );
-                    let mut buf = BytesMut::with_capacity(cap);
-                    if let Some(first) = single.take() {
-                        buf.extend_from_slice(&first);
-                    }
-                    buf.extend_from_slice(&chunk.data);
-                    data = Some(buf);
+        'call: loop {
+            let req = conn.request(GetRequest {
+                ids: ids.clone(),
+                timeout: timeout.as_secs_f32(),
+                start_chunk_id: next_chunk,
+                ..Default::default()
+            });
+            let mut stream = match conn.driver_stub().get_object(req).await {
+                Ok(s) => s.into_inner(),
+                Err(status) => {
+                    retry.after(&status).await?;
+                    continue 'call;
                 }
-                (Some(buf), _) => buf.extend_from_slice(&chunk.data),
+            };
+            loop {
+                let chunk = match stream.message().await {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break 'call,
+                    Err(status) => {
+                        retry.after(&status).await?;
+                        continue 'call;
+                    }
+                };
+                if !chunk.valid {
+                    return Err(remote_error::from_pickle(&chunk.error, "get"));
+                }
+                if chunk.chunk_id < next_chunk {
+                    continue; // Re-sent after a retry.
+                }
+                if chunk.chunk_id != next_chunk {
+                    return Err(Error::protocol(format!(
+                        "get received chunk {} when chunk {next_chunk} was expected",
+                        chunk.chunk_id
+                    )));
+                }
+                next_chunk += 1;
+                let last = next_chunk >= chunk.total_chunks;
+                // One chunk: keep the received buffer as is. Several: one buffer of the
+                // announced size (capped by what the chunks prove) so nothing is copied
+                // twice.
+                match (&mut data, &single) {
+                    (None, None) if chunk.total_chunks <= 1 => single = Some(chunk.data),
+                    (None, _) => {
+                        let announced = usize::try_from(chunk.total_size).unwrap_or(0);
+                        let cap = announced.min(
+                            chunk
+                                .data
+                                .len()
+                                .saturating_mul(chunk.total_chunks.max(1) as usize),
+                        );
+                        let mut buf = BytesMut::with_capacity(cap);
+                        if let Some(first) = single.take() {
+                            buf.extend_from_slice(&first);
+                        }
+                        buf.extend_from_slice(&chunk.data);
+                        data = Some(buf);
+                    }
+                    (Some(buf), _) => buf.extend_from_slice(&chunk.data),
+                }
+                if last {
+                    break 'call;
+                }
             }
         }
         match (data, single) {
@@ -462,18 +482,18 @@ impl Client {
         Ok(async move {
             let ids = ids_of(&refs).await?;
             let conn = &client.inner.conn;
-            let req = conn.request(WaitRequest {
+            let req = WaitRequest {
                 object_ids: ids.clone(),
                 num_returns: num_returns as i64,
                 timeout: timeout.map_or(-1.0, |t| t.as_secs_f64()),
                 client_id: conn.client_id().to_owned(),
-            });
+            };
             let resp = conn
-                .driver_stub()
-                .wait_object(req)
-                .await
-                .map_err(|s| status_error("wait", conn.address(), &s))?
-                .into_inner();
+                .unary("wait", false, |mut stub, meta| {
+                    let req = meta.request(req.clone());
+                    async move { stub.wait_object(req).await }
+                })
+                .await?;
             if !resp.valid {
                 return Err(Error::invalid(
                     "the server refused the wait (is every ref still alive?)",

@@ -5,6 +5,8 @@
 //! `tests/harness/ray-cluster` and a watchdog stops it when the process exits.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

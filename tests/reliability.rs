@@ -1,0 +1,355 @@
+//! Reliability against the real cluster, through a fault-injecting TCP proxy: the client
+//! rides through connection cuts without losing or repeating work, gives up with a clear
+//! error when the grace period passes or the server forgot it, and keeps idle
+//! connections alive through a proxy that drops silent ones.
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::proxy::FaultProxy;
+use common::XorShift;
+use ray_client::{
+    ActorClass, Client, ConnectOptions, ConnectionState, ErrorKind, Options, RemoteFunction, Value,
+};
+
+fn options_via(proxy: &FaultProxy) -> ConnectOptions {
+    let mut o = common::options();
+    o.address = Some(proxy.address());
+    o
+}
+
+/// Minimum workload of the cut test (the issue's numbers).
+const MIN_TASKS: usize = 2000;
+const MIN_PUTS: usize = 200;
+const MIN_KV_WRITES: usize = 300;
+const MIN_CUTS: usize = 20;
+
+#[derive(Default)]
+struct Progress {
+    tasks: AtomicUsize,
+    puts: AtomicUsize,
+    kv_writes: AtomicUsize,
+}
+
+impl Progress {
+    fn done(&self, cuts: usize) -> bool {
+        self.tasks.load(Ordering::SeqCst) >= MIN_TASKS
+            && self.puts.load(Ordering::SeqCst) >= MIN_PUTS
+            && self.kv_writes.load(Ordering::SeqCst) >= MIN_KV_WRITES
+            && cuts >= MIN_CUTS
+    }
+}
+
+#[test]
+fn cuts_during_a_workload_lose_nothing_and_repeat_nothing() {
+    let proxy = Arc::new(FaultProxy::start(&common::cluster().address));
+    let client = Client::connect_with(options_via(&proxy)).unwrap();
+    let tally_class = ActorClass::new("rc_reliability", "Tally").unwrap();
+    let tally = client
+        .create_actor(&tally_class, vec![], vec![])
+        .expect("creating the tally actor");
+    // max_retries 0: a task Ray itself re-ran would also show up as a double count.
+    let bump = RemoteFunction::new("rc_reliability", "bump")
+        .unwrap()
+        .with_options(Options::new().max_retries(0));
+
+    let progress = Arc::new(Progress::default());
+    let stop = Arc::new(AtomicBool::new(false));
+
+    // The saboteur: cuts every connection at random moments.
+    let cutter = {
+        let (proxy, stop) = (proxy.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut rng = XorShift(0x5eed_cafe);
+            while !stop.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(150 + rng.below(900) as u64));
+                proxy.cut_all();
+            }
+        })
+    };
+
+    let tasks = {
+        let (client, progress, stop, proxy) = (
+            client.clone(),
+            progress.clone(),
+            stop.clone(),
+            proxy.clone(),
+        );
+        let (tally, bump) = (tally.clone(), bump.clone());
+        thread::spawn(move || {
+            let mut key = 0i64;
+            while !stop.load(Ordering::SeqCst) {
+                // A pipelined batch: every submission is on the wire before any get.
+                let batch: Vec<(i64, _)> = (0..100)
+                    .map(|_| {
+                        key += 1;
+                        let arg = vec![Value::ActorHandle(tally.clone()), Value::from(key)];
+                        (
+                            key,
+                            client.call(&bump, arg, vec![]).expect("submitting a task"),
+                        )
+                    })
+                    .collect();
+                for (k, r) in &batch {
+                    assert_eq!(client.get(r).expect("a task result"), Value::from(k * 2));
+                }
+                progress.tasks.fetch_add(batch.len(), Ordering::SeqCst);
+                if progress.done(proxy.cuts()) {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+            key
+        })
+    };
+
+    let objects = {
+        let (client, progress, stop) = (client.clone(), progress.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut rng = XorShift(0xb16_b00b5);
+            let mut i = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                let size = (1 << 20) + rng.below(19 << 20);
+                let mut data = vec![(i % 251) as u8; size];
+                // Distinct content at a few places, so a stale or mixed-up reply shows.
+                for _ in 0..16 {
+                    let at = rng.below(size - 8);
+                    data[at..at + 8].copy_from_slice(&rng.next().to_le_bytes());
+                }
+                let data = bytes::Bytes::from(data);
+                let r = client.put(Value::Bytes(data.clone())).expect("a put");
+                match client.get(&r).expect("a get") {
+                    Value::Bytes(got) => assert!(got == data, "object {i} came back different"),
+                    other => panic!("object {i} came back as {other:?}"),
+                }
+                i += 1;
+                progress.puts.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+
+    let kv_keys = Arc::new(Mutex::new(Vec::new()));
+    let kv = {
+        let (client, progress, stop, keys) = (
+            client.clone(),
+            progress.clone(),
+            stop.clone(),
+            kv_keys.clone(),
+        );
+        let prefix = format!("rc-reliability-{}-", client.client_id());
+        thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let key = format!("{prefix}{i}");
+                // overwrite=false: a put the server applied twice would report that the
+                // key already existed.
+                let existed = client
+                    .kv_put(key.as_bytes(), format!("value {i}").as_bytes(), false, None)
+                    .expect("a KV put");
+                assert!(!existed, "KV put of {key} was applied twice");
+                keys.lock().unwrap().push((key, format!("value {i}")));
+                i += 1;
+                progress.kv_writes.fetch_add(1, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+
+    let last_key = tasks.join().expect("the task workload");
+    objects.join().expect("the object workload");
+    kv.join().expect("the KV workload");
+    stop.store(true, Ordering::SeqCst);
+    cutter.join().unwrap();
+    let cuts = proxy.cuts();
+
+    // Every side effect happened exactly once.
+    let keys: Vec<Value> = (1..=last_key).map(Value::from).collect();
+    let counts = client
+        .get(
+            &client
+                .call_method(&tally, "counts_of", vec![Value::List(keys)], vec![])
+                .unwrap(),
+        )
+        .unwrap();
+    let Value::List(counts) = counts else {
+        panic!("counts_of returned {counts:?}")
+    };
+    let wrong: Vec<(usize, &Value)> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c != Value::from(1))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {last_key} tasks did not run exactly once (key index, count): {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(20)]
+    );
+    for (key, value) in kv_keys.lock().unwrap().iter() {
+        let got = client.kv_get(key.as_bytes(), None).unwrap();
+        assert_eq!(got.as_deref(), Some(value.as_bytes()), "KV {key}");
+    }
+    assert!(cuts >= MIN_CUTS, "only {cuts} cuts happened");
+    assert!(
+        proxy.accepted() > cuts,
+        "the client did not reconnect ({} connections for {cuts} cuts)",
+        proxy.accepted()
+    );
+    eprintln!(
+        "survived {cuts} cuts: {last_key} tasks checked exactly once, {} puts/gets of 1-20 MiB, \
+         {} KV writes, {} connections",
+        progress.puts.load(Ordering::SeqCst),
+        progress.kv_writes.load(Ordering::SeqCst),
+        proxy.accepted()
+    );
+    client.disconnect();
+}
+
+#[test]
+fn past_the_grace_period_pending_and_new_calls_fail_with_connection_lost() {
+    let proxy = FaultProxy::start(&common::cluster().address);
+    let grace = Duration::from_secs(3);
+    let client = Client::connect_with(options_via(&proxy).reconnect_grace_period(grace)).unwrap();
+    let slow = client
+        .call(
+            &RemoteFunction::new("rc_test_tasks", "sleep_then").unwrap(),
+            vec![Value::Float(600.0), Value::from(1)],
+            vec![],
+        )
+        .unwrap();
+    let waiter = {
+        let (client, slow) = (client.clone(), slow.clone());
+        thread::spawn(move || {
+            let start = Instant::now();
+            (client.get(&slow), start.elapsed())
+        })
+    };
+    thread::sleep(Duration::from_millis(500));
+    // A partition: the server is unreachable from now on.
+    proxy.set_refusing(true);
+    proxy.cut_all();
+    let (result, waited) = waiter.join().unwrap();
+    let err = result.expect_err("a get across a lost connection must fail");
+    assert_eq!(err.kind(), ErrorKind::ConnectionLost, "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains(&proxy.address()), "names the address: {msg}");
+    assert!(
+        msg.contains("not back after"),
+        "says how long it tried: {msg}"
+    );
+    assert!(
+        waited >= grace,
+        "gave up after {waited:?}, before the grace period"
+    );
+    assert!(matches!(
+        client.connection_state(),
+        ConnectionState::Lost(_)
+    ));
+    assert!(!client.is_connected());
+
+    // New calls of every kind fail the same way.
+    let e = client.kv_put(b"k", b"v", true, None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+    assert!(e.to_string().contains(&proxy.address()), "{e}");
+    let e = client.put(Value::from(1)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+    let e = client
+        .call(
+            &RemoteFunction::new("rc_test_tasks", "nop").unwrap(),
+            vec![],
+            vec![],
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+    let e = client.cluster_resources().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+    let e = client.get(&slow).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+}
+
+#[test]
+fn grace_period_zero_disables_reconnection() {
+    let proxy = FaultProxy::start(&common::cluster().address);
+    let client =
+        Client::connect_with(options_via(&proxy).reconnect_grace_period(Duration::ZERO)).unwrap();
+    client.kv_put(b"rc-grace0", b"1", true, None).unwrap();
+    proxy.cut_all();
+    let e = client
+        .put(Value::from(1))
+        .and_then(|r| client.get(&r))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+    // The session was not resumed: later calls fail too.
+    assert!(matches!(
+        client.connection_state(),
+        ConnectionState::Lost(_)
+    ));
+    let e = client.kv_get(b"rc-grace0", None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+}
+
+#[test]
+fn a_server_that_forgot_the_client_gives_session_cleaned_up() {
+    // A restarted head node, as the client sees it: the same address answers, but the
+    // server behind it never heard of this client id.
+    let proxy = FaultProxy::start(&common::cluster().address);
+    let client = Client::connect_with(options_via(&proxy)).unwrap();
+    let r = client.put(Value::from(5)).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(5));
+    proxy.set_upstream(&common::second_cluster().address);
+    proxy.cut_all();
+    let e = client
+        .put(Value::from(6))
+        .and_then(|r| client.get(&r))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
+    assert!(
+        e.message().contains("already cleaned up"),
+        "says the session is gone: {e}"
+    );
+    assert!(matches!(
+        client.connection_state(),
+        ConnectionState::Lost(_)
+    ));
+}
+
+#[test]
+fn keepalive_pings_keep_an_idle_connection_through_a_dropping_proxy() {
+    let idle_limit = Duration::from_secs(3);
+    let idle_for = Duration::from_secs(8);
+
+    // Pings every second: the proxy never sees the connection silent.
+    let proxy = FaultProxy::start(&common::cluster().address);
+    proxy.set_idle_timeout(Some(idle_limit));
+    let client = Client::connect_with(
+        options_via(&proxy)
+            .logs(ray_client::LogHandler::Off)
+            .keepalive(Duration::from_secs(1), Duration::from_secs(5)),
+    )
+    .unwrap();
+    thread::sleep(idle_for);
+    let r = client.put(Value::from(1)).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(1));
+    assert_eq!(
+        proxy.idle_cuts(),
+        0,
+        "an idle cut happened despite keepalive"
+    );
+    assert_eq!(proxy.accepted(), 1, "the connection was re-established");
+
+    // Control: with pings every 30 s (Python's default) the same proxy drops the idle
+    // connection, and only reconnection saves the next call.
+    let proxy = FaultProxy::start(&common::cluster().address);
+    proxy.set_idle_timeout(Some(idle_limit));
+    let client =
+        Client::connect_with(options_via(&proxy).logs(ray_client::LogHandler::Off)).unwrap();
+    thread::sleep(idle_for);
+    let r = client.put(Value::from(2)).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(2));
+    assert!(
+        proxy.idle_cuts() > 0,
+        "the control connection was never idle-cut"
+    );
+}
