@@ -1,0 +1,234 @@
+package ray
+
+/*
+#include <stdlib.h>
+#include "ray_client.h"
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// ccall runs f, one call into the C library that returns a status, with the goroutine
+// locked to its OS thread: the library keeps the details of a failure per thread, and
+// without the lock the goroutine could move to another thread between the call and the
+// read of its last error.
+func ccall(op string, f func() C.int) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	rc := f()
+	if rc == C.RAY_CLIENT_OK {
+		return nil
+	}
+	return lastError(op, Code(rc))
+}
+
+// lastError turns the calling thread's last error (which must be the failure of the
+// call just made, on this locked thread) into a Go error.
+func lastError(op string, rc Code) error {
+	var e *C.ray_client_error
+	if C.ray_client_last_error(&e) != C.RAY_CLIENT_OK || e == nil {
+		return newError(ErrorInfo{Op: op, Code: rc, Message: rc.String()})
+	}
+	defer C.ray_client_error_free(e)
+	err := errorFromC(op, e)
+	if ErrorCode(err) != rc {
+		// The last error belongs to another call; the status code is the truth.
+		return newError(ErrorInfo{Op: op, Code: rc, Message: rc.String()})
+	}
+	return err
+}
+
+// errorFromC copies everything out of an error handle (the caller frees it).
+func errorFromC(op string, e *C.ray_client_error) error {
+	return newError(ErrorInfo{
+		Op:         op,
+		Code:       Code(C.ray_client_error_code(e)),
+		Kind:       goStringOrEmpty(C.ray_client_error_kind(e)),
+		Message:    goStringOrEmpty(C.ray_client_error_message(e)),
+		RemoteType: goStringOrEmpty(C.ray_client_error_remote_type(e)),
+		CauseType:  goStringOrEmpty(C.ray_client_error_cause_type(e)),
+		Traceback:  goStringOrEmpty(C.ray_client_error_traceback(e)),
+	})
+}
+
+func goStringOrEmpty(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	return C.GoString(s)
+}
+
+// ownedString copies and frees a string the library handed over.
+func ownedString(s *C.char) string {
+	if s == nil {
+		return ""
+	}
+	defer C.ray_client_string_free(s)
+	return C.GoString(s)
+}
+
+// cstrings converts Go strings to C strings (NUL-terminated, malloc'ed); free releases
+// them. A string with a NUL byte cannot cross as C text: that is an invalid argument,
+// not a silent truncation.
+type cstrings struct{ ptrs []*C.char }
+
+func (cs *cstrings) add(op, what, s string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, errInvalid(op, "%s contains a NUL byte", what)
+	}
+	p := C.CString(s)
+	cs.ptrs = append(cs.ptrs, p)
+	return p, nil
+}
+
+// addOpt is add, with "" becoming NULL (the C ABI's "not given").
+func (cs *cstrings) addOpt(op, what, s string) (*C.char, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return cs.add(op, what, s)
+}
+
+func (cs *cstrings) free() {
+	for _, p := range cs.ptrs {
+		C.free(unsafe.Pointer(p))
+	}
+	cs.ptrs = nil
+}
+
+// bytesPtr points C at a Go byte slice's data (Go memory without pointers, which cgo
+// allows C to read during the call); nil for an empty slice.
+func bytesPtr(b []byte) *C.uint8_t {
+	if len(b) == 0 {
+		return nil
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0]))
+}
+
+func stringBytesPtr(s string) *C.uint8_t {
+	if len(s) == 0 {
+		return nil
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s)))
+}
+
+// handle guards one C handle of a Go object. Methods run C calls under the read lock,
+// so Close (the write lock) never frees the handle while a call uses it; after Close the
+// pointer is nil and methods report ErrClosed instead of passing a dangling handle.
+type handle[P comparable] struct {
+	mu      sync.RWMutex
+	p       P // the C handle pointer; zero once closed
+	cleanup runtime.Cleanup
+}
+
+// use runs f with the live handle under the read lock.
+func (h *handle[P]) use(op, what string, f func(p P) error) error {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var zero P
+	if h.p == zero {
+		return errClosed(op, what)
+	}
+	return f(h.p)
+}
+
+// take detaches the handle for freeing (zero when it was taken already) and cancels the
+// cleanup that would otherwise free it a second time.
+func (h *handle[P]) take() P {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p := h.p
+	var zero P
+	h.p = zero
+	if p != zero {
+		h.cleanup.Stop()
+	}
+	return p
+}
+
+// timeoutMS is the C timeout for a call under ctx: the time left to its deadline (at
+// least 1 ms, so that an almost-passed deadline still waits instead of meaning "no
+// limit"), or -1 without a deadline. limit (negative: none) caps it.
+func timeoutMS(ctx context.Context, limit time.Duration) C.int64_t {
+	ms := int64(-1)
+	if d, ok := ctx.Deadline(); ok {
+		left := time.Until(d)
+		ms = int64(math.Ceil(float64(left) / float64(time.Millisecond)))
+		if ms < 1 {
+			ms = 1
+		}
+	}
+	if limit >= 0 {
+		l := int64(math.Ceil(float64(limit) / float64(time.Millisecond)))
+		if ms < 0 || l < ms {
+			ms = l
+		}
+	}
+	return C.int64_t(ms)
+}
+
+// blocking runs f, a C call that blocks on the cluster and has no asynchronous form,
+// so that ctx can still end the wait: without a Done channel it runs inline; otherwise
+// in a goroutine, and when ctx ends first the caller gets the context's error while f
+// finishes in the background, and done (if any) then releases what f produced.
+func blocking(ctx context.Context, op string, f func() error, done func()) error {
+	if ctx == nil {
+		return errNil(op, "context")
+	}
+	if err := ctx.Err(); err != nil {
+		return ctxError(op, ctx)
+	}
+	if ctx.Done() == nil {
+		return f()
+	}
+	ch := make(chan error, 1)
+	var mu sync.Mutex
+	abandoned := false
+	go func() {
+		err := f()
+		mu.Lock()
+		defer mu.Unlock()
+		if abandoned {
+			if err == nil && done != nil {
+				done()
+			}
+			return
+		}
+		ch <- err
+	}()
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case err := <-ch:
+			// f finished just as ctx ended: its result is here, use it.
+			return err
+		default:
+		}
+		abandoned = true
+		return ctxError(op, ctx)
+	}
+}
+
+// Version is the C library's version, "MAJOR.MINOR.PATCH".
+func Version() string { return C.GoString(C.ray_client_version()) }
+
+// HeaderVersion is the version of ray_client.h this package was compiled against; a
+// mismatch with [Version]'s major (or, before 1.0, minor) number means a wrong library.
+var HeaderVersion = fmt.Sprintf("%d.%d.%d", C.RAY_CLIENT_VERSION_MAJOR, C.RAY_CLIENT_VERSION_MINOR,
+	C.RAY_CLIENT_VERSION_PATCH)
+
+// liveHandles is the C library's count of live handles of every type (for leak tests).
+func liveHandles() int { return int(C.ray_client_live_handles()) }

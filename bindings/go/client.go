@@ -1,0 +1,553 @@
+package ray
+
+/*
+#include <stdlib.h>
+#include "ray_client.h"
+
+int rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id);
+*/
+import "C"
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Client is a connection to a Ray cluster (one Ray job), made by [Connect] or [Init].
+//
+// Goroutine safety: every method may be called from any number of goroutines at once.
+// Close waits for calls that are inside the C library to return (it disconnects
+// first, so calls waiting on the cluster fail fast with ErrConnectionLost).
+//
+// Ownership: Close disconnects and frees the connection. A Client that becomes
+// unreachable without Close is freed by a cleanup after garbage collection (the
+// connection closes when its last handle goes); don't rely on that for timely release.
+// Refs, actors and placement groups keep their Client reachable.
+type Client struct {
+	h         handle[*C.ray_client_client]
+	sinkID    uintptr // 0: no Go log sink
+	isDefault bool    // made by Init or DefaultClient: Close leaves the connection to Shutdown
+
+	infoOnce sync.Once
+	info     ClientInfo
+	server   ServerInfo
+}
+
+// Option configures [Connect] and [Init].
+type Option func(*connectConfig)
+
+type connectConfig struct {
+	namespace        *string
+	runtimeEnv       any
+	runtimeEnvJSON   *string
+	connectTimeout   *time.Duration
+	reconnectGrace   *time.Duration
+	ignoreVersion    bool
+	logsOff          bool
+	logFn            func(LogLine)
+	optionErrs       []error
+	namespaceCleared bool
+}
+
+// WithNamespace sets the job's Ray namespace (ray.init(namespace=...)): named actors
+// are looked up there by default.
+func WithNamespace(ns string) Option { return func(c *connectConfig) { c.namespace = &ns } }
+
+// WithRuntimeEnv sets the job's runtime environment from a Go value that encodes to a
+// JSON object (a map or struct), e.g. map[string]any{"working_dir": "./py",
+// "env_vars": map[string]string{"K": "V"}}. A local working_dir or py_modules path is
+// uploaded.
+func WithRuntimeEnv(env any) Option { return func(c *connectConfig) { c.runtimeEnv = env } }
+
+// WithRuntimeEnvJSON sets the job's runtime environment as JSON text (an object).
+func WithRuntimeEnvJSON(js string) Option {
+	return func(c *connectConfig) { c.runtimeEnvJSON = &js }
+}
+
+// WithConnectTimeout bounds how long connecting keeps trying (the library's default is
+// 30 s). The context's deadline, when sooner, bounds it too.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(c *connectConfig) { c.connectTimeout = &d }
+}
+
+// WithReconnectGracePeriod sets how long the server keeps this client's state after the
+// connection drops (0 disables reconnection). Whole seconds.
+func WithReconnectGracePeriod(d time.Duration) Option {
+	return func(c *connectConfig) { c.reconnectGrace = &d }
+}
+
+// WithIgnoreVersionMismatch connects even when the server's Ray version is untested.
+func WithIgnoreVersionMismatch() Option { return func(c *connectConfig) { c.ignoreVersion = true } }
+
+// WithLogsOff stops task and actor output from being streamed (by default it is
+// printed to this process's stderr).
+func WithLogsOff() Option { return func(c *connectConfig) { c.logsOff = true; c.logFn = nil } }
+
+// WithLogFunc streams task and actor output to fn. fn runs on one goroutine per client,
+// line by line in arrival order, never on the library's I/O thread, so it may block;
+// lines queue meanwhile (up to 65536, then the oldest are dropped). Lines still queued
+// at Close are delivered before Close returns.
+func WithLogFunc(fn func(LogLine)) Option {
+	return func(c *connectConfig) {
+		if fn == nil {
+			c.optionErrs = append(c.optionErrs, errInvalid("Connect", "WithLogFunc: nil function"))
+			return
+		}
+		c.logFn, c.logsOff = fn, false
+	}
+}
+
+// WithLogWriter streams task and actor output to w, one Write per line (see
+// WithLogFunc for the delivery rules). w need not be safe for concurrent use.
+func WithLogWriter(w io.Writer) Option {
+	return func(c *connectConfig) {
+		if w == nil {
+			c.optionErrs = append(c.optionErrs, errInvalid("Connect", "WithLogWriter: nil writer"))
+			return
+		}
+		c.logFn, c.logsOff = writerFunc(w), false
+	}
+}
+
+// clientCleanup is what the garbage-collection cleanup of a Client needs; it must not
+// reference the Client itself.
+type clientCleanup struct {
+	p      *C.ray_client_client
+	sinkID uintptr
+}
+
+func freeClient(cc clientCleanup) {
+	C.ray_client_client_free(cc.p)
+	if cc.sinkID != 0 {
+		closeLogSink(cc.sinkID)
+	}
+}
+
+// Connect connects to the Ray cluster at address ("ray://host:port", "host:port" or
+// "host"; "" reads RAY_ADDRESS) and blocks until the server is ready, the connect
+// timeout passes or ctx ends. Several clients may be connected at once, to the same or
+// different clusters; each is its own Ray job.
+func Connect(ctx context.Context, address string, opts ...Option) (*Client, error) {
+	return connect(ctx, "Connect", address, false, opts)
+}
+
+// Init connects the process's default client (Python's ray.init), which
+// [DefaultClient] returns anywhere in the program until [Shutdown]. It fails with
+// ErrInvalidArgument when one is connected already. Close on the returned Client (or
+// on any DefaultClient) releases that handle only; the connection stays until Shutdown.
+func Init(ctx context.Context, address string, opts ...Option) (*Client, error) {
+	return connect(ctx, "Init", address, true, opts)
+}
+
+var (
+	defaultSinkMu sync.Mutex
+	defaultSinkID uintptr // the log sink of the default client, closed by Shutdown
+)
+
+func connect(ctx context.Context, op, address string, asDefault bool, opts []Option) (*Client, error) {
+	if ctx == nil {
+		return nil, errNil(op, "context")
+	}
+	var cfg connectConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if len(cfg.optionErrs) > 0 {
+		return nil, cfg.optionErrs[0]
+	}
+	var cs cstrings
+	defer cs.free()
+	caddr, err := cs.addOpt(op, "address", address)
+	if err != nil {
+		return nil, err
+	}
+	var o *C.ray_client_connect_options
+	if err := ccall(op, func() C.int { return C.ray_client_connect_options_new(caddr, &o) }); err != nil {
+		return nil, err
+	}
+	defer C.ray_client_connect_options_free(o)
+
+	if cfg.namespace != nil {
+		ns, err := cs.add(op, "namespace", *cfg.namespace)
+		if err != nil {
+			return nil, err
+		}
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_namespace(o, ns) }); err != nil {
+			return nil, err
+		}
+	}
+	envJSON := cfg.runtimeEnvJSON
+	if cfg.runtimeEnv != nil {
+		b, err := json.Marshal(cfg.runtimeEnv)
+		if err != nil {
+			return nil, errInvalid(op, "runtime env: %v", err)
+		}
+		s := string(b)
+		envJSON = &s
+	}
+	if envJSON != nil {
+		js, err := cs.add(op, "runtime env", *envJSON)
+		if err != nil {
+			return nil, err
+		}
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_runtime_env_json(o, js) }); err != nil {
+			return nil, err
+		}
+	}
+	timeout := time.Duration(-1)
+	if cfg.connectTimeout != nil {
+		if *cfg.connectTimeout <= 0 {
+			return nil, errInvalid(op, "connect timeout must be positive, got %v", *cfg.connectTimeout)
+		}
+		timeout = *cfg.connectTimeout
+	}
+	if _, ok := ctx.Deadline(); ok || timeout >= 0 {
+		ms := timeoutMS(ctx, timeout)
+		if err := ccall(op, func() C.int {
+			return C.ray_client_connect_options_set_connect_timeout_ms(o, C.uint64_t(ms))
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.reconnectGrace != nil {
+		if *cfg.reconnectGrace < 0 {
+			return nil, errInvalid(op, "reconnect grace period must not be negative")
+		}
+		secs := C.uint64_t(*cfg.reconnectGrace / time.Second)
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_reconnect_grace_period_s(o, secs) }); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.ignoreVersion {
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_ignore_version_mismatch(o, 1) }); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.logsOff {
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_logs(o, C.RAY_CLIENT_LOGS_OFF) }); err != nil {
+			return nil, err
+		}
+	}
+	var sinkID uintptr
+	if cfg.logFn != nil {
+		sinkID, _ = newLogSink(cfg.logFn)
+		id := sinkID
+		if err := ccall(op, func() C.int { return C.rc_go_set_log_callback(o, C.uintptr_t(id)) }); err != nil {
+			closeLogSink(sinkID)
+			return nil, err
+		}
+	}
+
+	var p *C.ray_client_client
+	err = blocking(ctx, op, func() error {
+		return ccall(op, func() C.int {
+			if asDefault {
+				return C.ray_client_init(o, &p)
+			}
+			return C.ray_client_connect(o, &p)
+		})
+	}, func() {
+		// ctx ended first: nobody will own this connection.
+		if asDefault {
+			C.ray_client_shutdown()
+		} else {
+			C.ray_client_disconnect(p)
+		}
+		C.ray_client_client_free(p)
+		if sinkID != 0 {
+			closeLogSink(sinkID)
+		}
+	})
+	if err != nil {
+		if sinkID != 0 && ErrorCode(err) != CodeOK {
+			closeLogSink(sinkID)
+		}
+		// On a context error the abandoned connect still uses options and sink; the
+		// done function above releases them when it finishes, the options via the
+		// deferred free only after the C call copied them (connect reads them at start).
+		return nil, err
+	}
+	if asDefault && sinkID != 0 {
+		defaultSinkMu.Lock()
+		defaultSinkID = sinkID
+		defaultSinkMu.Unlock()
+		sinkID = 0 // the default client's sink lives until Shutdown
+	}
+	return newClient(p, sinkID, asDefault), nil
+}
+
+func newClient(p *C.ray_client_client, sinkID uintptr, isDefault bool) *Client {
+	c := &Client{sinkID: sinkID, isDefault: isDefault}
+	c.h.p = p
+	c.h.cleanup = runtime.AddCleanup(c, freeClient, clientCleanup{p: p, sinkID: sinkID})
+	return c
+}
+
+// DefaultClient is a new handle to the default client connected by [Init]; it fails
+// with ErrInvalidArgument when none is connected. Close it when done (the connection
+// stays until Shutdown).
+func DefaultClient() (*Client, error) {
+	var p *C.ray_client_client
+	if err := ccall("DefaultClient", func() C.int { return C.ray_client_default_client(&p) }); err != nil {
+		return nil, err
+	}
+	return newClient(p, 0, true), nil
+}
+
+// IsInitialized reports whether the default client ([Init]) is connected.
+func IsInitialized() bool { return C.ray_client_is_initialized() == 1 }
+
+// Shutdown disconnects the default client, if any; its handles then report
+// ErrConnectionLost (close them still).
+func Shutdown() error {
+	err := ccall("Shutdown", func() C.int { return C.ray_client_shutdown() })
+	defaultSinkMu.Lock()
+	id := defaultSinkID
+	defaultSinkID = 0
+	defaultSinkMu.Unlock()
+	if id != 0 {
+		closeLogSink(id)
+	}
+	return err
+}
+
+// use runs f with the client's live C handle (see handle.use).
+func (c *Client) use(op string, f func(p *C.ray_client_client) error) error {
+	if c == nil {
+		return errNil(op, "client")
+	}
+	return c.h.use(op, "client", f)
+}
+
+// Close disconnects from the cluster (the server releases this client's objects and
+// non-detached actors) and frees the client. Idempotent: a second Close returns nil.
+// For a default client ([Init], [DefaultClient]) it frees this handle only.
+func (c *Client) Close() error {
+	if c == nil {
+		return errNil("Close", "client")
+	}
+	var err error
+	if !c.isDefault {
+		// Disconnect before taking the write lock: calls blocked on the cluster under
+		// the read lock then return promptly instead of holding Close up.
+		err = c.h.use("Close", "client", func(p *C.ray_client_client) error {
+			return ccall("Close", func() C.int { return C.ray_client_disconnect(p) })
+		})
+		if ErrorCode(err) == codeGoClosed {
+			return nil
+		}
+	}
+	p := c.h.take()
+	if p == nil {
+		return nil
+	}
+	freeClient(clientCleanup{p: p, sinkID: c.sinkID})
+	return err
+}
+
+// Disconnect closes the connection but keeps the Client: later calls fail with
+// ErrConnectionLost. Idempotent. Close is still needed to free the Client.
+func (c *Client) Disconnect() error {
+	return c.use("Disconnect", func(p *C.ray_client_client) error {
+		return ccall("Disconnect", func() C.int { return C.ray_client_disconnect(p) })
+	})
+}
+
+// IsConnected reports whether the client is connected (false after Disconnect or
+// Close, or for a nil client).
+func (c *Client) IsConnected() bool {
+	var out C.int
+	err := c.use("IsConnected", func(p *C.ray_client_client) error {
+		return ccall("IsConnected", func() C.int { return C.ray_client_is_connected(p, &out) })
+	})
+	return err == nil && out == 1
+}
+
+// ClientInfo identifies a connection.
+type ClientInfo struct {
+	ID        string // the client id, 32 hex digits
+	Address   string // the address connected to
+	Namespace string // the job's namespace ("" when none was given)
+}
+
+// ServerInfo is what the server said about itself when connecting.
+type ServerInfo struct {
+	RayVersion    string
+	RayCommit     string
+	PythonVersion string
+	NumClients    int // clients connected to the server at the time
+}
+
+func (c *Client) loadInfo() error {
+	var err error
+	c.infoOnce.Do(func() {
+		err = c.use("Info", func(p *C.ray_client_client) error {
+			var id, addr, ns, rv, rc, pv *C.char
+			var n C.int32_t
+			if err := ccall("Info", func() C.int { return C.ray_client_client_info(p, &id, &addr, &ns) }); err != nil {
+				return err
+			}
+			if err := ccall("Info", func() C.int { return C.ray_client_server_info(p, &rv, &rc, &pv, &n) }); err != nil {
+				return err
+			}
+			c.info = ClientInfo{ID: goStringOrEmpty(id), Address: goStringOrEmpty(addr), Namespace: goStringOrEmpty(ns)}
+			c.server = ServerInfo{RayVersion: goStringOrEmpty(rv), RayCommit: goStringOrEmpty(rc),
+				PythonVersion: goStringOrEmpty(pv), NumClients: int(n)}
+			return nil
+		})
+	})
+	if err == nil && c.info.ID == "" {
+		// An earlier attempt failed (closed client); report that state now.
+		return c.use("Info", func(*C.ray_client_client) error { return nil })
+	}
+	return err
+}
+
+// Info is the client's id, address and namespace (known locally, no round trip).
+func (c *Client) Info() (ClientInfo, error) {
+	if c == nil {
+		return ClientInfo{}, errNil("Info", "client")
+	}
+	if err := c.loadInfo(); err != nil {
+		return ClientInfo{}, err
+	}
+	return c.info, nil
+}
+
+// ServerInfo is what the server reported when connecting (Ray and Python versions).
+func (c *Client) ServerInfo() (ServerInfo, error) {
+	if c == nil {
+		return ServerInfo{}, errNil("ServerInfo", "client")
+	}
+	if err := c.loadInfo(); err != nil {
+		return ServerInfo{}, err
+	}
+	return c.server, nil
+}
+
+// jsonCall runs a blocking C call that returns JSON text and decodes it into out.
+func (c *Client) jsonCall(ctx context.Context, op string, f func(p *C.ray_client_client, out **C.char) C.int, out any) error {
+	var s *C.char
+	err := c.use(op, func(p *C.ray_client_client) error {
+		return blocking(ctx, op, func() error {
+			return ccall(op, func() C.int { return f(p, &s) })
+		}, func() { C.ray_client_string_free(s) })
+	})
+	if err != nil {
+		return err
+	}
+	text := ownedString(s)
+	if err := json.Unmarshal([]byte(text), out); err != nil {
+		return newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
+	}
+	return nil
+}
+
+// ClusterResources is the cluster's total resources (ray.cluster_resources()), e.g.
+// {"CPU": 4, "memory": ...}.
+func (c *Client) ClusterResources(ctx context.Context) (map[string]float64, error) {
+	var m map[string]float64
+	err := c.jsonCall(ctx, "ClusterResources", func(p *C.ray_client_client, out **C.char) C.int {
+		return C.ray_client_cluster_resources(p, out)
+	}, &m)
+	return m, err
+}
+
+// AvailableResources is the resources not in use right now (ray.available_resources()).
+func (c *Client) AvailableResources(ctx context.Context) (map[string]float64, error) {
+	var m map[string]float64
+	err := c.jsonCall(ctx, "AvailableResources", func(p *C.ray_client_client, out **C.char) C.int {
+		return C.ray_client_available_resources(p, out)
+	}, &m)
+	return m, err
+}
+
+// Node is one node of the cluster, as ray.nodes() describes it.
+type Node struct {
+	NodeID    string             `json:"NodeID"`
+	Alive     bool               `json:"Alive"`
+	Address   string             `json:"NodeManagerAddress"`
+	Hostname  string             `json:"NodeManagerHostname"`
+	Resources map[string]float64 `json:"Resources"`
+	// Raw is the whole description, with the fields not copied above.
+	Raw map[string]any `json:"-"`
+}
+
+// Nodes lists the cluster's nodes (ray.nodes()).
+func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
+	var raw []json.RawMessage
+	if err := c.jsonCall(ctx, "Nodes", func(p *C.ray_client_client, out **C.char) C.int {
+		return C.ray_client_nodes(p, out)
+	}, &raw); err != nil {
+		return nil, err
+	}
+	nodes := make([]Node, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r, &nodes[i]); err != nil {
+			return nil, newError(ErrorInfo{Op: "Nodes", Code: CodeProtocol, Message: err.Error()})
+		}
+		if err := json.Unmarshal(r, &nodes[i].Raw); err != nil {
+			return nil, newError(ErrorInfo{Op: "Nodes", Code: CodeProtocol, Message: err.Error()})
+		}
+	}
+	return nodes, nil
+}
+
+// RuntimeContext is the job's runtime context (ray.get_runtime_context()).
+type RuntimeContext struct {
+	JobID       string `json:"job_id"`
+	NodeID      string `json:"node_id"`
+	Namespace   string `json:"namespace"`
+	RuntimeEnv  string `json:"runtime_env"` // JSON text
+	GCSAddress  string `json:"gcs_address"`
+	SessionName string `json:"session_name"`
+}
+
+// RuntimeContext is the job's runtime context: job id, node, namespace, runtime env.
+func (c *Client) RuntimeContext(ctx context.Context) (RuntimeContext, error) {
+	var rc RuntimeContext
+	err := c.jsonCall(ctx, "RuntimeContext", func(p *C.ray_client_client, out **C.char) C.int {
+		return C.ray_client_runtime_context(p, out)
+	}, &rc)
+	return rc, err
+}
+
+// DashboardURL is the dashboard's URL ("" when the cluster runs without one).
+func (c *Client) DashboardURL(ctx context.Context) (string, error) {
+	var s *C.char
+	err := c.use("DashboardURL", func(p *C.ray_client_client) error {
+		return blocking(ctx, "DashboardURL", func() error {
+			return ccall("DashboardURL", func() C.int { return C.ray_client_dashboard_url(p, &s) })
+		}, func() { C.ray_client_string_free(s) })
+	})
+	if err != nil {
+		return "", err
+	}
+	return ownedString(s), nil
+}
+
+// Ping asks the server whether it is there; nil when it answers.
+func (c *Client) Ping(ctx context.Context) error {
+	return c.use("Ping", func(p *C.ray_client_client) error {
+		return blocking(ctx, "Ping", func() error {
+			return ccall("Ping", func() C.int { return C.ray_client_ping(p) })
+		}, nil)
+	})
+}
+
+// ServerInitialized reports whether Ray is initialized on the client's server.
+func (c *Client) ServerInitialized(ctx context.Context) (bool, error) {
+	var out C.int
+	err := c.use("ServerInitialized", func(p *C.ray_client_client) error {
+		return blocking(ctx, "ServerInitialized", func() error {
+			return ccall("ServerInitialized", func() C.int { return C.ray_client_server_is_initialized(p, &out) })
+		}, nil)
+	})
+	return out == 1, err
+}

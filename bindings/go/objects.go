@@ -1,0 +1,401 @@
+package ray
+
+/*
+#include <stdint.h>
+#include "ray_client.h"
+
+int rc_go_get_async(const ray_client_client *c, const ray_client_object_ref *r,
+                    int64_t timeout_ms, uintptr_t id);
+int rc_go_get_many_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
+                         size_t n, int64_t timeout_ms, uintptr_t id);
+int rc_go_wait_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
+                     size_t n, size_t num_returns, int64_t timeout_ms, uintptr_t id);
+*/
+import "C"
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"strconv"
+	"time"
+	"unsafe"
+)
+
+// ObjectRef is a reference to an object in the cluster: the result of a task or actor
+// method, or a value stored with Put. It belongs to the Client that made it.
+//
+// Goroutine safety: all methods may be called concurrently.
+//
+// Ownership: Close releases this handle; the cluster frees the object when no handle
+// (nor a value or task holding it) refers to it any more. An ObjectRef that becomes
+// unreachable without Close is released by a cleanup after garbage collection.
+type ObjectRef struct {
+	client *Client
+	h      handle[*C.ray_client_object_ref]
+}
+
+func freeRef(p *C.ray_client_object_ref) { C.ray_client_object_ref_free(p) }
+
+func newObjectRef(c *Client, p *C.ray_client_object_ref) *ObjectRef {
+	r := &ObjectRef{client: c}
+	r.h.p = p
+	r.h.cleanup = runtime.AddCleanup(r, freeRef, p)
+	return r
+}
+
+func (r *ObjectRef) use(op string, f func(p *C.ray_client_object_ref) error) error {
+	if r == nil {
+		return errNil(op, "object ref")
+	}
+	return r.h.use(op, "object ref", f)
+}
+
+// Close releases the ref. Idempotent; nil for an already closed ref.
+func (r *ObjectRef) Close() error {
+	if r == nil {
+		return errNil("Close", "object ref")
+	}
+	if p := r.h.take(); p != nil {
+		freeRef(p)
+	}
+	return nil
+}
+
+// Client is the client the ref belongs to.
+func (r *ObjectRef) Client() *Client {
+	if r == nil {
+		return nil
+	}
+	return r.client
+}
+
+// ID is the object id in hex. For the result of a task still being scheduled it waits
+// for the id, hence the context.
+func (r *ObjectRef) ID(ctx context.Context) (string, error) {
+	var s *C.char
+	err := r.use("ID", func(p *C.ray_client_object_ref) error {
+		return blocking(ctx, "ID", func() error {
+			return ccall("ID", func() C.int { return C.ray_client_object_ref_hex(p, &s) })
+		}, func() { C.ray_client_string_free(s) })
+	})
+	if err != nil {
+		return "", err
+	}
+	return ownedString(s), nil
+}
+
+// Clone is a new handle to the same object, closed independently.
+func (r *ObjectRef) Clone() (*ObjectRef, error) {
+	var out *C.ray_client_object_ref
+	err := r.use("Clone", func(p *C.ray_client_object_ref) error {
+		return ccall("Clone", func() C.int { return C.ray_client_object_ref_clone(p, &out) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newObjectRef(r.client, out), nil
+}
+
+// Put stores v (converted as described in the package documentation) in the cluster's
+// object store and returns its ref. Refs inside v must belong to c.
+func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
+	const op = "Put"
+	if c == nil {
+		return nil, errNil(op, "client")
+	}
+	val, err := encodeValue(op, c, v)
+	if err != nil {
+		return nil, err
+	}
+	defer C.ray_client_value_free(val)
+	var out *C.ray_client_object_ref
+	err = c.use(op, func(p *C.ray_client_client) error {
+		return blocking(ctx, op, func() error {
+			return ccall(op, func() C.int { return C.ray_client_put(p, val, &out) })
+		}, func() { freeRef(out) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newObjectRef(c, out), nil
+}
+
+// getValue starts an asynchronous get of ref and waits for it or for ctx. The context's
+// deadline becomes the get's timeout; a context cancelled without a deadline abandons
+// the wait (the library finishes the get in the background and its result is freed).
+func (c *Client) getValue(ctx context.Context, op string, ref *ObjectRef) (*C.ray_client_value, error) {
+	if c == nil {
+		return nil, errNil(op, "client")
+	}
+	if ref == nil {
+		return nil, errNil(op, "object ref")
+	}
+	if ctx == nil {
+		return nil, errNil(op, "context")
+	}
+	if ctx.Err() != nil {
+		return nil, ctxError(op, ctx)
+	}
+	id, pd := newPending()
+	timeout := timeoutMS(ctx, -1)
+	err := c.use(op, func(cp *C.ray_client_client) error {
+		return ref.use(op, func(rp *C.ray_client_object_ref) error {
+			return ccall(op, func() C.int { return C.rc_go_get_async(cp, rp, timeout, C.uintptr_t(id)) })
+		})
+	})
+	if err != nil {
+		cancelPending(id)
+		return nil, err
+	}
+	res, err := pd.await(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	if err := res.toError(op); err != nil {
+		return nil, err
+	}
+	return res.value, nil
+}
+
+// Get waits for the object's value and converts it to a Go value (see the package
+// documentation for the types). A task that raised gives a *TaskError; the context's
+// deadline gives a *TimeoutError.
+func (c *Client) Get(ctx context.Context, ref *ObjectRef) (any, error) {
+	v, err := c.getValue(ctx, "Get", ref)
+	if err != nil {
+		return nil, err
+	}
+	defer C.ray_client_value_free(v)
+	return decodeValue("Get", c, v)
+}
+
+// GetInto waits for the object's value and stores it into the Go value dst points to
+// (see the package documentation for the conversion rules).
+func (c *Client) GetInto(ctx context.Context, ref *ObjectRef, dst any) error {
+	if err := checkDst("GetInto", dst); err != nil {
+		return err
+	}
+	v, err := c.getValue(ctx, "GetInto", ref)
+	if err != nil {
+		return err
+	}
+	defer C.ray_client_value_free(v)
+	return decodeInto("GetInto", c, v, dst)
+}
+
+// GetAs waits for the object's value as a T (GetInto with a new T).
+func GetAs[T any](ctx context.Context, c *Client, ref *ObjectRef) (T, error) {
+	var out T
+	err := c.GetInto(ctx, ref, &out)
+	return out, err
+}
+
+func checkDst(op string, dst any) error {
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return errInvalid(op, "destination must be a non-nil pointer, got %T", dst)
+	}
+	return nil
+}
+
+// refPointers locks every distinct ref for reading and collects the C handles. The
+// returned release function unlocks them; it must run after the C call that uses the
+// handles. A ref listed twice is locked once: a second read lock could deadlock against
+// a Close waiting between the two.
+func refPointers(op string, c *Client, refs []*ObjectRef) ([]*C.ray_client_object_ref, func(), error) {
+	ptrs := make([]*C.ray_client_object_ref, len(refs))
+	var locked []*ObjectRef
+	seen := make(map[*ObjectRef]*C.ray_client_object_ref, len(refs))
+	release := func() {
+		for _, r := range locked {
+			r.h.mu.RUnlock()
+		}
+	}
+	for i, r := range refs {
+		if r == nil {
+			release()
+			return nil, nil, errInvalid(op, "refs[%d] is nil", i)
+		}
+		if r.client != c {
+			release()
+			return nil, nil, errInvalid(op, "refs[%d] belongs to another client", i)
+		}
+		if p, ok := seen[r]; ok {
+			ptrs[i] = p
+			continue
+		}
+		r.h.mu.RLock()
+		locked = append(locked, r)
+		if r.h.p == nil {
+			release()
+			return nil, nil, errClosed(op, "refs["+strconv.Itoa(i)+"]")
+		}
+		ptrs[i] = r.h.p
+		seen[r] = r.h.p
+	}
+	return ptrs, release, nil
+}
+
+// GetMany waits for the values of all refs (one round trip) and converts them.
+func (c *Client) GetMany(ctx context.Context, refs []*ObjectRef) ([]any, error) {
+	const op = "GetMany"
+	res, err := c.getMany(ctx, op, refs)
+	if err != nil {
+		return nil, err
+	}
+	defer res.free()
+	vals := unsafe.Slice(res.values, res.n)
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		if out[i], err = decodeValue(op, c, v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// GetManyInto waits for the values of all refs and stores them into the slice dst
+// points to (resized to len(refs)), converting each to the slice's element type.
+func (c *Client) GetManyInto(ctx context.Context, refs []*ObjectRef, dst any) error {
+	const op = "GetManyInto"
+	if err := checkDst(op, dst); err != nil {
+		return err
+	}
+	sv := reflect.ValueOf(dst).Elem()
+	if sv.Kind() != reflect.Slice {
+		return errInvalid(op, "destination must point to a slice, got %T", dst)
+	}
+	res, err := c.getMany(ctx, op, refs)
+	if err != nil {
+		return err
+	}
+	defer res.free()
+	vals := unsafe.Slice(res.values, res.n)
+	out := reflect.MakeSlice(sv.Type(), len(vals), len(vals))
+	for i, v := range vals {
+		if err := decodeIntoValue(op, c, v, out.Index(i), "["+strconv.Itoa(i)+"]"); err != nil {
+			return err
+		}
+	}
+	sv.Set(out)
+	return nil
+}
+
+func (c *Client) getMany(ctx context.Context, op string, refs []*ObjectRef) (asyncResult, error) {
+	if c == nil {
+		return asyncResult{}, errNil(op, "client")
+	}
+	if ctx == nil {
+		return asyncResult{}, errNil(op, "context")
+	}
+	if ctx.Err() != nil {
+		return asyncResult{}, ctxError(op, ctx)
+	}
+	if len(refs) == 0 {
+		return asyncResult{}, nil
+	}
+	id, pd := newPending()
+	timeout := timeoutMS(ctx, -1)
+	err := c.use(op, func(cp *C.ray_client_client) error {
+		ptrs, release, err := refPointers(op, c, refs)
+		if err != nil {
+			return err
+		}
+		defer release()
+		return ccall(op, func() C.int {
+			return C.rc_go_get_many_async(cp, &ptrs[0], C.size_t(len(ptrs)), timeout, C.uintptr_t(id))
+		})
+	})
+	if err != nil {
+		cancelPending(id)
+		return asyncResult{}, err
+	}
+	res, err := pd.await(ctx, op)
+	if err != nil {
+		return asyncResult{}, err
+	}
+	if err := res.toError(op); err != nil {
+		return asyncResult{}, err
+	}
+	return res, nil
+}
+
+// Wait waits until numReturns of refs are ready, timeout passes (negative: no limit) or
+// ctx ends, and splits refs into ready and not ready ones, in their original order.
+// Reaching the timeout is not an error (fewer refs are ready); ctx ending is.
+// The returned slices hold the same *ObjectRef values as refs (no new handles).
+func (c *Client) Wait(ctx context.Context, refs []*ObjectRef, numReturns int, timeout time.Duration) (ready, notReady []*ObjectRef, err error) {
+	const op = "Wait"
+	if c == nil {
+		return nil, nil, errNil(op, "client")
+	}
+	if ctx == nil {
+		return nil, nil, errNil(op, "context")
+	}
+	if numReturns < 0 || numReturns > len(refs) {
+		return nil, nil, errInvalid(op, "numReturns %d out of range 0..%d", numReturns, len(refs))
+	}
+	if ctx.Err() != nil {
+		return nil, nil, ctxError(op, ctx)
+	}
+	if len(refs) == 0 {
+		return nil, nil, nil
+	}
+	id, pd := newPending()
+	ms := timeoutMS(ctx, timeout)
+	err = c.use(op, func(cp *C.ray_client_client) error {
+		ptrs, release, err := refPointers(op, c, refs)
+		if err != nil {
+			return err
+		}
+		defer release()
+		return ccall(op, func() C.int {
+			return C.rc_go_wait_async(cp, &ptrs[0], C.size_t(len(ptrs)), C.size_t(numReturns), ms, C.uintptr_t(id))
+		})
+	})
+	if err != nil {
+		cancelPending(id)
+		return nil, nil, err
+	}
+	res, err := pd.await(ctx, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := res.toError(op); err != nil {
+		return nil, nil, err
+	}
+	if res.numReady < numReturns && ctx.Err() != nil {
+		// The context's deadline, not the caller's timeout, cut the wait short.
+		return nil, nil, ctxError(op, ctx)
+	}
+	for i, r := range refs {
+		if i < len(res.ready) && res.ready[i] {
+			ready = append(ready, r)
+		} else {
+			notReady = append(notReady, r)
+		}
+	}
+	return ready, notReady, nil
+}
+
+// Cancel cancels the task that produces ref (ray.cancel): a later Get fails with
+// ErrTaskCancelled. force kills the worker running it; recursive cancels the tasks it
+// started.
+func (c *Client) Cancel(ctx context.Context, ref *ObjectRef, force, recursive bool) error {
+	const op = "Cancel"
+	return c.use(op, func(cp *C.ray_client_client) error {
+		return ref.use(op, func(rp *C.ray_client_object_ref) error {
+			return blocking(ctx, op, func() error {
+				return ccall(op, func() C.int { return C.ray_client_cancel(cp, rp, cbool(force), cbool(recursive)) })
+			}, nil)
+		})
+	})
+}
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,185 @@
+package ray
+
+/*
+#include <stdlib.h>
+#include "ray_client.h"
+*/
+import "C"
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"time"
+)
+
+// PlacementStrategy says how a placement group's bundles are placed on nodes.
+type PlacementStrategy int
+
+// The placement strategies (RAY_CLIENT_PLACEMENT_*).
+const (
+	Pack         PlacementStrategy = 0 // on as few nodes as possible
+	Spread       PlacementStrategy = 1 // over nodes where possible
+	StrictPack   PlacementStrategy = 2 // all on one node
+	StrictSpread PlacementStrategy = 3 // each on a different node
+)
+
+// Bundle is the resources of one bundle of a placement group, e.g. {"CPU": 1}.
+type Bundle map[string]float64
+
+// PlacementGroup is a placement group on the cluster, belonging to one Client. Schedule
+// tasks and actors into it with the InPlacementGroup option.
+//
+// Goroutine safety: all methods may be called concurrently.
+//
+// Ownership: Close releases the handle but leaves the group on the cluster (Remove
+// removes it). An unreachable PlacementGroup's handle is released by a cleanup after
+// garbage collection.
+type PlacementGroup struct {
+	client *Client
+	id     string
+	h      handle[*C.ray_client_placement_group]
+}
+
+func freePG(p *C.ray_client_placement_group) { C.ray_client_placement_group_free(p) }
+
+func (pg *PlacementGroup) use(op string, f func(p *C.ray_client_placement_group) error) error {
+	if pg == nil {
+		return errNil(op, "placement group")
+	}
+	return pg.h.use(op, "placement group", f)
+}
+
+// CreatePlacementGroup asks the cluster for a placement group of bundles placed by
+// strategy; name may be "". It returns once the cluster accepted the request; Wait
+// waits until the group is placed.
+func (c *Client) CreatePlacementGroup(ctx context.Context, bundles []Bundle, strategy PlacementStrategy, name string) (*PlacementGroup, error) {
+	const op = "CreatePlacementGroup"
+	if len(bundles) == 0 {
+		return nil, errInvalid(op, "a placement group needs at least one bundle")
+	}
+	if strategy < Pack || strategy > StrictSpread {
+		return nil, errInvalid(op, "unknown placement strategy %d", int(strategy))
+	}
+	js, err := json.Marshal(bundles)
+	if err != nil {
+		return nil, errInvalid(op, "bundles: %v", err)
+	}
+	var cs cstrings
+	defer cs.free()
+	cb, err := cs.add(op, "bundles", string(js))
+	if err != nil {
+		return nil, err
+	}
+	cn, err := cs.addOpt(op, "name", name)
+	if err != nil {
+		return nil, err
+	}
+	var out *C.ray_client_placement_group
+	err = c.use(op, func(p *C.ray_client_client) error {
+		return blocking(ctx, op, func() error {
+			return ccall(op, func() C.int { return C.ray_client_placement_group_create(p, cb, C.int(strategy), cn, &out) })
+		}, func() { freePG(out) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	pg := &PlacementGroup{client: c, id: goStringOrEmpty(C.ray_client_placement_group_id(out))}
+	pg.h.p = out
+	pg.h.cleanup = runtime.AddCleanup(pg, freePG, out)
+	return pg, nil
+}
+
+// ID is the group's hex id ("" for a nil group).
+func (pg *PlacementGroup) ID() string {
+	if pg == nil {
+		return ""
+	}
+	return pg.id
+}
+
+// pgWaitSlice is how long one C wait blocks before the context is checked again: the C
+// wait cannot be interrupted, so a cancelled context is noticed within this time.
+const pgWaitSlice = 250 * time.Millisecond
+
+// Wait waits until the group is placed or ctx ends (a passed deadline gives a
+// *TimeoutError).
+func (pg *PlacementGroup) Wait(ctx context.Context) error {
+	const op = "PlacementGroup.Wait"
+	if pg == nil {
+		return errNil(op, "placement group")
+	}
+	if ctx == nil {
+		return errNil(op, "context")
+	}
+	for {
+		if ctx.Err() != nil {
+			return ctxError(op, ctx)
+		}
+		ms := timeoutMS(ctx, pgWaitSlice)
+		var ready C.int
+		err := pg.client.use(op, func(cp *C.ray_client_client) error {
+			return pg.use(op, func(p *C.ray_client_placement_group) error {
+				return ccall(op, func() C.int { return C.ray_client_placement_group_wait(cp, p, C.uint64_t(ms), &ready) })
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if ready == 1 {
+			return nil
+		}
+	}
+}
+
+// Remove removes the group from the cluster; tasks and actors in it are killed.
+func (pg *PlacementGroup) Remove(ctx context.Context) error {
+	const op = "PlacementGroup.Remove"
+	if pg == nil {
+		return errNil(op, "placement group")
+	}
+	return pg.client.use(op, func(cp *C.ray_client_client) error {
+		return pg.use(op, func(p *C.ray_client_placement_group) error {
+			return blocking(ctx, op, func() error {
+				return ccall(op, func() C.int { return C.ray_client_placement_group_remove(cp, p) })
+			}, nil)
+		})
+	})
+}
+
+// Table is Ray's description of the group (placement_group_table(pg): state, bundles,
+// strategy, ...).
+func (pg *PlacementGroup) Table(ctx context.Context) (map[string]any, error) {
+	const op = "PlacementGroup.Table"
+	if pg == nil {
+		return nil, errNil(op, "placement group")
+	}
+	var s *C.char
+	// Lock order everywhere: the client, then the object.
+	err := pg.client.use(op, func(cp *C.ray_client_client) error {
+		return pg.use(op, func(p *C.ray_client_placement_group) error {
+			return blocking(ctx, op, func() error {
+				return ccall(op, func() C.int { return C.ray_client_placement_group_table(cp, p, &s) })
+			}, func() { C.ray_client_string_free(s) })
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(ownedString(s)), &m); err != nil {
+		return nil, newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
+	}
+	return m, nil
+}
+
+// Close releases the handle; the group stays on the cluster. Idempotent.
+func (pg *PlacementGroup) Close() error {
+	if pg == nil {
+		return errNil("Close", "placement group")
+	}
+	if p := pg.h.take(); p != nil {
+		freePG(p)
+	}
+	return nil
+}
