@@ -369,12 +369,12 @@ int ray_client_options_new(ray_client_options **out);
 // Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_options_free(ray_client_options *options);
 
-// `num_cpus`.
+// `num_cpus` (finite, >= 0).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_cpus(ray_client_options *options,
                                     double n);
 
-// `num_gpus`.
+// `num_gpus` (finite, >= 0).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_gpus(ray_client_options *options,
                                     double n);
@@ -384,7 +384,8 @@ int ray_client_options_set_num_gpus(ray_client_options *options,
 int ray_client_options_set_memory(ray_client_options *options,
                                   uint64_t bytes);
 
-// Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`.
+// Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`; the
+// amount must be finite and >= 0.
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_resource(ray_client_options *options,
                                     const char *name,

@@ -81,24 +81,35 @@ pub unsafe extern "C" fn ray_client_options_free(options: *mut ray_client_option
     guard(|| free_handle(options))
 }
 
-/// `num_cpus`.
+/// A resource amount as Ray accepts it: finite and not negative (Ray's own check).
+fn resource_amount(n: f64, what: &str) -> R<f64> {
+    if n.is_finite() && n >= 0.0 {
+        Ok(n)
+    } else {
+        Err(ErrorInfo::invalid(format!(
+            "{what} must be a finite number >= 0, got {n}"
+        )))
+    }
+}
+
+/// `num_cpus` (finite, >= 0).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_cpus(
     options: *mut ray_client_options,
     n: f64,
 ) -> c_int {
-    with_options(options, |o| Ok(o.num_cpus(n)))
+    with_options(options, |o| Ok(o.num_cpus(resource_amount(n, "num_cpus")?)))
 }
 
-/// `num_gpus`.
+/// `num_gpus` (finite, >= 0).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_gpus(
     options: *mut ray_client_options,
     n: f64,
 ) -> c_int {
-    with_options(options, |o| Ok(o.num_gpus(n)))
+    with_options(options, |o| Ok(o.num_gpus(resource_amount(n, "num_gpus")?)))
 }
 
 /// `memory`, in bytes.
@@ -111,7 +122,8 @@ pub unsafe extern "C" fn ray_client_options_set_memory(
     with_options(options, |o| Ok(o.memory(bytes)))
 }
 
-/// Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`.
+/// Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`; the
+/// amount must be finite and >= 0.
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_resource(
@@ -121,6 +133,7 @@ pub unsafe extern "C" fn ray_client_options_set_resource(
 ) -> c_int {
     guard(|| {
         let name = str_arg(name, "name")?.to_owned();
+        let amount = resource_amount(amount, "a resource amount")?;
         let o = get::<ray_client_options>(options, "options")?;
         let mut b = o.lock().unwrap_or_else(PoisonError::into_inner);
         match b.resources.iter_mut().find(|(k, _)| *k == name) {

@@ -1,0 +1,291 @@
+/* C ABI misuse: every call must answer with a status code and a message, never crash,
+ * read out of bounds, leak or hang. Built with AddressSanitizer + UBSan and run with
+ * leak detection by tests/run-c, against the cluster at $RAY_TEST_ADDRESS.
+ *
+ * Covered: NULL pointers, freed handles (every kind, double frees), handles of the wrong
+ * type (a value where a ref is expected, ...), pointers that were never handles, refs of
+ * another client, invalid UTF-8 in every kind of string argument, absurd sizes and
+ * counts, absurd timeouts, and options after their handle was freed. */
+#define _POSIX_C_SOURCE 200809L
+#include "ray_client.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        checks++;                                                                      \
+        if (!(cond)) {                                                                 \
+            failures++;                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error %d: %s)\n", __FILE__, \
+                    __LINE__, #cond, ray_client_last_error_code(),                     \
+                    ray_client_last_error_message());                                  \
+        }                                                                              \
+    } while (0)
+
+#define OK(call) CHECK((call) == RAY_CLIENT_OK)
+/* The call fails with `code` and leaves a non-empty message mentioning `needle`. */
+#define FAILS_WITH(call, code, needle)                                                 \
+    do {                                                                               \
+        int rc_ = (call);                                                              \
+        CHECK(rc_ == (code));                                                          \
+        CHECK(ray_client_last_error_code() == (code));                                 \
+        CHECK(strstr(ray_client_last_error_message(), (needle)) != NULL);              \
+    } while (0)
+
+static const char BAD_UTF8[] = "caf\xc3\x28 \xff\xfe";
+
+static void test_null_and_foreign_pointers(ray_client_client *c) {
+    ray_client_value *v = NULL;
+    ray_client_object_ref *r = NULL;
+    FAILS_WITH(ray_client_put(NULL, NULL, &r), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+    FAILS_WITH(ray_client_get(c, NULL, 0, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+    OK(ray_client_value_int(7, &v));
+    FAILS_WITH(ray_client_put(c, v, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+
+    /* Pointers that were never handles: a stack address, a heap block, a small int. */
+    int on_stack = 0;
+    void *heap = malloc(64);
+    memset(heap, 0xab, 64);
+    const void *fakes[] = {&on_stack, heap, (void *)(uintptr_t)0x10, (void *)(uintptr_t)-8};
+    for (size_t i = 0; i < sizeof fakes / sizeof fakes[0]; i++) {
+        ray_client_value *got = NULL;
+        FAILS_WITH(ray_client_get(c, (const ray_client_object_ref *)fakes[i], 0, &got),
+                   RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+        CHECK(got == NULL);
+        FAILS_WITH(ray_client_put((const ray_client_client *)fakes[i], v, &r),
+                   RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+        FAILS_WITH(ray_client_value_free((ray_client_value *)fakes[i]),
+                   RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+        FAILS_WITH(ray_client_client_free((ray_client_client *)fakes[i]),
+                   RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    }
+    free(heap);
+    OK(ray_client_value_free(v));
+}
+
+static void test_wrong_type_handles(ray_client_client *c) {
+    ray_client_value *v = NULL;
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_value_int(1, &v));
+    OK(ray_client_put(c, v, &r));
+    ray_client_value *got = NULL;
+    /* A value where a ref is expected, a ref where a value is, a client as either. */
+    FAILS_WITH(ray_client_get(c, (const ray_client_object_ref *)v, 0, &got),
+               RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_put(c, (const ray_client_value *)r, &r),
+               RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_put((const ray_client_client *)v, v, &r),
+               RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    int64_t i = 0;
+    FAILS_WITH(ray_client_value_get_int((const ray_client_value *)c, &i),
+               RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_object_ref_free((ray_client_object_ref *)v),
+               RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_value_free((ray_client_value *)r), RAY_CLIENT_ERROR_INVALID_HANDLE,
+               "");
+    FAILS_WITH(ray_client_options_free((ray_client_options *)v), RAY_CLIENT_ERROR_INVALID_HANDLE,
+               "");
+    FAILS_WITH(ray_client_actor_free((ray_client_actor *)r), RAY_CLIENT_ERROR_INVALID_HANDLE,
+               "");
+    FAILS_WITH(ray_client_kill_actor(c, (const ray_client_actor *)r, 1),
+               RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    /* Both handles survived the misuse. */
+    OK(ray_client_get(c, r, 10000, &got));
+    OK(ray_client_value_get_int(got, &i));
+    CHECK(i == 1);
+    OK(ray_client_value_free(got));
+    OK(ray_client_object_ref_free(r));
+    OK(ray_client_value_free(v));
+}
+
+static void test_freed_handles(ray_client_client *c) {
+    ray_client_value *v = NULL;
+    ray_client_object_ref *r = NULL;
+    ray_client_options *o = NULL;
+    ray_client_connect_options *co = NULL;
+    OK(ray_client_value_str("x", &v));
+    OK(ray_client_put(c, v, &r));
+    OK(ray_client_options_new(&o));
+    OK(ray_client_connect_options_new(NULL, &co));
+    OK(ray_client_value_free(v));
+    OK(ray_client_object_ref_free(r));
+    OK(ray_client_options_free(o));
+    OK(ray_client_connect_options_free(co));
+    /* Every use and every second free is refused. */
+    const char *s = NULL;
+    size_t len = 0;
+    FAILS_WITH(ray_client_value_get_str(v, &s, &len), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_value_free(v), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    ray_client_value *got = NULL;
+    FAILS_WITH(ray_client_get(c, r, 0, &got), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_object_ref_free(r), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_options_set_num_cpus(o, 1.0), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_options_free(o), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_connect_options_set_namespace(co, "ns"),
+               RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    ray_client_client *c2 = NULL;
+    FAILS_WITH(ray_client_connect(co, &c2), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    CHECK(c2 == NULL);
+    FAILS_WITH(ray_client_connect_options_free(co), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+}
+
+static void test_invalid_utf8(ray_client_client *c) {
+    ray_client_value *v = NULL;
+    FAILS_WITH(ray_client_value_str(BAD_UTF8, &v), RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    CHECK(v == NULL);
+    FAILS_WITH(ray_client_value_str_n(BAD_UTF8, strlen(BAD_UTF8), &v),
+               RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    ray_client_object_ref *r = NULL;
+    FAILS_WITH(ray_client_call(c, BAD_UTF8, "f", NULL, 0, NULL, NULL, 0, NULL, &r),
+               RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    FAILS_WITH(ray_client_call(c, "rc_test_tasks", BAD_UTF8, NULL, 0, NULL, NULL, 0, NULL, &r),
+               RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    const char *kw_names[1] = {BAD_UTF8};
+    ray_client_value *one = NULL;
+    OK(ray_client_value_int(1, &one));
+    const ray_client_value *kw_values[1] = {one};
+    FAILS_WITH(ray_client_call(c, "rc_test_tasks", "add", NULL, 0, kw_names, kw_values, 1, NULL,
+                               &r),
+               RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    int existed = 0;
+    FAILS_WITH(ray_client_kv_put(c, (const uint8_t *)"k", 1, (const uint8_t *)"v", 1, 1,
+                                 BAD_UTF8, &existed),
+               RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    ray_client_options *o = NULL;
+    OK(ray_client_options_new(&o));
+    FAILS_WITH(ray_client_options_set_name(o, BAD_UTF8), RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    FAILS_WITH(ray_client_options_set_runtime_env_json(o, BAD_UTF8),
+               RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    OK(ray_client_options_free(o));
+    ray_client_client *c2 = NULL;
+    FAILS_WITH(ray_client_connect_address(BAD_UTF8, &c2), RAY_CLIENT_ERROR_INVALID_UTF8,
+               "UTF-8");
+    CHECK(c2 == NULL);
+    ray_client_connect_options *co = NULL;
+    OK(ray_client_connect_options_new(NULL, &co));
+    FAILS_WITH(ray_client_connect_options_set_namespace(co, BAD_UTF8),
+               RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    OK(ray_client_connect_options_free(co));
+    FAILS_WITH(ray_client_value_from_json(BAD_UTF8, &v), RAY_CLIENT_ERROR_INVALID_UTF8, "UTF-8");
+    OK(ray_client_value_free(one));
+}
+
+static void test_absurd_sizes(ray_client_client *c) {
+    ray_client_value *v = NULL;
+    const uint8_t byte = 1;
+    FAILS_WITH(ray_client_value_bytes(&byte, SIZE_MAX, &v), RAY_CLIENT_ERROR_INVALID_ARGUMENT,
+               "impossible");
+    FAILS_WITH(ray_client_value_str_n("a", SIZE_MAX, &v), RAY_CLIENT_ERROR_INVALID_ARGUMENT,
+               "impossible");
+    const ray_client_value *one_item[1] = {NULL};
+    FAILS_WITH(ray_client_value_list(one_item, SIZE_MAX, &v), RAY_CLIENT_ERROR_INVALID_ARGUMENT,
+               "impossible");
+    FAILS_WITH(ray_client_value_list(NULL, 3, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+    FAILS_WITH(ray_client_value_list(one_item, 1, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+    /* A shape whose element count overflows, and one that disagrees with the data. */
+    double data[4] = {1, 2, 3, 4};
+    size_t huge_shape[2] = {SIZE_MAX / 2, 4};
+    CHECK(ray_client_value_ndarray(0, huge_shape, 2, data, sizeof data, 0, &v) !=
+          RAY_CLIENT_OK);
+    CHECK(v == NULL);
+    size_t wrong_shape[1] = {5};
+    CHECK(ray_client_value_ndarray(0, wrong_shape, 1, data, sizeof data, 0, &v) !=
+          RAY_CLIENT_OK);
+    CHECK(ray_client_value_ndarray(1000, wrong_shape, 1, data, sizeof data, 0, &v) !=
+          RAY_CLIENT_OK);
+    CHECK(v == NULL);
+    /* Counts of refs and returns. */
+    ray_client_object_ref *r = NULL;
+    ray_client_value *one = NULL;
+    OK(ray_client_value_int(1, &one));
+    OK(ray_client_put(c, one, &r));
+    const ray_client_object_ref *refs[1] = {r};
+    ray_client_value **values = NULL;
+    FAILS_WITH(ray_client_get_many(c, refs, SIZE_MAX, 0, &values),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "impossible");
+    uint8_t ready[1] = {0};
+    size_t nready = 0;
+    FAILS_WITH(ray_client_wait(c, refs, 1, 2, -1, ready, &nready),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "num_returns");
+    FAILS_WITH(ray_client_wait(c, refs, 1, SIZE_MAX, -1, ready, &nready),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "num_returns");
+    FAILS_WITH(ray_client_wait(c, refs, SIZE_MAX, 1, -1, ready, &nready),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "impossible");
+    ray_client_object_ref *r2 = NULL;
+    FAILS_WITH(ray_client_call(c, "rc_test_tasks", "nop", (const ray_client_value *const *)refs,
+                               SIZE_MAX, NULL, NULL, 0, NULL, &r2),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "impossible");
+    /* Absurd timeouts are clamped or refused, never overflow. */
+    ray_client_value *got = NULL;
+    OK(ray_client_get(c, r, INT64_MAX, &got));
+    OK(ray_client_value_free(got));
+    OK(ray_client_get(c, r, INT64_MIN, &got));
+    OK(ray_client_value_free(got));
+    ray_client_options *o = NULL;
+    OK(ray_client_options_new(&o));
+    CHECK(ray_client_options_set_num_cpus(o, -1.0) != RAY_CLIENT_OK);
+    CHECK(ray_client_options_set_num_cpus(o, 1.0 / 0.0) != RAY_CLIENT_OK);
+    OK(ray_client_options_free(o));
+    ray_client_connect_options *co = NULL;
+    OK(ray_client_connect_options_new(NULL, &co));
+    OK(ray_client_connect_options_set_connect_timeout_ms(co, UINT64_MAX));
+    OK(ray_client_connect_options_free(co));
+    OK(ray_client_object_ref_free(r));
+    OK(ray_client_value_free(one));
+}
+
+static void test_hostile_pickles(void) {
+    /* Truncated, garbage and bomb-like pickles decode to errors. */
+    static const uint8_t truncated[] = {0x80, 0x05, 0x95, 0x10, 0x00};
+    static const uint8_t garbage[] = {0xde, 0xad, 0xbe, 0xef};
+    /* A list that appends itself to itself a few thousand times through the memo. */
+    uint8_t bomb[4 + 3 * 4000 + 2];
+    size_t n = 0;
+    bomb[n++] = 0x80;
+    bomb[n++] = 0x04;
+    bomb[n++] = ']'; /* EMPTY_LIST */
+    bomb[n++] = 0x94; /* MEMOIZE */
+    for (int i = 0; i < 4000; i++) {
+        bomb[n++] = 'h'; /* BINGET 0 */
+        bomb[n++] = 0;
+        bomb[n++] = 'a'; /* APPEND */
+    }
+    bomb[n++] = '.';
+    ray_client_value *v = NULL;
+    CHECK(ray_client_value_from_pickle(truncated, sizeof truncated, &v) ==
+          RAY_CLIENT_ERROR_PICKLE);
+    CHECK(ray_client_value_from_pickle(garbage, sizeof garbage, &v) == RAY_CLIENT_ERROR_PICKLE);
+    int rc = ray_client_value_from_pickle(bomb, n, &v);
+    CHECK(rc == RAY_CLIENT_OK || rc == RAY_CLIENT_ERROR_PICKLE);
+    if (rc == RAY_CLIENT_OK) OK(ray_client_value_free(v));
+}
+
+int main(void) {
+    const char *address = getenv("RAY_TEST_ADDRESS");
+    if (address == NULL || *address == '\0') {
+        fprintf(stderr, "RAY_TEST_ADDRESS is not set\n");
+        return 2;
+    }
+    ray_client_client *c = NULL;
+    if (ray_client_connect_address(address, &c) != RAY_CLIENT_OK) {
+        fprintf(stderr, "connect failed: %s\n", ray_client_last_error_message());
+        return 2;
+    }
+    test_null_and_foreign_pointers(c);
+    test_wrong_type_handles(c);
+    test_freed_handles(c);
+    test_invalid_utf8(c);
+    test_absurd_sizes(c);
+    test_hostile_pickles();
+    OK(ray_client_disconnect(c));
+    OK(ray_client_client_free(c));
+    printf("test_misuse: %d checks, %d failures\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}

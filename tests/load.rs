@@ -1,0 +1,234 @@
+//! Load against the real cluster: many threads sharing one client for minutes (no
+//! deadlock, flat memory), and ten thousand refs held and released (no reference left
+//! behind on the server).
+mod common;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::XorShift;
+use ray_client::{ActorClass, Client, ObjectRef, RemoteFunction, Value};
+
+/// Object references the cluster's workers of `client`'s job hold, as the raylets
+/// report them (the data behind `ray memory`).
+fn server_side_refs(client: &Client) -> usize {
+    let cluster = common::cluster();
+    let gcs = cluster
+        .gcs_address
+        .clone()
+        .expect("the GCS address of the test cluster (RAY_TEST_GCS_ADDRESS)");
+    let job = client.runtime_context().unwrap().job_id;
+    let out = Command::new(&cluster.python)
+        .arg(common::repo().join("tests/python/worker_refs.py"))
+        .args([&gcs, &job])
+        .output()
+        .expect("running tests/python/worker_refs.py");
+    assert!(
+        out.status.success(),
+        "worker_refs.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// A Datapath round trip: the server handles Datapath requests in order, so when this
+/// returns, every release sent before it was applied.
+fn sync(client: &Client) {
+    let r = client.put(Value::from(0)).unwrap();
+    client.get(&r).unwrap();
+}
+
+#[test]
+fn ten_thousand_refs_released_leave_nothing_on_the_server() {
+    let client = common::client();
+    sync(&client);
+    let baseline = server_side_refs(&client);
+    let refs: Vec<ObjectRef> = (0..10_000)
+        .map(|i| client.put(Value::from(i)).unwrap())
+        .collect();
+    sync(&client);
+    let held = server_side_refs(&client);
+    assert!(
+        held >= baseline + 10_000,
+        "the server holds {held} refs with 10,000 outstanding (baseline {baseline})"
+    );
+    // Spot-check that they are the values put.
+    assert_eq!(client.get(&refs[4321]).unwrap(), Value::from(4321));
+    drop(refs);
+    sync(&client);
+    let after = server_side_refs(&client);
+    assert!(
+        after <= baseline,
+        "{after} refs left on the server after releasing all (baseline {baseline})"
+    );
+}
+
+/// Counts the bytes this process has allocated and not freed, to tell a leak (live heap
+/// grows) from allocator fragmentation (RSS grows, live heap flat).
+struct CountingAllocator;
+
+static LIVE_BYTES: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        LIVE_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(new as u64, Ordering::Relaxed);
+            LIVE_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn live_kib() -> u64 {
+    LIVE_BYTES.load(Ordering::Relaxed) / 1024
+}
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status")
+}
+
+#[test]
+fn sixty_four_threads_share_one_client() {
+    // How long the load runs (the issue asks for at least two minutes).
+    let seconds: u64 = std::env::var("RAY_CLIENT_LOAD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(150);
+    let duration = Duration::from_secs(seconds);
+    // glibc's per-thread arenas and its adaptive mmap threshold keep growing the heap for
+    // about a minute under 64 threads with mixed sizes, while the live heap stays flat
+    // (printed below); memory is judged once that has settled.
+    let warm_up = duration * 2 / 5;
+    let client = common::client();
+    let square = RemoteFunction::new("rc_test_tasks", "square").unwrap();
+    let counter = client
+        .create_actor(
+            &ActorClass::new("rc_test_tasks", "Counter").unwrap(),
+            vec![],
+            vec![],
+        )
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let ops = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let workers: Vec<_> = (0..64u64)
+        .map(|t| {
+            let (client, square, counter) = (client.clone(), square.clone(), counter.clone());
+            let (stop, ops) = (stop.clone(), ops.clone());
+            thread::spawn(move || {
+                let mut rng = XorShift(0x9e37_79b9_7f4a_7c15 ^ (t + 1));
+                let key = format!("rc-load-{}-{t}", client.client_id());
+                let mut i = 0i64;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    match rng.below(6) {
+                        0 => {
+                            let r = client.call(&square, vec![Value::from(i)], vec![]).unwrap();
+                            assert_eq!(client.get(&r).unwrap(), Value::from(i * i));
+                        }
+                        1 => {
+                            let v = Value::Bytes(vec![t as u8; 1 + rng.below(256 * 1024)].into());
+                            let r = client.put(v.clone()).unwrap();
+                            assert_eq!(client.get(&r).unwrap(), v);
+                        }
+                        2 => {
+                            let r = client
+                                .call_method(&counter, "incr", vec![], vec![])
+                                .unwrap();
+                            client.get(&r).unwrap();
+                        }
+                        3 => {
+                            let v = i.to_string();
+                            client
+                                .kv_put(key.as_bytes(), v.as_bytes(), true, None)
+                                .unwrap();
+                            let got = client.kv_get(key.as_bytes(), None).unwrap();
+                            assert_eq!(got.as_deref(), Some(v.as_bytes()));
+                        }
+                        4 => {
+                            let refs: Vec<ObjectRef> = (0..8)
+                                .map(|j| client.put(Value::from(j)).unwrap())
+                                .collect();
+                            let (ready, rest) = client.wait(&refs, 8, None).unwrap();
+                            assert_eq!((ready.len(), rest.len()), (8, 0));
+                        }
+                        _ => {
+                            let refs: Vec<ObjectRef> = (0..16)
+                                .map(|j| {
+                                    client.call(&square, vec![Value::from(j)], vec![]).unwrap()
+                                })
+                                .collect();
+                            let got = client.get_many(&refs, None).unwrap();
+                            assert_eq!(got[15], Value::from(225));
+                        }
+                    }
+                    ops.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+
+    thread::sleep(warm_up);
+    let rss_after_warm_up = rss_kib();
+    let ops_after_warm_up = ops.load(Ordering::Relaxed);
+    let mut peak = rss_after_warm_up;
+    let mut samples = vec![(rss_after_warm_up, live_kib())];
+    while start.elapsed() < duration {
+        thread::sleep(Duration::from_secs(1));
+        let rss = rss_kib();
+        peak = peak.max(rss);
+        samples.push((rss, live_kib()));
+        assert!(
+            workers.iter().all(|w| !w.is_finished()),
+            "a worker thread died (see its panic above)"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().expect("a worker thread panicked");
+    }
+    let rss_end = rss_kib();
+    let total = ops.load(Ordering::Relaxed);
+    let growth = (rss_end as f64 - rss_after_warm_up as f64) / rss_after_warm_up as f64;
+    eprintln!(
+        "64 threads, {seconds} s: {total} operations ({} after warm-up), RSS after warm-up \
+         {rss_after_warm_up} KiB, peak {peak} KiB, end {rss_end} KiB ({:+.1}%)",
+        total - ops_after_warm_up,
+        growth * 100.0
+    );
+    eprintln!("(RSS, live heap) every second after warm-up (KiB): {samples:?}");
+    assert!(total > ops_after_warm_up, "no progress after warm-up");
+    assert!(
+        growth < 0.05,
+        "RSS grew {:.1}% after warm-up ({rss_after_warm_up} -> {rss_end} KiB)",
+        growth * 100.0
+    );
+}
