@@ -910,6 +910,7 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 		dst.SetZero()
 		return nil
 	}
+	src = widen(src)
 	switch t {
 	case refPtrType:
 		if r, ok := src.(*ObjectRef); ok {
@@ -1106,6 +1107,33 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 		return assignStruct(op, dst, src, path, depth)
 	}
 	return fail()
+}
+
+// widen turns the elements of decoded numpy arrays (int8 … float32) into the generic
+// forms int64, *big.Int and float64, so that they convert like Python numbers.
+func widen(v any) any {
+	switch x := v.(type) {
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		if x > math.MaxInt64 {
+			return new(big.Int).SetUint64(x)
+		}
+		return int64(x)
+	case float32:
+		return float64(x)
+	}
+	return v
 }
 
 // assignStruct fills a struct from a dict with str keys: each key goes to the field of
