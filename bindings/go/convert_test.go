@@ -71,7 +71,7 @@ type point struct {
 	Skip  int    `ray:"-"`
 	Note  string `ray:"note,omitempty"`
 	Tags  []string
-	inner        // promoted
+	inner // promoted
 	priv  int
 }
 
