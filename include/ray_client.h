@@ -103,6 +103,18 @@
 // Log level of a line the task wrote to stderr.
 #define RAY_CLIENT_LOG_STDERR -2
 
+// `ray_client_connection_state`: the connection is up.
+#define RAY_CLIENT_STATE_CONNECTED 0
+
+// `ray_client_connection_state`: the connection dropped and the client is reconnecting;
+// calls made meanwhile wait for it, up to the reconnect grace period.
+#define RAY_CLIENT_STATE_RECONNECTING 1
+
+// `ray_client_connection_state`: the connection is gone for good (disconnected, grace
+// period passed, or the server no longer knows this client); calls fail with
+// `RAY_CLIENT_ERROR_CONNECTION_LOST`.
+#define RAY_CLIENT_STATE_LOST 2
+
 // Bundles packed on as few nodes as possible.
 #define RAY_CLIENT_PLACEMENT_PACK 0
 
@@ -675,6 +687,15 @@ int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options
 int ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
                                                             uint64_t seconds);
 
+// HTTP/2 keepalive: a ping every `interval_ms` (default 30000, like Python's client),
+// also while idle, so proxies that drop silent connections keep this one; a ping
+// unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
+// reconnection. Both must be > 0.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *options,
+                                                uint64_t interval_ms,
+                                                uint64_t timeout_ms);
+
 // Connect even when the server's Ray version is untested (`ignore != 0`).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
@@ -728,6 +749,11 @@ int ray_client_client_clone(const ray_client_client *client,
 // Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_is_connected(const ray_client_client *client,
                             int *out);
+
+// The connection's state: one of `RAY_CLIENT_STATE_*`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_connection_state(const ray_client_client *client,
+                                int *out);
 
 // What the server said about itself. Each out-parameter may be NULL when not wanted.
 // The strings are borrowed: valid until `client` (this handle) is freed.

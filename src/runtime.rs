@@ -32,6 +32,7 @@ fn runtime() -> &'static Runtime {
         std::thread::Builder::new()
             .name("ray-client-io".into())
             .spawn(move || {
+                block_sigpipe();
                 tx.send(std::thread::current().id()).ok();
                 rt.block_on(std::future::pending::<()>());
             })
@@ -39,6 +40,23 @@ fn runtime() -> &'static Runtime {
         let thread = rx.recv().expect("runtime thread started");
         Runtime { handle, thread }
     })
+}
+
+/// Blocks SIGPIPE on the calling thread. Every socket of the library is written on the
+/// I/O thread, and a vectored write (`writev`, which hyper uses) to a connection the peer
+/// closed raises SIGPIPE, whose default action kills the process: harmless in a Rust
+/// program (std ignores SIGPIPE at start-up) but fatal in a C, Go or Swift host. Blocked
+/// here, the signal stays pending on this thread and the write fails with EPIPE, which
+/// the connection code handles; the host's own signal handling is left alone.
+fn block_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: plain libc calls on a local, initialised signal set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
 }
 
 /// True on the runtime thread itself, where blocking would deadlock.

@@ -179,6 +179,29 @@ pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s
     })
 }
 
+/// HTTP/2 keepalive: a ping every `interval_ms` (default 30000, like Python's client),
+/// also while idle, so proxies that drop silent connections keep this one; a ping
+/// unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
+/// reconnection. Both must be > 0.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_keepalive_ms(
+    options: *mut ray_client_connect_options,
+    interval_ms: u64,
+    timeout_ms: u64,
+) -> c_int {
+    with_connect_options(options, |o| {
+        if interval_ms == 0 || timeout_ms == 0 {
+            return Err(ErrorInfo::invalid(
+                "keepalive interval and timeout must be > 0 ms",
+            ));
+        }
+        o.keepalive_interval = Duration::from_millis(interval_ms);
+        o.keepalive_timeout = Duration::from_millis(timeout_ms);
+        Ok(())
+    })
+}
+
 /// Connect even when the server's Ray version is untested (`ignore != 0`).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
@@ -322,6 +345,34 @@ pub unsafe extern "C" fn ray_client_is_connected(
     guard(|| {
         let c = client_of(client)?;
         *out_val(out, "out", 0)? = c_int::from(c.is_connected());
+        Ok(())
+    })
+}
+
+/// `ray_client_connection_state`: the connection is up.
+pub const RAY_CLIENT_STATE_CONNECTED: c_int = 0;
+/// `ray_client_connection_state`: the connection dropped and the client is reconnecting;
+/// calls made meanwhile wait for it, up to the reconnect grace period.
+pub const RAY_CLIENT_STATE_RECONNECTING: c_int = 1;
+/// `ray_client_connection_state`: the connection is gone for good (disconnected, grace
+/// period passed, or the server no longer knows this client); calls fail with
+/// `RAY_CLIENT_ERROR_CONNECTION_LOST`.
+pub const RAY_CLIENT_STATE_LOST: c_int = 2;
+
+/// The connection's state: one of `RAY_CLIENT_STATE_*`.
+/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connection_state(
+    client: *const ray_client_client,
+    out: *mut c_int,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        *out_val(out, "out", 0)? = match c.connection_state() {
+            crate::ConnectionState::Connected => RAY_CLIENT_STATE_CONNECTED,
+            crate::ConnectionState::Reconnecting { .. } => RAY_CLIENT_STATE_RECONNECTING,
+            crate::ConnectionState::Lost(_) => RAY_CLIENT_STATE_LOST,
+        };
         Ok(())
     })
 }

@@ -1,0 +1,168 @@
+/* Reconnection through the C ABI: a client behind tests/harness/fault-proxy survives
+ * cut connections without an error, reports its connection state, and, past the
+ * reconnect grace period of a partition, fails with RAY_CLIENT_ERROR_CONNECTION_LOST
+ * naming the address. Run by tests/run-c under ASan/UBSan against $RAY_TEST_ADDRESS. */
+#define _POSIX_C_SOURCE 200809L
+#include "ray_client.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        checks++;                                                                      \
+        if (!(cond)) {                                                                 \
+            failures++;                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error %d: %s)\n", __FILE__, \
+                    __LINE__, #cond, ray_client_last_error_code(),                     \
+                    ray_client_last_error_message());                                  \
+        }                                                                              \
+    } while (0)
+#define OK(call) CHECK((call) == RAY_CLIENT_OK)
+
+struct proxy {
+    pid_t pid;
+    char address[128];
+};
+
+/* Starts tests/harness/fault-proxy in front of `upstream` and reads its address. */
+static int start_proxy(const char *repo, const char *upstream, struct proxy *p) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    p->pid = fork();
+    if (p->pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/tests/harness/fault-proxy", repo);
+        execlp("python3", "python3", path, upstream, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t n = 0;
+    while (n + 1 < sizeof p->address) {
+        ssize_t got = read(fds[0], p->address + n, 1);
+        if (got <= 0 || p->address[n] == '\n') break;
+        n++;
+    }
+    p->address[n] = '\0';
+    close(fds[0]);
+    return strncmp(p->address, "ray://", 6) == 0 ? 0 : -1;
+}
+
+/* Signals are handled by the proxy asynchronously and, when several are pending, in
+ * signal-number order: give each one time to land before the next. */
+static void signal_proxy(const struct proxy *p, int sig) {
+    kill(p->pid, sig);
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+}
+
+static void stop_proxy(struct proxy *p) {
+    kill(p->pid, SIGTERM);
+    waitpid(p->pid, NULL, 0);
+}
+
+static ray_client_client *connect_via(const char *address, uint64_t grace_s) {
+    ray_client_connect_options *o = NULL;
+    OK(ray_client_connect_options_new(address, &o));
+    OK(ray_client_connect_options_set_reconnect_grace_period_s(o, grace_s));
+    OK(ray_client_connect_options_set_logs(o, RAY_CLIENT_LOGS_OFF));
+    ray_client_client *c = NULL;
+    OK(ray_client_connect(o, &c));
+    OK(ray_client_connect_options_free(o));
+    return c;
+}
+
+/* put(i) then get it back; returns the status of the first failing call. */
+static int round_trip(ray_client_client *c, int64_t i) {
+    ray_client_value *v = NULL, *got = NULL;
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_value_int(i, &v));
+    int rc = ray_client_put(c, v, &r);
+    if (rc == RAY_CLIENT_OK) {
+        rc = ray_client_get(c, r, -1, &got);
+        if (rc == RAY_CLIENT_OK) {
+            int64_t back = -1;
+            OK(ray_client_value_get_int(got, &back));
+            CHECK(back == i);
+            OK(ray_client_value_free(got));
+        }
+        OK(ray_client_object_ref_free(r));
+    }
+    OK(ray_client_value_free(v));
+    return rc;
+}
+
+static int state_of(ray_client_client *c) {
+    int s = -1;
+    OK(ray_client_connection_state(c, &s));
+    return s;
+}
+
+int main(void) {
+    const char *address = getenv("RAY_TEST_ADDRESS");
+    const char *repo = getenv("RC_REPO");
+    if (!address || !*address || !repo) {
+        fprintf(stderr, "RAY_TEST_ADDRESS and RC_REPO must be set\n");
+        return 2;
+    }
+    struct proxy p;
+    if (start_proxy(repo, address, &p) != 0) {
+        fprintf(stderr, "could not start the fault proxy\n");
+        return 2;
+    }
+
+    /* Keepalive options are validated. */
+    ray_client_connect_options *o = NULL;
+    OK(ray_client_connect_options_new(p.address, &o));
+    CHECK(ray_client_connect_options_set_keepalive_ms(o, 0, 1000) ==
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_connect_options_set_keepalive_ms(o, 1000, 5000));
+    OK(ray_client_connect_options_free(o));
+    CHECK(ray_client_connection_state(NULL, NULL) == RAY_CLIENT_ERROR_NULL_ARGUMENT);
+
+    /* Cuts within the grace period: every call succeeds. */
+    ray_client_client *c = connect_via(p.address, 30);
+    CHECK(state_of(c) == RAY_CLIENT_STATE_CONNECTED);
+    for (int64_t i = 0; i < 10; i++) {
+        OK(round_trip(c, i));
+        signal_proxy(&p, SIGUSR1);
+        OK(round_trip(c, 100 + i));
+    }
+    int exists = 0;
+    OK(ray_client_kv_put(c, (const uint8_t *)"rc-c-reconnect", 14, (const uint8_t *)"1", 1, 1,
+                         NULL, &exists));
+    CHECK(state_of(c) == RAY_CLIENT_STATE_CONNECTED);
+
+    /* A partition longer than the grace period: calls fail with connection lost. */
+    ray_client_client *short_grace = connect_via(p.address, 2);
+    OK(round_trip(short_grace, 7));
+    signal_proxy(&p, SIGUSR2);
+    signal_proxy(&p, SIGUSR1);
+    CHECK(round_trip(short_grace, 8) == RAY_CLIENT_ERROR_CONNECTION_LOST);
+    CHECK(strstr(ray_client_last_error_message(), p.address + 6) != NULL);
+    CHECK(state_of(short_grace) == RAY_CLIENT_STATE_LOST);
+    CHECK(round_trip(short_grace, 9) == RAY_CLIENT_ERROR_CONNECTION_LOST);
+    OK(ray_client_client_free(short_grace));
+    signal_proxy(&p, SIGHUP);
+
+    /* The first client, cut during the partition too, came back once it ended. */
+    OK(round_trip(c, 42));
+    OK(ray_client_disconnect(c));
+    CHECK(state_of(c) == RAY_CLIENT_STATE_LOST);
+    OK(ray_client_client_free(c));
+    stop_proxy(&p);
+    printf("test_reconnect: %d checks, %d failures\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
