@@ -1,0 +1,176 @@
+import CRayClient
+
+/// What the library said about a failure: its status code, its kind and message and, for
+/// failures on the cluster, the remote exception.
+public struct RayErrorDetails: Sendable, Equatable, CustomStringConvertible {
+    /// The C status code (`RAY_CLIENT_ERROR_*`, negative).
+    public var code: Int32
+    /// A short stable name of the kind: `"timeout"`, `"task_error"`, `"invalid_argument"`, ...
+    public var kind: String
+    /// The human-readable message.
+    public var message: String
+    /// For failures on the cluster, the qualified Python type of the exception the server
+    /// sent, e.g. `ray.exceptions.RayTaskError(ValueError)`.
+    public var remoteType: String?
+    /// For task errors, the user's exception type, e.g. `ValueError`.
+    public var causeType: String?
+    /// The remote traceback text, when the server sent one.
+    public var traceback: String?
+
+    public init(
+        code: Int32, kind: String, message: String, remoteType: String? = nil,
+        causeType: String? = nil, traceback: String? = nil
+    ) {
+        self.code = code
+        self.kind = kind
+        self.message = message
+        self.remoteType = remoteType
+        self.causeType = causeType
+        self.traceback = traceback
+    }
+
+    public var description: String {
+        var s = "\(kind): \(message)"
+        if let remoteType { s += " [\(remoteType)]" }
+        return s
+    }
+}
+
+/// Every failure of the binding. Each case carries the details; `details` reads them
+/// whatever the case.
+///
+/// Failures of remote code are `.taskError` with `details.remoteType`, `causeType` and
+/// `traceback` set; failures detected in Swift before calling the library (a string with
+/// a NUL, a negative timeout, a value of the wrong type) are `.invalidArgument` or
+/// `.typeMismatch`.
+public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Unusable input: a bad address, an empty name, a string with a NUL, an absurd size,
+    /// a ref of another client, a negative timeout (also the library's null/invalid
+    /// handle and UTF-8 errors).
+    case invalidArgument(RayErrorDetails)
+    /// The cluster could not be reached.
+    case connectionFailed(RayErrorDetails)
+    /// An established connection broke, or the client was disconnected.
+    case connectionLost(RayErrorDetails)
+    /// The server runs a Ray version this client was not tested against.
+    case versionMismatch(RayErrorDetails)
+    /// The server refused the connection setup.
+    case initFailed(RayErrorDetails)
+    /// A get or wait did not finish within its timeout.
+    case timeout(RayErrorDetails)
+    /// A remote task or actor method raised; see `details.remoteType`, `causeType`, `traceback`.
+    case taskError(RayErrorDetails)
+    /// The actor that should run a method is dead.
+    case actorDied(RayErrorDetails)
+    /// An object's value is lost.
+    case objectLost(RayErrorDetails)
+    /// The task was cancelled.
+    case taskCancelled(RayErrorDetails)
+    /// The server failed a request for another reason.
+    case serverError(RayErrorDetails)
+    /// A value could not be pickled or unpickled.
+    case pickle(RayErrorDetails)
+    /// The server's reply did not follow the protocol.
+    case protocolError(RayErrorDetails)
+    /// A bug in the library (including a caught panic).
+    case internalError(RayErrorDetails)
+    /// A Ray value could not be converted to the Swift type asked for.
+    case typeMismatch(RayErrorDetails)
+
+    /// The details, whatever the case.
+    public var details: RayErrorDetails {
+        switch self {
+        case .invalidArgument(let d), .connectionFailed(let d), .connectionLost(let d),
+            .versionMismatch(let d), .initFailed(let d), .timeout(let d), .taskError(let d),
+            .actorDied(let d), .objectLost(let d), .taskCancelled(let d), .serverError(let d),
+            .pickle(let d), .protocolError(let d), .internalError(let d), .typeMismatch(let d):
+            return d
+        }
+    }
+
+    /// The C status code (`RAY_CLIENT_ERROR_*`).
+    public var code: Int32 { details.code }
+    /// The kind's stable name (`"timeout"`, `"task_error"`, ...).
+    public var kind: String { details.kind }
+    /// The message.
+    public var message: String { details.message }
+    /// The remote exception type, for failures on the cluster.
+    public var remoteType: String? { details.remoteType }
+    /// The user's exception type, for task errors.
+    public var causeType: String? { details.causeType }
+    /// The remote traceback, when there is one.
+    public var traceback: String? { details.traceback }
+
+    public var description: String { "RayError.\(details)" }
+
+    /// The case for a C status code.
+    public init(_ d: RayErrorDetails) {
+        switch d.code {
+        case RAY_CLIENT_ERROR_CONNECTION_FAILED: self = .connectionFailed(d)
+        case RAY_CLIENT_ERROR_CONNECTION_LOST: self = .connectionLost(d)
+        case RAY_CLIENT_ERROR_VERSION_MISMATCH: self = .versionMismatch(d)
+        case RAY_CLIENT_ERROR_INIT_FAILED: self = .initFailed(d)
+        case RAY_CLIENT_ERROR_TIMEOUT: self = .timeout(d)
+        case RAY_CLIENT_ERROR_TASK_ERROR: self = .taskError(d)
+        case RAY_CLIENT_ERROR_ACTOR_DIED: self = .actorDied(d)
+        case RAY_CLIENT_ERROR_OBJECT_LOST: self = .objectLost(d)
+        case RAY_CLIENT_ERROR_TASK_CANCELLED: self = .taskCancelled(d)
+        case RAY_CLIENT_ERROR_SERVER_ERROR: self = .serverError(d)
+        case RAY_CLIENT_ERROR_PICKLE: self = .pickle(d)
+        case RAY_CLIENT_ERROR_PROTOCOL: self = .protocolError(d)
+        case RAY_CLIENT_ERROR_INTERNAL, RAY_CLIENT_ERROR_PANIC: self = .internalError(d)
+        default: self = .invalidArgument(d)
+        }
+    }
+
+    /// An error found in Swift, before the library was called.
+    static func invalid(_ message: String) -> RayError {
+        .invalidArgument(
+            RayErrorDetails(code: RAY_CLIENT_ERROR_INVALID_ARGUMENT, kind: "invalid_argument", message: message))
+    }
+
+    static func mismatch(_ message: String) -> RayError {
+        .typeMismatch(
+            RayErrorDetails(code: RAY_CLIENT_ERROR_INVALID_ARGUMENT, kind: "type_mismatch", message: message))
+    }
+
+    /// Reads an error handle (without freeing it).
+    static func from(handle e: OpaquePointer) -> RayError {
+        func opt(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
+        return RayError(
+            RayErrorDetails(
+                code: ray_client_error_code(e),
+                kind: opt(ray_client_error_kind(e)) ?? "unknown",
+                message: opt(ray_client_error_message(e)) ?? "",
+                remoteType: opt(ray_client_error_remote_type(e)),
+                causeType: opt(ray_client_error_cause_type(e)),
+                traceback: opt(ray_client_error_traceback(e))))
+    }
+
+    /// Takes an error handle the library handed over, frees it.
+    static func adopt(_ e: OpaquePointer?) -> RayError {
+        guard let e else {
+            return .internalError(
+                RayErrorDetails(code: RAY_CLIENT_ERROR_INTERNAL, kind: "internal", message: "missing error"))
+        }
+        defer { ray_client_error_free(e) }
+        return from(handle: e)
+    }
+
+    /// The last failure on this thread. Called right after the failing C call, with no
+    /// suspension point between, so the thread-local error is the one of that call.
+    static func last(_ code: Int32) -> RayError {
+        var e: OpaquePointer?
+        if ray_client_last_error(&e) == RAY_CLIENT_OK, let e {
+            return adopt(e)
+        }
+        return RayError(
+            RayErrorDetails(code: code, kind: "unknown", message: String(cString: ray_client_last_error_message())))
+    }
+}
+
+/// Throws the last error of this thread unless `rc` is `RAY_CLIENT_OK`.
+@inline(__always)
+func check(_ rc: Int32) throws(RayError) {
+    if rc != RAY_CLIENT_OK { throw RayError.last(rc) }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import RayClient
+
+extension AllTests {
+    /// Actors: creation by class reference and from source, options, methods, names, kill.
+    @Suite struct ActorTests {
+        @Test func namedActorMethodsAndKill() async throws {
+            let c = try Fixture.client()
+            let name = Fixture.unique("swift-counter")
+            var o = TaskOptions()
+            o.name = name
+            o.maxRestarts = 0
+            o.maxTaskRetries = 0
+            o.maxConcurrency = 1
+            o.numCPUs = 0
+            let a = try c.createActor("rc_test_tasks", "Counter", [5], options: o)
+            #expect(try await c.get(c.call(a, method: "incr"), as: Int.self) == 6)
+            #expect(try await c.get(c.call(a, method: "incr", kwargs: ["k": 10]), as: Int.self) == 16)
+            #expect(try await c.get(c.call(a, method: "pair", returns: 2), as: Int.self) == [16, -16])
+            let id = try a.id()
+            #expect(id.count == 32 && id.allSatisfy(\.isHexDigit))
+
+            // Found by name, in this namespace and across namespaces.
+            let same = try c.actor(named: name)
+            #expect(same == a)
+            #expect(try c.actor(named: name, namespace: "swift-tests") == a)
+            #expect(try c.namedActors().contains(NamedActor(name: name, namespace: "swift-tests")))
+            #expect(try c.namedActors(allNamespaces: true).contains(NamedActor(name: name, namespace: "swift-tests")))
+
+            // Handles travel into tasks and back in values.
+            #expect(try await c.get(c.call("rc_test_tasks", "call_actor", [a, 4]), as: Int.self) == 20)
+            let back = try await c.get(c.call("rc_test_tasks", "identity", [[a]]), as: [ActorHandle].self)
+            #expect(back == [a])
+            #expect(try await c.get(c.call(back[0], method: "get"), as: Int.self) == 20)
+
+            // A method that raises, then kill.
+            let bad = try c.call(a, method: "incr", ["not a number"])
+            let e = await expectRayError({ $0.isTaskError }) { _ = try await c.get(bad) }
+            #expect(e?.causeType?.contains("TypeError") == true)
+            try c.kill(a)
+            let after = try c.call(a, method: "get")
+            await expectRayError({ $0.isActorDied || $0.isTaskError }) { _ = try await c.get(after) }
+            // The name goes with the actor (asynchronously).
+            let gone = await Fixture.eventually { (try? c.actor(named: name)) == nil }
+            #expect(gone)
+        }
+
+        @Test func fromSourceDetachedAndRestart() async throws {
+            let c = try Fixture.client()
+            let src = """
+                class Greeter:
+                    def __init__(self, greeting):
+                        self.greeting = greeting
+                    def greet(self, who):
+                        return self.greeting + ", " + who
+                    def pid(self):
+                        import os
+                        return os.getpid()
+                """
+            let name = Fixture.unique("swift-greeter")
+            var o = TaskOptions()
+            o.name = name
+            o.namespace = "swift-other"
+            o.detached = true
+            o.maxRestarts = 1
+            o.numCPUs = 0
+            let g = try c.createActor(source: src, className: "Greeter", ["Hello"], options: o)
+            #expect(try await c.get(c.call(g, method: "greet", ["Swift"]), as: String.self) == "Hello, Swift")
+            #expect(try c.actor(named: name, namespace: "swift-other") == g)
+            // Not visible from this client's namespace.
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.actor(named: name) }
+            // get_if_exists returns the existing actor.
+            var again = o
+            again.getIfExists = true
+            let g2 = try c.createActor(source: src, className: "Greeter", ["Other"], options: again)
+            #expect(try await c.get(c.call(g2, method: "greet", ["x"]), as: String.self) == "Hello, x")
+
+            // Killed with restart allowed: it comes back (a new process, same actor).
+            let pid1 = try await c.get(c.call(g, method: "pid"), as: Int.self)
+            try c.kill(g, noRestart: false)
+            var pid2 = pid1
+            for _ in 0..<600 where pid2 == pid1 {
+                if let p = try? await c.get(c.call(g, method: "pid"), as: Int.self) { pid2 = p }
+                if pid2 == pid1 { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(pid2 != pid1)
+            // Detached: kill it for good, or it outlives the test run.
+            try c.kill(g)
+        }
+
+        @Test func actorErrors() async throws {
+            let c = try Fixture.client()
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.actor(named: Fixture.unique("nobody")) }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.actor(named: "") }
+            // A class that does not exist: creation returns, the first call fails.
+            let ghost = try c.createActor("rc_test_tasks", "NoSuchClass")
+            await expectRayError({ !$0.isInvalidArgument }) { _ = try await c.get(c.call(ghost, method: "get")) }
+            // A method that does not exist.
+            let a = try c.createActor("rc_test_tasks", "Counter", options: { var o = TaskOptions(); o.numCPUs = 0; return o }())
+            await expectRayError({ _ in true }) { _ = try await c.get(c.call(a, method: "no_such_method")) }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.call(a, method: "get\u{0}") }
+            // An actor that dies while running a method.
+            await expectRayError({ $0.isActorDied || $0.isTaskError }) { _ = try await c.get(c.call(a, method: "die")) }
+            try c.kill(a)
+        }
+    }
+}

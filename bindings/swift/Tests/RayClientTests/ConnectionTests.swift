@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+@testable import RayClient
+
+extension AllTests {
+    /// Connecting with options, logs, disconnecting (explicitly and on deinit), failures.
+    @Suite struct ConnectionTests {
+        @Test func connectOptionsAndInfo() async throws {
+            var o = try Fixture.options(namespace: "swift-connect")
+            o.connectTimeout = .seconds(120)
+            o.reconnectGracePeriod = .seconds(10)
+            o.ignoreVersionMismatch = true
+            o.logs = .off
+            try o.setRuntimeEnv(workingDir: Fixture.testModules, envVars: ["RC_SWIFT_ENV": "on-connect"])
+            let c = try RayClient(o)
+            #expect(c.isConnected)
+            let info = try c.clientInfo()
+            #expect(info.namespace == "swift-connect")
+            #expect(info.clientID.count == 32 && info.clientID.allSatisfy(\.isHexDigit))
+            #expect(info.address.contains(try Fixture.address().replacingOccurrences(of: "ray://", with: "")))
+            let server = try c.serverInfo()
+            #expect(server.rayVersion == "2.60.0")
+            #expect(server.pythonVersion.hasPrefix("3."))
+            #expect(!server.rayCommit.isEmpty)
+            #expect(server.numClients >= 1)
+            // The job's runtime env reaches tasks.
+            #expect(try await c.get(c.call("rc_test_tasks", "env_var", ["RC_SWIFT_ENV"]), as: String.self) == "on-connect")
+
+            try c.disconnect()
+            #expect(!c.isConnected)
+            try c.disconnect()  // idempotent
+            await expectRayError({ $0.isConnectionLost }) { _ = try c.put(1) }
+            await expectRayError({ $0.isConnectionLost }) { try c.ping() }
+        }
+
+        @Test func refsOfADisconnectedClientFail() async throws {
+            let c = try RayClient(try Fixture.options())
+            let r = try c.put("x")
+            let pending = try c.call("rc_test_tasks", "sleep_then", [600.0, 1])
+            let waiting = Task { try await c.get(pending) }
+            try c.disconnect()
+            await expectRayError({ $0.isConnectionLost }) { _ = try await c.get(r) }
+            // A get in flight when the connection closed fails too (it does not hang).
+            await expectRayError({ $0.isConnectionLost }) { _ = try await waiting.value }
+        }
+
+        @Test func deinitDisconnects() async throws {
+            let shared = try Fixture.client()
+            let name = Fixture.unique("swift-owned")
+            var keep: ObjectRef?
+            do {
+                let c = try RayClient(try Fixture.options())
+                var o = TaskOptions()
+                o.name = name
+                o.numCPUs = 0
+                let a = try c.createActor("rc_test_tasks", "Counter", options: o)
+                #expect(try await c.get(c.call(a, method: "incr"), as: Int.self) == 1)
+                #expect(try shared.actor(named: name) == a)
+                keep = try c.put(1)  // a ref outliving the client does not keep it connected
+            }
+            // The client is gone: its job ended, so its (non-detached) actor goes too.
+            let gone = await Fixture.eventually { (try? shared.actor(named: name)) == nil }
+            #expect(gone)
+            withExtendedLifetime(keep) {}
+        }
+
+        @Test func logsReachTheCallback() async throws {
+            let lines = Collected<LogLine>()
+            var o = try Fixture.options()
+            o.logs = .callback { lines.append($0) }
+            let c = try RayClient(o)
+            let marker = Fixture.unique("swift-log")
+            #expect(try await c.get(c.call("rc_test_tasks", "shout", [marker]), as: Int.self) == marker.count)
+            let both = await Fixture.eventually {
+                let all = lines.all
+                return all.contains { $0.source == .stdout && $0.message.contains(marker) }
+                    && all.contains { $0.source == .stderr && $0.message.contains(marker + " on stderr") }
+            }
+            #expect(both, "\(lines.all)")
+        }
+
+        @Test func connectFailures() async throws {
+            // Nothing listens on port 1.
+            var o = ConnectOptions(address: "ray://127.0.0.1:1")
+            o.connectTimeout = .seconds(2)
+            await expectRayError({ $0.isConnectionFailed && $0.message.contains("127.0.0.1:1") }) {
+                _ = try RayClient(o)
+            }
+            await expectRayError({ $0.isInvalidArgument || $0.isConnectionFailed }) {
+                _ = try RayClient(address: "ray://not an address:x")
+            }
+            await expectRayError({ $0.isInvalidArgument && $0.message.contains("NUL") }) {
+                _ = try RayClient(address: "ray://127.0.0.1\u{0}:10001")
+            }
+            var neg = ConnectOptions(address: try Fixture.address())
+            neg.connectTimeout = .seconds(-1)
+            await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(neg) }
+            var badEnv = ConnectOptions(address: try Fixture.address())
+            badEnv.runtimeEnvJSON = "[1, 2]"
+            await expectRayError({ _ in true }) { _ = try RayClient(badEnv) }
+        }
+
+        @Test func noHandlesLeak() async throws {
+            let before = RayClient.liveHandles
+            do {
+                let c = try Fixture.client()
+                let r = try c.put(["a": [1, 2], "b": [3]])
+                _ = try await c.get(r)
+                _ = try await c.get([r, r])
+                _ = try await c.wait([r])
+                _ = try await c.get(c.call("rc_test_tasks", "pair", [1], returns: 2))
+                _ = try c.kvList(prefix: Data("nothing-here".utf8))
+                _ = try? await c.get(c.call("rc_test_tasks", "boom", [1]))
+            }
+            #expect(RayClient.liveHandles == before)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import RayClient
+
+extension AllTests {
+    /// The internal KV store.
+    @Suite struct KVTests {
+        @Test func putGetListDelete() throws {
+            let c = try Fixture.client()
+            let p = Fixture.unique("swift-kv")
+            let k1 = Data("\(p)/one".utf8)
+            let k2 = Data("\(p)/two\u{0}binary".utf8)
+            #expect(try c.kvGet(k1) == nil)
+            #expect(try c.kvExists(k1) == false)
+            #expect(try c.kvPut(k1, Data("v1".utf8)) == false)
+            #expect(try c.kvPut(k1, Data("v1b".utf8)) == true)
+            #expect(try c.kvGet(k1) == Data("v1b".utf8))
+            // overwrite: false keeps the old value.
+            #expect(try c.kvPut(k1, Data("ignored".utf8), overwrite: false) == true)
+            #expect(try c.kvGet(k1) == Data("v1b".utf8))
+            try c.kvPut(k2, Data([0, 255]))
+            #expect(try c.kvGet(k2) == Data([0, 255]))
+            #expect(try c.kvExists(k2))
+            #expect(Set(try c.kvList(prefix: Data(p.utf8))) == [k1, k2])
+            #expect(try c.kvDelete(k1) == 1)
+            #expect(try c.kvGet(k1) == nil)
+            #expect(try c.kvDelete(Data(p.utf8), byPrefix: true) == 1)
+            #expect(try c.kvList(prefix: Data(p.utf8)).isEmpty)
+        }
+
+        @Test func namespacesAreSeparate() throws {
+            let c = try Fixture.client()
+            let k = Data(Fixture.unique("swift-kv-ns").utf8)
+            try c.kvPut(k, Data("a".utf8), namespace: "swift-ns-a")
+            #expect(try c.kvGet(k, namespace: "swift-ns-a") == Data("a".utf8))
+            #expect(try c.kvGet(k, namespace: "swift-ns-b") == nil)
+            #expect(try c.kvGet(k) == nil)
+            #expect(try c.kvExists(k, namespace: "swift-ns-a"))
+            #expect(try c.kvList(prefix: k, namespace: "swift-ns-a") == [k])
+            #expect(try c.kvDelete(k, namespace: "swift-ns-a") == 1)
+            #expect(throws: RayError.self) { try c.kvGet(k, namespace: "bad\u{0}ns") }
+        }
+    }
+
+    /// Cluster information and placement groups.
+    @Suite struct ClusterTests {
+        @Test func resourcesNodesAndContext() throws {
+            let c = try Fixture.client()
+            let total = try c.clusterResources()
+            #expect((total["CPU"] ?? 0) >= 1, "\(total)")
+            let avail = try c.availableResources()
+            #expect(avail.keys.allSatisfy { total[$0] != nil }, "\(avail) vs \(total)")
+            #expect((avail["CPU"] ?? 0) <= total["CPU"]!)
+            let nodes = try c.nodes()
+            #expect(nodes.contains { $0["Alive"] == true })
+            let ctx = try c.runtimeContext()
+            #expect(!ctx.jobID.isEmpty && !ctx.nodeID.isEmpty)
+            #expect(ctx.namespace == "swift-tests")
+            #expect(ctx.runtimeEnv.contains("working_dir"), "\(ctx.runtimeEnv)")
+            #expect(!ctx.gcsAddress.isEmpty && !ctx.sessionName.isEmpty)
+            let url = try c.dashboardURL()
+            #expect(url.isEmpty || url.contains(":"), "\(url)")
+            #expect(try c.serverIsInitialized())
+            try c.ping()
+            #expect(RayClient.libraryVersion.split(separator: ".").count == 3)
+        }
+
+        @Test func placementGroups() async throws {
+            let c = try Fixture.client()
+            let name = Fixture.unique("swift-pg")
+            let pg = try c.createPlacementGroup(bundles: [["CPU": 1]], strategy: .strictPack, name: name)
+            #expect(pg.id.count > 0 && pg.id.allSatisfy(\.isHexDigit))
+            #expect(try c.waitPlacementGroup(pg, timeout: .seconds(120)))
+            #expect(try c.placementGroupTable(pg)["state"] == "CREATED")
+            var o = TaskOptions()
+            o.numCPUs = 1
+            o.scheduling = .placementGroup(pg, bundleIndex: 0)
+            #expect(try await c.get(c.call("rc_test_tasks", "square", [6], options: o), as: Int.self) == 36)
+            o.scheduling = .placementGroup(pg, captureChildTasks: true)
+            #expect(try await c.get(c.call("rc_test_tasks", "square", [7], options: o), as: Int.self) == 49)
+            try c.removePlacementGroup(pg)
+            let removed = try await Fixture.eventually { try c.placementGroupTable(pg)["state"] == "REMOVED" }
+            #expect(removed)
+            // An impossible group is never placed.
+            let huge = try c.createPlacementGroup(bundles: [["CPU": 10_000]], strategy: .spread)
+            #expect(try c.waitPlacementGroup(huge, timeout: .milliseconds(500)) == false)
+            try c.removePlacementGroup(huge)
+            await expectRayError({ $0.isInvalidArgument }) {
+                _ = try c.createPlacementGroup(bundles: [], strategy: .pack)
+            }
+        }
+    }
+}

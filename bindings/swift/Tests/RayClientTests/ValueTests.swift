@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+@testable import RayClient
+
+extension AllTests {
+    /// Swift values to Ray values and back, through the object store and through Python.
+    @Suite struct ValueTests {
+        @Test func scalarsRoundTripThroughTheObjectStore() async throws {
+            let c = try Fixture.client()
+            #expect(try await c.get(c.put(42), as: Int.self) == 42)
+            #expect(try await c.get(c.put(Int64.min), as: Int64.self) == Int64.min)
+            #expect(try await c.get(c.put(2.5), as: Double.self) == 2.5)
+            #expect(try await c.get(c.put(true), as: Bool.self) == true)
+            // Non-ASCII and an embedded NUL survive (the C side takes a length, not a C string).
+            let s = "héllo, wörld \u{0} 🚀"
+            #expect(try await c.get(c.put(s), as: String.self) == s)
+            let bytes = Data([0, 1, 2, 255, 0])
+            #expect(try await c.get(c.put(bytes), as: Data.self) == bytes)
+            #expect(try await c.get(c.put(Data()), as: Data.self) == Data())
+            #expect(try await c.get(c.put(RayValue.none)) == .none)
+            let nothing: Int? = nil
+            #expect(try await c.get(c.put(nothing), as: Int?.self) == nil)
+            #expect(try await c.get(c.put(Int?.some(3)), as: Int?.self) == 3)
+        }
+
+        @Test func containersRoundTrip() async throws {
+            let c = try Fixture.client()
+            #expect(try await c.get(c.put([1, 2, 3]), as: [Int].self) == [1, 2, 3])
+            #expect(try await c.get(c.put(["a": 1, "b": 2]), as: [String: Int].self) == ["a": 1, "b": 2])
+            let nested: [String: [String]] = ["x": ["p", "q"], "y": []]
+            #expect(try await c.get(c.put(nested), as: [String: [String]].self) == nested)
+            let v: RayValue = [1, "two", 3.0, nil, true, ["k": [1, 2]]]
+            #expect(try await c.get(c.put(v)) == v)
+            let kinds: RayValue = .list([
+                .tuple([1, 2]), .set(["s"]), .frozenSet([7]), .bigInt("123456789012345678901234567890"),
+                .bigInt("-99999999999999999999"), .dict([(key: 1, value: "int key")]),
+            ])
+            #expect(try await c.get(c.put(kinds)) == kinds)
+            // Ray's object store turns a bytearray into bytes.
+            #expect(try await c.get(c.put(RayValue.byteArray(Data([9])))) == .bytes(Data([9])))
+        }
+
+        @Test func pythonSeesTheExpectedTypes() async throws {
+            let c = try Fixture.client()
+            func typeName(_ v: any RayEncodable) async throws -> String {
+                try await c.get(c.call("rc_test_tasks", "type_name", [v]), as: String.self)
+            }
+            #expect(try await typeName(1) == "int")
+            #expect(try await typeName(1.5) == "float")
+            #expect(try await typeName("s") == "str")
+            #expect(try await typeName(Data([1])) == "bytes")
+            #expect(try await typeName(true) == "bool")
+            #expect(try await typeName(RayValue.none) == "NoneType")
+            #expect(try await typeName([1, 2]) == "list")
+            #expect(try await typeName(["a": 1]) == "dict")
+            #expect(try await typeName(RayValue.tuple([1])) == "tuple")
+            #expect(try await typeName(RayValue.list([1.5, 2.5])) == "list")
+            #expect(try await typeName([1.5, 2.5] as [Double]) == "ndarray")
+        }
+
+        @Test func doubleArraysAreNumpyArrays() async throws {
+            let c = try Fixture.client()
+            let xs: [Double] = [1.5, 2.5, -4]
+            let d = try await c.get(c.call("rc_test_tasks", "describe_array", [xs]))
+            #expect(d["type"] == "numpy.ndarray")
+            #expect(d["dtype"] == "float64")
+            #expect(d["shape"] == [3])
+            #expect(d["sum"] == 0.0)
+            #expect(try await c.get(c.call("rc_test_tasks", "identity", [xs]), as: [Double].self) == xs)
+
+            // A 2-D array from Python, and a 2-D int32 array to Python.
+            let m = try await c.get(c.call("rc_test_tasks", "make_array", [2, 3]), as: NDArray.self)
+            #expect(m.dtype == .float64 && m.shape == [2, 3] && !m.fortranOrder)
+            #expect(try m.doubles() == [0, 1, 2, 3, 4, 5])
+            var ints: [Int32] = ([1, 2, 3, 4] as [Int32]).map { $0.littleEndian }
+            let a = NDArray(dtype: .int32, shape: [2, 2], data: Data(bytes: &ints, count: 16))
+            let e = try await c.get(c.call("rc_test_tasks", "describe_array", [a]))
+            #expect(e["dtype"] == "int32" && e["shape"] == [2, 2] && e["sum"] == 10.0)
+            #expect(try await c.get(c.put(a), as: NDArray.self) == a)
+        }
+
+        @Test func conversionsRefuseTheWrongType() async throws {
+            let c = try Fixture.client()
+            let s = try c.put("text")
+            await expectRayError({ $0.isTypeMismatch && $0.message.contains("str") }) {
+                _ = try await c.get(s, as: Int.self)
+            }
+            await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put(300), as: Int8.self) }
+            await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put([1, 2]), as: [String].self) }
+            await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put(RayValue.none), as: Double.self) }
+            // A 2-D array is not a [Double].
+            let m = try c.call("rc_test_tasks", "make_array", [2, 2])
+            await expectRayError({ $0.isTypeMismatch && $0.message.contains("1-D") }) {
+                _ = try await c.get(m, as: [Double].self)
+            }
+        }
+
+        @Test func badValuesAreRefusedWithClearErrors() async throws {
+            let c = try Fixture.client()
+            await expectRayError({ $0.isInvalidArgument }) {
+                _ = try c.put(NDArray(dtype: .float64, shape: [2, 2], data: Data(count: 8)))
+            }
+            await expectRayError({ $0.isInvalidArgument }) {
+                _ = try c.put(NDArray(dtype: .float64, shape: [-1], data: Data()))
+            }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.put(RayValue.bigInt("12x")) }
+            await expectRayError({ $0.isInvalidArgument && $0.message.contains("opaque") }) {
+                _ = try c.put(RayValue.opaque(json: "{}"))
+            }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try RayValue(json: "{not json") }
+        }
+
+        @Test func jsonForm() throws {
+            let v = try RayValue(json: #"{"a": [1, 2.5, "x", null, true], "b": {"$bytes": "AQI="}}"#)
+            #expect(v["a"] == [1, 2.5, "x", nil, true])
+            #expect(v["b"] == .bytes(Data([1, 2])))
+            #expect(try RayValue(json: try v.json()) == v)
+        }
+    }
+}
