@@ -381,3 +381,33 @@ extension RayValue {
         return takeString(s)
     }
 }
+
+extension RayValue: CustomStringConvertible {
+    /// Python-like text: `{'a': [1, 2.5, None]}`.
+    public var description: String {
+        func bytes(_ d: Data) -> String {
+            "b'" + d.map { b in (32..<127).contains(b) && b != 39 && b != 92
+                ? String(UnicodeScalar(b)) : String(format: "\\x%02x", b) }.joined() + "'"
+        }
+        func items(_ xs: [RayValue]) -> String { xs.map(\.description).joined(separator: ", ") }
+        switch self {
+        case .none: return "None"
+        case .bool(let b): return b ? "True" : "False"
+        case .int(let i): return String(i)
+        case .bigInt(let s): return s
+        case .float(let f): return String(f)
+        case .string(let s): return "'" + s.replacingOccurrences(of: "'", with: "\\'") + "'"
+        case .bytes(let d): return bytes(d)
+        case .byteArray(let d): return "bytearray(\(bytes(d)))"
+        case .list(let xs): return "[\(items(xs))]"
+        case .tuple(let xs): return xs.count == 1 ? "(\(items(xs)),)" : "(\(items(xs)))"
+        case .set(let xs): return xs.isEmpty ? "set()" : "{\(items(xs))}"
+        case .frozenSet(let xs): return "frozenset({\(items(xs))})"
+        case .dict(let pairs): return "{" + pairs.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+        case .objectRef(let r): return r.description
+        case .actor(let a): return a.description
+        case .ndarray(let a): return "array(dtype=\(a.dtype), shape=\(a.shape))"
+        case .opaque(let json): return "<object \(json)>"
+        }
+    }
+}

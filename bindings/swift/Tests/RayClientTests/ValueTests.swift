@@ -116,6 +116,13 @@ extension AllTests {
             #expect(v["a"] == [1, 2.5, "x", nil, true])
             #expect(v["b"] == .bytes(Data([1, 2])))
             #expect(try RayValue(json: try v.json()) == v)
+            #expect(v.description == "{'a': [1, 2.5, 'x', None, True], 'b': b'\\x01\\x02'}")
+            #expect(RayValue.tuple([1]).description == "(1,)")
+            #expect(RayValue.set([]).description == "set()")
+            #expect(RayValue.frozenSet(["it's"]).description == #"frozenset({'it\'s'})"#)
+            #expect(RayValue.byteArray(Data("a'".utf8)).description == #"bytearray(b'a\x27')"#)
+            #expect(RayValue.ndarray(NDArray([1, 2])).description == "array(dtype=float64, shape=[2])")
+            #expect(RayValue.bigInt("-1").kindName == "int")
         }
     }
 }
