@@ -22,6 +22,7 @@ use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{data_request, data_response, ConnectionInfoRequest, InitRequest};
 use crate::runtime;
+use crate::security::{AuthToken, Security, TlsOptions};
 use crate::tasks::Code;
 use crate::value::{PyObject, Value};
 use tonic::transport::Channel;
@@ -72,6 +73,12 @@ pub struct ConnectOptions {
     pub decode_limits: Limits,
     /// Where task and actor output goes (default: this process's stderr).
     pub logs: LogHandler,
+    /// TLS; unset fields read Ray's `RAY_USE_TLS`, `RAY_TLS_CA_CERT`,
+    /// `RAY_TLS_SERVER_CERT` and `RAY_TLS_SERVER_KEY`.
+    pub tls: TlsOptions,
+    /// The token for a cluster with token authentication; `None` reads
+    /// `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` (Debug prints `***`).
+    pub auth_token: Option<AuthToken>,
     /// Overrides [`TESTED_RAY_VERSIONS`], for testing the version check.
     #[doc(hidden)]
     pub __tested_versions: Option<Vec<String>>,
@@ -90,6 +97,8 @@ impl Default for ConnectOptions {
             keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
             decode_limits: Limits::default(),
             logs: LogHandler::default(),
+            tls: TlsOptions::default(),
+            auth_token: None,
             __tested_versions: None,
         }
     }
@@ -140,6 +149,41 @@ impl ConnectOptions {
 
     pub fn ignore_version_mismatch(mut self, ignore: bool) -> Self {
         self.ignore_version_mismatch = ignore;
+        self
+    }
+
+    /// TLS on or off, whatever `RAY_USE_TLS` says.
+    pub fn tls(mut self, enabled: bool) -> Self {
+        self.tls.enabled = Some(enabled);
+        self
+    }
+
+    /// The PEM file of the CA that signed the server's certificate.
+    pub fn tls_ca_cert(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.tls.ca_cert = Some(path.into());
+        self
+    }
+
+    /// This client's certificate chain and private key (PEM files).
+    pub fn tls_client_cert(
+        mut self,
+        cert: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.tls.client_cert = Some(cert.into());
+        self.tls.client_key = Some(key.into());
+        self
+    }
+
+    /// The name the server's certificate must carry, if not the address's host.
+    pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.tls.server_name = Some(name.into());
+        self
+    }
+
+    /// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`).
+    pub fn auth_token(mut self, token: impl Into<String>) -> Self {
+        self.auth_token = Some(AuthToken::new(token));
         self
     }
 
@@ -269,6 +313,7 @@ impl Client {
             grace_period: grace,
             keepalive_interval: options.keepalive_interval,
             keepalive_timeout: options.keepalive_timeout,
+            security: Security::resolve(&options.tls, options.auth_token.as_ref())?,
         };
         let conn = Connection::open(address.clone(), client_id, &settings).await?;
         // Local working_dir / py_modules are uploaded before init, as Python does.

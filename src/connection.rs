@@ -22,6 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::proto::raylet_data_streamer_client::RayletDataStreamerClient;
 use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{cluster_info_type, ClusterInfoRequest};
+use crate::security::{ConnectFailure, Security, AUTHORIZATION_HEADER};
 
 /// Python's GRPC_MAX_MESSAGE_SIZE: 2 GiB - 1 in both directions.
 pub const MAX_MESSAGE_SIZE: usize = (2 * 1024 * 1024 * 1024) - 1;
@@ -47,6 +48,8 @@ pub(crate) struct ConnectionSettings {
     pub grace_period: Duration,
     pub keepalive_interval: Duration,
     pub keepalive_timeout: Duration,
+    /// TLS and the authentication token (src/security.rs).
+    pub security: Security,
 }
 
 /// Whether a client's connection to its server is usable.
@@ -72,6 +75,8 @@ struct Shared {
     /// Free "thread ids" for that metadata (see [`Lane`]).
     free_lanes: Mutex<Vec<u32>>,
     lanes_created: Mutex<u32>,
+    /// `Bearer <token>` for the `authorization` header, when there is a token.
+    auth: Option<AsciiMetadataValue>,
 }
 
 /// One channel to one server, tagged with this client's id.
@@ -93,7 +98,8 @@ impl Connection {
     ) -> Result<Self> {
         let timeout = settings.connect_timeout;
         let start = Instant::now();
-        let endpoint = Endpoint::from_shared(address.uri())
+        let security = &settings.security;
+        let endpoint = Endpoint::from_shared(security.uri(&address))
             .map_err(|e| Error::invalid(format!("bad cluster address {address}: {e}")))?
             .tcp_nodelay(true)
             .http2_keep_alive_interval(settings.keepalive_interval)
@@ -102,12 +108,14 @@ impl Connection {
             // Large windows keep multi-MiB chunks flowing without waiting for updates.
             .initial_stream_window_size(Some(16 * 1024 * 1024))
             .initial_connection_window_size(Some(64 * 1024 * 1024));
+        let endpoint = security.apply(endpoint)?;
         let shared = Arc::new(Shared {
             link: watch::Sender::new(ConnectionState::Connected),
             grace_period: settings.grace_period,
             next_unary_id: AtomicI32::new(0),
             free_lanes: Mutex::new(Vec::new()),
             lanes_created: Mutex::new(0),
+            auth: security.auth.clone(),
         });
         let mut delay = Duration::from_millis(100);
         loop {
@@ -118,19 +126,26 @@ impl Connection {
                     .connect_timeout(remaining.max(Duration::from_millis(1)))
                     .connect()
                     .await
-                    .map_err(|e| describe_transport_error(&e))?;
+                    .map_err(|e| {
+                        security.classify(&address, &e, || describe_transport_error(&e))
+                    })?;
                 let conn = Connection {
                     address: address.clone(),
                     client_id: client_id.clone(),
                     channel,
                     shared: shared.clone(),
                 };
-                conn.ping().await?;
-                Ok::<_, String>(conn)
+                conn.ping().await.map_err(|s| {
+                    security.classify(&address, &s, || {
+                        format!("ping failed: {} ({:?})", s.message(), s.code())
+                    })
+                })?;
+                Ok::<_, ConnectFailure>(conn)
             };
             let last_error = match tokio::time::timeout(remaining, attempt).await {
                 Ok(Ok(conn)) => return Ok(conn),
-                Ok(Err(e)) => e,
+                Ok(Err(ConnectFailure::Fatal(e))) => return Err(e),
+                Ok(Err(ConnectFailure::Retry(e))) => e,
                 Err(_) => "timed out".to_owned(),
             };
             let elapsed = start.elapsed();
@@ -148,15 +163,11 @@ impl Connection {
         }
     }
 
-    async fn ping(&self) -> std::result::Result<(), String> {
+    async fn ping(&self) -> std::result::Result<(), Status> {
         let req = self.request(ClusterInfoRequest {
             r#type: cluster_info_type::TypeEnum::Ping as i32,
         });
-        self.driver_stub()
-            .cluster_info(req)
-            .await
-            .map(|_| ())
-            .map_err(|s| format!("ping failed: {} ({:?})", s.message(), s.code()))
+        self.driver_stub().cluster_info(req).await.map(|_| ())
     }
 
     pub(crate) fn address(&self) -> &Address {
@@ -190,6 +201,9 @@ impl Connection {
             "client_id",
             AsciiMetadataValue::try_from(self.client_id.as_str()).expect("hex client id"),
         );
+        if let Some(auth) = &self.shared.auth {
+            md.insert(AUTHORIZATION_HEADER, auth.clone());
+        }
     }
 
     pub(crate) fn channel(&self) -> Channel {
@@ -425,6 +439,7 @@ pub(crate) fn status_error(call: &str, address: &Address, status: &Status) -> Er
     let kind = match status.code() {
         Code::Unavailable | Code::Cancelled | Code::Aborted => ErrorKind::ConnectionLost,
         Code::DeadlineExceeded => ErrorKind::Timeout,
+        Code::Unauthenticated => ErrorKind::AuthenticationFailed,
         Code::InvalidArgument | Code::NotFound => ErrorKind::InvalidArgument,
         _ => ErrorKind::ServerError,
     };

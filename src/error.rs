@@ -12,8 +12,11 @@ pub enum ErrorKind {
     /// The caller passed something unusable: a bad address, an empty name, a ref of
     /// another client, a value that cannot be encoded.
     InvalidArgument,
-    /// The cluster could not be reached (nothing listening, timeout while connecting).
+    /// The cluster could not be reached (nothing listening, timeout while connecting, the
+    /// TLS handshake failed).
     ConnectionFailed,
+    /// The cluster requires token authentication and the token is missing or wrong.
+    AuthenticationFailed,
     /// An established connection broke, or the client was disconnected.
     ConnectionLost,
     /// The server runs a Ray version this client was not tested against.
@@ -47,6 +50,7 @@ impl ErrorKind {
         match self {
             ErrorKind::InvalidArgument => "invalid_argument",
             ErrorKind::ConnectionFailed => "connection_failed",
+            ErrorKind::AuthenticationFailed => "authentication_failed",
             ErrorKind::ConnectionLost => "connection_lost",
             ErrorKind::VersionMismatch => "version_mismatch",
             ErrorKind::InitFailed => "init_failed",

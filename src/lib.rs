@@ -39,6 +39,7 @@ mod proto;
 mod remote_error;
 mod runtime;
 mod runtime_env;
+mod security;
 mod tasks;
 pub mod value;
 
@@ -57,6 +58,7 @@ pub use ndarray::{DType, NdArray};
 pub use objects::{ObjectRef, GET_SLICE};
 pub use options::{Options, SchedulingStrategy};
 pub use placement_group::{PlacementGroup, PlacementStrategy};
+pub use security::{AuthToken, TlsOptions};
 pub use tasks::{Kwargs, RemoteFunction};
 pub use value::{Construct, Global, PyObject, Value};
 

@@ -121,6 +121,8 @@ pub const RAY_CLIENT_ERROR_PICKLE: i32 = -12;
 pub const RAY_CLIENT_ERROR_PROTOCOL: i32 = -13;
 /// A bug in this library.
 pub const RAY_CLIENT_ERROR_INTERNAL: i32 = -14;
+/// The cluster requires token authentication and the token is missing or wrong.
+pub const RAY_CLIENT_ERROR_AUTHENTICATION_FAILED: i32 = -15;
 /// A required pointer argument was `NULL`.
 pub const RAY_CLIENT_ERROR_NULL_ARGUMENT: i32 = -20;
 /// A handle (or returned buffer) that is not live: freed, of another type, or made up.
@@ -146,6 +148,7 @@ fn kind_code(kind: ErrorKind) -> (c_int, &'static str) {
         ErrorKind::Pickle => RAY_CLIENT_ERROR_PICKLE,
         ErrorKind::Protocol => RAY_CLIENT_ERROR_PROTOCOL,
         ErrorKind::Internal => RAY_CLIENT_ERROR_INTERNAL,
+        ErrorKind::AuthenticationFailed => RAY_CLIENT_ERROR_AUTHENTICATION_FAILED,
     };
     (code, kind.as_str())
 }

@@ -1,0 +1,387 @@
+//! TLS and token authentication against real clusters: each test starts its own Ray
+//! cluster with TLS (certificates from tests/harness/tls-certs) or with token
+//! authentication (`RAY_AUTH_MODE=token`) in its own temp dir, and stops it at the end.
+//! The default cluster of the run stays plain and is used for "TLS client, plain server".
+//!
+//! Connecting reads Ray's environment variables, and some cases set them, so every
+//! connect in this binary holds `ENV`.
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use ray_client::{Client, ConnectOptions, ErrorKind, RemoteFunction, Value};
+
+static ENV: Mutex<()> = Mutex::new(());
+
+const SECURITY_VARS: &[&str] = &[
+    "RAY_USE_TLS",
+    "RAY_TLS_CA_CERT",
+    "RAY_TLS_SERVER_CERT",
+    "RAY_TLS_SERVER_KEY",
+    "RAY_AUTH_MODE",
+    "RAY_AUTH_TOKEN",
+    "RAY_AUTH_TOKEN_PATH",
+];
+
+/// Holds `ENV` with none of Ray's TLS / token variables set; restores HOME on drop.
+struct CleanEnv {
+    home: Option<std::ffi::OsString>,
+    _guard: MutexGuard<'static, ()>,
+}
+
+fn clean_env() -> CleanEnv {
+    let guard = ENV.lock().unwrap_or_else(|e| e.into_inner());
+    for v in SECURITY_VARS {
+        std::env::remove_var(v);
+    }
+    CleanEnv {
+        home: std::env::var_os("HOME"),
+        _guard: guard,
+    }
+}
+
+impl Drop for CleanEnv {
+    fn drop(&mut self) {
+        for v in SECURITY_VARS {
+            std::env::remove_var(v);
+        }
+        match &self.home {
+            Some(h) => std::env::set_var("HOME", h),
+            None => std::env::remove_var("HOME"),
+        }
+    }
+}
+
+fn harness(name: &str) -> PathBuf {
+    common::repo().join("tests/harness").join(name)
+}
+
+/// A cluster started by one test; stopped when dropped (and by a watchdog if the test
+/// process dies first).
+struct SecuredCluster {
+    dir: PathBuf,
+    address: String,
+}
+
+impl SecuredCluster {
+    fn start(name: &str, env: &[(&str, &str)]) -> SecuredCluster {
+        let dir =
+            std::env::temp_dir().join(format!("ray-client-security-{}-{name}", std::process::id()));
+        let mut cmd = Command::new(harness("ray-cluster"));
+        cmd.arg("start").arg(&dir);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("running tests/harness/ray-cluster");
+        assert!(
+            out.status.success(),
+            "starting the {name} cluster failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        #[allow(clippy::zombie_processes)]
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{h}' stop '{d}'",
+                pid = std::process::id(),
+                h = harness("ray-cluster").display(),
+                d = dir.display()
+            ))
+            .spawn()
+            .expect("starting the cluster watchdog");
+        let address = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        assert!(address.starts_with("ray://"), "{address:?}");
+        SecuredCluster { dir, address }
+    }
+}
+
+impl Drop for SecuredCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(harness("ray-cluster"))
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
+    }
+}
+
+fn certs(dir: &Path) -> PathBuf {
+    let certs = dir.join("certs");
+    let out = Command::new(harness("tls-certs"))
+        .arg(&certs)
+        .output()
+        .expect("running tests/harness/tls-certs");
+    assert!(
+        out.status.success(),
+        "making certificates failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    certs
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ray-client-security-{}-{name}-files",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Everything a client does travels over the connection: the working_dir upload and KV
+/// (unary calls), put/get and a task (the Datapath stream).
+fn exercise(client: &Client) {
+    let r = client
+        .call(
+            &RemoteFunction::new("rc_test_tasks", "square").unwrap(),
+            vec![Value::from(12)],
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(144));
+    let o = client.put(Value::str("over a secured connection")).unwrap();
+    assert_eq!(
+        client.get(&o).unwrap(),
+        Value::str("over a secured connection")
+    );
+    client
+        .kv_put(b"rc_security_key", b"value", true, None)
+        .unwrap();
+    assert_eq!(
+        client.kv_get(b"rc_security_key", None).unwrap().as_deref(),
+        Some(&b"value"[..])
+    );
+}
+
+fn options(address: &str) -> ConnectOptions {
+    ConnectOptions::new(address)
+        .runtime_env(common::test_runtime_env(vec![]))
+        .connect_timeout(Duration::from_secs(20))
+}
+
+#[test]
+fn tls_cluster() {
+    let files = scratch("tls");
+    let certs = certs(&files);
+    let tls_dir = certs.to_str().unwrap();
+    let cluster = SecuredCluster::start("tls", &[("RAY_TEST_TLS_DIR", tls_dir)]);
+    let ca = certs.join("ca.crt");
+    let (cert, key) = (certs.join("client.crt"), certs.join("client.key"));
+
+    // Explicit options.
+    {
+        let _env = clean_env();
+        let client = Client::connect_with(
+            options(&cluster.address)
+                .tls_ca_cert(&ca)
+                .tls_client_cert(&cert, &key),
+        )
+        .expect("TLS connect with explicit options");
+        exercise(&client);
+        client.disconnect();
+    }
+
+    // Ray's environment variables, as the Python client reads them.
+    {
+        let _env = clean_env();
+        std::env::set_var("RAY_USE_TLS", "1");
+        std::env::set_var("RAY_TLS_CA_CERT", &ca);
+        std::env::set_var("RAY_TLS_SERVER_CERT", &cert);
+        std::env::set_var("RAY_TLS_SERVER_KEY", &key);
+        let client = Client::connect_with(options(&cluster.address))
+            .expect("TLS connect with RAY_USE_TLS and RAY_TLS_*");
+        exercise(&client);
+        client.disconnect();
+    }
+
+    // A CA that did not sign the server's certificate.
+    {
+        let _env = clean_env();
+        let err = Client::connect_with(
+            options(&cluster.address)
+                .tls_ca_cert(certs.join("other-ca.crt"))
+                .tls_client_cert(&cert, &key),
+        )
+        .err()
+        .expect("a wrong CA must fail");
+        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+        assert!(
+            err.message().contains("certificate verification failed"),
+            "{err}"
+        );
+        assert!(err.message().contains("other-ca.crt"), "{err}");
+    }
+
+    // No client certificate: Ray's TLS server requires one, and closes the connection
+    // after the handshake without saying why, so this fails at the connect timeout.
+    {
+        let _env = clean_env();
+        let err = Client::connect_with(
+            options(&cluster.address)
+                .tls_ca_cert(&ca)
+                .connect_timeout(Duration::from_secs(3)),
+        )
+        .err()
+        .expect("no client certificate must fail");
+        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+        assert!(
+            err.message().contains("no client certificate is set"),
+            "{err}"
+        );
+    }
+
+    // Plaintext to a TLS server fails (after the connect timeout: nothing tells the
+    // client that the other side speaks TLS).
+    {
+        let _env = clean_env();
+        let err =
+            Client::connect_with(options(&cluster.address).connect_timeout(Duration::from_secs(3)))
+                .err()
+                .expect("plaintext to a TLS server must fail");
+        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+    }
+
+    // TLS to the plain default cluster.
+    {
+        let plain = &common::cluster().address;
+        let _env = clean_env();
+        let err =
+            Client::connect_with(options(plain).tls_ca_cert(&ca).tls_client_cert(&cert, &key))
+                .err()
+                .expect("TLS to a plaintext server must fail");
+        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+        assert!(err.message().contains("TLS handshake"), "{err}");
+    }
+
+    // Unreadable files are the caller's mistake, named in the error.
+    {
+        let _env = clean_env();
+        let err =
+            Client::connect_with(options(&cluster.address).tls_ca_cert(files.join("missing.crt")))
+                .err()
+                .expect("a missing CA file must fail");
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        assert!(err.message().contains("missing.crt"), "{err}");
+    }
+    drop(cluster);
+    std::fs::remove_dir_all(&files).unwrap();
+}
+
+#[test]
+fn token_cluster() {
+    let token = format!("rc-test-{:032x}", rand_u128());
+    let cluster = SecuredCluster::start("token", &[("RAY_TEST_AUTH_TOKEN", &token)]);
+    let files = scratch("token");
+
+    // The option.
+    {
+        let _env = clean_env();
+        let client = Client::connect_with(options(&cluster.address).auth_token(&token))
+            .expect("connect with the auth_token option");
+        exercise(&client);
+        client.disconnect();
+    }
+
+    // RAY_AUTH_TOKEN.
+    {
+        let _env = clean_env();
+        std::env::set_var("RAY_AUTH_TOKEN", &token);
+        let client =
+            Client::connect_with(options(&cluster.address)).expect("connect with RAY_AUTH_TOKEN");
+        exercise(&client);
+        client.disconnect();
+    }
+
+    // RAY_AUTH_TOKEN_PATH, with Ray's RAY_AUTH_MODE=token set on the client too.
+    {
+        let _env = clean_env();
+        let path = files.join("token");
+        std::fs::write(&path, format!("{token}\n")).unwrap();
+        std::env::set_var("RAY_AUTH_MODE", "token");
+        std::env::set_var("RAY_AUTH_TOKEN_PATH", &path);
+        let client = Client::connect_with(options(&cluster.address))
+            .expect("connect with RAY_AUTH_TOKEN_PATH");
+        client.disconnect();
+    }
+
+    // Ray's default token file, ~/.ray/auth_token.
+    {
+        let _env = clean_env();
+        let home = files.join("home");
+        std::fs::create_dir_all(home.join(".ray")).unwrap();
+        std::fs::write(home.join(".ray/auth_token"), &token).unwrap();
+        std::env::set_var("HOME", &home);
+        let client = Client::connect_with(options(&cluster.address))
+            .expect("connect with ~/.ray/auth_token");
+        client.disconnect();
+    }
+
+    // A wrong token: a clear error that does not contain either token.
+    {
+        let _env = clean_env();
+        let wrong = format!("wrong-{token}");
+        let opts = options(&cluster.address).auth_token(&wrong);
+        let debug = format!("{opts:?}");
+        assert!(!debug.contains(&token), "Debug shows the token: {debug}");
+        assert!(debug.contains("***"), "{debug}");
+        let err = Client::connect_with(opts)
+            .err()
+            .expect("a wrong token must fail");
+        assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err}");
+        assert!(
+            err.message().contains("rejected the authentication token"),
+            "{err}"
+        );
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(
+                !shown.contains(&token),
+                "the error shows the token: {shown}"
+            );
+        }
+    }
+
+    // No token at all.
+    {
+        let _env = clean_env();
+        std::env::set_var("HOME", &files); // no .ray/auth_token there
+        let err = Client::connect_with(options(&cluster.address))
+            .err()
+            .expect("no token must fail");
+        assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err}");
+        assert!(err.message().contains("none was found"), "{err}");
+    }
+
+    // RAY_AUTH_MODE=token on the client without a token fails before dialling.
+    {
+        let _env = clean_env();
+        std::env::set_var("HOME", &files);
+        std::env::set_var("RAY_AUTH_MODE", "token");
+        let err = Client::connect_with(options(&cluster.address))
+            .err()
+            .expect("RAY_AUTH_MODE=token without a token must fail");
+        assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err}");
+    }
+
+    // A token sent to a cluster without authentication is ignored by it.
+    {
+        let _env = clean_env();
+        let client = Client::connect_with(
+            ConnectOptions::new(&common::cluster().address).auth_token(&token),
+        )
+        .expect("a token does not hurt a plain cluster");
+        client.disconnect();
+    }
+    drop(cluster);
+    std::fs::remove_dir_all(&files).unwrap();
+}
+
+fn rand_u128() -> u128 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let mut x = common::XorShift(t as u64 ^ (std::process::id() as u64) << 32 | 1);
+    (x.next() as u128) << 64 | x.next() as u128
+}
