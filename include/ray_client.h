@@ -79,6 +79,9 @@
 // A bug in this library.
 #define RAY_CLIENT_ERROR_INTERNAL -14
 
+// The cluster requires token authentication and the token is missing or wrong.
+#define RAY_CLIENT_ERROR_AUTHENTICATION_FAILED -15
+
 // A required pointer argument was `NULL`.
 #define RAY_CLIENT_ERROR_NULL_ARGUMENT -20
 
@@ -700,6 +703,41 @@ int ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *opti
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
                                                            int ignore);
+
+// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
+// (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls(ray_client_connect_options *options,
+                                       int enabled);
+
+// The PEM file of the CA that signed the server's certificate (copied; read when
+// connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls_ca_cert(ray_client_connect_options *options,
+                                               const char *path);
+
+// This client's certificate chain and private key, PEM files (copied; read when
+// connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
+// `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
+// certificate signed by its CA).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls_client_cert(ray_client_connect_options *options,
+                                                   const char *cert_path,
+                                                   const char *key_path);
+
+// The name the server's certificate must carry when it is not the host of the address
+// (copied); NULL clears it.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls_server_name(ray_client_connect_options *options,
+                                                   const char *name);
+
+// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
+// `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
+// then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
+// token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
+                                              const char *token);
 
 // Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
 // (`ray_client_connect_options_set_log_callback` for a callback).

@@ -68,6 +68,9 @@ struct SecuredCluster {
 
 impl SecuredCluster {
     fn start(name: &str, env: &[(&str, &str)]) -> SecuredCluster {
+        // One `ray start` at a time: two at once can starve each other on a small machine.
+        static STARTING: Mutex<()> = Mutex::new(());
+        let _one = STARTING.lock().unwrap_or_else(|e| e.into_inner());
         let dir =
             std::env::temp_dir().join(format!("ray-client-security-{}-{name}", std::process::id()));
         let mut cmd = Command::new(harness("ray-cluster"));

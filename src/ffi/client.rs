@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CString};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use super::*;
 use crate::client::{Client, ConnectOptions};
 use crate::logs::{LogHandler, LogRecord};
 use crate::objects::ObjectRef;
+use crate::security::AuthToken;
 
 /// What a client handle holds: the client and the C strings of its fixed properties.
 pub(crate) struct ClientBox {
@@ -211,6 +213,111 @@ pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
 ) -> c_int {
     with_connect_options(options, |o| {
         o.ignore_version_mismatch = ignore != 0;
+        Ok(())
+    })
+}
+
+/// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
+/// (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_tls(
+    options: *mut ray_client_connect_options,
+    enabled: c_int,
+) -> c_int {
+    with_connect_options(options, |o| {
+        o.tls.enabled = match enabled {
+            1 => Some(true),
+            0 => Some(false),
+            -1 => None,
+            other => {
+                return Err(ErrorInfo::invalid(format!(
+                    "{other} is not a TLS setting (1 on, 0 off, -1 from the environment)"
+                )))
+            }
+        };
+        Ok(())
+    })
+}
+
+/// The PEM file of the CA that signed the server's certificate (copied; read when
+/// connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_tls_ca_cert(
+    options: *mut ray_client_connect_options,
+    path: *const c_char,
+) -> c_int {
+    let path = opt_str(path, "path");
+    with_connect_options(options, |o| {
+        o.tls.ca_cert = path?.map(PathBuf::from);
+        Ok(())
+    })
+}
+
+/// This client's certificate chain and private key, PEM files (copied; read when
+/// connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
+/// `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
+/// certificate signed by its CA).
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_tls_client_cert(
+    options: *mut ray_client_connect_options,
+    cert_path: *const c_char,
+    key_path: *const c_char,
+) -> c_int {
+    let cert = opt_str(cert_path, "cert_path");
+    let key = opt_str(key_path, "key_path");
+    with_connect_options(options, |o| {
+        let (cert, key) = match (cert?, key?) {
+            (Some(c), Some(k)) => (Some(PathBuf::from(c)), Some(PathBuf::from(k))),
+            (None, None) => (None, None),
+            _ => {
+                return Err(ErrorInfo::invalid(
+                    "a client certificate needs both cert_path and key_path (or neither)",
+                ))
+            }
+        };
+        o.tls.client_cert = cert;
+        o.tls.client_key = key;
+        Ok(())
+    })
+}
+
+/// The name the server's certificate must carry when it is not the host of the address
+/// (copied); NULL clears it.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_tls_server_name(
+    options: *mut ray_client_connect_options,
+    name: *const c_char,
+) -> c_int {
+    let name = opt_str(name, "name");
+    with_connect_options(options, |o| {
+        o.tls.server_name = name?.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
+/// `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
+/// then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
+/// token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
+/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_auth_token(
+    options: *mut ray_client_connect_options,
+    token: *const c_char,
+) -> c_int {
+    let token = opt_str(token, "token");
+    with_connect_options(options, |o| {
+        o.auth_token = match token? {
+            Some(t) if t.trim().is_empty() => {
+                return Err(ErrorInfo::invalid("the authentication token is empty"))
+            }
+            Some(t) => Some(AuthToken::new(t)),
+            None => None,
+        };
         Ok(())
     })
 }

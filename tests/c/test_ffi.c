@@ -318,6 +318,106 @@ static void test_connect_errors(void) {
     CHECK(ray_client_is_initialized() == 0);
 }
 
+/* TLS and token options: argument checks, then real connections to the token and TLS
+ * clusters tests/run-c starts (RC_TEST_AUTH_ADDRESS + RC_TEST_AUTH_TOKEN,
+ * RC_TEST_TLS_ADDRESS + RC_TEST_TLS_DIR with tests/harness/tls-certs' files). */
+static const char *required_env(const char *name) {
+    const char *v = getenv(name);
+    if (v == NULL || *v == '\0') {
+        fprintf(stderr, "%s is not set (tests/run-c sets it)\n", name);
+        failures++;
+        return NULL;
+    }
+    return v;
+}
+
+static int last_error_contains(const char *needle) {
+    return strstr(ray_client_last_error_message(), needle) != NULL;
+}
+
+static void test_security(void) {
+    ray_client_client *c = NULL;
+    ray_client_connect_options *o = NULL;
+    OK(ray_client_connect_options_new(address, &o));
+    FAILS(ray_client_connect_options_set_tls(o, 2), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_connect_options_set_tls(o, -1));
+    OK(ray_client_connect_options_set_tls(o, 0));
+    FAILS(ray_client_connect_options_set_tls_client_cert(o, "c.pem", NULL),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_connect_options_set_tls_client_cert(o, NULL, "k.pem"),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_connect_options_set_tls_client_cert(o, NULL, NULL));
+    FAILS(ray_client_connect_options_set_tls_ca_cert(o, "\xff"), RAY_CLIENT_ERROR_INVALID_UTF8);
+    OK(ray_client_connect_options_set_tls_server_name(o, "localhost"));
+    OK(ray_client_connect_options_set_tls_server_name(o, NULL));
+    FAILS(ray_client_connect_options_set_auth_token(o, " "), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_connect_options_set_auth_token(NULL, "t"), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    OK(ray_client_connect_options_set_auth_token(o, NULL));
+    /* TLS with a CA file that does not exist: the caller's mistake, named. */
+    OK(ray_client_connect_options_set_tls_ca_cert(o, "/nonexistent/ca.crt"));
+    FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    CHECK(last_error_contains("/nonexistent/ca.crt"));
+    CHECK(c == NULL);
+    OK(ray_client_connect_options_free(o));
+    FAILS(ray_client_connect_options_set_tls(o, 1), RAY_CLIENT_ERROR_INVALID_HANDLE);
+
+    const char *auth_address = required_env("RC_TEST_AUTH_ADDRESS");
+    const char *token = required_env("RC_TEST_AUTH_TOKEN");
+    if (auth_address && token) {
+        /* The right token. */
+        OK(ray_client_connect_options_new(auth_address, &o));
+        OK(ray_client_connect_options_set_auth_token(o, token));
+        OK(ray_client_connect(o, &c));
+        if (c) {
+            OK(ray_client_ping(c));
+            OK(ray_client_client_free(c));
+            c = NULL;
+        }
+        /* A wrong one: authentication_failed, and the error shows neither token. */
+        char wrong[256];
+        snprintf(wrong, sizeof wrong, "wrong-%s", token);
+        OK(ray_client_connect_options_set_auth_token(o, wrong));
+        FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_AUTHENTICATION_FAILED);
+        CHECK(c == NULL);
+        CHECK(last_error_contains("rejected the authentication token"));
+        CHECK(!last_error_contains(token));
+        ray_client_error *e = NULL;
+        OK(ray_client_last_error(&e));
+        if (e) {
+            CHECK(ray_client_error_code(e) == RAY_CLIENT_ERROR_AUTHENTICATION_FAILED);
+            CHECK(strcmp(ray_client_error_kind(e), "authentication_failed") == 0);
+            OK(ray_client_error_free(e));
+        }
+        OK(ray_client_connect_options_free(o));
+    }
+
+    const char *tls_address = required_env("RC_TEST_TLS_ADDRESS");
+    const char *tls_dir = required_env("RC_TEST_TLS_DIR");
+    if (tls_address && tls_dir) {
+        char ca[1024], other_ca[1024], cert[1024], key[1024];
+        snprintf(ca, sizeof ca, "%s/ca.crt", tls_dir);
+        snprintf(other_ca, sizeof other_ca, "%s/other-ca.crt", tls_dir);
+        snprintf(cert, sizeof cert, "%s/client.crt", tls_dir);
+        snprintf(key, sizeof key, "%s/client.key", tls_dir);
+        OK(ray_client_connect_options_new(tls_address, &o));
+        OK(ray_client_connect_options_set_tls(o, 1));
+        OK(ray_client_connect_options_set_tls_ca_cert(o, ca));
+        OK(ray_client_connect_options_set_tls_client_cert(o, cert, key));
+        OK(ray_client_connect(o, &c));
+        if (c) {
+            OK(ray_client_ping(c));
+            OK(ray_client_client_free(c));
+            c = NULL;
+        }
+        /* A CA that did not sign the server's certificate. */
+        OK(ray_client_connect_options_set_tls_ca_cert(o, other_ca));
+        FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_CONNECTION_FAILED);
+        CHECK(c == NULL);
+        CHECK(last_error_contains("certificate verification failed"));
+        OK(ray_client_connect_options_free(o));
+    }
+}
+
 /* Log lines collected by the log callback (runs on the I/O thread). */
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static int log_lines_seen = 0;
@@ -921,6 +1021,7 @@ int main(void) {
     test_version_and_errors();
     test_values();
     test_connect_errors();
+    test_security();
     CHECK(ray_client_live_handles() == 0);
 
     ray_client_client *c = connect_main();
