@@ -259,6 +259,18 @@ TEST(Connect, RefusedAddressThrows) {
   EXPECT_EQ(e.kind(), "connection_failed");
 }
 
+TEST(Connect, SecurityOptions) {
+  ConnectOptions o("ray://127.0.0.1:1");
+  o.connect_timeout(300ms).tls(std::nullopt).tls(false).tls_server_name("localhost");
+  expect_error([&] { o.auth_token(std::string(" ")); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  o.auth_token(std::nullopt).auth_token(std::string("s3cret-token"));
+  // Certificates are read when connecting; a missing file is the caller's mistake.
+  o.tls(true).tls_ca_cert(std::string("/nonexistent/ca.crt"));
+  Error e = expect_error([&] { Client::connect(o); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(e.message().find("/nonexistent/ca.crt"), std::string::npos);
+  EXPECT_EQ(e.message().find("s3cret-token"), std::string::npos);
+}
+
 // ---------------------------------------------------------------- cluster
 
 TEST_F(Cluster, ClientInfo) {

@@ -737,6 +737,29 @@ class ConnectOptions
   ConnectOptions &ignore_version_mismatch(bool ignore) {
     return set(ray_client_connect_options_set_ignore_version_mismatch(raw_, ignore ? 1 : 0));
   }
+  /// TLS on (true) or off (false) whatever RAY_USE_TLS says; nullopt: from the environment.
+  ConnectOptions &tls(std::optional<bool> enabled) {
+    return set(ray_client_connect_options_set_tls(raw_, enabled ? (*enabled ? 1 : 0) : -1));
+  }
+  /// PEM file of the CA that signed the server's certificate (default RAY_TLS_CA_CERT).
+  ConnectOptions &tls_ca_cert(const std::optional<std::string> &path) {
+    return set(ray_client_connect_options_set_tls_ca_cert(raw_, detail::c_str_or_null(path)));
+  }
+  /// This client's certificate and key, PEM files (default RAY_TLS_SERVER_CERT / _KEY).
+  ConnectOptions &tls_client_cert(const std::string &cert_path, const std::string &key_path) {
+    return set(ray_client_connect_options_set_tls_client_cert(raw_, cert_path.c_str(), key_path.c_str()));
+  }
+  /// The name the server's certificate must carry, if not the address's host.
+  ConnectOptions &tls_server_name(const std::optional<std::string> &name) {
+    return set(ray_client_connect_options_set_tls_server_name(raw_, detail::c_str_or_null(name)));
+  }
+  /// Token for a cluster with RAY_AUTH_MODE=token (default RAY_AUTH_TOKEN,
+  /// RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token). A missing or wrong token makes connect
+  /// throw an Error with code RAY_CLIENT_ERROR_AUTHENTICATION_FAILED, kind
+  /// "authentication_failed".
+  ConnectOptions &auth_token(const std::optional<std::string> &token) {
+    return set(ray_client_connect_options_set_auth_token(raw_, detail::c_str_or_null(token)));
+  }
   /// RAY_CLIENT_LOGS_STDERR or RAY_CLIENT_LOGS_OFF.
   ConnectOptions &logs(int mode) {
     log_.reset();
