@@ -1,0 +1,6 @@
+//go:build !race
+
+package ray
+
+// raceEnabled: built with -race.
+const raceEnabled = false
