@@ -94,6 +94,7 @@ impl LogStream {
                     }
                 };
                 let stream = stream_logs(&conn, again, &handler);
+                let started = std::time::Instant::now();
                 tokio::select! {
                     _ = stream => {}
                     _ = forward => return, // The client stopped streaming.
@@ -109,9 +110,12 @@ impl LogStream {
                         return;
                     }
                 }
-                // Connected, but the stream may have ended just before the break was
-                // noticed; do not spin if the server keeps ending it.
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                // Output printed while no stream is open is lost (the server keeps none,
+                // as for Python's client), so reconnect at once; only a stream that the
+                // server keeps ending right away is retried with a pause, not in a spin.
+                if started.elapsed() < std::time::Duration::from_secs(1) {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
             }
         });
         Some(LogStream {
