@@ -354,10 +354,12 @@ static void test_security(void) {
     FAILS(ray_client_connect_options_set_auth_token(NULL, "t"), RAY_CLIENT_ERROR_NULL_ARGUMENT);
     OK(ray_client_connect_options_set_auth_token(o, NULL));
     /* TLS with a CA file that does not exist: the caller's mistake, named. */
+    OK(ray_client_connect_options_set_tls(o, 1));
     OK(ray_client_connect_options_set_tls_ca_cert(o, "/nonexistent/ca.crt"));
     FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     CHECK(last_error_contains("/nonexistent/ca.crt"));
     CHECK(c == NULL);
+    if (c) OK(ray_client_client_free(c));
     OK(ray_client_connect_options_free(o));
     FAILS(ray_client_connect_options_set_tls(o, 1), RAY_CLIENT_ERROR_INVALID_HANDLE);
 
