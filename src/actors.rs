@@ -11,7 +11,7 @@ use crate::objects::ObjectRef;
 use crate::options::Options;
 use crate::proto::{
     client_task::RemoteExecType, data_request, data_response, terminate_request,
-    ClientListNamedActorsRequest, TerminateRequest,
+    ClientListNamedActorsRequest, DataResponse, TerminateRequest,
 };
 use crate::runtime;
 use crate::tasks::{Code, Kwargs, Schedule};
@@ -210,16 +210,7 @@ impl Client {
                 client_id: self.client_id().to_owned(),
                 terminate_type: Some(what),
             }));
-        runtime::block_on(async move {
-            match reply.await?.r#type {
-                Some(data_response::Type::Terminate(t)) if t.ok => Ok(()),
-                Some(data_response::Type::Terminate(_)) => Err(Error::new(
-                    ErrorKind::ServerError,
-                    "the server could not terminate it",
-                )),
-                _ => Err(Error::protocol("terminate got an unexpected reply")),
-            }
-        })
+        runtime::block_on(async move { terminate_reply(reply.await?) })
     }
 
     /// Named actors in this client's namespace, or in every namespace.
@@ -231,39 +222,63 @@ impl Client {
             .send(data_request::Type::ListNamedActors(
                 ClientListNamedActorsRequest { all_namespaces },
             ));
-        let json = runtime::block_on(async move {
-            match reply.await?.r#type {
-                Some(data_response::Type::ListNamedActors(l)) => Ok(l.actors_json),
-                _ => Err(Error::protocol("list_named_actors got an unexpected reply")),
-            }
-        })?;
-        let parsed: serde_json::Value = serde_json::from_str(&json)
-            .map_err(|e| Error::protocol(format!("list_named_actors sent bad JSON: {e}")))?;
-        let items = parsed.as_array().cloned().unwrap_or_default();
+        let json = runtime::block_on(async move { list_named_actors_reply(reply.await?) })?;
         // Without all_namespaces the server lists bare names of this job's namespace.
-        let own_namespace = match (all_namespaces, self.namespace()) {
-            (true, _) => String::new(),
-            (false, Some(ns)) => ns.to_owned(),
-            (false, None) => self.runtime_context()?.namespace,
-        };
-        Ok(items
-            .into_iter()
-            .filter_map(|item| match item {
-                // all_namespaces=True gives {"name", "namespace"} objects, otherwise names.
-                serde_json::Value::String(name) => Some(NamedActor {
-                    name,
-                    namespace: own_namespace.clone(),
-                }),
-                serde_json::Value::Object(m) => Some(NamedActor {
-                    name: m.get("name")?.as_str()?.to_owned(),
-                    namespace: m
-                        .get("namespace")
-                        .and_then(|n| n.as_str())
-                        .unwrap_or_default()
-                        .to_owned(),
-                }),
-                _ => None,
-            })
-            .collect())
+        named_actors(&json, || match (all_namespaces, self.namespace()) {
+            (true, _) => Ok(String::new()),
+            (false, Some(ns)) => Ok(ns.to_owned()),
+            (false, None) => Ok(self.runtime_context()?.namespace),
+        })
     }
+}
+
+/// Whether a terminate (kill or cancel) reply says it worked.
+pub(crate) fn terminate_reply(reply: DataResponse) -> Result<()> {
+    match reply.r#type {
+        Some(data_response::Type::Terminate(t)) if t.ok => Ok(()),
+        Some(data_response::Type::Terminate(_)) => Err(Error::new(
+            ErrorKind::ServerError,
+            "the server could not terminate it",
+        )),
+        _ => Err(Error::protocol("terminate got an unexpected reply")),
+    }
+}
+
+/// The JSON text of a list_named_actors reply.
+pub(crate) fn list_named_actors_reply(reply: DataResponse) -> Result<String> {
+    match reply.r#type {
+        Some(data_response::Type::ListNamedActors(l)) => Ok(l.actors_json),
+        _ => Err(Error::protocol("list_named_actors got an unexpected reply")),
+    }
+}
+
+/// Reads the server's list of named actors. `own_namespace` names the namespace of bare
+/// names; it is asked for only once the JSON parsed (it may cost a server call).
+pub(crate) fn named_actors(
+    json: &str,
+    own_namespace: impl FnOnce() -> Result<String>,
+) -> Result<Vec<NamedActor>> {
+    let parsed: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Error::protocol(format!("list_named_actors sent bad JSON: {e}")))?;
+    let items = parsed.as_array().cloned().unwrap_or_default();
+    let own_namespace = own_namespace()?;
+    Ok(items
+        .into_iter()
+        .filter_map(|item| match item {
+            // all_namespaces=True gives {"name", "namespace"} objects, otherwise names.
+            serde_json::Value::String(name) => Some(NamedActor {
+                name,
+                namespace: own_namespace.clone(),
+            }),
+            serde_json::Value::Object(m) => Some(NamedActor {
+                name: m.get("name")?.as_str()?.to_owned(),
+                namespace: m
+                    .get("namespace")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+            }),
+            _ => None,
+        })
+        .collect())
 }

@@ -20,7 +20,7 @@ use crate::logs::{LogHandler, LogStream};
 use crate::objects::{ObjectRef, RefInner};
 use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
-use crate::proto::{data_request, data_response, ConnectionInfoRequest, InitRequest};
+use crate::proto::{data_request, data_response, ConnectionInfoRequest, DataResponse, InitRequest};
 use crate::runtime;
 use crate::security::{AuthToken, Security, TlsOptions};
 use crate::tasks::Code;
@@ -331,28 +331,11 @@ impl Client {
                     reconnect_grace_period: i32::try_from(grace.as_secs()).unwrap_or(i32::MAX),
                 }))
                 .await?;
-            match init.r#type {
-                Some(data_response::Type::Init(r)) if r.ok => {}
-                Some(data_response::Type::Init(r)) => {
-                    return Err(Error::new(
-                        ErrorKind::InitFailed,
-                        format!("the server at {address} refused the connection: {}", r.msg),
-                    ))
-                }
-                _ => return Err(Error::protocol("init got an unexpected reply")),
-            }
+            init_reply(init, &address)?;
             let info = datapath
                 .send(data_request::Type::ConnectionInfo(ConnectionInfoRequest {}))
                 .await?;
-            match info.r#type {
-                Some(data_response::Type::ConnectionInfo(i)) => Ok(ServerInfo {
-                    ray_version: i.ray_version,
-                    ray_commit: i.ray_commit,
-                    python_version: i.python_version,
-                    num_clients: i.num_clients,
-                }),
-                _ => Err(Error::protocol("connection_info got an unexpected reply")),
-            }
+            server_info(info)
         };
         let server = match setup.await {
             Ok(s) => s,
@@ -483,17 +466,12 @@ impl Client {
 
 impl ClientInner {
     fn load_persistent(&self, this: &Arc<ClientInner>, pid: Value) -> Result<Value> {
-        let stub = PickleStub::from_pid(&pid)
-            .ok_or_else(|| Error::pickle("unrecognised persistent id in a server pickle"))?;
-        match stub.kind.as_str() {
-            "Object" => Ok(Value::ObjectRef(self.ref_for_id(this, stub.ref_id))),
-            "Actor" => Ok(Value::ActorHandle(crate::actors::ActorHandle {
-                handle: self.ref_for_id(this, stub.ref_id),
-            })),
-            other => Err(Error::pickle(format!(
-                "server pickle holds a {other:?} handle, which this client does not support yet"
-            ))),
-        }
+        let (kind, id) = persistent_ref(&pid)?;
+        let handle = self.ref_for_id(this, id);
+        Ok(match kind {
+            RefKind::Object => Value::ObjectRef(handle),
+            RefKind::Actor => Value::ActorHandle(crate::actors::ActorHandle { handle }),
+        })
     }
 
     /// The live ref for `id`, or a new one (registered) if none is alive.
@@ -561,9 +539,55 @@ impl Drop for ClientInner {
     }
 }
 
+/// What a persistent id in a server pickle stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefKind {
+    Object,
+    Actor,
+}
+
+/// Reads a persistent id of a server pickle: the kind of handle and its id. Kept apart
+/// from making the handle, so replies can be checked without a client.
+pub(crate) fn persistent_ref(pid: &Value) -> Result<(RefKind, Bytes)> {
+    let stub = PickleStub::from_pid(pid)
+        .ok_or_else(|| Error::pickle("unrecognised persistent id in a server pickle"))?;
+    match stub.kind.as_str() {
+        "Object" => Ok((RefKind::Object, stub.ref_id)),
+        "Actor" => Ok((RefKind::Actor, stub.ref_id)),
+        other => Err(Error::pickle(format!(
+            "server pickle holds a {other:?} handle, which this client does not support yet"
+        ))),
+    }
+}
+
+/// Checks the server's reply to init.
+pub(crate) fn init_reply(reply: DataResponse, address: &impl std::fmt::Display) -> Result<()> {
+    match reply.r#type {
+        Some(data_response::Type::Init(r)) if r.ok => Ok(()),
+        Some(data_response::Type::Init(r)) => Err(Error::new(
+            ErrorKind::InitFailed,
+            format!("the server at {address} refused the connection: {}", r.msg),
+        )),
+        _ => Err(Error::protocol("init got an unexpected reply")),
+    }
+}
+
+/// The server's description of itself from a connection_info reply.
+pub(crate) fn server_info(reply: DataResponse) -> Result<ServerInfo> {
+    match reply.r#type {
+        Some(data_response::Type::ConnectionInfo(i)) => Ok(ServerInfo {
+            ray_version: i.ray_version,
+            ray_commit: i.ray_commit,
+            python_version: i.python_version,
+            num_clients: i.num_clients,
+        }),
+        _ => Err(Error::protocol("connection_info got an unexpected reply")),
+    }
+}
+
 /// The proxy's ways of saying the per-client server process did not come up (seen with
 /// Ray 2.60: a crash right after fork, reported directly or as a zombie process).
-fn proxy_failed_to_start_server(message: &str) -> bool {
+pub(crate) fn proxy_failed_to_start_server(message: &str) -> bool {
     message.contains("Starting Ray client server failed")
         || message.contains("in start_specific_server")
 }
@@ -574,7 +598,7 @@ fn new_client_id() -> String {
 }
 
 /// True when `version` is one of `tested` (`major.minor` matches any patch release).
-fn version_tested(tested: &[String], version: &str) -> bool {
+pub(crate) fn version_tested(tested: &[String], version: &str) -> bool {
     tested.iter().any(|tested| {
         version == tested
             || version

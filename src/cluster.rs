@@ -21,12 +21,7 @@ impl Client {
     }
 
     fn resource_table(&self, kind: TypeEnum) -> Result<BTreeMap<String, f64>> {
-        match self.cluster_info(kind)?.response_type {
-            Some(cluster_info_response::ResponseType::ResourceTable(t)) => {
-                Ok(t.table.into_iter().collect())
-            }
-            _ => Err(Error::protocol("cluster info reply has no resource table")),
-        }
+        resource_table(self.cluster_info(kind)?)
     }
 
     pub(crate) fn cluster_info(&self, kind: TypeEnum) -> Result<ClusterInfoResponse> {
@@ -56,62 +51,95 @@ pub struct RuntimeContext {
 impl Client {
     /// The job's runtime context (job id, namespace, runtime env, ...).
     pub fn runtime_context(&self) -> Result<RuntimeContext> {
-        match self.cluster_info(TypeEnum::RuntimeContext)?.response_type {
-            Some(cluster_info_response::ResponseType::RuntimeContext(c)) => Ok(RuntimeContext {
-                job_id: crate::objects::hex(&c.job_id),
-                node_id: crate::objects::hex(&c.node_id),
-                namespace: c.namespace,
-                runtime_env: c.runtime_env,
-                gcs_address: c.gcs_address,
-                session_name: c.session_name,
-            }),
-            _ => Err(Error::protocol("cluster info reply has no runtime context")),
-        }
+        runtime_context(self.cluster_info(TypeEnum::RuntimeContext)?)
     }
 }
 
 impl Client {
     fn cluster_json(&self, kind: TypeEnum) -> Result<Value> {
-        match self.cluster_info(kind)?.response_type {
-            Some(cluster_info_response::ResponseType::Json(text)) => crate::json::from_json(&text)
-                .map_err(|e| Error::protocol(format!("cluster info sent bad JSON: {e}"))),
-            _ => Err(Error::protocol("cluster info reply has no JSON")),
-        }
+        cluster_json(self.cluster_info(kind)?)
     }
 
     /// The cluster's nodes (`ray.nodes()`): one dict per node with `NodeID`, `Alive`,
     /// `NodeManagerAddress`, `Resources`, `Labels`, ...
     pub fn nodes(&self) -> Result<Vec<Value>> {
-        match self.cluster_json(TypeEnum::Nodes)? {
-            Value::List(nodes) => Ok(nodes),
-            other => Err(Error::protocol(format!(
-                "nodes reply is {}",
-                other.type_name()
-            ))),
-        }
+        nodes(self.cluster_json(TypeEnum::Nodes)?)
     }
 
     /// Whether Ray is initialized on the client's server (`ray.is_initialized()`).
     pub fn is_initialized(&self) -> Result<bool> {
-        match self.cluster_json(TypeEnum::IsInitialized)? {
-            Value::Bool(b) => Ok(b),
-            other => Err(Error::protocol(format!(
-                "is_initialized reply is {other:?}"
-            ))),
-        }
+        is_initialized(self.cluster_json(TypeEnum::IsInitialized)?)
     }
 
     /// The dashboard's URL (empty when the cluster runs without a dashboard).
     pub fn dashboard_url(&self) -> Result<String> {
-        let v = self.cluster_json(TypeEnum::DashboardUrl)?;
-        Ok(v.get_str("dashboard_url")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned())
+        Ok(dashboard_url(&self.cluster_json(TypeEnum::DashboardUrl)?))
     }
 
     /// Asks the server whether it is there.
     pub fn ping(&self) -> Result<()> {
         self.cluster_json(TypeEnum::Ping).map(|_| ())
     }
+}
+
+// The readers of ClusterInfo replies, apart from the calls so they can be checked
+// against hostile replies without a server.
+
+/// Resource name to amount, from a cluster or available resources reply.
+pub(crate) fn resource_table(reply: ClusterInfoResponse) -> Result<BTreeMap<String, f64>> {
+    match reply.response_type {
+        Some(cluster_info_response::ResponseType::ResourceTable(t)) => {
+            Ok(t.table.into_iter().collect())
+        }
+        _ => Err(Error::protocol("cluster info reply has no resource table")),
+    }
+}
+
+pub(crate) fn runtime_context(reply: ClusterInfoResponse) -> Result<RuntimeContext> {
+    match reply.response_type {
+        Some(cluster_info_response::ResponseType::RuntimeContext(c)) => Ok(RuntimeContext {
+            job_id: crate::objects::hex(&c.job_id),
+            node_id: crate::objects::hex(&c.node_id),
+            namespace: c.namespace,
+            runtime_env: c.runtime_env,
+            gcs_address: c.gcs_address,
+            session_name: c.session_name,
+        }),
+        _ => Err(Error::protocol("cluster info reply has no runtime context")),
+    }
+}
+
+/// The JSON value of a nodes, is_initialized, dashboard_url or ping reply.
+pub(crate) fn cluster_json(reply: ClusterInfoResponse) -> Result<Value> {
+    match reply.response_type {
+        Some(cluster_info_response::ResponseType::Json(text)) => crate::json::from_json(&text)
+            .map_err(|e| Error::protocol(format!("cluster info sent bad JSON: {e}"))),
+        _ => Err(Error::protocol("cluster info reply has no JSON")),
+    }
+}
+
+pub(crate) fn nodes(json: Value) -> Result<Vec<Value>> {
+    match json {
+        Value::List(nodes) => Ok(nodes),
+        other => Err(Error::protocol(format!(
+            "nodes reply is {}",
+            other.type_name()
+        ))),
+    }
+}
+
+pub(crate) fn is_initialized(json: Value) -> Result<bool> {
+    match json {
+        Value::Bool(b) => Ok(b),
+        other => Err(Error::protocol(format!(
+            "is_initialized reply is {other:?}"
+        ))),
+    }
+}
+
+pub(crate) fn dashboard_url(json: &Value) -> String {
+    json.get_str("dashboard_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -5,7 +5,9 @@ use bytes::Bytes;
 
 use crate::client::Client;
 use crate::error::Result;
-use crate::proto::{KvDelRequest, KvExistsRequest, KvGetRequest, KvListRequest, KvPutRequest};
+use crate::proto::{
+    KvDelRequest, KvDelResponse, KvExistsRequest, KvGetRequest, KvListRequest, KvPutRequest,
+};
 
 fn ns(namespace: Option<&str>) -> Option<Bytes> {
     namespace.map(|n| Bytes::copy_from_slice(n.as_bytes()))
@@ -57,13 +59,11 @@ impl Client {
             del_by_prefix: by_prefix,
             namespace: ns(namespace),
         };
-        let n = self
-            .driver_call("kv delete", true, move |mut s, c| {
-                let req = c.request(req.clone());
-                async move { s.kv_del(req).await }
-            })?
-            .deleted_num;
-        Ok(n.max(0) as usize)
+        let reply = self.driver_call("kv delete", true, move |mut s, c| {
+            let req = c.request(req.clone());
+            async move { s.kv_del(req).await }
+        })?;
+        Ok(deleted_count(&reply))
     }
 
     /// Every key starting with `prefix`.
@@ -93,4 +93,9 @@ impl Client {
             })?
             .exists)
     }
+}
+
+/// How many keys a delete reply says went; a negative count (a broken server) is none.
+pub(crate) fn deleted_count(reply: &KvDelResponse) -> usize {
+    usize::try_from(reply.deleted_num).unwrap_or(0)
 }

@@ -10,7 +10,7 @@ use tokio::task::AbortHandle;
 
 use crate::connection::{Connection, ConnectionState};
 use crate::proto::raylet_log_streamer_client::RayletLogStreamerClient;
-use crate::proto::LogSettingsRequest;
+use crate::proto::{LogData, LogSettingsRequest};
 
 /// Python's `logging.INFO`, the level Python's client asks for.
 const INFO: i32 = 20;
@@ -34,6 +34,16 @@ impl LogRecord {
 
     pub fn is_stderr(&self) -> bool {
         self.level == -2
+    }
+}
+
+impl From<LogData> for LogRecord {
+    fn from(data: LogData) -> Self {
+        LogRecord {
+            message: data.msg,
+            level: data.level,
+            name: data.name,
+        }
     }
 }
 
@@ -144,11 +154,7 @@ async fn stream_logs(
     };
     let mut stream = response.into_inner();
     while let Ok(Some(data)) = stream.message().await {
-        let record = LogRecord {
-            message: data.msg,
-            level: data.level,
-            name: data.name,
-        };
+        let record = LogRecord::from(data);
         match handler {
             LogHandler::Callback(f) => {
                 // A panicking callback must not take the I/O thread down.

@@ -15,7 +15,10 @@ use crate::client::{Client, ClientInner};
 use crate::connection::{status_error, Retry};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pickle;
-use crate::proto::{data_request, data_response, GetRequest, PutRequest, WaitRequest};
+use crate::proto::{
+    data_request, data_response, DataResponse, GetRequest, GetResponse, PutRequest, WaitRequest,
+    WaitResponse,
+};
 use crate::remote_error;
 use crate::runtime;
 use crate::value::Value;
@@ -193,16 +196,8 @@ impl Client {
                 ..Default::default()
             }));
         async move {
-            let reply = reply.await?;
-            match reply.r#type {
-                Some(data_response::Type::Put(p)) if p.valid => {
-                    Ok(client.inner.ref_for_id(&client.inner, p.id))
-                }
-                Some(data_response::Type::Put(p)) => {
-                    Err(remote_error::from_pickle(&p.error, "put"))
-                }
-                _ => Err(Error::protocol("put got an unexpected reply")),
-            }
+            let id = put_reply(reply.await?)?;
+            Ok(client.inner.ref_for_id(&client.inner, id))
         }
     }
 
@@ -310,13 +305,7 @@ impl Client {
     }
 
     fn decode_list(&self, data: &Bytes, n: usize) -> Result<Vec<Value>> {
-        match self.decode(data)? {
-            Value::List(values) if values.len() == n => Ok(values),
-            other => Err(Error::protocol(format!(
-                "get expected a list of {n} values, got {}",
-                other.type_name()
-            ))),
-        }
+        values_of(self.decode(data)?, n)
     }
 
     /// The network part of a get: asks in slices of at most [`GET_SLICE`] (a server-side
@@ -360,14 +349,12 @@ impl Client {
         let conn = &self.inner.conn;
         conn.check_link()?;
         let mut retry = Retry::new(conn, "get");
-        let mut data: Option<BytesMut> = None;
-        let mut single: Option<Bytes> = None;
-        let mut next_chunk = 0;
+        let mut chunks = Chunks::default();
         'call: loop {
             let req = conn.request(GetRequest {
                 ids: ids.clone(),
                 timeout: timeout.as_secs_f32(),
-                start_chunk_id: next_chunk,
+                start_chunk_id: chunks.next_chunk(),
                 ..Default::default()
             });
             let mut stream = match conn.driver_stub().get_object(req).await {
@@ -386,52 +373,12 @@ impl Client {
                         continue 'call;
                     }
                 };
-                if !chunk.valid {
-                    return Err(remote_error::from_pickle(&chunk.error, "get"));
-                }
-                if chunk.chunk_id < next_chunk {
-                    continue; // Re-sent after a retry.
-                }
-                if chunk.chunk_id != next_chunk {
-                    return Err(Error::protocol(format!(
-                        "get received chunk {} when chunk {next_chunk} was expected",
-                        chunk.chunk_id
-                    )));
-                }
-                next_chunk += 1;
-                let last = next_chunk >= chunk.total_chunks;
-                // One chunk: keep the received buffer as is. Several: one buffer of the
-                // announced size (capped by what the chunks prove) so nothing is copied
-                // twice.
-                match (&mut data, &single) {
-                    (None, None) if chunk.total_chunks <= 1 => single = Some(chunk.data),
-                    (None, _) => {
-                        let announced = usize::try_from(chunk.total_size).unwrap_or(0);
-                        let cap = announced.min(
-                            chunk
-                                .data
-                                .len()
-                                .saturating_mul(chunk.total_chunks.max(1) as usize),
-                        );
-                        let mut buf = BytesMut::with_capacity(cap);
-                        if let Some(first) = single.take() {
-                            buf.extend_from_slice(&first);
-                        }
-                        buf.extend_from_slice(&chunk.data);
-                        data = Some(buf);
-                    }
-                    (Some(buf), _) => buf.extend_from_slice(&chunk.data),
-                }
-                if last {
+                if chunks.push(chunk)? {
                     break 'call;
                 }
             }
         }
-        match (data, single) {
-            (Some(buf), _) => Ok(buf.freeze()),
-            (None, Some(b)) => Ok(b),
-            (None, None) => Err(Error::protocol("get ended without data")),
-        }
+        chunks.finish()
     }
 
     /// Waits until `num_returns` of `refs` are ready or `timeout` passes (`None`: no
@@ -494,21 +441,127 @@ impl Client {
                     async move { stub.wait_object(req).await }
                 })
                 .await?;
-            if !resp.valid {
-                return Err(Error::invalid(
-                    "the server refused the wait (is every ref still alive?)",
-                ));
-            }
-            let ready: std::collections::HashSet<&Bytes> = resp.ready_object_ids.iter().collect();
-            let (ready, remaining): (Vec<_>, Vec<_>) = refs
-                .into_iter()
-                .zip(&ids)
-                .partition(|(_, id)| ready.contains(id));
-            Ok((
-                ready.into_iter().map(|(r, _)| r).collect(),
-                remaining.into_iter().map(|(r, _)| r).collect(),
-            ))
+            split_ready(&resp, refs.into_iter().zip(ids))
         })
+    }
+}
+
+/// The new object's id from a put reply.
+pub(crate) fn put_reply(reply: DataResponse) -> Result<Bytes> {
+    match reply.r#type {
+        Some(data_response::Type::Put(p)) if p.valid => Ok(p.id),
+        Some(data_response::Type::Put(p)) => Err(remote_error::from_pickle(&p.error, "put")),
+        _ => Err(Error::protocol("put got an unexpected reply")),
+    }
+}
+
+/// The values of a get: the reply pickle holds a list with one value per ref asked for.
+pub(crate) fn values_of(decoded: Value, n: usize) -> Result<Vec<Value>> {
+    match decoded {
+        Value::List(values) if values.len() == n => Ok(values),
+        other => Err(Error::protocol(format!(
+            "get expected a list of {n} values, got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Splits `items` (each with its object id) into those the wait reply names ready and
+/// the rest, each in the order given.
+pub(crate) fn split_ready<T>(
+    resp: &WaitResponse,
+    items: impl IntoIterator<Item = (T, Bytes)>,
+) -> Result<(Vec<T>, Vec<T>)> {
+    if !resp.valid {
+        return Err(Error::invalid(
+            "the server refused the wait (is every ref still alive?)",
+        ));
+    }
+    let ready: std::collections::HashSet<&Bytes> = resp.ready_object_ids.iter().collect();
+    let (ready, remaining): (Vec<_>, Vec<_>) =
+        items.into_iter().partition(|(_, id)| ready.contains(id));
+    Ok((
+        ready.into_iter().map(|(r, _)| r).collect(),
+        remaining.into_iter().map(|(r, _)| r).collect(),
+    ))
+}
+
+/// Most a get reserves up front for a multi-chunk reply. The announced `total_size` and
+/// `total_chunks` come from the server; believing them without bound would let a broken
+/// server make us reserve (and abort on) exabytes. Beyond this the buffer grows as the
+/// data actually arrives.
+const MAX_GET_RESERVATION: usize = 256 << 20;
+
+/// Assembles the chunks of one get reply, across the retries of `get_once`: a retry asks
+/// for [`next_chunk`](Self::next_chunk) on, and chunks the server sends again are skipped.
+#[derive(Debug, Default)]
+pub(crate) struct Chunks {
+    /// Several chunks: one buffer they are appended to.
+    data: Option<BytesMut>,
+    /// One chunk so far: kept as received, so a single-chunk reply is never copied.
+    single: Option<Bytes>,
+    next_chunk: i32,
+}
+
+impl Chunks {
+    /// The id of the first chunk not received yet.
+    pub(crate) fn next_chunk(&self) -> i32 {
+        self.next_chunk
+    }
+
+    /// Takes one chunk; true when it was the last one announced.
+    pub(crate) fn push(&mut self, chunk: GetResponse) -> Result<bool> {
+        if !chunk.valid {
+            return Err(remote_error::from_pickle(&chunk.error, "get"));
+        }
+        if chunk.chunk_id < self.next_chunk {
+            return Ok(false); // Re-sent after a retry.
+        }
+        if chunk.chunk_id != self.next_chunk {
+            return Err(Error::protocol(format!(
+                "get received chunk {} when chunk {} was expected",
+                chunk.chunk_id, self.next_chunk
+            )));
+        }
+        self.next_chunk = self
+            .next_chunk
+            .checked_add(1)
+            .ok_or_else(|| Error::protocol("get received more chunks than an i32 counts"))?;
+        let last = self.next_chunk >= chunk.total_chunks;
+        // One chunk: keep the received buffer as is. Several: one buffer of the announced
+        // size (capped by what the chunks prove, and by MAX_GET_RESERVATION) so nothing
+        // is copied twice.
+        match (&mut self.data, &self.single) {
+            (None, None) if chunk.total_chunks <= 1 => self.single = Some(chunk.data),
+            (None, _) => {
+                let announced = usize::try_from(chunk.total_size).unwrap_or(0);
+                let cap = announced
+                    .min(
+                        chunk
+                            .data
+                            .len()
+                            .saturating_mul(chunk.total_chunks.max(1) as usize),
+                    )
+                    .min(MAX_GET_RESERVATION);
+                let mut buf = BytesMut::with_capacity(cap);
+                if let Some(first) = self.single.take() {
+                    buf.extend_from_slice(&first);
+                }
+                buf.extend_from_slice(&chunk.data);
+                self.data = Some(buf);
+            }
+            (Some(buf), _) => buf.extend_from_slice(&chunk.data),
+        }
+        Ok(last)
+    }
+
+    /// The whole reply, once the last chunk came or the stream ended.
+    pub(crate) fn finish(self) -> Result<Bytes> {
+        match (self.data, self.single) {
+            (Some(buf), _) => Ok(buf.freeze()),
+            (None, Some(b)) => Ok(b),
+            (None, None) => Err(Error::protocol("get ended without data")),
+        }
     }
 }
 

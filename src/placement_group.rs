@@ -74,6 +74,24 @@ fn find_id(v: &Value) -> Option<String> {
     }
 }
 
+/// The group the cluster's `placement_group()` returned.
+pub(crate) fn placement_group_of(value: Value) -> Result<PlacementGroup> {
+    let id = find_id(&value).ok_or_else(|| {
+        Error::protocol("the cluster returned something that is not a placement group")
+    })?;
+    Ok(PlacementGroup { value, id })
+}
+
+/// What `pg.wait(timeout)` returned on the cluster.
+pub(crate) fn wait_result(value: Value) -> Result<bool> {
+    match value {
+        Value::Bool(b) => Ok(b),
+        other => Err(Error::protocol(format!(
+            "placement group wait returned {other:?}"
+        ))),
+    }
+}
+
 fn ray_fn(name: &str) -> RemoteFunction {
     RemoteFunction::new("ray.util.placement_group", name).expect("valid name")
 }
@@ -110,11 +128,7 @@ impl Client {
         ];
         // The group belongs to the job, not to the helper task that creates it.
         let f = ray_fn("placement_group").with_options(Options::new().num_cpus(0.0));
-        let value = self.get(&self.call(&f, vec![], kwargs)?)?;
-        let id = find_id(&value).ok_or_else(|| {
-            Error::protocol("the cluster returned something that is not a placement group")
-        })?;
-        Ok(PlacementGroup { value, id })
+        placement_group_of(self.get(&self.call(&f, vec![], kwargs)?)?)
     }
 
     /// Waits until the group is placed; `false` when `timeout` passed first.
@@ -129,12 +143,7 @@ impl Client {
             vec![pg.value.clone(), Value::Float(timeout.as_secs_f64())],
             vec![],
         )?;
-        match self.get(&r)? {
-            Value::Bool(b) => Ok(b),
-            other => Err(Error::protocol(format!(
-                "placement group wait returned {other:?}"
-            ))),
-        }
+        wait_result(self.get(&r)?)
     }
 
     /// Removes the group; tasks and actors in it are killed.

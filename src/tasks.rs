@@ -18,7 +18,7 @@ use crate::objects::ObjectRef;
 use crate::options::Options;
 use crate::pickle::Encoder;
 use crate::proto::{
-    client_task::RemoteExecType, data_request, data_response, ClientTask, TaskOptions,
+    client_task::RemoteExecType, data_request, data_response, ClientTask, DataResponse, TaskOptions,
 };
 use crate::remote_error;
 use crate::runtime;
@@ -219,35 +219,15 @@ impl Client {
         };
         let ticket = self.inner.datapath.send(data_request::Type::Task(task));
         let name = s.name;
-        let ticket = async move {
-            let reply = ticket.await?;
-            match reply.r#type {
-                Some(data_response::Type::TaskTicket(t)) if t.valid => Ok(Arc::new(t.return_ids)),
-                Some(data_response::Type::TaskTicket(t)) => Err(remote_error::from_pickle(
-                    &t.error,
-                    &format!("scheduling {name}"),
-                )),
-                _ => Err(Error::protocol("schedule got an unexpected reply")),
-            }
-        }
-        .boxed()
-        .shared();
+        let ticket = async move { ticket_return_ids(ticket.await?, &name).map(Arc::new) }
+            .boxed()
+            .shared();
         let refs: Vec<ObjectRef> = (0..num_returns)
             .map(|i| {
                 let ticket = ticket.clone();
                 ObjectRef::pending(
                     &self.inner,
-                    async move {
-                        let ids: Arc<Vec<Bytes>> = ticket.await?;
-                        ids.get(i).cloned().ok_or_else(|| {
-                            Error::protocol(format!(
-                                "the server returned {} ids, expected at least {}",
-                                ids.len(),
-                                i + 1
-                            ))
-                        })
-                    }
-                    .boxed(),
+                    async move { return_id(&ticket.await?, i) }.boxed(),
                 )
             })
             .collect();
@@ -278,6 +258,29 @@ impl Client {
             .insert(code.clone(), r.clone());
         Ok(r)
     }
+}
+
+/// The ids of a task's returns (or the actor id) from the server's ticket for `name`.
+pub(crate) fn ticket_return_ids(reply: DataResponse, name: &str) -> Result<Vec<Bytes>> {
+    match reply.r#type {
+        Some(data_response::Type::TaskTicket(t)) if t.valid => Ok(t.return_ids),
+        Some(data_response::Type::TaskTicket(t)) => Err(remote_error::from_pickle(
+            &t.error,
+            &format!("scheduling {name}"),
+        )),
+        _ => Err(Error::protocol("schedule got an unexpected reply")),
+    }
+}
+
+/// Return `i` of a ticket: the server may send fewer ids than the call expects.
+pub(crate) fn return_id(ids: &[Bytes], i: usize) -> Result<Bytes> {
+    ids.get(i).cloned().ok_or_else(|| {
+        Error::protocol(format!(
+            "the server returned {} ids, expected at least {}",
+            ids.len(),
+            i.saturating_add(1)
+        ))
+    })
 }
 
 /// One task to schedule.
