@@ -27,6 +27,7 @@ pub mod context;
 mod datapath;
 pub mod error;
 pub mod ffi;
+mod fuzz_hooks;
 pub mod json;
 mod kv;
 mod logs;
@@ -69,4 +70,11 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod __private {
     //! For this crate's own tests only.
     pub use crate::proto::DESCRIPTOR_SET;
+}
+
+#[doc(hidden)]
+pub mod __fuzz {
+    //! Server-free entry points for the fuzz targets (fuzz/) and their smoke test
+    //! (tests/reply_fuzz_smoke.rs).
+    pub use crate::fuzz_hooks::{reply, ReplyKind, REPLY_KINDS};
 }
