@@ -222,28 +222,23 @@ public final class RayClient: @unchecked Sendable {
     /// it passes). A task that raised throws `RayError.taskError` with the remote exception.
     ///
     /// Suspends without blocking a thread (the library completes it from its I/O thread).
-    /// Cancelling the calling task does not stop the get; use a timeout to bound it.
+    /// Cancelling the awaiting task ends the get at once with `CancellationError`; the Ray
+    /// task itself keeps running (``cancel(_:force:recursive:)`` stops it).
     public func get(_ ref: ObjectRef, timeout: Duration? = nil) async throws -> RayValue {
         let ms = try milliseconds(timeout)
-        let owned: OwnedValue = try await withCheckedThrowingContinuation { cont in
-            let box = Unmanaged.passRetained(Completion(cont))
-            let rc = ray_client_get_async(
+        let owned: OwnedValue = try await callback { user in
+            ray_client_get_async(
                 raw, ref.raw, ms,
                 { user, status, value, error in
                     // I/O thread: hand the handle over, convert on the awaiting side.
-                    let c = Unmanaged<Completion<OwnedValue>>.fromOpaque(user!).takeRetainedValue()
+                    let c = Completion<OwnedValue>.take(user)
                     if status == RAY_CLIENT_OK, let value {
-                        c.cont.resume(returning: OwnedValue(value))
+                        c.finish(.success(OwnedValue(value)))
                     } else {
                         ray_client_value_free(value)
-                        c.cont.resume(throwing: RayError.adopt(error))
+                        c.finish(.failure(RayError.adopt(error)))
                     }
-                }, box.toOpaque())
-            if rc != RAY_CLIENT_OK {
-                // The callback will not run: the continuation is still ours.
-                box.release()
-                cont.resume(throwing: RayError.last(rc))
-            }
+                }, user)
         }
         return try withExtendedLifetime(ref) { try RayValue(handle: owned.raw) }
     }
@@ -253,17 +248,16 @@ public final class RayClient: @unchecked Sendable {
         try T(rayValue: try await get(ref, timeout: timeout))
     }
 
-    /// The values of `refs`, in order, fetched together.
+    /// The values of `refs`, in order, fetched together (cancellation as for `get(_:)`).
     public func get(_ refs: [ObjectRef], timeout: Duration? = nil) async throws -> [RayValue] {
         let ms = try milliseconds(timeout)
         if refs.isEmpty { return [] }
-        let owned: [OwnedValue] = try await withCheckedThrowingContinuation { cont in
-            let box = Unmanaged.passRetained(Completion(cont))
-            let raws: [OpaquePointer?] = refs.map { $0.raw }
-            let rc = ray_client_get_many_async(
+        let raws: [OpaquePointer?] = refs.map { $0.raw }
+        let owned: [OwnedValue] = try await callback { user in
+            ray_client_get_many_async(
                 raw, raws, raws.count, ms,
                 { user, status, values, n, error in
-                    let c = Unmanaged<Completion<[OwnedValue]>>.fromOpaque(user!).takeRetainedValue()
+                    let c = Completion<[OwnedValue]>.take(user)
                     if status == RAY_CLIENT_OK, let values {
                         // Take the handles out of the array, then free the array alone.
                         var out: [OwnedValue] = []
@@ -274,21 +268,15 @@ public final class RayClient: @unchecked Sendable {
                             }
                         }
                         ray_client_value_array_free(values)
-                        if out.count == n {
-                            c.cont.resume(returning: out)
-                        } else {
-                            c.cont.resume(throwing: RayError.invalid("the library returned a NULL value"))
-                        }
+                        c.finish(
+                            out.count == n
+                                ? .success(out) : .failure(RayError.invalid("the library returned a NULL value")))
                     } else {
-                        c.cont.resume(throwing: RayError.adopt(error))
+                        c.finish(.failure(RayError.adopt(error)))
                     }
-                }, box.toOpaque())
-            if rc != RAY_CLIENT_OK {
-                box.release()
-                cont.resume(throwing: RayError.last(rc))
-            }
+                }, user)
         }
-        return try owned.map { try RayValue(handle: $0.raw) }
+        return try withExtendedLifetime(refs) { try owned.map { try RayValue(handle: $0.raw) } }
     }
 
     /// The values of `refs` as `T`s.
@@ -300,7 +288,7 @@ public final class RayClient: @unchecked Sendable {
 
     /// Waits until `numReturns` of `refs` (default: all) are ready or `timeout` passes (no
     /// timeout error: the rest are just pending). Returns both lists in the order of `refs`,
-    /// like Python's `ray.wait`.
+    /// like Python's `ray.wait`. Cancellation as for `get(_:)`.
     public func wait(_ refs: [ObjectRef], numReturns: Int? = nil, timeout: Duration? = nil) async throws
         -> (ready: [ObjectRef], pending: [ObjectRef])
     {
@@ -310,24 +298,19 @@ public final class RayClient: @unchecked Sendable {
         guard want >= 1, want <= refs.count else {
             throw RayError.invalid("numReturns \(want) is not between 1 and the number of refs (\(refs.count))")
         }
-        let ready: [Bool] = try await withCheckedThrowingContinuation { cont in
-            let box = Unmanaged.passRetained(Completion(cont))
-            let raws: [OpaquePointer?] = refs.map { $0.raw }
-            let rc = ray_client_wait_async(
+        let raws: [OpaquePointer?] = refs.map { $0.raw }
+        let ready: [Bool] = try await callback { user in
+            ray_client_wait_async(
                 raw, raws, raws.count, want, ms,
                 { user, status, ready, n, _, error in
-                    let c = Unmanaged<Completion<[Bool]>>.fromOpaque(user!).takeRetainedValue()
+                    let c = Completion<[Bool]>.take(user)
                     if status == RAY_CLIENT_OK, let ready {
                         // Borrowed for the duration of the call only: copy.
-                        c.cont.resume(returning: (0..<n).map { ready[$0] != 0 })
+                        c.finish(.success((0..<n).map { ready[$0] != 0 }))
                     } else {
-                        c.cont.resume(throwing: RayError.adopt(error))
+                        c.finish(.failure(RayError.adopt(error)))
                     }
-                }, box.toOpaque())
-            if rc != RAY_CLIENT_OK {
-                box.release()
-                cont.resume(throwing: RayError.last(rc))
-            }
+                }, user)
         }
         var r: [ObjectRef] = []
         var p: [ObjectRef] = []
@@ -335,6 +318,30 @@ public final class RayClient: @unchecked Sendable {
             if isReady { r.append(ref) } else { p.append(ref) }
         }
         return (r, p)
+    }
+
+    /// Runs a C async call: `start(user)` starts it with `user` for its callback, which
+    /// must call `Completion<T>.take(user).finish(...)` exactly once. Suspends until then,
+    /// or until the awaiting task is cancelled.
+    private func callback<T>(_ start: (UnsafeMutableRawPointer) -> Int32) async throws -> T {
+        let completion = Completion<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
+                guard completion.install(cont) else { return }
+                // One reference for the callback, taken back by `take`.
+                let user = Unmanaged.passRetained(completion).toOpaque()
+                let rc = start(user)
+                if rc != RAY_CLIENT_OK {
+                    // The callback will not run: drop its reference and fail here (the last
+                    // error is this thread's, read before anything else can run on it).
+                    let error = RayError.last(rc)
+                    Unmanaged<Completion<T>>.fromOpaque(user).release()
+                    completion.finish(.failure(error))
+                }
+            }
+        } onCancel: {
+            completion.finish(.failure(CancellationError()))
+        }
     }
 
     /// Cancels the task that produces `ref` (`ray.cancel`): `force` kills the worker,
@@ -708,11 +715,46 @@ public final class RayClient: @unchecked Sendable {
     }
 }
 
-/// A continuation handed through the C callbacks' `user` pointer (retained until the
-/// callback, which runs exactly once, takes it back).
+/// The meeting point of a C async call's callback (on the I/O thread), the awaiting task
+/// and its cancellation handler: whichever finishes first resumes the continuation, later
+/// results are dropped (a late value is freed with its `OwnedValue`).
 final class Completion<T>: @unchecked Sendable {
-    let cont: CheckedContinuation<T, Error>
-    init(_ cont: CheckedContinuation<T, Error>) { self.cont = cont }
+    private let lock = NSLock()
+    private var cont: CheckedContinuation<T, Error>?
+    private var done = false
+
+    /// Installs the continuation; false (and resumed with `CancellationError`) when the
+    /// task was cancelled first: only cancellation can finish before the call started.
+    func install(_ c: CheckedContinuation<T, Error>) -> Bool {
+        lock.lock()
+        if done {
+            lock.unlock()
+            c.resume(throwing: CancellationError())
+            return false
+        }
+        cont = c
+        lock.unlock()
+        return true
+    }
+
+    /// The first result wins; later ones are dropped.
+    func finish(_ r: sending Result<T, Error>) {
+        lock.lock()
+        guard !done else {
+            lock.unlock()
+            return
+        }
+        done = true
+        let c = cont
+        cont = nil
+        lock.unlock()
+        c?.resume(with: r)
+    }
+
+    /// The completion behind a callback's `user` pointer, taking back its reference.
+    static func take(_ user: UnsafeMutableRawPointer?) -> Completion<T> {
+        Unmanaged<Completion<T>>.fromOpaque(user!).takeRetainedValue()
+    }
 }
 
 extension OwnedValue: @unchecked Sendable {}

@@ -74,6 +74,44 @@ extension AllTests {
             #expect(e?.remoteType?.hasSuffix("TaskCancelledError") == true, "\(String(describing: e))")
         }
 
+        @Test func cancellingTheAwaitingTaskEndsGetAndWait() async throws {
+            let c = try Fixture.client()
+            let before = RayClient.liveHandles
+            do {
+                let slow = try c.call("rc_test_tasks", "sleep_then", [600.0, 1])
+                let getting = Task { try await c.get(slow) }
+                let gettingMany = Task { try await c.get([slow, slow]) }
+                let waiting = Task { try await c.wait([slow]) }
+                // Cancelled before it starts: it does not start at all.
+                let early = Task {
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    return try await c.get(slow)
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                getting.cancel()
+                gettingMany.cancel()
+                waiting.cancel()
+                for t in [getting, early] {
+                    await #expect(throws: CancellationError.self) { _ = try await t.value }
+                }
+                await #expect(throws: CancellationError.self) { _ = try await gettingMany.value }
+                await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+                try c.cancel(slow, force: true, recursive: false)
+                // The library's late completions (cancelled task) free what they carry.
+                _ = try? await c.get(slow)
+            }
+            let settled = await Fixture.eventually { RayClient.liveHandles == before }
+            #expect(settled, "\(RayClient.liveHandles) live handles, \(before) before")
+        }
+
+        @Test func getManyTimesOut() async throws {
+            let c = try Fixture.client()
+            let fast = try c.put(1)
+            let slow = try c.call("rc_test_tasks", "sleep_then", [600.0, 2])
+            await expectRayError({ $0.isTimeout }) { _ = try await c.get([fast, slow], timeout: .milliseconds(200)) }
+            try c.cancel(slow, force: true)
+        }
+
         @Test func concurrentGets() async throws {
             // Many gets in flight at once from many tasks; each completes on the I/O thread.
             let c = try Fixture.client()

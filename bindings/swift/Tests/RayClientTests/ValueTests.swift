@@ -111,6 +111,72 @@ extension AllTests {
             await expectRayError({ $0.isInvalidArgument }) { _ = try RayValue(json: "{not json") }
         }
 
+        @Test func numericTypes() async throws {
+            let c = try Fixture.client()
+            #expect(try await c.get(c.put(Float(1.5)), as: Float.self) == 1.5)
+            #expect(try await c.get(c.put(UInt8(255)), as: UInt8.self) == 255)
+            #expect(try await c.get(c.put(Int16(-300)), as: Int16.self) == -300)
+            #expect(try await c.get(c.put(Int32.max), as: Int32.self) == Int32.max)
+            #expect(try await c.get(c.put(UInt32.max), as: UInt32.self) == UInt32.max)
+            #expect(try await c.get(c.put(Int8(-8)), as: Int8.self) == -8)
+            #expect(try await c.get(c.put(UInt16(9)), as: UInt16.self) == 9)
+            #expect(try await c.get(c.put(UInt(7)), as: UInt.self) == 7)
+            // Beyond Int64: a Python big int, and back.
+            #expect(try c.put(UInt64.max).description.hasPrefix("ObjectRef("))
+            #expect(try await c.get(c.put(UInt64.max)) == .bigInt("18446744073709551615"))
+            #expect(try await c.get(c.put(UInt64.max), as: UInt64.self) == UInt64.max)
+            // Python computes past 64 bits: 2**80.
+            #expect(try await c.get(c.call("rc_test_tasks", "square", [UInt64(1) << 40])) == .bigInt("1208925819614629174706176"))
+            await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put(UInt64.max), as: Int64.self) }
+            await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put(-1), as: UInt.self) }
+            // Python mixes ints and floats; bools are ints.
+            #expect(try await c.get(c.put(3), as: Double.self) == 3.0)
+            #expect(try await c.get(c.put(true), as: Int.self) == 1)
+        }
+
+        @Test func ndarrayElementTypes() throws {
+            func array<T: FixedWidthInteger>(_ dtype: DType, _ xs: [T]) -> NDArray {
+                var le = xs.map { $0.littleEndian }
+                return NDArray(dtype: dtype, shape: [xs.count], data: Data(bytes: &le, count: xs.count * MemoryLayout<T>.size))
+            }
+            #expect(try array(.int8, [-1, 2] as [Int8]).doubles() == [-1, 2])
+            #expect(try array(.uint8, [255] as [UInt8]).doubles() == [255])
+            #expect(try array(.int16, [-300] as [Int16]).doubles() == [-300])
+            #expect(try array(.uint16, [60000] as [UInt16]).doubles() == [60000])
+            #expect(try array(.int32, [-70000] as [Int32]).doubles() == [-70000])
+            #expect(try array(.uint32, [4_000_000_000] as [UInt32]).doubles() == [4e9])
+            #expect(try array(.int64, [-5] as [Int64]).doubles() == [-5])
+            #expect(try array(.uint64, [5] as [UInt64]).doubles() == [5])
+            #expect(try array(.bool, [1, 0] as [UInt8]).doubles() == [1, 0])
+            #expect(try array(.float32, [Float(2.5).bitPattern]).doubles() == [2.5])
+            #expect(DType.allCases.map(\.size) == [1, 1, 2, 4, 8, 1, 2, 4, 8, 4, 8])
+            #expect(try [Double](rayValue: .ndarray(array(.int32, [1, 2] as [Int32]))) == [1, 2])
+        }
+
+        @Test func errorsDescribeThemselves() {
+            let d = RayErrorDetails(
+                code: -7, kind: "task_error", message: "boom", remoteType: "ray.exceptions.RayTaskError(ValueError)",
+                causeType: "ValueError", traceback: "Traceback ...")
+            let e = RayError(d)
+            #expect(e == .taskError(d) && e.details == d)
+            #expect(e.code == -7 && e.kind == "task_error" && e.message == "boom")
+            #expect(e.remoteType == d.remoteType && e.causeType == "ValueError" && e.traceback == "Traceback ...")
+            #expect(e.description == "RayError.task_error: boom [ray.exceptions.RayTaskError(ValueError)]")
+            let codes: [(Int32, (RayError) -> Bool)] = [
+                (-1, \.isInvalidArgument), (-2, \.isConnectionFailed), (-3, \.isConnectionLost), (-6, \.isTimeout),
+                (-7, \.isTaskError), (-8, \.isActorDied), (-10, \.isTaskCancelled), (-20, \.isInvalidArgument),
+                (-21, \.isInvalidArgument), (-22, \.isInvalidArgument),
+            ]
+            for (code, matches) in codes {
+                #expect(matches(RayError(RayErrorDetails(code: code, kind: "k", message: "m"))), "code \(code)")
+            }
+            for (code, name) in [(-4, "versionMismatch"), (-5, "initFailed"), (-9, "objectLost"), (-11, "serverError"),
+                                 (-12, "pickle"), (-13, "protocolError"), (-14, "internalError"), (-23, "internalError")] as [(Int32, String)] {
+                let e = RayError(RayErrorDetails(code: code, kind: "k", message: "m"))
+                #expect(String(describing: Mirror(reflecting: e).children.first?.label ?? "") == name, "code \(code)")
+            }
+        }
+
         @Test func jsonForm() throws {
             let v = try RayValue(json: #"{"a": [1, 2.5, "x", null, true], "b": {"$bytes": "AQI="}}"#)
             #expect(v["a"] == [1, 2.5, "x", nil, true])
