@@ -51,6 +51,11 @@ type connectConfig struct {
 	logFn            func(LogLine)
 	optionErrs       []error
 	namespaceCleared bool
+	tls              *bool
+	tlsCACert        *string
+	tlsCert, tlsKey  *string
+	tlsServerName    *string
+	authToken        *string
 }
 
 // WithNamespace sets the job's Ray namespace (ray.init(namespace=...)): named actors
@@ -82,6 +87,31 @@ func WithReconnectGracePeriod(d time.Duration) Option {
 
 // WithIgnoreVersionMismatch connects even when the server's Ray version is untested.
 func WithIgnoreVersionMismatch() Option { return func(c *connectConfig) { c.ignoreVersion = true } }
+
+// WithTLS switches TLS on or off, whatever RAY_USE_TLS says (by default the
+// environment decides: on when RAY_USE_TLS is 1/true or a certificate path is set).
+func WithTLS(enabled bool) Option { return func(c *connectConfig) { c.tls = &enabled } }
+
+// WithTLSCACert verifies the server's certificate with the CA in the PEM file at path
+// (read when connecting); without it RAY_TLS_CA_CERT or the system's roots apply.
+func WithTLSCACert(path string) Option { return func(c *connectConfig) { c.tlsCACert = &path } }
+
+// WithTLSClientCert presents this client's certificate chain and private key (PEM
+// files, read when connecting); a Ray cluster with RAY_USE_TLS=1 requires one signed by
+// its CA. Without it RAY_TLS_SERVER_CERT / RAY_TLS_SERVER_KEY apply.
+func WithTLSClientCert(certPath, keyPath string) Option {
+	return func(c *connectConfig) { c.tlsCert, c.tlsKey = &certPath, &keyPath }
+}
+
+// WithTLSServerName is the name the server's certificate must carry when it is not the
+// host of the address.
+func WithTLSServerName(name string) Option { return func(c *connectConfig) { c.tlsServerName = &name } }
+
+// WithAuthToken sends token to a cluster with token authentication
+// (RAY_AUTH_MODE=token); it never appears in errors. Without it RAY_AUTH_TOKEN,
+// RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token apply. A wrong token fails Connect with
+// ErrAuthenticationFailed.
+func WithAuthToken(token string) Option { return func(c *connectConfig) { c.authToken = &token } }
 
 // WithLogsOff stops task and actor output from being streamed (by default it is
 // printed to this process's stderr).
@@ -234,6 +264,46 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 			return nil, err
 		}
 	}
+	if cfg.tls != nil {
+		on := cbool(*cfg.tls)
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_tls(o, on) }); err != nil {
+			return nil, err
+		}
+	}
+	strOpts := []struct {
+		what string
+		v    *string
+		set  func(*C.char) C.int
+	}{
+		{"TLS CA certificate path", cfg.tlsCACert, func(s *C.char) C.int { return C.ray_client_connect_options_set_tls_ca_cert(o, s) }},
+		{"TLS server name", cfg.tlsServerName, func(s *C.char) C.int { return C.ray_client_connect_options_set_tls_server_name(o, s) }},
+		{"auth token", cfg.authToken, func(s *C.char) C.int { return C.ray_client_connect_options_set_auth_token(o, s) }},
+	}
+	for _, so := range strOpts {
+		if so.v == nil {
+			continue
+		}
+		cv, err := cs.add(op, so.what, *so.v)
+		if err != nil {
+			return nil, err
+		}
+		if err := ccall(op, func() C.int { return so.set(cv) }); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.tlsCert != nil {
+		cert, err := cs.add(op, "TLS certificate path", *cfg.tlsCert)
+		if err != nil {
+			return nil, err
+		}
+		key, err := cs.add(op, "TLS key path", *cfg.tlsKey)
+		if err != nil {
+			return nil, err
+		}
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_tls_client_cert(o, cert, key) }); err != nil {
+			return nil, err
+		}
+	}
 	var sinkID uintptr
 	if cfg.logFn != nil {
 		sinkID, _ = newLogSink(cfg.logFn)
@@ -246,12 +316,16 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 
 	var p *C.ray_client_client
 	err = blocking(ctx, op, func() error {
-		return ccall(op, func() C.int {
+		err := ccall(op, func() C.int {
 			if asDefault {
 				return C.ray_client_init(o, &p)
 			}
 			return C.ray_client_connect(o, &p)
 		})
+		if err != nil && sinkID != 0 {
+			closeLogSink(sinkID) // no client will use it (also when ctx ended first)
+		}
+		return err
 	}, func() {
 		// ctx ended first: nobody will own this connection.
 		if asDefault {
@@ -265,12 +339,8 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 		}
 	})
 	if err != nil {
-		if sinkID != 0 && ErrorCode(err) != CodeOK {
-			closeLogSink(sinkID)
-		}
-		// On a context error the abandoned connect still uses options and sink; the
-		// done function above releases them when it finishes, the options via the
-		// deferred free only after the C call copied them (connect reads them at start).
+		// When ctx ended first, the connect goes on in the background: its failure
+		// closes the sink above, its success the done function.
 		return nil, err
 	}
 	if asDefault && sinkID != 0 {

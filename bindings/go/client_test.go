@@ -105,6 +105,21 @@ func TestConnectErrors(t *testing.T) {
 	if _, err := Connect(ctx, testAddress, WithConnectTimeout(-time.Second)); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("negative timeout: %v", err)
 	}
+	// Security options: refused input, and TLS towards a server that speaks none.
+	// (Working TLS and tokens: security_test.go, against the clusters tests/run-go starts.)
+	if _, err := Connect(ctx, testAddress, WithAuthToken("")); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("empty auth token: %v", err)
+	}
+	if _, err := Connect(ctx, testAddress, WithTLSServerName("bad\x00name")); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("NUL in server name: %v", err)
+	}
+	if _, err := Connect(ctx, testAddress, WithTLS(true), WithConnectTimeout(3*time.Second), WithLogsOff()); err == nil {
+		t.Fatal("TLS connected to a plain server")
+	}
+	if _, err := Connect(ctx, testAddress, WithTLS(true), WithTLSCACert("/nonexistent/ca.pem"),
+		WithTLSClientCert("/nonexistent/c.pem", "/nonexistent/k.pem"), WithConnectTimeout(3*time.Second)); err == nil {
+		t.Fatal("TLS with missing certificate files connected")
+	}
 	if _, err := Connect(ctx, testAddress, WithRuntimeEnv(make(chan int))); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("unencodable runtime env: %v", err)
 	}

@@ -29,6 +29,7 @@ const (
 	CodePickle            Code = -12
 	CodeProtocol          Code = -13
 	CodeInternal          Code = -14
+	CodeAuthFailed        Code = -15
 	CodeNullArgument      Code = -20
 	CodeInvalidHandle     Code = -21
 	CodeInvalidUTF8       Code = -22
@@ -45,7 +46,7 @@ var codeNames = map[Code]string{
 	CodeInitFailed: "init_failed", CodeTimeout: "timeout", CodeTaskError: "task_error",
 	CodeActorDied: "actor_died", CodeObjectLost: "object_lost", CodeTaskCancelled: "task_cancelled",
 	CodeServerError: "server_error", CodePickle: "pickle", CodeProtocol: "protocol",
-	CodeInternal: "internal", CodeNullArgument: "null_argument", CodeInvalidHandle: "invalid_handle",
+	CodeInternal: "internal", CodeAuthFailed: "authentication_failed", CodeNullArgument: "null_argument", CodeInvalidHandle: "invalid_handle",
 	CodeInvalidUTF8: "invalid_utf8", CodePanic: "panic", codeGoConversion: "conversion",
 	codeGoClosed: "closed", codeGoNil: "nil_handle", codeGoContextCanceled: "canceled",
 }
@@ -92,6 +93,9 @@ var (
 	ErrPickle = errors.New("ray: pickle error")
 	// ErrProtocol: the server's reply did not follow the protocol.
 	ErrProtocol = errors.New("ray: protocol error")
+	// ErrAuthenticationFailed: the cluster requires token authentication and the token
+	// is missing or wrong (see WithAuthToken).
+	ErrAuthenticationFailed = errors.New("ray: authentication failed")
 	// ErrInternal: a bug in the library (including a caught panic).
 	ErrInternal = errors.New("ray: internal error")
 	// ErrInvalidHandle: the C library did not know a handle (freed or foreign).
@@ -135,6 +139,8 @@ func sentinelOf(c Code) error {
 		return ErrPickle
 	case CodeProtocol:
 		return ErrProtocol
+	case CodeAuthFailed:
+		return ErrAuthenticationFailed
 	case CodeInternal, CodePanic:
 		return ErrInternal
 	case CodeInvalidHandle:

@@ -1,0 +1,70 @@
+//go:build ray_security
+
+package ray
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Token authentication and TLS against the clusters tests/run-go starts for them
+// (go test -tags ray_security -run TestSecurity): RC_TEST_AUTH_ADDRESS +
+// RC_TEST_AUTH_TOKEN, RC_TEST_TLS_ADDRESS + RC_TEST_TLS_DIR (tests/harness/tls-certs).
+
+func requiredEnv(t *testing.T, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Fatalf("%s is not set (tests/run-go starts the security clusters)", name)
+	}
+	return v
+}
+
+func TestSecurityAuthToken(t *testing.T) {
+	ctx := context.Background()
+	addr, token := requiredEnv(t, "RC_TEST_AUTH_ADDRESS"), requiredEnv(t, "RC_TEST_AUTH_TOKEN")
+	c, err := Connect(ctx, addr, WithAuthToken(token), WithLogsOff())
+	if err != nil {
+		t.Fatalf("the right token: %v", err)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Connect(ctx, addr, WithAuthToken("wrong-"+token), WithLogsOff())
+	var e *Error
+	if !errors.Is(err, ErrAuthenticationFailed) || !errors.As(err, &e) || e.Kind != "authentication_failed" {
+		t.Fatalf("a wrong token: %#v", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Fatal("the error shows the token")
+	}
+}
+
+func TestSecurityTLS(t *testing.T) {
+	ctx := context.Background()
+	addr, dir := requiredEnv(t, "RC_TEST_TLS_ADDRESS"), requiredEnv(t, "RC_TEST_TLS_DIR")
+	c, err := Connect(ctx, addr, WithTLS(true), WithTLSCACert(filepath.Join(dir, "ca.crt")),
+		WithTLSClientCert(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")),
+		WithTLSServerName("localhost"), WithLogsOff())
+	if err != nil {
+		t.Fatalf("TLS with the right CA: %v", err)
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Connect(ctx, addr, WithTLS(true), WithTLSCACert(filepath.Join(dir, "other-ca.crt")),
+		WithTLSClientCert(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")), WithLogsOff())
+	if !errors.Is(err, ErrConnectionFailed) || !strings.Contains(err.Error(), "certificate verification failed") {
+		t.Fatalf("TLS with another CA: %v", err)
+	}
+}
