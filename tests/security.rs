@@ -107,6 +107,10 @@ impl Drop for SecuredCluster {
             .arg("stop")
             .arg(&self.dir)
             .status();
+        // Kept after a failure: its start.log tells why the cluster did not start.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
