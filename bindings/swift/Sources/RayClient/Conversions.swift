@@ -135,8 +135,8 @@ extension Array: RayEncodable where Element: RayEncodable {
 }
 
 extension Array: RayDecodable where Element: RayDecodable {
-    /// From a list, tuple, set or frozenset; `[Double]` (and other numeric arrays) also from
-    /// a 1-D numpy array.
+    /// From a list, tuple, set or frozenset; `[Double]` and `[Float]` also from a 1-D numpy
+    /// array of any numeric dtype.
     public init(rayValue v: RayValue) throws {
         switch v {
         case .list(let items), .tuple(let items), .set(let items), .frozenSet(let items):

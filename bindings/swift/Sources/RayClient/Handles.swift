@@ -29,7 +29,8 @@ public final class ObjectRef: @unchecked Sendable, Equatable, CustomStringConver
         return takeString(s)
     }
 
-    /// Refs are equal when they name the same object.
+    /// Refs are equal when they name the same object (compares `hex()`, which may wait
+    /// for a task's return to be scheduled).
     public static func == (a: ObjectRef, b: ObjectRef) -> Bool {
         if a === b { return true }
         guard let x = try? a.hex(), let y = try? b.hex() else { return false }
