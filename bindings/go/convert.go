@@ -1221,7 +1221,10 @@ func describe(v any) string {
 }
 
 // MarshalPickle encodes v (by the package's conversion rules) as a protocol 5 pickle,
-// without a cluster. Object refs and actors cannot be pickled this way.
+// without a cluster. Object refs and actors cannot be pickled this way. A numpy array
+// in such a pickle decodes (UnmarshalPickle) as an Opaque description of numpy's
+// reconstruction, not as a slice: arrays keep their typed form only through the object
+// store.
 func MarshalPickle(v any) ([]byte, error) {
 	const op = "MarshalPickle"
 	val, err := encodeValue(op, nil, v)
