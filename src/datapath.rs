@@ -53,6 +53,7 @@ type Reply = oneshot::Sender<Result<DataResponse>>;
 enum Command {
     Request {
         body: data_request::Type,
+        payload: Option<Segments>,
         reply: Option<Reply>,
     },
     Close {
@@ -60,8 +61,14 @@ enum Command {
     },
 }
 
+/// The data of a put or task as segments sent one after the other (see
+/// [`crate::pickle::encode_segments`]): large values travel in chunks that are slices of
+/// the caller's own buffers.
+pub(crate) type Segments = Vec<Bytes>;
+
 struct Pending {
     body: data_request::Type,
+    payload: Option<Segments>,
     reply: Option<Reply>,
 }
 
@@ -99,11 +106,22 @@ impl Datapath {
         &self,
         body: data_request::Type,
     ) -> impl std::future::Future<Output = Result<DataResponse>> + Send + 'static {
+        self.send_with(body, None)
+    }
+
+    /// [`send`](Self::send) for a put or task whose data is `payload` (the body's own
+    /// `data` field is then ignored).
+    pub(crate) fn send_with(
+        &self,
+        body: data_request::Type,
+        payload: Option<Segments>,
+    ) -> impl std::future::Future<Output = Result<DataResponse>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
         let queued = self
             .commands
             .send(Command::Request {
                 body,
+                payload,
                 reply: Some(tx),
             })
             .is_ok();
@@ -118,7 +136,11 @@ impl Datapath {
     /// Queues a request whose response nobody waits for (release).
     pub(crate) fn send_and_forget(&self, body: data_request::Type) {
         self.commands
-            .send(Command::Request { body, reply: None })
+            .send(Command::Request {
+                body,
+                payload: None,
+                reply: None,
+            })
             .ok();
     }
 
@@ -212,7 +234,7 @@ impl Driver {
             let deadline = self.reconnect_deadline();
             tokio::select! {
                 cmd = commands.recv() => match cmd {
-                    Some(Command::Request { body, reply }) => self.submit(body, reply),
+                    Some(Command::Request { body, payload, reply }) => self.submit(body, payload, reply),
                     Some(Command::Close { done }) => {
                         self.close(&mut inbound).await;
                         done.send(()).ok();
@@ -311,11 +333,12 @@ impl Driver {
             r.attempt_started = Some(Instant::now());
         }
         for (&id, p) in &self.pending {
-            self.write(id, &p.body);
+            self.write(id, &p.body, p.payload.as_deref());
         }
         if self.pending.is_empty() {
             self.submit(
                 data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {}),
+                None,
                 None,
             );
         }
@@ -345,7 +368,12 @@ impl Driver {
         self.stream_ended(why, Some(status))
     }
 
-    fn submit(&mut self, body: data_request::Type, reply: Option<Reply>) {
+    fn submit(
+        &mut self,
+        body: data_request::Type,
+        payload: Option<Segments>,
+        reply: Option<Reply>,
+    ) {
         if let Some(e) = &self.dead {
             if let Some(r) = reply {
                 r.send(Err(e.clone())).ok();
@@ -359,13 +387,20 @@ impl Driver {
             self.next_id + 1
         };
         let id = self.next_id;
-        self.write(id, &body);
-        self.pending.insert(id, Pending { body, reply });
+        self.write(id, &body, payload.as_deref());
+        self.pending.insert(
+            id,
+            Pending {
+                body,
+                payload,
+                reply,
+            },
+        );
     }
 
-    /// Writes one request, split into chunks when its payload is large. Chunks are
-    /// slices of the caller's buffer, not copies.
-    fn write(&self, req_id: i32, body: &data_request::Type) {
+    /// Writes one request, split into chunks when its data is large. Chunks are slices
+    /// of the caller's buffers, not copies (see [`chunk_segments`]).
+    fn write(&self, req_id: i32, body: &data_request::Type, payload: Option<&[Bytes]>) {
         let Some(out) = &self.outbound else { return };
         let send = |t: data_request::Type| {
             out.send(DataRequest {
@@ -378,22 +413,27 @@ impl Driver {
             // Always through the chunker: the server counts on chunk_id/total_chunks even
             // for a single chunk.
             data_request::Type::Put(put) => {
-                for (i, chunk) in chunks(&put.data) {
+                let data = payload.unwrap_or(std::slice::from_ref(&put.data));
+                let chunks = chunk_segments(data);
+                let total_size: usize = data.iter().map(Bytes::len).sum();
+                for (i, chunk) in chunks.iter().enumerate() {
                     send(data_request::Type::Put(proto::PutRequest {
-                        data: chunk,
+                        data: chunk.clone(),
                         client_ref_id: put.client_ref_id.clone(),
-                        chunk_id: i,
-                        total_chunks: chunk_count(&put.data),
-                        total_size: put.data.len() as i64,
+                        chunk_id: i as i32,
+                        total_chunks: chunks.len() as i32,
+                        total_size: total_size as i64,
                     }));
                 }
             }
             data_request::Type::Task(task) => {
-                for (i, chunk) in chunks(&task.data) {
+                let data = payload.unwrap_or(std::slice::from_ref(&task.data));
+                let chunks = chunk_segments(data);
+                for (i, chunk) in chunks.iter().enumerate() {
                     send(data_request::Type::Task(proto::ClientTask {
-                        data: chunk,
-                        chunk_id: i,
-                        total_chunks: chunk_count(&task.data),
+                        data: chunk.clone(),
+                        chunk_id: i as i32,
+                        total_chunks: chunks.len() as i32,
                         ..task.clone_without_data()
                     }));
                 }
@@ -527,18 +567,50 @@ fn stream_error(status: &tonic::Status) -> Error {
     )
 }
 
-/// At least one chunk, also for empty data.
-fn chunk_count(data: &Bytes) -> i32 {
-    data.len().div_ceil(CHUNK_SIZE).max(1) as i32
-}
-
-fn chunks(data: &Bytes) -> impl Iterator<Item = (i32, Bytes)> + '_ {
-    (0..chunk_count(data) as usize).map(move |i| {
-        let start = i * CHUNK_SIZE;
-        let start = start.min(data.len());
-        let end = (start + CHUNK_SIZE).min(data.len());
-        (i as i32, data.slice(start..end))
-    })
+/// Splits data given as segments into chunks of at most [`CHUNK_SIZE`] (always at least
+/// one chunk, also for no data). A large segment (a value's own buffer) starts chunks of
+/// its own, so they are slices of it; only small segments (pickle opcodes, small values)
+/// are copied together. The server only concatenates chunks in order, so their sizes may
+/// vary.
+fn chunk_segments(segments: &[Bytes]) -> Vec<Bytes> {
+    fn flush(chunks: &mut Vec<Bytes>, pending: &mut Vec<Bytes>) {
+        match pending.len() {
+            0 => {}
+            1 => chunks.push(pending.pop().unwrap()),
+            _ => chunks.push(pending.drain(..).flatten().collect::<Vec<u8>>().into()),
+        }
+    }
+    let mut chunks = Vec::new();
+    let mut pending: Vec<Bytes> = Vec::new();
+    let mut pending_len = 0;
+    for seg in segments {
+        if seg.len() >= crate::pickle::SPLICE_MIN {
+            flush(&mut chunks, &mut pending);
+            pending_len = 0;
+            let mut start = 0;
+            while start < seg.len() {
+                let end = (start + CHUNK_SIZE).min(seg.len());
+                chunks.push(seg.slice(start..end));
+                start = end;
+            }
+            continue;
+        }
+        let mut seg = seg.clone();
+        while !seg.is_empty() {
+            let take = seg.len().min(CHUNK_SIZE - pending_len);
+            pending.push(seg.split_to(take));
+            pending_len += take;
+            if pending_len == CHUNK_SIZE {
+                flush(&mut chunks, &mut pending);
+                pending_len = 0;
+            }
+        }
+    }
+    flush(&mut chunks, &mut pending);
+    if chunks.is_empty() {
+        chunks.push(Bytes::new());
+    }
+    chunks
 }
 
 impl proto::ClientTask {
@@ -557,6 +629,50 @@ impl proto::ClientTask {
             data: Bytes::new(),
             chunk_id: 0,
             total_chunks: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_slices_of_large_segments_and_join_to_the_data() {
+        let big = Bytes::from(vec![3u8; 2 * CHUNK_SIZE + 123]);
+        let cases: Vec<Vec<Bytes>> = vec![
+            vec![],
+            vec![Bytes::new()],
+            vec![Bytes::from_static(b"small")],
+            vec![big.clone()],
+            vec![
+                Bytes::from_static(b"\x80\x05head"),
+                big.clone(),
+                Bytes::from_static(b"."),
+            ],
+            vec![
+                Bytes::from(vec![1u8; CHUNK_SIZE - 1]),
+                Bytes::from_static(b"xy"),
+            ],
+            (0..100).map(|i| Bytes::from(vec![i as u8; 1000])).collect(),
+        ];
+        for (n, segments) in cases.iter().enumerate() {
+            let chunks = chunk_segments(segments);
+            assert!(!chunks.is_empty(), "case {n}");
+            assert!(chunks.iter().all(|c| c.len() <= CHUNK_SIZE), "case {n}");
+            assert_eq!(chunks.concat(), segments.concat(), "case {n}");
+            // Each chunk of a large segment points into it: nothing was copied.
+            let inside_big = |c: &Bytes| {
+                let (b, e) = (big.as_ptr() as usize, big.as_ptr() as usize + big.len());
+                (b..e).contains(&(c.as_ptr() as usize))
+            };
+            if segments.iter().any(|s| s.len() == big.len()) {
+                assert_eq!(
+                    chunks.iter().filter(|c| inside_big(c)).count(),
+                    3,
+                    "case {n}"
+                );
+            }
         }
     }
 }

@@ -258,7 +258,7 @@ pub(crate) fn write_pickle(e: &mut Encoder, a: &NdArray) {
     e.global(&Global::new("numpy", "frombuffer"));
     e.op(0x96); // BYTEARRAY8: a writable buffer, so the array is writable
     e.raw(&(a.data.len() as u64).to_le_bytes());
-    e.raw(&a.data);
+    e.payload(&a.data);
     e.str(a.dtype.type_str());
     e.op(0x86);
     e.op(b'R');

@@ -13,6 +13,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 
 use crate::client::{Client, ClientInner};
 use crate::connection::{status_error, Retry};
+use crate::datapath::Segments;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pickle;
 use crate::proto::{
@@ -181,20 +182,20 @@ impl Client {
         runtime::join(runtime::spawn(self.put_pickled(data))).await
     }
 
-    /// Puts an already pickled value.
+    /// Puts an already pickled value, given as segments (see
+    /// [`pickle::encode_segments`]).
     pub(crate) fn put_pickled(
         &self,
-        data: Bytes,
+        data: Segments,
     ) -> impl std::future::Future<Output = Result<ObjectRef>> + Send + 'static {
         let client = self.clone();
-        let reply = self
-            .inner
-            .datapath
-            .send(data_request::Type::Put(PutRequest {
-                total_size: data.len() as i64,
-                data,
+        let reply = self.inner.datapath.send_with(
+            data_request::Type::Put(PutRequest {
+                total_size: data.iter().map(Bytes::len).sum::<usize>() as i64,
                 ..Default::default()
-            }));
+            }),
+            Some(data),
+        );
         async move {
             let id = put_reply(reply.await?)?;
             Ok(client.inner.ref_for_id(&client.inner, id))
@@ -202,21 +203,22 @@ impl Client {
     }
 
     /// Encodes a value for the server: checks that every ref in it belongs to this
-    /// client and waits for the ids that are still on their way.
-    pub(crate) fn encode_for_server(&self, value: &Value) -> Result<Bytes> {
+    /// client and waits for the ids that are still on their way. Large binary payloads
+    /// stay in the value's own buffers (segments of their own), so they are not copied.
+    pub(crate) fn encode_for_server(&self, value: &Value) -> Result<Segments> {
         if let Some(pending) = self.refs_to_resolve(value)? {
             runtime::block_on(pending)?;
         }
-        Ok(pickle::encode(value)?.into())
+        pickle::encode_segments(value)
     }
 
     /// [`encode_for_server`](Self::encode_for_server) for async callers: awaits instead
     /// of blocking.
-    pub(crate) async fn encode_for_server_async(&self, value: &Value) -> Result<Bytes> {
+    pub(crate) async fn encode_for_server_async(&self, value: &Value) -> Result<Segments> {
         if let Some(pending) = self.refs_to_resolve(value)? {
             pending.await?;
         }
-        Ok(pickle::encode(value)?.into())
+        pickle::encode_segments(value)
     }
 
     /// Checks ownership of every ref in `value`; returns a future that waits for the ids

@@ -203,7 +203,7 @@ impl Client {
         };
         let options = match task_options.to_value() {
             Some(v) => Some(TaskOptions {
-                pickled_options: self.encode_for_server(&v)?,
+                pickled_options: self.encode_for_server(&v)?.concat().into(),
             }),
             None => None,
         };
@@ -214,10 +214,12 @@ impl Client {
             client_id: self.client_id().to_owned(),
             options,
             namespace: s.namespace,
-            data,
             ..Default::default()
         };
-        let ticket = self.inner.datapath.send(data_request::Type::Task(task));
+        let ticket = self
+            .inner
+            .datapath
+            .send_with(data_request::Type::Task(task), Some(data));
         let name = s.name;
         let ticket = async move { ticket_return_ids(ticket.await?, &name).map(Arc::new) }
             .boxed()
@@ -250,7 +252,7 @@ impl Client {
         if let Some(r) = self.inner.payloads.lock().unwrap().get(code) {
             return Ok(r.clone());
         }
-        let r = runtime::block_on(self.put_pickled(code.pickle()?))?;
+        let r = runtime::block_on(self.put_pickled(vec![code.pickle()?]))?;
         self.inner
             .payloads
             .lock()

@@ -201,3 +201,47 @@ fn random_values_round_trip_through_cpython() {
         );
     }
 }
+
+#[test]
+fn segmented_encoding_is_the_same_pickle_without_copying_large_payloads() {
+    use ray_client::pickle::{encode_segments, SPLICE_MIN};
+    use ray_client::{DType, NdArray};
+    let big = bytes::Bytes::from(vec![7u8; SPLICE_MIN * 3 + 5]);
+    let floats = bytes::Bytes::from(vec![0u8; 8 * SPLICE_MIN]);
+    let array = NdArray::new(DType::F64, vec![SPLICE_MIN], floats.clone()).unwrap();
+    let mut rng = Rng(common::XorShift(0x5151_2323_4545_6767));
+    // (value, how many of its payloads must be shared rather than copied)
+    let cases = [
+        (Value::Bytes(big.clone()), 1),
+        (Value::ByteArray(big.clone()), 1),
+        (Value::Bytes(big.slice(..SPLICE_MIN - 1)), 0),
+        (
+            Value::List(vec![
+                rng.value(3),
+                Value::Bytes(big.clone()),
+                rng.value(3),
+                Value::Tuple(vec![
+                    Value::NdArray(Box::new(array)),
+                    Value::Bytes(big.clone()),
+                ]),
+                rng.value(3),
+            ]),
+            3,
+        ),
+        (rng.value(4), 0),
+    ];
+    for (i, (v, shared)) in cases.iter().enumerate() {
+        let whole = encode(v).unwrap();
+        let segments = encode_segments(v).unwrap();
+        assert_eq!(segments.concat(), whole, "case {i}");
+        // Every payload of SPLICE_MIN bytes or more is the caller's buffer itself.
+        let zero_copy = segments
+            .iter()
+            .filter(|s| {
+                (s.as_ptr(), s.len()) == (big.as_ptr(), big.len())
+                    || (s.as_ptr(), s.len()) == (floats.as_ptr(), floats.len())
+            })
+            .count();
+        assert_eq!(zero_copy, *shared, "case {i}: large payloads shared");
+    }
+}

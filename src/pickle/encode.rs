@@ -1,6 +1,8 @@
 //! Pickle encoder: writes protocol 5 pickles that CPython 3.8+ loads to the expected
 //! Python values. Object refs become the persistent ids the Ray client server expects.
 
+use bytes::Bytes;
+
 use crate::error::{Error, Result};
 use crate::value::{Construct, Global, PyObject, Value};
 
@@ -20,25 +22,50 @@ pub fn encode(value: &Value) -> Result<Vec<u8>> {
     Ok(enc.finish())
 }
 
+/// Binary payloads at least this large are not copied by [`encode_segments`]: the pickle
+/// refers to the value's own buffer.
+pub const SPLICE_MIN: usize = 64 * 1024;
+
+/// Encodes a value as one pickle made of segments to be sent one after the other: the
+/// pickle's own bytes, and, as segments of their own, the buffers of large `bytes`,
+/// `bytearray` and numpy values (shared, not copied). Concatenated, the segments are
+/// exactly what [`encode`] returns. This is what puts and task arguments send, so a
+/// large value is never copied into a pickle.
+pub fn encode_segments(value: &Value) -> Result<Vec<Bytes>> {
+    let mut enc = Encoder::with_capacity(estimate(value, 0, SPLICE_MIN));
+    enc.segments = Some(Vec::new());
+    enc.proto();
+    enc.value(value, 0)?;
+    enc.stop();
+    Ok(enc.finish_segments())
+}
+
 /// Rough size of the pickle of `value`, so large byte strings are written into a buffer
 /// allocated once. Stops at the depth `Encoder::value` refuses, so that a value nested
 /// too deeply is an error there rather than a stack overflow here.
 fn estimate_size(value: &Value, depth: usize) -> usize {
+    estimate(value, depth, usize::MAX)
+}
+
+/// [`estimate_size`], counting binary payloads of `spliced` bytes or more as nothing
+/// (they are not copied into the buffer).
+fn estimate(value: &Value, depth: usize, spliced: usize) -> usize {
     if depth > MAX_ENCODE_DEPTH {
         return 16;
     }
     let d = depth + 1;
+    let payload = |n: usize| if n >= spliced { 0 } else { n };
     match value {
-        Value::Bytes(b) => b.len() + 16,
-        Value::NdArray(a) => a.data().len() + 128,
-        Value::ByteArray(b) => b.len() + 16,
+        Value::Bytes(b) => payload(b.len()) + 16,
+        Value::NdArray(a) => payload(a.data().len()) + 128,
+        Value::ByteArray(b) => payload(b.len()) + 16,
         Value::Str(s) => s.len() + 16,
         Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => {
-            v.iter().map(|x| estimate_size(x, d)).sum::<usize>() + 16
+            v.iter().map(|x| estimate(x, d, spliced)).sum::<usize>() + 16
         }
         Value::Dict(p) => {
             p.iter()
-                .map(|(k, v)| estimate_size(k, d) + estimate_size(v, d))
+                .map(|(k, v)| estimate(k, d, spliced) + estimate(v, d, spliced))
                 .sum::<usize>()
                 + 16
         }
@@ -49,12 +76,38 @@ fn estimate_size(value: &Value, depth: usize) -> usize {
 /// A low-level pickle writer, for the few pickles the client builds op by op.
 pub struct Encoder {
     out: Vec<u8>,
+    /// In segment mode ([`encode_segments`]): the finished segments before `out`.
+    segments: Option<Vec<Bytes>>,
 }
 
 impl Encoder {
     pub fn with_capacity(n: usize) -> Self {
         Encoder {
             out: Vec::with_capacity(n + 4),
+            segments: None,
+        }
+    }
+
+    fn finish_segments(mut self) -> Vec<Bytes> {
+        let mut segments = self.segments.take().unwrap_or_default();
+        if !self.out.is_empty() {
+            segments.push(Bytes::from(self.out));
+        }
+        segments
+    }
+
+    /// Appends a binary payload (an opcode's argument): in segment mode a large one
+    /// becomes a segment of its own, sharing the caller's buffer.
+    pub(crate) fn payload(&mut self, b: &Bytes) {
+        match &mut self.segments {
+            Some(segments) if b.len() >= SPLICE_MIN => {
+                if !self.out.is_empty() {
+                    let rest = Vec::with_capacity(self.out.capacity() - self.out.len());
+                    segments.push(Bytes::from(std::mem::replace(&mut self.out, rest)));
+                }
+                segments.push(b.clone());
+            }
+            _ => self.out.extend_from_slice(b),
         }
     }
 
@@ -99,17 +152,22 @@ impl Encoder {
     }
 
     pub fn bytes(&mut self, b: &[u8]) {
-        if b.len() < 256 {
+        self.bytes_header(b.len());
+        self.out.extend_from_slice(b);
+    }
+
+    /// SHORT_BINBYTES / BINBYTES / BINBYTES8 with the length; the data follows.
+    fn bytes_header(&mut self, len: usize) {
+        if len < 256 {
             self.out.push(b'C');
-            self.out.push(b.len() as u8);
-        } else if let Ok(n) = u32::try_from(b.len()) {
+            self.out.push(len as u8);
+        } else if let Ok(n) = u32::try_from(len) {
             self.out.push(b'B');
             self.out.extend_from_slice(&n.to_le_bytes());
         } else {
             self.out.push(0x8e);
-            self.out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+            self.out.extend_from_slice(&(len as u64).to_le_bytes());
         }
-        self.out.extend_from_slice(b);
     }
 
     pub fn int(&mut self, i: i64) {
@@ -164,11 +222,14 @@ impl Encoder {
                 self.out.extend_from_slice(&f.to_be_bytes());
             }
             Value::Str(s) => self.str(s),
-            Value::Bytes(b) => self.bytes(b),
+            Value::Bytes(b) => {
+                self.bytes_header(b.len());
+                self.payload(b);
+            }
             Value::ByteArray(b) => {
                 self.op(0x96);
                 self.out.extend_from_slice(&(b.len() as u64).to_le_bytes());
-                self.out.extend_from_slice(b);
+                self.payload(b);
             }
             Value::List(items) => {
                 self.op(b']');

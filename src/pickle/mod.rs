@@ -7,7 +7,7 @@ mod decode;
 mod encode;
 
 pub use decode::{decode, reject_persistent, Limits, PersistentLoad};
-pub use encode::{encode, Encoder, MAX_ENCODE_DEPTH};
+pub use encode::{encode, encode_segments, Encoder, MAX_ENCODE_DEPTH, SPLICE_MIN};
 
 use bytes::Bytes;
 
