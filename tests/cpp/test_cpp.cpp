@@ -16,6 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include <csignal>
+#include <cstdio>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #ifndef RC_TEST_MODULES_DIR
 #define RC_TEST_MODULES_DIR "tests/python"
 #endif
@@ -269,6 +274,55 @@ TEST(Connect, SecurityOptions) {
   Error e = expect_error([&] { Client::connect(o); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(e.message().find("/nonexistent/ca.crt"), std::string::npos);
   EXPECT_EQ(e.message().find("s3cret-token"), std::string::npos);
+}
+
+// tests/harness/fault-proxy in front of the test cluster; SIGUSR1 cuts every connection.
+struct FaultProxy {
+  pid_t pid = -1;
+  std::string address;
+  FaultProxy() {
+    std::string here = __FILE__;  // <repo>/tests/cpp/test_cpp.cpp
+    std::string script = here.substr(0, here.rfind("/tests/cpp/")) + "/tests/harness/fault-proxy";
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid = fork();
+    if (pid == 0) {
+      dup2(fds[1], 1);
+      close(fds[0]);
+      execlp("python3", "python3", script.c_str(), ::address(), static_cast<char *>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    char ch;
+    while (read(fds[0], &ch, 1) == 1 && ch != '\n') address.push_back(ch);
+    close(fds[0]);
+  }
+  void cut() const {
+    kill(pid, SIGUSR1);
+    std::this_thread::sleep_for(300ms);  // the proxy handles signals asynchronously
+  }
+  ~FaultProxy() {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+  }
+};
+
+TEST(Connect, SurvivesCutConnections) {
+  FaultProxy proxy;
+  ASSERT_EQ(proxy.address.rfind("ray://", 0), 0u) << proxy.address;
+  ConnectOptions o(proxy.address);
+  expect_error([&] { o.keepalive(0ms, 1s); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  o.keepalive(1s, 5s).logs(RAY_CLIENT_LOGS_OFF);
+  Client client = Client::connect(o);
+  EXPECT_EQ(client.connection_state(), Client::ConnectionState::Connected);
+  for (int i = 0; i < 5; i++) {
+    proxy.cut();
+    ObjectRef r = client.put(i);
+    EXPECT_EQ(client.get(r).as<int64_t>(), i);
+  }
+  EXPECT_EQ(client.connection_state(), Client::ConnectionState::Connected);
+  client.disconnect();
+  EXPECT_EQ(client.connection_state(), Client::ConnectionState::Lost);
 }
 
 // ---------------------------------------------------------------- cluster

@@ -734,6 +734,12 @@ class ConnectOptions
   ConnectOptions &reconnect_grace_period(std::chrono::seconds s) {
     return set(ray_client_connect_options_set_reconnect_grace_period_s(raw_, static_cast<uint64_t>(s.count())));
   }
+  /// HTTP/2 keepalive ping interval (default 30 s) and how long a ping may go unanswered
+  /// before the connection counts as broken (default 20 s).
+  ConnectOptions &keepalive(std::chrono::milliseconds interval, std::chrono::milliseconds timeout) {
+    return set(ray_client_connect_options_set_keepalive_ms(raw_, static_cast<uint64_t>(interval.count()),
+                                                           static_cast<uint64_t>(timeout.count())));
+  }
   ConnectOptions &ignore_version_mismatch(bool ignore) {
     return set(ray_client_connect_options_set_ignore_version_mismatch(raw_, ignore ? 1 : 0));
   }
@@ -869,6 +875,14 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
     int c = 0;
     detail::check(ray_client_is_connected(raw_, &c));
     return c != 0;
+  }
+  /// Whether the connection is up, being re-established after a drop (calls wait for it,
+  /// up to the reconnect grace period), or lost for good.
+  enum class ConnectionState { Connected = RAY_CLIENT_STATE_CONNECTED, Reconnecting = RAY_CLIENT_STATE_RECONNECTING, Lost = RAY_CLIENT_STATE_LOST };
+  ConnectionState connection_state() const {
+    int s = 0;
+    detail::check(ray_client_connection_state(raw_, &s));
+    return static_cast<ConnectionState>(s);
   }
   void ping() const { detail::check(ray_client_ping(raw_)); }
   bool server_is_initialized() const {
