@@ -283,6 +283,34 @@ impl Connection {
         }
     }
 
+    /// Test hook: runs the call `f` twice with the same idempotency ids, as a retry
+    /// after a lost reply would, and returns both answers.
+    pub(crate) async fn unary_sent_twice<T, F, Fut>(&self, call: &str, f: F) -> Result<(T, T)>
+    where
+        F: Fn(RayletDriverClient<Channel>, CallMetadata) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, Status>>,
+    {
+        let lane = self.lane();
+        let meta = CallMetadata {
+            conn: self.clone(),
+            ids: Some((
+                lane.id,
+                self.shared.next_unary_id.fetch_add(1, Ordering::Relaxed) % i32::MAX + 1,
+            )),
+        };
+        let once = |meta: CallMetadata| {
+            let fut = f(self.driver_stub(), meta);
+            async move {
+                fut.await
+                    .map(tonic::Response::into_inner)
+                    .map_err(|s| status_error(call, &self.address, &s))
+            }
+        };
+        let first = once(meta.clone()).await?;
+        let second = once(meta).await?;
+        Ok((first, second))
+    }
+
     /// A lane for idempotency metadata. The server remembers the last request id per
     /// lane (Python uses the thread id), so a lane must not carry two calls at once: a
     /// call holds its lane until it returns, and lanes are reused, which bounds the

@@ -394,3 +394,23 @@ fn task_output_keeps_streaming_after_a_cut() {
     }
     assert!(proxy.cuts() >= 2);
 }
+
+#[test]
+fn a_retried_kv_write_is_applied_once() {
+    // A KV put whose reply was lost is sent again with the same thread/request ids;
+    // the server must answer it from its cache rather than apply it a second time.
+    let client = common::client();
+    let key = format!("rc-idempotent-{}", client.client_id());
+    let (first, retried) = client.__kv_put_sent_twice(key.as_bytes(), b"v").unwrap();
+    assert!(!first, "the key was new");
+    assert!(
+        !retried,
+        "the retry was applied again (it saw the key existing)"
+    );
+    // Control: a new put (new ids) of the same key does see it existing.
+    assert!(client.kv_put(key.as_bytes(), b"w", false, None).unwrap());
+    assert_eq!(
+        client.kv_get(key.as_bytes(), None).unwrap().as_deref(),
+        Some(&b"v"[..])
+    );
+}
