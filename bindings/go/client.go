@@ -42,7 +42,6 @@ type Option func(*connectConfig)
 
 type connectConfig struct {
 	namespace        *string
-	runtimeEnv       any
 	runtimeEnvJSON   *string
 	connectTimeout   *time.Duration
 	reconnectGrace   *time.Duration
@@ -66,9 +65,20 @@ func WithNamespace(ns string) Option { return func(c *connectConfig) { c.namespa
 // JSON object (a map or struct), e.g. map[string]any{"working_dir": "./py",
 // "env_vars": map[string]string{"K": "V"}}. A local working_dir or py_modules path is
 // uploaded.
-func WithRuntimeEnv(env any) Option { return func(c *connectConfig) { c.runtimeEnv = env } }
+func WithRuntimeEnv(env any) Option {
+	return func(c *connectConfig) {
+		b, err := json.Marshal(env)
+		if err != nil {
+			c.optionErrs = append(c.optionErrs, errInvalid("Connect", "runtime env: %v", err))
+			return
+		}
+		js := string(b)
+		c.runtimeEnvJSON = &js
+	}
+}
 
-// WithRuntimeEnvJSON sets the job's runtime environment as JSON text (an object).
+// WithRuntimeEnvJSON sets the job's runtime environment as JSON text (an object). Of
+// WithRuntimeEnv and WithRuntimeEnvJSON, the last one given counts.
 func WithRuntimeEnvJSON(js string) Option {
 	return func(c *connectConfig) { c.runtimeEnvJSON = &js }
 }
@@ -212,16 +222,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 			return nil, err
 		}
 	}
-	envJSON := cfg.runtimeEnvJSON
-	if cfg.runtimeEnv != nil {
-		b, err := json.Marshal(cfg.runtimeEnv)
-		if err != nil {
-			return nil, errInvalid(op, "runtime env: %v", err)
-		}
-		s := string(b)
-		envJSON = &s
-	}
-	if envJSON != nil {
+	if envJSON := cfg.runtimeEnvJSON; envJSON != nil {
 		js, err := cs.add(op, "runtime env", *envJSON)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package ray
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -102,6 +103,9 @@ func TestConnectErrors(t *testing.T) {
 	if _, err := Connect(ctx, testAddress, WithLogFunc(nil)); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("nil log func: %v", err)
 	}
+	if _, err := Connect(ctx, testAddress, WithReconnectGracePeriod(-time.Second)); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("negative grace period: %v", err)
+	}
 	if _, err := Connect(ctx, testAddress, WithConnectTimeout(-time.Second)); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("negative timeout: %v", err)
 	}
@@ -187,7 +191,11 @@ func TestNilHandles(t *testing.T) {
 // A closed client, ref or actor reports ErrClosed; Close is idempotent.
 func TestClosedHandles(t *testing.T) {
 	ctx := context.Background()
-	c := connectTest(t, WithLogsOff())
+	c := connectTest(t, WithLogsOff(), WithReconnectGracePeriod(0), WithIgnoreVersionMismatch(),
+		WithConnectTimeout(time.Minute), WithRuntimeEnvJSON(string(must(json.Marshal(testEnv(map[string]string{"RC_GO_JSON": "1"})))(t))))
+	if s := getAs[string](t, c, must(c.Call(ctx, "os", "getenv", "RC_GO_JSON"))(t)); s != "1" {
+		t.Fatalf("runtime env from JSON: %q", s)
+	}
 	ref := must(c.Put(ctx, 1))(t)
 	actor := must(c.ActorClass(tasks, "Counter").Remote(ctx))(t)
 	if err := c.Disconnect(); err != nil {
