@@ -376,6 +376,11 @@ impl Client {
                     }
                 };
                 if chunks.push(chunk)? {
+                    // Read on to the end of the call (the trailers) rather than drop it:
+                    // a dropped call is a RST_STREAM, and gRPC servers answer a stream of
+                    // resets with GOAWAY ENHANCE_YOUR_CALM (rapid-reset protection),
+                    // which would break every call of this client.
+                    while let Ok(Some(_)) = stream.message().await {}
                     break 'call;
                 }
             }
