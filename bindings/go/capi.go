@@ -232,3 +232,12 @@ var HeaderVersion = fmt.Sprintf("%d.%d.%d", C.RAY_CLIENT_VERSION_MAJOR, C.RAY_CL
 
 // liveHandles is the C library's count of live handles of every type (for leak tests).
 func liveHandles() int { return int(C.ray_client_live_handles()) }
+
+// ceilMS is d in whole milliseconds, rounded up (d > 0).
+func ceilMS(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return ms
+}

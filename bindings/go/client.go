@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"io"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -45,6 +46,7 @@ type connectConfig struct {
 	runtimeEnvJSON   *string
 	connectTimeout   *time.Duration
 	reconnectGrace   *time.Duration
+	keepalive        *[2]time.Duration // interval, timeout
 	ignoreVersion    bool
 	logsOff          bool
 	logFn            func(LogLine)
@@ -93,6 +95,16 @@ func WithConnectTimeout(d time.Duration) Option {
 // connection drops (0 disables reconnection). Whole seconds.
 func WithReconnectGracePeriod(d time.Duration) Option {
 	return func(c *connectConfig) { c.reconnectGrace = &d }
+}
+
+// WithKeepalive sets the HTTP/2 keepalive: a ping every interval (the library's
+// default is 30 s, like Python's client), sent also while the connection is idle, so
+// that proxies and load balancers that drop silent connections keep this one; a ping
+// unanswered for timeout (default 20 s) counts the connection as broken and starts
+// reconnection (see [WithReconnectGracePeriod] and [Client.ConnectionState]). Both must
+// be positive; they are rounded up to whole milliseconds.
+func WithKeepalive(interval, timeout time.Duration) Option {
+	return func(c *connectConfig) { c.keepalive = &[2]time.Duration{interval, timeout} }
 }
 
 // WithIgnoreVersionMismatch connects even when the server's Ray version is untested.
@@ -252,6 +264,15 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 		}
 		secs := C.uint64_t(*cfg.reconnectGrace / time.Second)
 		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_reconnect_grace_period_s(o, secs) }); err != nil {
+			return nil, err
+		}
+	}
+	if ka := cfg.keepalive; ka != nil {
+		if ka[0] <= 0 || ka[1] <= 0 {
+			return nil, errInvalid(op, "keepalive interval and timeout must be positive, got %v and %v", ka[0], ka[1])
+		}
+		interval, timeout := C.uint64_t(ceilMS(ka[0])), C.uint64_t(ceilMS(ka[1]))
+		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_keepalive_ms(o, interval, timeout) }); err != nil {
 			return nil, err
 		}
 	}
@@ -438,6 +459,58 @@ func (c *Client) IsConnected() bool {
 		return ccall("IsConnected", func() C.int { return C.ray_client_is_connected(p, &out) })
 	})
 	return err == nil && out == 1
+}
+
+// ConnectionState is the state of a client's connection, as [Client.ConnectionState]
+// reports it.
+type ConnectionState int
+
+const (
+	// StateConnected: the connection is up.
+	StateConnected ConnectionState = iota
+	// StateReconnecting: the connection dropped and the client is reconnecting; calls
+	// made meanwhile wait for it (and pending requests are replayed), up to the
+	// reconnect grace period ([WithReconnectGracePeriod]).
+	StateReconnecting
+	// StateLost: the connection is gone for good (Disconnect or Close, the grace period
+	// passed, or the server no longer knows this client); calls fail with
+	// ErrConnectionLost.
+	StateLost
+)
+
+// String is "connected", "reconnecting" or "lost" ("ConnectionState(N)" otherwise).
+func (s ConnectionState) String() string {
+	switch s {
+	case StateConnected:
+		return "connected"
+	case StateReconnecting:
+		return "reconnecting"
+	case StateLost:
+		return "lost"
+	}
+	return "ConnectionState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// ConnectionState reports whether the connection is up, being re-established after it
+// dropped, or lost for good. A nil or closed Client is StateLost. The state is known
+// locally (no round trip); it may change as soon as it is returned.
+func (c *Client) ConnectionState() ConnectionState {
+	var out C.int
+	err := c.use("ConnectionState", func(p *C.ray_client_client) error {
+		return ccall("ConnectionState", func() C.int { return C.ray_client_connection_state(p, &out) })
+	})
+	if err != nil {
+		return StateLost
+	}
+	switch out {
+	case C.RAY_CLIENT_STATE_CONNECTED:
+		return StateConnected
+	case C.RAY_CLIENT_STATE_RECONNECTING:
+		return StateReconnecting
+	case C.RAY_CLIENT_STATE_LOST:
+		return StateLost
+	}
+	return ConnectionState(out) // a state this package does not know yet
 }
 
 // ClientInfo identifies a connection.
