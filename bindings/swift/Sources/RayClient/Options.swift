@@ -154,8 +154,40 @@ public struct ConnectOptions: Sendable {
     public var ignoreVersionMismatch: Bool = false
     /// Where task and actor output goes.
     public var logs: LogDestination = .stderr
+    /// HTTP/2 keepalive: a ping every `keepaliveInterval` (default 30 s), also while idle,
+    /// so proxies that drop silent connections keep this one; a ping unanswered for
+    /// `keepaliveTimeout` (default 20 s) counts the connection as broken and starts
+    /// reconnection. Both must be positive; nil keeps the default. See
+    /// ``keepalive(interval:timeout:)``.
+    public var keepaliveInterval: Duration?
+    public var keepaliveTimeout: Duration?
+
+    /// TLS: `true` on, `false` off (whatever `RAY_USE_TLS` says), nil (the default) decided
+    /// by the environment: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set.
+    public var tls: Bool?
+    /// Path of the PEM file of the CA that signed the server's certificate (read when
+    /// connecting); nil: `RAY_TLS_CA_CERT`, or the system's roots.
+    public var tlsCACert: String?
+    /// Paths of this client's PEM certificate chain and private key (read when connecting);
+    /// a Ray cluster with `RAY_USE_TLS=1` requires one signed by its CA. nil:
+    /// `RAY_TLS_SERVER_CERT` / `RAY_TLS_SERVER_KEY`.
+    public var tlsClientCert: (certPath: String, keyPath: String)?
+    /// The name the server's certificate must carry when it is not the host of the address.
+    public var tlsServerName: String?
+    /// The token of a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
+    /// `authorization: Bearer <token>`; never shown in errors or in this value's
+    /// description. nil: `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token`. A
+    /// missing or wrong token makes connecting fail with `RayError.authenticationFailed`;
+    /// an empty one is `RayError.invalidArgument`.
+    public var authToken: String?
 
     public init(address: String = "") { self.address = address }
+
+    /// Sets both keepalive durations (see ``keepaliveInterval``).
+    public mutating func keepalive(interval: Duration, timeout: Duration) {
+        keepaliveInterval = interval
+        keepaliveTimeout = timeout
+    }
 
     /// The job's runtime environment with a local `working_dir` (uploaded) and `env_vars`.
     public mutating func setRuntimeEnv(workingDir: String? = nil, envVars: [String: String] = [:]) throws {
@@ -164,6 +196,44 @@ public struct ConnectOptions: Sendable {
         if !envVars.isEmpty { env["env_vars"] = envVars }
         let data = try JSONSerialization.data(withJSONObject: env, options: [.sortedKeys])
         runtimeEnvJSON = String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The options, with the auth token masked (`***`).
+    public var description: String {
+        var parts = ["address: \(address.debugDescription)"]
+        if let namespace { parts.append("namespace: \(namespace.debugDescription)") }
+        if let runtimeEnvJSON { parts.append("runtimeEnvJSON: \(runtimeEnvJSON.debugDescription)") }
+        if let connectTimeout { parts.append("connectTimeout: \(connectTimeout)") }
+        if let reconnectGracePeriod { parts.append("reconnectGracePeriod: \(reconnectGracePeriod)") }
+        if ignoreVersionMismatch { parts.append("ignoreVersionMismatch: true") }
+        if let keepaliveInterval { parts.append("keepaliveInterval: \(keepaliveInterval)") }
+        if let keepaliveTimeout { parts.append("keepaliveTimeout: \(keepaliveTimeout)") }
+        if let tls { parts.append("tls: \(tls)") }
+        if let tlsCACert { parts.append("tlsCACert: \(tlsCACert.debugDescription)") }
+        if let c = tlsClientCert {
+            parts.append("tlsClientCert: (\(c.certPath.debugDescription), \(c.keyPath.debugDescription))")
+        }
+        if let tlsServerName { parts.append("tlsServerName: \(tlsServerName.debugDescription)") }
+        if authToken != nil { parts.append("authToken: ***") }
+        return "ConnectOptions(\(parts.joined(separator: ", ")))"
+    }
+
+    public var debugDescription: String { description }
+
+    /// What `dump` and the debugger show: the fields, the auth token masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "address": address, "namespace": namespace as Any, "runtimeEnvJSON": runtimeEnvJSON as Any,
+                "connectTimeout": connectTimeout as Any, "reconnectGracePeriod": reconnectGracePeriod as Any,
+                "ignoreVersionMismatch": ignoreVersionMismatch, "logs": logs,
+                "keepaliveInterval": keepaliveInterval as Any, "keepaliveTimeout": keepaliveTimeout as Any,
+                "tls": tls as Any, "tlsCACert": tlsCACert as Any, "tlsClientCert": tlsClientCert as Any,
+                "tlsServerName": tlsServerName as Any, "authToken": (authToken == nil ? nil : "***") as String? as Any,
+            ], displayStyle: .struct)
     }
 }
 

@@ -34,6 +34,17 @@ public struct RuntimeContext: Sendable, Equatable {
     public var sessionName: String
 }
 
+/// The state of a client's connection (``RayClient/connectionState``).
+public enum ConnectionState: Sendable, Equatable {
+    /// The connection is up.
+    case connected
+    /// The connection dropped and the client is reconnecting; calls made meanwhile wait
+    /// for it, up to the reconnect grace period, and pending requests are replayed.
+    case reconnecting
+    /// The connection is gone for good: calls fail with `RayError.connectionLost`.
+    case lost
+}
+
 /// Keeps a log closure alive for as long as the C client may call it.
 final class LogSink: @unchecked Sendable {
     let body: @Sendable (LogLine) -> Void
@@ -122,6 +133,29 @@ public final class RayClient: @unchecked Sendable {
         if options.ignoreVersionMismatch {
             try check(ray_client_connect_options_set_ignore_version_mismatch(opts, 1))
         }
+        if options.keepaliveInterval != nil || options.keepaliveTimeout != nil {
+            // One unset: the library's default for it (30 s interval, 20 s timeout).
+            let interval = try milliseconds(options.keepaliveInterval ?? .seconds(30), "keepalive interval")
+            let timeout = try milliseconds(options.keepaliveTimeout ?? .seconds(20), "keepalive timeout")
+            try check(ray_client_connect_options_set_keepalive_ms(opts, UInt64(interval), UInt64(timeout)))
+        }
+        if let tls = options.tls { try check(ray_client_connect_options_set_tls(opts, tls ? 1 : 0)) }
+        if let ca = options.tlsCACert {
+            try withCString(ca, "TLS CA certificate path") { try check(ray_client_connect_options_set_tls_ca_cert(opts, $0)) }
+        }
+        if let pair = options.tlsClientCert {
+            try withCString(pair.certPath, "TLS certificate path") { c in
+                try withCString(pair.keyPath, "TLS key path") { k in
+                    try check(ray_client_connect_options_set_tls_client_cert(opts, c, k))
+                }
+            }
+        }
+        if let name = options.tlsServerName {
+            try withCString(name, "TLS server name") { try check(ray_client_connect_options_set_tls_server_name(opts, $0)) }
+        }
+        if let token = options.authToken {
+            try withCString(token, "auth token") { try check(ray_client_connect_options_set_auth_token(opts, $0)) }
+        }
         var sink: LogSink?
         switch options.logs {
         case .stderr: try check(ray_client_connect_options_set_logs(opts, RAY_CLIENT_LOGS_STDERR))
@@ -174,6 +208,19 @@ public final class RayClient: @unchecked Sendable {
     public var isConnected: Bool {
         var c: Int32 = 0
         return ray_client_is_connected(raw, &c) == RAY_CLIENT_OK && c != 0
+    }
+
+    /// The connection's state: `.connected`; `.reconnecting` after the connection dropped
+    /// (calls made meanwhile wait, up to the reconnect grace period); `.lost` for good
+    /// (disconnected, grace period passed, or the server no longer knows this client).
+    public var connectionState: ConnectionState {
+        var s: Int32 = 0
+        guard ray_client_connection_state(raw, &s) == RAY_CLIENT_OK else { return .lost }
+        switch s {
+        case RAY_CLIENT_STATE_CONNECTED: return .connected
+        case RAY_CLIENT_STATE_RECONNECTING: return .reconnecting
+        default: return .lost
+        }
     }
 
     /// Asks the server whether it is there; throws when it does not answer.

@@ -56,6 +56,9 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     case versionMismatch(RayErrorDetails)
     /// The server refused the connection setup.
     case initFailed(RayErrorDetails)
+    /// The cluster requires token authentication and the token is missing or wrong (see
+    /// `ConnectOptions.authToken`); the message never shows the token.
+    case authenticationFailed(RayErrorDetails)
     /// A get or wait did not finish within its timeout.
     case timeout(RayErrorDetails)
     /// A remote task or actor method raised; see `details.remoteType`, `causeType`, `traceback`.
@@ -81,7 +84,7 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     public var details: RayErrorDetails {
         switch self {
         case .invalidArgument(let d), .connectionFailed(let d), .connectionLost(let d),
-            .versionMismatch(let d), .initFailed(let d), .timeout(let d), .taskError(let d),
+            .versionMismatch(let d), .initFailed(let d), .authenticationFailed(let d), .timeout(let d), .taskError(let d),
             .actorDied(let d), .objectLost(let d), .taskCancelled(let d), .serverError(let d),
             .pickle(let d), .protocolError(let d), .internalError(let d), .typeMismatch(let d):
             return d
@@ -110,6 +113,7 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
         case RAY_CLIENT_ERROR_CONNECTION_LOST: self = .connectionLost(d)
         case RAY_CLIENT_ERROR_VERSION_MISMATCH: self = .versionMismatch(d)
         case RAY_CLIENT_ERROR_INIT_FAILED: self = .initFailed(d)
+        case RAY_CLIENT_ERROR_AUTHENTICATION_FAILED: self = .authenticationFailed(d)
         case RAY_CLIENT_ERROR_TIMEOUT: self = .timeout(d)
         case RAY_CLIENT_ERROR_TASK_ERROR: self = .taskError(d)
         case RAY_CLIENT_ERROR_ACTOR_DIED: self = .actorDied(d)

@@ -170,7 +170,7 @@ extension AllTests {
             for (code, matches) in codes {
                 #expect(matches(RayError(RayErrorDetails(code: code, kind: "k", message: "m"))), "code \(code)")
             }
-            for (code, name) in [(-4, "versionMismatch"), (-5, "initFailed"), (-9, "objectLost"), (-11, "serverError"),
+            for (code, name) in [(-4, "versionMismatch"), (-5, "initFailed"), (-15, "authenticationFailed"), (-9, "objectLost"), (-11, "serverError"),
                                  (-12, "pickle"), (-13, "protocolError"), (-14, "internalError"), (-23, "internalError")] as [(Int32, String)] {
                 let e = RayError(RayErrorDetails(code: code, kind: "k", message: "m"))
                 #expect(String(describing: Mirror(reflecting: e).children.first?.label ?? "") == name, "code \(code)")
