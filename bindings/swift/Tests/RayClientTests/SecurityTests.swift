@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import RayClient
+
+extension AllTests {
+    /// Token authentication and TLS, against the clusters tests/run-swift starts for them
+    /// (as tests/run-go does): RC_TEST_AUTH_ADDRESS + RC_TEST_AUTH_TOKEN (a cluster with
+    /// `RAY_TEST_AUTH_TOKEN`), RC_TEST_TLS_ADDRESS + RC_TEST_TLS_DIR (a cluster with
+    /// `RAY_TEST_TLS_DIR`, certificates from tests/harness/tls-certs). Without them these
+    /// tests fail.
+    @Suite struct SecurityTests {
+        struct MissingEnv: Error, CustomStringConvertible {
+            var name: String
+            var description: String { "\(name) is not set (tests/run-swift starts the token and TLS clusters)" }
+        }
+
+        static func env(_ name: String) throws -> String {
+            guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else { throw MissingEnv(name: name) }
+            return v
+        }
+
+        @Test func authToken() async throws {
+            let address = try Self.env("RC_TEST_AUTH_ADDRESS")
+            let token = try Self.env("RC_TEST_AUTH_TOKEN")
+            var o = ConnectOptions(address: address)
+            o.logs = .off
+            o.authToken = token
+            #expect(!o.description.contains(token) && o.description.contains("authToken: ***"))
+            var dumped = ""
+            dump(o, to: &dumped)
+            #expect(!dumped.contains(token))
+
+            let c = try RayClient(o)
+            try c.ping()
+            #expect(try await c.get(c.put("through the token"), as: String.self) == "through the token")
+            #expect(c.connectionState == .connected)
+            try c.disconnect()
+
+            var wrong = o
+            wrong.authToken = "wrong-" + token
+            let e = await expectRayError({
+                if case .authenticationFailed = $0 { return true } else { return false }
+            }) { _ = try RayClient(wrong) }
+            #expect(e?.kind == "authentication_failed")
+            #expect(e?.code == -15)
+            #expect(e.map { !$0.message.contains(token) && !$0.description.contains(token) } ?? false, "\(String(describing: e))")
+
+            // No token at all (none in the environment of the test either).
+            var none = ConnectOptions(address: address)
+            none.logs = .off
+            none.connectTimeout = .seconds(30)
+            if ProcessInfo.processInfo.environment["RAY_AUTH_TOKEN"] == nil {
+                await expectRayError({ if case .authenticationFailed = $0 { return true } else { return false } }) {
+                    _ = try RayClient(none)
+                }
+            }
+            // An empty token is refused before connecting.
+            var empty = o
+            empty.authToken = ""
+            await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(empty) }
+        }
+
+        @Test func tls() async throws {
+            let address = try Self.env("RC_TEST_TLS_ADDRESS")
+            let dir = URL(fileURLWithPath: try Self.env("RC_TEST_TLS_DIR"))
+            func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+            var o = ConnectOptions(address: address)
+            o.logs = .off
+            o.tls = true
+            o.tlsCACert = path("ca.crt")
+            o.tlsClientCert = (certPath: path("client.crt"), keyPath: path("client.key"))
+            o.tlsServerName = "localhost"
+            let c = try RayClient(o)
+            try c.ping()
+            #expect(try await c.get(c.put([1, 2, 3]), as: [Int].self) == [1, 2, 3])
+            #expect(c.connectionState == .connected)
+            try c.disconnect()
+
+            // A CA that did not sign the server's certificate.
+            var wrongCA = o
+            wrongCA.tlsCACert = path("other-ca.crt")
+            wrongCA.tlsServerName = nil
+            await expectRayError({
+                $0.isConnectionFailed && $0.message.contains("certificate verification failed")
+                    && $0.message.contains("other-ca.crt")
+            }) { _ = try RayClient(wrongCA) }
+
+            // TLS off against a TLS cluster: no connection.
+            var plain = ConnectOptions(address: address)
+            plain.logs = .off
+            plain.tls = false
+            plain.connectTimeout = .seconds(5)
+            await expectRayError({ $0.isConnectionFailed }) { _ = try RayClient(plain) }
+
+            // TLS to the plain test cluster.
+            var toPlain = o
+            toPlain.address = try Fixture.address()
+            toPlain.tlsServerName = nil
+            await expectRayError({ $0.isConnectionFailed && $0.message.contains("TLS handshake") }) {
+                _ = try RayClient(toPlain)
+            }
+
+            // An unreadable file is the caller's mistake, named in the error.
+            var missing = o
+            missing.tlsCACert = path("missing.crt")
+            await expectRayError({ $0.isInvalidArgument && $0.message.contains("missing.crt") }) {
+                _ = try RayClient(missing)
+            }
+        }
+    }
+}
