@@ -94,6 +94,9 @@ impl Client {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> Result<ActorHandle> {
+        if matches!(class.options.get("get_if_exists"), Some(Value::Bool(true))) {
+            return self.get_or_create_actor(class, args, kwargs);
+        }
         let payload = self.payload(&class.code)?;
         if class.options.get("num_returns").is_some() {
             return Err(Error::invalid("num_returns is not an actor option"));
@@ -110,6 +113,40 @@ impl Client {
         Ok(ActorHandle {
             handle: refs.pop().expect("one actor id"),
         })
+    }
+
+    /// `get_if_exists`, done on the client as Python's `ActorClass._remote` does: look the
+    /// name up first and create only when it is free. Sent to the server as an option,
+    /// the server would replace the creator's handle of an existing actor with a looked-up
+    /// one, and Ray then kills the actor (its owner holds no handle any more).
+    fn get_or_create_actor(
+        &self,
+        class: &ActorClass,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> Result<ActorHandle> {
+        let name = match class.options.get("name") {
+            Some(Value::Str(n)) if !n.is_empty() => n.clone(),
+            _ => return Err(Error::invalid("get_if_exists needs the name option")),
+        };
+        let namespace = match class.options.get("namespace") {
+            Some(Value::Str(n)) => Some(n.clone()),
+            _ => None,
+        };
+        match self.get_actor(&name, namespace.as_deref()) {
+            Ok(existing) => return Ok(existing),
+            Err(e) if e.kind() == ErrorKind::InvalidArgument => {}
+            Err(e) => return Err(e),
+        }
+        let create = class
+            .clone()
+            .with_options(class.options.clone().set("get_if_exists", false));
+        let created = self.create_actor(&create, args, kwargs)?;
+        match created.handle.id_blocking() {
+            Ok(_) => Ok(created),
+            // Someone created it between the lookup and the creation: use theirs.
+            Err(e) => self.get_actor(&name, namespace.as_deref()).map_err(|_| e),
+        }
     }
 
     /// Calls `actor.method(*args, **kwargs)`; returns the ref of its result at once.

@@ -258,3 +258,37 @@ fn actor_resources_place_the_actor() {
         .unwrap();
     assert_eq!(node.as_str(), common::cluster().node2_id.as_deref());
 }
+
+#[test]
+fn get_if_exists_returns_the_live_actor_or_creates_it() {
+    let client = common::client();
+    let name = format!("rc-gie-{}", std::process::id());
+    let gie = || counter().with_options(Options::new().name(&name).get_if_exists(true));
+    // A free name: created, with the given arguments.
+    let a = client
+        .create_actor(&gie(), vec![Value::from(100)], vec![])
+        .unwrap();
+    let incr = |h: &ray_client::ActorHandle| {
+        client
+            .get(&client.call_method(h, "incr", vec![], vec![]).unwrap())
+            .unwrap()
+    };
+    assert_eq!(incr(&a), Value::from(101));
+    // A taken name: the same actor, untouched by the second creation (which Python's
+    // client also does not run), and the first handle keeps working.
+    let b = client
+        .create_actor(&gie(), vec![Value::from(0)], vec![])
+        .unwrap();
+    assert_eq!(b.hex().unwrap(), a.hex().unwrap());
+    assert_eq!(incr(&b), Value::from(102));
+    assert_eq!(incr(&a), Value::from(103));
+    // Without a name there is nothing to look up.
+    let e = client
+        .create_actor(
+            &counter().with_options(Options::new().get_if_exists(true)),
+            vec![],
+            vec![],
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}
