@@ -590,6 +590,9 @@ pub(crate) fn server_info(reply: DataResponse) -> Result<ServerInfo> {
 pub(crate) fn proxy_failed_to_start_server(message: &str) -> bool {
     message.contains("Starting Ray client server failed")
         || message.contains("in start_specific_server")
+        // The server process started but did not answer the proxy in time (seen on a
+        // heavily loaded machine); nothing was set up for this client id either.
+        || message.contains("Proxy failed to Connect to backend")
 }
 
 fn new_client_id() -> String {
