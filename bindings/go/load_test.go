@@ -78,9 +78,13 @@ func TestLoad64Goroutines(t *testing.T) {
 	// library its thread pools and the allocators their caches (about 20-30 s here):
 	// the first third of the run is the warm-up.
 	warmup := duration / 3
+	// Samples every twelfth of the run, but at least 10 s apart: an interval is also the
+	// window in which some operation must complete, and a short run (tests/run-go's
+	// 20 s pass under -race) would otherwise call the pauses of the warm-up (Ray
+	// starting workers and actors) a deadlock.
 	interval := duration / 12
-	if interval < time.Second {
-		interval = time.Second
+	if interval < 10*time.Second {
+		interval = 10 * time.Second
 	}
 	ctx := context.Background()
 	c := connectTest(t, WithLogsOff())
