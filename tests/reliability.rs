@@ -320,13 +320,14 @@ fn keepalive_pings_keep_an_idle_connection_through_a_dropping_proxy() {
     let idle_limit = Duration::from_secs(3);
     let idle_for = Duration::from_secs(8);
 
-    // Pings every second: the proxy never sees the connection silent.
+    // Pings every second: the proxy never sees the connection silent. (A generous ping
+    // timeout: on a loaded machine a 5 s one was missed once and forced a reconnect.)
     let proxy = FaultProxy::start(&common::cluster().address);
     proxy.set_idle_timeout(Some(idle_limit));
     let client = Client::connect_with(
         options_via(&proxy)
             .logs(ray_client::LogHandler::Off)
-            .keepalive(Duration::from_secs(1), Duration::from_secs(5)),
+            .keepalive(Duration::from_secs(1), Duration::from_secs(30)),
     )
     .unwrap();
     thread::sleep(idle_for);
