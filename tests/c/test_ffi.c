@@ -6,6 +6,7 @@
  * Counter, ...), as tests/harness/ray-cluster arranges. */
 #define _POSIX_C_SOURCE 200809L
 #include "ray_client.h"
+#include "check.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -14,21 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        checks++;                                                                      \
-        if (!(cond)) {                                                                 \
-            failures++;                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__,    \
-                    __LINE__, #cond, ray_client_last_error_message());                 \
-        }                                                                              \
-    } while (0)
-
-#define OK(call) CHECK((call) == RAY_CLIENT_OK)
-#define FAILS(call, code) CHECK((call) == (code))
 
 static const char *address;
 

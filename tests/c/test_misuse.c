@@ -8,36 +8,13 @@
  * counts, absurd timeouts, and options after their handle was freed. */
 #define _POSIX_C_SOURCE 200809L
 #include "ray_client.h"
+#include "check.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        checks++;                                                                      \
-        if (!(cond)) {                                                                 \
-            failures++;                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error %d: %s)\n", __FILE__, \
-                    __LINE__, #cond, ray_client_last_error_code(),                     \
-                    ray_client_last_error_message());                                  \
-        }                                                                              \
-    } while (0)
-
-#define OK(call) CHECK((call) == RAY_CLIENT_OK)
-/* The call fails with `code` and leaves a non-empty message mentioning `needle`. */
-#define FAILS_WITH(call, code, needle)                                                 \
-    do {                                                                               \
-        int rc_ = (call);                                                              \
-        CHECK(rc_ == (code));                                                          \
-        CHECK(ray_client_last_error_code() == (code));                                 \
-        CHECK(strstr(ray_client_last_error_message(), (needle)) != NULL);              \
-    } while (0)
 
 static const char BAD_UTF8[] = "caf\xc3\x28 \xff\xfe";
 

@@ -4,6 +4,7 @@
  * naming the address. Run by tests/run-c under ASan/UBSan against $RAY_TEST_ADDRESS. */
 #define _POSIX_C_SOURCE 200809L
 #include "ray_client.h"
+#include "check.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -15,20 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        checks++;                                                                      \
-        if (!(cond)) {                                                                 \
-            failures++;                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error %d: %s)\n", __FILE__, \
-                    __LINE__, #cond, ray_client_last_error_code(),                     \
-                    ray_client_last_error_message());                                  \
-        }                                                                              \
-    } while (0)
-#define OK(call) CHECK((call) == RAY_CLIENT_OK)
 
 struct proxy {
     pid_t pid;
