@@ -112,13 +112,20 @@ func TestNamedActors(t *testing.T) {
 	if n := getAs[int](t, c, must(found.Call(ctx, "incr"))(t)); n != 2 {
 		t.Fatalf("named actor incr = %d", n)
 	}
-	// get_if_exists on a name not taken yet creates the actor. (On a taken name the
-	// core library currently kills the existing actor: a known core bug, so not
-	// exercised here.)
+	// get_if_exists on a name not taken yet creates the actor ...
 	fresh := must(c.ActorClass(tasks, "Counter").Options(Name(name+"-gie"), GetIfExists()).Remote(ctx, 100))(t)
 	defer fresh.Close()
 	if n := getAs[int](t, c, must(fresh.Call(ctx, "get"))(t)); n != 100 {
 		t.Fatalf("get_if_exists actor = %d", n)
+	}
+	// ... and on a taken name returns the live actor, which keeps its state.
+	again := must(c.ActorClass(tasks, "Counter").Options(Name(name+"-gie"), GetIfExists()).Remote(ctx, 0))(t)
+	defer again.Close()
+	if n := getAs[int](t, c, must(again.Call(ctx, "incr"))(t)); n != 101 {
+		t.Fatalf("get_if_exists on a taken name: incr = %d", n)
+	}
+	if n := getAs[int](t, c, must(fresh.Call(ctx, "incr"))(t)); n != 102 {
+		t.Fatalf("first handle after get_if_exists: incr = %d", n)
 	}
 	if err := fresh.Kill(ctx, true); err != nil {
 		t.Fatal(err)
