@@ -443,11 +443,8 @@ impl Driver {
     }
 
     fn dispatch(&mut self, resp: DataResponse) {
-        if resp.req_id == 0 {
-            return;
-        }
-        let Some(p) = self.pending.remove(&resp.req_id) else {
-            return; // A reply to a request we no longer wait for (already failed).
+        let Some(p) = take_answered(&mut self.pending, resp.req_id) else {
+            return; // Unsolicited, or a request we no longer wait for (already failed).
         };
         if let Some(r) = p.reply {
             r.send(Ok(resp)).ok();
@@ -455,13 +452,9 @@ impl Driver {
         drop(p.body);
         self.responses += 1;
         if self.conn.reconnect_enabled() && self.responses % ACKNOWLEDGE_EVERY == 0 {
-            // Only ids below which every reply is in: the server refuses (and ends the
-            // session on) a replayed request whose id it was told it may forget.
-            let acked = match self.pending.keys().next() {
-                Some(&oldest) => oldest - 1,
-                None => self.next_id,
-            };
-            if let (true, Some(out)) = (acked > 0, &self.outbound) {
+            if let (Some(acked), Some(out)) =
+                (ack_watermark(&self.pending, self.next_id), &self.outbound)
+            {
                 out.send(DataRequest {
                     req_id: 0,
                     r#type: Some(data_request::Type::Acknowledge(proto::AcknowledgeRequest {
@@ -565,6 +558,59 @@ fn stream_error(status: &tonic::Status) -> Error {
             status.code()
         ),
     )
+}
+
+/// The pending request a reply with `req_id` answers, taken out of `pending`. Id 0 is
+/// "no request" and unknown ids (a request already failed, or a server inventing ids)
+/// answer nothing.
+fn take_answered(pending: &mut BTreeMap<i32, Pending>, req_id: i32) -> Option<Pending> {
+    if req_id == 0 {
+        return None;
+    }
+    pending.remove(&req_id)
+}
+
+/// The id to acknowledge: the highest below which every reply is in. The server refuses
+/// (and ends the session on) a replayed request whose id it was told it may forget.
+fn ack_watermark(pending: &BTreeMap<i32, Pending>, last_issued: i32) -> Option<i32> {
+    let acked = match pending.keys().next() {
+        Some(&oldest) => oldest - 1,
+        None => last_issued,
+    };
+    (acked > 0).then_some(acked)
+}
+
+/// Fuzz hook: the driver's bookkeeping for a stream of replies (`replies`) against
+/// requests 1..=`issued` in flight; each answered reply goes to `read`. Checks that an
+/// acknowledgement never covers a request still waiting.
+#[doc(hidden)]
+pub(crate) fn dispatch_replies(
+    issued: u8,
+    replies: impl Iterator<Item = DataResponse>,
+    mut read: impl FnMut(DataResponse),
+) {
+    let mut pending: BTreeMap<i32, Pending> = (1..=i32::from(issued))
+        .map(|id| {
+            let body = data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {});
+            let p = Pending {
+                body,
+                payload: None,
+                reply: None,
+            };
+            (id, p)
+        })
+        .collect();
+    for resp in replies {
+        if take_answered(&mut pending, resp.req_id).is_some() {
+            read(resp);
+        }
+        if let Some(acked) = ack_watermark(&pending, i32::from(issued)) {
+            assert!(
+                pending.keys().all(|&id| id > acked),
+                "acknowledged a waiting request"
+            );
+        }
+    }
 }
 
 /// Splits data given as segments into chunks of at most [`CHUNK_SIZE`] (always at least

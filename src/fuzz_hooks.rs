@@ -39,10 +39,14 @@ pub enum ReplyKind {
     ErrorPickle = 6,
     /// A get's pickled list of values (also placement group replies).
     ValuePickle = 7,
+    /// A stream of length-delimited `DataResponse`s through the Datapath's matching of
+    /// replies to requests by id (the second byte: how many requests are in flight), each
+    /// answered one then read as in `Data`.
+    DataStream = 8,
 }
 
 /// Number of [`ReplyKind`]s.
-pub const REPLY_KINDS: u8 = 8;
+pub const REPLY_KINDS: u8 = 9;
 
 impl ReplyKind {
     pub fn from_byte(b: u8) -> ReplyKind {
@@ -54,7 +58,8 @@ impl ReplyKind {
             4 => ReplyKind::Kv,
             5 => ReplyKind::Log,
             6 => ReplyKind::ErrorPickle,
-            _ => ReplyKind::ValuePickle,
+            7 => ReplyKind::ValuePickle,
+            _ => ReplyKind::DataStream,
         }
     }
 }
@@ -72,6 +77,19 @@ pub fn reply(data: &[u8]) {
             }
         }
         ReplyKind::GetStream => get_stream(rest),
+        ReplyKind::DataStream => {
+            let Some((&issued, frames)) = rest.split_first() else {
+                return;
+            };
+            let mut frames = Bytes::copy_from_slice(frames);
+            let replies = std::iter::from_fn(move || {
+                frames
+                    .has_remaining()
+                    .then(|| DataResponse::decode_length_delimited(&mut frames).ok())
+                    .flatten()
+            });
+            crate::datapath::dispatch_replies(issued, replies, data_response);
+        }
         ReplyKind::Wait => {
             if let Ok(resp) = WaitResponse::decode(rest) {
                 wait(&resp);

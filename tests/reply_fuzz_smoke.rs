@@ -83,6 +83,20 @@ fn seeds() -> Vec<Vec<u8>> {
     let mut data = Vec::new();
     field_bytes(12, &named, &mut data);
     seeds.push(input(ReplyKind::Data, &data));
+    // A Datapath reply stream against 5 requests in flight: out of order, an unknown id,
+    // id 0, a duplicate, then the rest.
+    let replies: Vec<Vec<u8>> = [3u64, 1, 9, 0, 3, 2, 5, 4]
+        .iter()
+        .map(|&id| {
+            let mut r = Vec::new();
+            field_varint(1, id, &mut r);
+            field_bytes(10, &ticket, &mut r);
+            r
+        })
+        .collect();
+    let mut stream = vec![5u8];
+    stream.extend_from_slice(&frames(&replies));
+    seeds.push(input(ReplyKind::DataStream, &stream));
     // GetObject streams: one chunk, three chunks.
     seeds.push(input(
         ReplyKind::GetStream,
