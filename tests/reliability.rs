@@ -323,13 +323,14 @@ fn keepalive_pings_keep_an_idle_connection_through_a_dropping_proxy() {
     // Pings every second: the proxy never sees the connection silent. (A generous ping
     // timeout: on a loaded machine a 5 s one was missed once and forced a reconnect.)
     let proxy = FaultProxy::start(&common::cluster().address);
-    proxy.set_idle_timeout(Some(idle_limit));
     let client = Client::connect_with(
         options_via(&proxy)
             .logs(ray_client::LogHandler::Off)
             .keepalive(Duration::from_secs(1), Duration::from_secs(30)),
     )
     .unwrap();
+    // Only now: starting the client's server may keep the connection silent for longer.
+    proxy.set_idle_timeout(Some(idle_limit));
     // Connecting may take more than one dial (it retries while the server warms up).
     let dialled = proxy.accepted();
     thread::sleep(idle_for);
@@ -349,9 +350,9 @@ fn keepalive_pings_keep_an_idle_connection_through_a_dropping_proxy() {
     // Control: with pings every 30 s (Python's default) the same proxy drops the idle
     // connection, and only reconnection saves the next call.
     let proxy = FaultProxy::start(&common::cluster().address);
-    proxy.set_idle_timeout(Some(idle_limit));
     let client =
         Client::connect_with(options_via(&proxy).logs(ray_client::LogHandler::Off)).unwrap();
+    proxy.set_idle_timeout(Some(idle_limit));
     thread::sleep(idle_for);
     let r = client.put(Value::from(2)).unwrap();
     assert_eq!(client.get(&r).unwrap(), Value::from(2));
