@@ -623,7 +623,14 @@ fn chunk_segments(segments: &[Bytes]) -> Vec<Bytes> {
         match pending.len() {
             0 => {}
             1 => chunks.push(pending.pop().unwrap()),
-            _ => chunks.push(pending.drain(..).flatten().collect::<Vec<u8>>().into()),
+            _ => {
+                let mut joined =
+                    bytes::BytesMut::with_capacity(pending.iter().map(Bytes::len).sum());
+                for piece in pending.drain(..) {
+                    joined.extend_from_slice(&piece);
+                }
+                chunks.push(joined.freeze());
+            }
         }
     }
     let mut chunks = Vec::new();
