@@ -267,13 +267,7 @@ impl Connection {
     {
         self.check_link()?;
         let lane = (idempotency && self.reconnect_enabled()).then(|| self.lane());
-        let meta = CallMetadata {
-            conn: self.clone(),
-            ids: lane.as_ref().map(|l| {
-                let id = self.shared.next_unary_id.fetch_add(1, Ordering::Relaxed) % i32::MAX + 1;
-                (l.id, id)
-            }),
-        };
+        let meta = self.call_metadata(lane.as_ref());
         let mut retry = Retry::new(self, call);
         loop {
             match f(self.driver_stub(), meta.clone()).await {
@@ -291,13 +285,7 @@ impl Connection {
         Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, Status>>,
     {
         let lane = self.lane();
-        let meta = CallMetadata {
-            conn: self.clone(),
-            ids: Some((
-                lane.id,
-                self.shared.next_unary_id.fetch_add(1, Ordering::Relaxed) % i32::MAX + 1,
-            )),
-        };
+        let meta = self.call_metadata(Some(&lane));
         let once = |meta: CallMetadata| {
             let fut = f(self.driver_stub(), meta);
             async move {
@@ -309,6 +297,18 @@ impl Connection {
         let first = once(meta.clone()).await?;
         let second = once(meta).await?;
         Ok((first, second))
+    }
+
+    /// Metadata for one logical call: on a lane, with a fresh request id (positive
+    /// int32, as the server parses it) kept across the call's retries.
+    fn call_metadata(&self, lane: Option<&Lane>) -> CallMetadata {
+        CallMetadata {
+            conn: self.clone(),
+            ids: lane.map(|l| {
+                let id = self.shared.next_unary_id.fetch_add(1, Ordering::Relaxed) % i32::MAX + 1;
+                (l.id, id)
+            }),
+        }
     }
 
     /// A lane for idempotency metadata. The server remembers the last request id per
