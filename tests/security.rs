@@ -73,30 +73,7 @@ impl SecuredCluster {
         let _one = STARTING.lock().unwrap_or_else(|e| e.into_inner());
         let dir =
             std::env::temp_dir().join(format!("ray-client-security-{}-{name}", std::process::id()));
-        let mut cmd = Command::new(harness("ray-cluster"));
-        cmd.arg("start").arg(&dir);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("running tests/harness/ray-cluster");
-        assert!(
-            out.status.success(),
-            "starting the {name} cluster failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        #[allow(clippy::zombie_processes)]
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{h}' stop '{d}'",
-                pid = std::process::id(),
-                h = harness("ray-cluster").display(),
-                d = dir.display()
-            ))
-            .spawn()
-            .expect("starting the cluster watchdog");
-        let address = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-        assert!(address.starts_with("ray://"), "{address:?}");
+        let address = common::start_own_cluster(&dir, env);
         SecuredCluster { dir, address }
     }
 }

@@ -48,20 +48,41 @@ pub fn second_cluster() -> &'static TestCluster {
     CLUSTER.get_or_init(|| start_cluster("second", false))
 }
 
+/// Starts a cluster of this test process in `dir` (`tests/harness/ray-cluster start`, with
+/// `env` added to its environment) and a watchdog that stops it when the process exits,
+/// however it exits. Returns the client address.
+pub fn start_own_cluster(dir: &Path, env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(harness());
+    cmd.arg("start").arg(dir).envs(env.iter().copied());
+    let out = cmd.output().expect("running tests/harness/ray-cluster");
+    assert!(
+        out.status.success(),
+        "starting the test cluster in {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The watchdog outlives us on purpose, so it is never waited for.
+    #[allow(clippy::zombie_processes)]
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{h}' stop '{d}'",
+            pid = std::process::id(),
+            h = harness().display(),
+            d = dir.display()
+        ))
+        .spawn()
+        .expect("starting the cluster watchdog");
+    let address = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(address.starts_with("ray://"), "{address:?}");
+    address
+}
+
 fn start_cluster(name: &str, with_node2: bool) -> TestCluster {
     {
         let dir =
             std::env::temp_dir().join(format!("ray-client-test-{}-{name}", std::process::id()));
-        let out = Command::new(harness())
-            .arg("start")
-            .arg(&dir)
-            .output()
-            .expect("running tests/harness/ray-cluster");
-        assert!(
-            out.status.success(),
-            "starting the test cluster failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        start_own_cluster(&dir, &[]);
         if with_node2 {
             let out = Command::new(harness())
                 .arg("add-node")
@@ -75,19 +96,6 @@ fn start_cluster(name: &str, with_node2: bool) -> TestCluster {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        // Stop the cluster when this test process ends, however it ends. The watchdog
-        // outlives us on purpose, so it is never waited for.
-        #[allow(clippy::zombie_processes)]
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{h}' stop '{d}'",
-                pid = std::process::id(),
-                h = harness().display(),
-                d = dir.display()
-            ))
-            .spawn()
-            .expect("starting the cluster watchdog");
         let env = std::fs::read_to_string(dir.join("env")).unwrap();
         let var = |k: &str| {
             env.lines()
