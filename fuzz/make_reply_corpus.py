@@ -6,8 +6,8 @@ virtualenv's python from fuzz/:
     ../.cache/venv/bin/python make_reply_corpus.py
 
 Each file is one input of ray_client::__fuzz::reply: a kind byte (see ReplyKind in
-src/fuzz_hooks.rs), then the message (for a GetObject stream: length-delimited
-GetResponse frames; for the pickle kinds: the pickle).
+src/fuzz_hooks.rs), then the message (for a GetObject stream: a piece-size byte, then
+gRPC-framed GetResponse messages; for the pickle kinds: the pickle).
 """
 import io
 import json
@@ -17,7 +17,6 @@ from ray import cloudpickle
 import numpy as np
 import ray.core.generated.ray_client_pb2 as pb
 import ray.exceptions
-from google.protobuf.internal.encoder import _VarintBytes
 from ray.util.client.client_pickler import PickleStub
 
 DATA, GET_STREAM, WAIT, CLUSTER_INFO, KV, LOG, ERROR_PICKLE, VALUE_PICKLE = range(8)
@@ -114,9 +113,10 @@ data("ack_zero", req_id=0)
 data("negative_id", req_id=-7, put=pb.PutResponse(id=ID, valid=True))
 
 
-def stream(name, frames):
-    add("get_" + name, GET_STREAM,
-        b"".join(_VarintBytes(len(m)) + m for m in (f.SerializeToString() for f in frames)))
+def stream(name, frames, step=255):
+    # A byte choosing the size of the pieces the body is fed in, then gRPC messages.
+    add("get_" + name, GET_STREAM, bytes([step]) + b"".join(
+        b"\0" + len(m).to_bytes(4, "big") + m for m in (f.SerializeToString() for f in frames)))
 
 
 for i, p in enumerate(value_pickles):
@@ -128,6 +128,7 @@ parts = [big[i:i + 4096] for i in range(0, len(big), 4096)]
 chunked = [pb.GetResponse(valid=True, data=d, chunk_id=i, total_chunks=len(parts),
                           total_size=len(big)) for i, d in enumerate(parts)]
 stream("chunked", chunked)
+stream("chunked_bytewise", chunked, step=0)
 stream("chunked_resent", chunked[:2] + chunked[1:])  # A chunk sent again after a retry.
 stream("chunked_gap", [chunked[0], chunked[2]])
 stream("huge_announced", [pb.GetResponse(valid=True, data=parts[0], chunk_id=0,

@@ -16,7 +16,7 @@ use crate::client::{persistent_ref, RefKind};
 use crate::error::Result;
 use crate::pickle::{self, Limits};
 use crate::proto::{
-    ClientPinRuntimeEnvUriResponse, ClusterInfoResponse, DataResponse, GetResponse, KvDelResponse,
+    ClientPinRuntimeEnvUriResponse, ClusterInfoResponse, DataResponse, KvDelResponse,
     KvExistsResponse, KvGetResponse, KvListResponse, KvPutResponse, LogData, WaitResponse,
 };
 use crate::value::Value;
@@ -28,7 +28,9 @@ pub enum ReplyKind {
     /// A Datapath `DataResponse`: init, connection_info, put, task_ticket, terminate,
     /// list_named_actors, ...
     Data = 0,
-    /// The `GetResponse` chunks of one `GetObject` stream, then the value they carry.
+    /// The body of one `GetObject` reply as it arrives, then the value it carries: a
+    /// first byte choosing the size of the pieces the body is fed in (that byte + 1), then
+    /// gRPC messages (a flag byte, a big-endian u32 length, a `GetResponse`).
     GetStream = 1,
     Wait = 2,
     ClusterInfo = 3,
@@ -132,15 +134,16 @@ fn data_response(resp: DataResponse) {
     }
 }
 
-/// One `GetObject` stream: chunks as `get_once` assembles them, then the value as
-/// `get_many` decodes it.
-fn get_stream(mut frames: Bytes) {
-    let mut chunks = crate::objects::Chunks::default();
-    while frames.has_remaining() {
-        let Ok(chunk) = GetResponse::decode_length_delimited(&mut frames) else {
-            return; // A broken stream ends the call with a transport error.
-        };
-        match chunks.push(chunk) {
+/// One `GetObject` reply body, parsed as `get_reply::call` parses it, fed in pieces of
+/// the size the first byte chooses; then the value as `get_many` decodes it.
+fn get_stream(input: Bytes) {
+    let Some((&step, body)) = input.split_first() else {
+        return;
+    };
+    let mut chunks = crate::get_reply::Chunks::default();
+    let mut parser = crate::get_reply::ReplyParser::default();
+    for piece in body.chunks(usize::from(step) + 1) {
+        match parser.feed(piece, &mut chunks) {
             Ok(true) => break,
             Ok(false) => {}
             Err(_) => return,

@@ -20,6 +20,7 @@
 
 mod actors;
 pub mod address;
+mod buffer;
 mod client;
 mod cluster;
 mod connection;
@@ -28,6 +29,7 @@ mod datapath;
 pub mod error;
 pub mod ffi;
 mod fuzz_hooks;
+mod get_reply;
 pub mod json;
 mod kv;
 mod logs;

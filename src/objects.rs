@@ -8,17 +8,17 @@
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use crate::client::{Client, ClientInner};
 use crate::connection::{status_error, Retry};
 use crate::datapath::Segments;
 use crate::error::{Error, ErrorKind, Result};
+use crate::get_reply::{self, CallError, Chunks};
 use crate::pickle;
 use crate::proto::{
-    data_request, data_response, DataResponse, GetRequest, GetResponse, PutRequest, WaitRequest,
-    WaitResponse,
+    data_request, data_response, DataResponse, GetRequest, PutRequest, WaitRequest, WaitResponse,
 };
 use crate::remote_error;
 use crate::runtime;
@@ -352,37 +352,17 @@ impl Client {
         conn.check_link()?;
         let mut retry = Retry::new(conn, "get");
         let mut chunks = Chunks::default();
-        'call: loop {
+        loop {
             let req = conn.request(GetRequest {
                 ids: ids.clone(),
                 timeout: timeout.as_secs_f32(),
                 start_chunk_id: chunks.next_chunk(),
                 ..Default::default()
             });
-            let mut stream = match conn.driver_stub().get_object(req).await {
-                Ok(s) => s.into_inner(),
-                Err(status) => {
-                    retry.after(&status).await?;
-                    continue 'call;
-                }
-            };
-            loop {
-                let chunk = match stream.message().await {
-                    Ok(Some(chunk)) => chunk,
-                    Ok(None) => break 'call,
-                    Err(status) => {
-                        retry.after(&status).await?;
-                        continue 'call;
-                    }
-                };
-                if chunks.push(chunk)? {
-                    // Read on to the end of the call (the trailers) rather than drop it:
-                    // a dropped call is a RST_STREAM, and gRPC servers answer a stream of
-                    // resets with GOAWAY ENHANCE_YOUR_CALM (rapid-reset protection),
-                    // which would break every call of this client.
-                    while let Ok(Some(_)) = stream.message().await {}
-                    break 'call;
-                }
+            match get_reply::call(&conn.channel(), req, &mut chunks).await {
+                Ok(()) => break,
+                Err(CallError::Status(status)) => retry.after(&status).await?,
+                Err(CallError::Reply(e)) => return Err(e),
             }
         }
         chunks.finish()
@@ -491,85 +471,6 @@ pub(crate) fn split_ready<T>(
         ready.into_iter().map(|(r, _)| r).collect(),
         remaining.into_iter().map(|(r, _)| r).collect(),
     ))
-}
-
-/// Most a get reserves up front for a multi-chunk reply. The announced `total_size` and
-/// `total_chunks` come from the server; believing them without bound would let a broken
-/// server make us reserve (and abort on) exabytes. Beyond this the buffer grows as the
-/// data actually arrives.
-const MAX_GET_RESERVATION: usize = 256 << 20;
-
-/// Assembles the chunks of one get reply, across the retries of `get_once`: a retry asks
-/// for [`next_chunk`](Self::next_chunk) on, and chunks the server sends again are skipped.
-#[derive(Debug, Default)]
-pub(crate) struct Chunks {
-    /// Several chunks: one buffer they are appended to.
-    data: Option<BytesMut>,
-    /// One chunk so far: kept as received, so a single-chunk reply is never copied.
-    single: Option<Bytes>,
-    next_chunk: i32,
-}
-
-impl Chunks {
-    /// The id of the first chunk not received yet.
-    pub(crate) fn next_chunk(&self) -> i32 {
-        self.next_chunk
-    }
-
-    /// Takes one chunk; true when it was the last one announced.
-    pub(crate) fn push(&mut self, chunk: GetResponse) -> Result<bool> {
-        if !chunk.valid {
-            return Err(remote_error::from_pickle(&chunk.error, "get"));
-        }
-        if chunk.chunk_id < self.next_chunk {
-            return Ok(false); // Re-sent after a retry.
-        }
-        if chunk.chunk_id != self.next_chunk {
-            return Err(Error::protocol(format!(
-                "get received chunk {} when chunk {} was expected",
-                chunk.chunk_id, self.next_chunk
-            )));
-        }
-        self.next_chunk = self
-            .next_chunk
-            .checked_add(1)
-            .ok_or_else(|| Error::protocol("get received more chunks than an i32 counts"))?;
-        let last = self.next_chunk >= chunk.total_chunks;
-        // One chunk: keep the received buffer as is. Several: one buffer of the announced
-        // size (capped by what the chunks prove, and by MAX_GET_RESERVATION) so nothing
-        // is copied twice.
-        match (&mut self.data, &self.single) {
-            (None, None) if chunk.total_chunks <= 1 => self.single = Some(chunk.data),
-            (None, _) => {
-                let announced = usize::try_from(chunk.total_size).unwrap_or(0);
-                let cap = announced
-                    .min(
-                        chunk
-                            .data
-                            .len()
-                            .saturating_mul(chunk.total_chunks.max(1) as usize),
-                    )
-                    .min(MAX_GET_RESERVATION);
-                let mut buf = BytesMut::with_capacity(cap);
-                if let Some(first) = self.single.take() {
-                    buf.extend_from_slice(&first);
-                }
-                buf.extend_from_slice(&chunk.data);
-                self.data = Some(buf);
-            }
-            (Some(buf), _) => buf.extend_from_slice(&chunk.data),
-        }
-        Ok(last)
-    }
-
-    /// The whole reply, once the last chunk came or the stream ended.
-    pub(crate) fn finish(self) -> Result<Bytes> {
-        match (self.data, self.single) {
-            (Some(buf), _) => Ok(buf.freeze()),
-            (None, Some(b)) => Ok(b),
-            (None, None) => Err(Error::protocol("get ended without data")),
-        }
-    }
 }
 
 impl Client {
