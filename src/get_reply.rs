@@ -221,6 +221,9 @@ impl ReplyParser {
                 State::Tag => {
                     if let Some(tag) = self.varint(&mut input)? {
                         self.state = field_state(tag)?;
+                        if matches!(self.state, State::Skip { left } if left > self.left) {
+                            return Err(Error::protocol("a GetResponse ends inside a field"));
+                        }
                     }
                 }
                 State::Varint { field } => {
@@ -636,6 +639,9 @@ mod tests {
         long.extend_from_slice(&[0xff; 11]);
         let e = parse(&long, &[4]).err().unwrap();
         assert!(e.to_string().contains("10 bytes"), "{e}");
+        // a fixed64 unknown field running past the message
+        let e = parse(&[0, 0, 0, 0, 3, (10 << 3) | 1, 1, 2], &[1]).err().unwrap();
+        assert!(e.to_string().contains("inside a field"), "{e}");
         // field number 0, and a group
         assert!(parse(&[0, 0, 0, 0, 1, 0], &[1]).is_err());
         assert!(parse(&[0, 0, 0, 0, 1, (9 << 3) | 3], &[1]).is_err());
