@@ -27,6 +27,40 @@ fn peak_rss_mib() -> f64 {
     u.ru_maxrss as f64 / 1024.0
 }
 
+/// Fields after the command name of /proc/PID/stat (field 3, the state, is index 0).
+fn proc_stat(pid: &str) -> Option<Vec<u64>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(
+        rest.split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect(),
+    )
+}
+
+/// The cluster's server process for this client: the youngest `specific-server` (the
+/// proxy starts one per client). Its CPU time is the server's side of the workload.
+fn server_process() -> Option<String> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.windows(15).any(|w| w == b"specific-server"))
+        })
+        .filter_map(|pid| Some((*proc_stat(&pid)?.get(19)?, pid)))
+        .max()
+        .map(|(_, pid)| pid)
+}
+
+fn server_cpu(pid: Option<&str>) -> Option<f64> {
+    let stat = proc_stat(pid?)?;
+    // SAFETY: sysconf only reads a system constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Some((stat.get(11)? + stat.get(12)?) as f64 / ticks)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let workload = args.next().expect("workload");
@@ -43,8 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ]);
     let client = Client::connect_with(ConnectOptions::new(address.clone()).runtime_env(env))?;
     client.get(&client.call(&nop, vec![], vec![])?)?;
+    let server = server_process();
     if workload == "connect" {
-        return report(wall0, cpu0);
+        return report(wall0, cpu0, None);
     }
 
     // Inputs are made before the clock starts.
@@ -92,7 +127,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None
     };
 
-    let (wall0, cpu0) = (Instant::now(), cpu_seconds());
+    let server = server.as_deref();
+    let (wall0, cpu0, server0) = (Instant::now(), cpu_seconds(), server_cpu(server));
     match workload.as_str() {
         "task_sync" => {
             for _ in 0..500 {
@@ -135,12 +171,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         other => return Err(format!("unknown workload {other}").into()),
     }
-    report(wall0, cpu0)
+    report(wall0, cpu0, server0.zip(server_cpu(server)))
 }
 
-fn report(wall0: Instant, cpu0: f64) -> Result<(), Box<dyn std::error::Error>> {
+/// Prints the JSON line; `server` is the server process's CPU seconds before and after.
+fn report(
+    wall0: Instant,
+    cpu0: f64,
+    server: Option<(f64, f64)>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let server = server.map_or("null".to_owned(), |(a, b)| format!("{:.6}", b - a));
     println!(
-        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}}}",
+        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}, \"server_cpu_seconds\": {server}}}",
         wall0.elapsed().as_secs_f64(),
         cpu_seconds() - cpu0,
         peak_rss_mib()
