@@ -349,14 +349,40 @@ impl Connection {
 }
 
 /// True for failures of the connection rather than answers of the server.
+///
+/// Python's client (`_can_reconnect`) retries every status but a few codes the server's
+/// logic chooses. We follow it, except where a retry can only repeat the answer:
+/// - Unavailable, Cancelled, DeadlineExceeded: a broken or stalled connection.
+/// - Unknown and Internal: tonic reports a reset connection or broken HTTP/2 stream this
+///   way (with the transport error as source), and so does the cluster's proxy when its
+///   own channel to the client's server breaks (it relays gRPC's text, e.g. "Failed
+///   parsing HTTP/2 (...)", with no source on our side). Not transient: the statuses
+///   grpc's Python server gives an exception of the handler ("Exception calling
+///   application: ...", "Exception iterating responses: ...") or a message it could not
+///   (de)serialize, which a retry would only repeat.
+/// - Every other code (NotFound, InvalidArgument, ResourceExhausted, FailedPrecondition,
+///   Aborted, as in Python, and Unauthenticated, PermissionDenied, Unimplemented, ...).
 pub(crate) fn is_transient(status: &Status) -> bool {
     match status.code() {
         Code::Unavailable | Code::Cancelled | Code::DeadlineExceeded => true,
-        // tonic reports a connection reset / broken HTTP/2 stream as Unknown or Internal
-        // with the transport error as source; the server's own exceptions carry none.
-        Code::Unknown | Code::Internal => std::error::Error::source(status).is_some(),
+        Code::Unknown | Code::Internal => {
+            std::error::Error::source(status).is_some() || !is_application_error(status.message())
+        }
         _ => false,
     }
+}
+
+/// Whether an Unknown/Internal status text is grpc's Python server reporting a failure of
+/// the handler or of (de)serializing a message.
+fn is_application_error(message: &str) -> bool {
+    [
+        "Exception calling application",
+        "Exception iterating responses",
+        "Exception serializing",
+        "Exception deserializing",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix))
 }
 
 /// Idempotency ids attached to one logical unary call (kept across its retries).
@@ -482,4 +508,38 @@ pub(crate) fn status_error(call: &str, address: &Address, status: &Status) -> Er
         kind,
         format!("{call} to {address} failed: {}", describe_status(status)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_statuses_follow_python_except_for_answers_a_retry_repeats() {
+        for status in [
+            Status::unavailable("connection refused"),
+            Status::cancelled("stream cancelled"),
+            Status::deadline_exceeded("too slow"),
+            // The cluster's proxy relaying a broken channel to the client's server.
+            Status::internal("Failed parsing HTTP/2 (Invalid HPACK index received (86))"),
+            Status::unknown("Stream removed"),
+        ] {
+            assert!(is_transient(&status), "{status:?}");
+        }
+        for status in [
+            Status::unknown("Exception calling application: KeyError('x')"),
+            Status::unknown("Exception iterating responses: boom"),
+            Status::internal("Exception serializing response!"),
+            Status::internal("Exception deserializing request!"),
+            Status::not_found("no such client"),
+            Status::invalid_argument("bad"),
+            Status::resource_exhausted("too big"),
+            Status::failed_precondition("no"),
+            Status::aborted("no"),
+            Status::unauthenticated("bad token"),
+            Status::unimplemented("no such method"),
+        ] {
+            assert!(!is_transient(&status), "{status:?}");
+        }
+    }
 }
