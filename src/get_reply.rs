@@ -102,8 +102,19 @@ pub(crate) async fn call(
             }
         }
     }
-    if parser.in_message() {
-        return Err(Error::protocol("the GetObject reply ended inside a message").into());
+    end_of_body(&parser, chunks)
+}
+
+/// The body ended before the last chunk announced: Ok when nothing came at all (the
+/// caller's `finish` says so), else a retryable failure, so the call is made again from
+/// the first chunk missing (a cut relayed as a clean end of the stream must not leave a
+/// truncated value).
+fn end_of_body(parser: &ReplyParser, chunks: &Chunks) -> std::result::Result<(), CallError> {
+    if parser.in_message() || chunks.next_chunk() > 0 {
+        return Err(CallError::Status(Status::unavailable(format!(
+            "the GetObject reply ended before its last chunk (chunk {} of the object was next)",
+            chunks.next_chunk()
+        ))));
     }
     Ok(())
 }
@@ -652,6 +663,24 @@ mod tests {
         // a body cut inside a message: not the last chunk, and still in a message
         let (last, _) = parse(&ok[..ok.len() - 1], &[7]).unwrap();
         assert!(last, "in_message reported for a cut body");
+    }
+
+    #[test]
+    fn a_body_that_ends_early_is_retried_from_the_missing_chunk() {
+        let messages = chunked(&[3u8; 30], 10);
+        let body = framed(&messages);
+        let (mut parser, mut chunks) = (ReplyParser::default(), Chunks::default());
+        assert!(end_of_body(&parser, &chunks).is_ok()); // nothing came: finish() decides
+                                                        // Two whole chunks, then the end of the stream.
+        let two = body.len() * 2 / 3;
+        assert!(!parser.feed(&body[..two], &mut chunks).unwrap());
+        let Err(CallError::Status(s)) = end_of_body(&parser, &chunks) else {
+            panic!("an incomplete reply was accepted");
+        };
+        assert!(crate::connection::is_transient(&s), "{s:?}");
+        // Part of a message, then the end.
+        assert!(!parser.feed(&body[two..two + 3], &mut chunks).unwrap());
+        assert!(end_of_body(&parser, &chunks).is_err());
     }
 
     #[test]
