@@ -71,21 +71,19 @@ impl ReceiveBuffer {
     }
 
     /// Appends `data`. A mapping that is too small (the server sent more than it announced)
-    /// is moved to the heap first.
+    /// is moved to the heap.
     pub(crate) fn extend_from_slice(&mut self, data: &[u8]) {
-        #[cfg(target_os = "linux")]
-        if let Storage::Mapped(m) = &mut self.storage {
-            if m.try_extend(data) {
-                return;
-            }
-            let mut heap = BytesMut::with_capacity(m.len() + data.len());
-            heap.extend_from_slice(m.as_ref());
-            self.storage = Storage::Heap(heap);
-        }
         match &mut self.storage {
             Storage::Heap(b) => b.extend_from_slice(data),
             #[cfg(target_os = "linux")]
-            Storage::Mapped(_) => unreachable!("moved to the heap above"),
+            Storage::Mapped(m) => {
+                if !m.try_extend(data) {
+                    let mut heap = BytesMut::with_capacity(m.len() + data.len());
+                    heap.extend_from_slice(m.as_ref());
+                    heap.extend_from_slice(data);
+                    self.storage = Storage::Heap(heap);
+                }
+            }
         }
     }
 

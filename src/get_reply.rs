@@ -11,9 +11,10 @@
 //! ([`Chunks`]), so each byte is copied once. Only the first chunk of a multi-chunk reply
 //! is copied twice, because the object's total size comes after the data in each message.
 //!
-//! Everything else (metadata, retries, status handling) is what tonic would do; the
-//! response's status comes from the trailers (or the headers, for an error without
-//! messages) through tonic's own `Status::from_header_map`.
+//! The request is what tonic's generated client would send (the same metadata, gRPC
+//! framing); the response's status comes from the trailers (or the headers, for an error
+//! without messages) through tonic's own `Status::from_header_map`. Retries stay with the
+//! caller (`Client::get_once`).
 use std::future::poll_fn;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -393,7 +394,7 @@ pub(crate) struct Chunks {
     /// Several chunks: the buffer they are written into, and how much of it is kept.
     buffer: Option<ReceiveBuffer>,
     kept: usize,
-    /// One chunk so far, kept as received, so a single-chunk reply is never copied.
+    /// One chunk so far, kept as parsed, so a single-chunk reply is not copied again.
     single: Option<Bytes>,
     /// The current message's data while there is no buffer yet (the first chunk).
     staged: BytesMut,
