@@ -613,11 +613,17 @@ pub(crate) fn dispatch_replies(
     }
 }
 
+/// Segments at least this long become chunks of their own (slices, no copy); shorter
+/// ones are copied together into full chunks. Half a chunk: each byte is copied at most
+/// once, and the number of chunks stays within twice the minimum (many medium buffers do
+/// not each cost the server a message).
+const SLICE_MIN: usize = CHUNK_SIZE / 2;
+
 /// Splits data given as segments into chunks of at most [`CHUNK_SIZE`] (always at least
 /// one chunk, also for no data). A large segment (a value's own buffer) starts chunks of
-/// its own, so they are slices of it; only small segments (pickle opcodes, small values)
-/// are copied together. The server only concatenates chunks in order, so their sizes may
-/// vary.
+/// its own, so they are slices of it; smaller segments (pickle opcodes, small and
+/// medium values) are copied together. The server only concatenates chunks in order, so
+/// their sizes may vary.
 fn chunk_segments(segments: &[Bytes]) -> Vec<Bytes> {
     fn flush(chunks: &mut Vec<Bytes>, pending: &mut Vec<Bytes>) {
         match pending.len() {
@@ -637,7 +643,7 @@ fn chunk_segments(segments: &[Bytes]) -> Vec<Bytes> {
     let mut pending: Vec<Bytes> = Vec::new();
     let mut pending_len = 0;
     for seg in segments {
-        if seg.len() >= crate::pickle::SPLICE_MIN {
+        if seg.len() >= SLICE_MIN {
             flush(&mut chunks, &mut pending);
             pending_len = 0;
             let mut start = 0;
@@ -708,12 +714,27 @@ mod tests {
                 Bytes::from_static(b"xy"),
             ],
             (0..100).map(|i| Bytes::from(vec![i as u8; 1000])).collect(),
+            // Many medium buffers (each spliced by the encoder) still fill whole chunks.
+            (0..200)
+                .flat_map(|i| {
+                    [
+                        Bytes::from_static(b"op"),
+                        Bytes::from(vec![i as u8; 100 << 10]),
+                    ]
+                })
+                .collect(),
         ];
         for (n, segments) in cases.iter().enumerate() {
             let chunks = chunk_segments(segments);
             assert!(!chunks.is_empty(), "case {n}");
             assert!(chunks.iter().all(|c| c.len() <= CHUNK_SIZE), "case {n}");
             assert_eq!(chunks.concat(), segments.concat(), "case {n}");
+            let total: usize = segments.iter().map(Bytes::len).sum();
+            assert!(
+                chunks.len() <= 2 * total.div_ceil(CHUNK_SIZE) + 1,
+                "case {n}: {} chunks",
+                chunks.len()
+            );
             // Each chunk of a large segment points into it: nothing was copied.
             let inside_big = |c: &Bytes| {
                 let (b, e) = (big.as_ptr() as usize, big.as_ptr() as usize + big.len());

@@ -101,9 +101,12 @@ impl Encoder {
     pub(crate) fn payload(&mut self, b: &Bytes) {
         match &mut self.segments {
             Some(segments) if b.len() >= SPLICE_MIN => {
+                // The opcodes written since the last payload: a small copy, and the
+                // buffer is reused (handing it over whole would keep its full capacity
+                // alive once per payload).
                 if !self.out.is_empty() {
-                    let rest = Vec::with_capacity(self.out.capacity() - self.out.len());
-                    segments.push(Bytes::from(std::mem::replace(&mut self.out, rest)));
+                    segments.push(Bytes::copy_from_slice(&self.out));
+                    self.out.clear();
                 }
                 segments.push(b.clone());
             }
