@@ -373,13 +373,15 @@ pub(crate) fn is_transient(status: &Status) -> bool {
 }
 
 /// Whether an Unknown/Internal status text is grpc's Python server reporting a failure of
-/// the handler or of (de)serializing a message.
+/// the handler or of (de)serializing a message, or tonic failing to decode a reply.
 fn is_application_error(message: &str) -> bool {
     [
         "Exception calling application",
         "Exception iterating responses",
         "Exception serializing",
         "Exception deserializing",
+        // tonic's own: a reply it could not decode (the server would send it again).
+        "failed to decode Protobuf message",
     ]
     .iter()
     .any(|prefix| message.starts_with(prefix))
@@ -531,6 +533,7 @@ mod tests {
             Status::unknown("Exception iterating responses: boom"),
             Status::internal("Exception serializing response!"),
             Status::internal("Exception deserializing request!"),
+            Status::internal("failed to decode Protobuf message: invalid wire type"),
             Status::not_found("no such client"),
             Status::invalid_argument("bad"),
             Status::resource_exhausted("too big"),

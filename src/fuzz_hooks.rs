@@ -4,9 +4,9 @@
 //! here is a bug.
 //!
 //! Input: the first byte picks the reply kind ([`ReplyKind`], modulo their number); the
-//! rest is that message's protobuf encoding, or for a `GetObject` stream a sequence of
-//! length-delimited `GetResponse`s (each prefixed by its length as a varint, as
-//! `prost::Message::encode_length_delimited` writes), or for the pickle kinds a raw
+//! rest is that message's protobuf encoding; for a `GetObject` stream a piece-size byte
+//! then the gRPC-framed body (see [`ReplyKind::GetStream`]); for a Datapath stream the
+//! replies length-delimited (see [`ReplyKind::DataStream`]); for the pickle kinds a raw
 //! pickle.
 
 use bytes::{Buf, Bytes};
