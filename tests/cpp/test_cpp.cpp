@@ -286,6 +286,11 @@ struct FaultProxy {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe");
     pid = fork();
+    if (pid < 0) {
+      close(fds[0]);
+      close(fds[1]);
+      throw std::runtime_error("fork");
+    }
     if (pid == 0) {
       dup2(fds[1], 1);
       close(fds[0]);
@@ -296,15 +301,23 @@ struct FaultProxy {
     char ch;
     while (read(fds[0], &ch, 1) == 1 && ch != '\n') address.push_back(ch);
     close(fds[0]);
+    if (address.empty()) {
+      stop();
+      throw std::runtime_error("tests/harness/fault-proxy did not start");
+    }
+  }
+  void stop() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+      pid = -1;
+    }
   }
   void cut() const {
     kill(pid, SIGUSR1);
     std::this_thread::sleep_for(300ms);  // the proxy handles signals asynchronously
   }
-  ~FaultProxy() {
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
-  }
+  ~FaultProxy() { stop(); }
 };
 
 TEST(Connect, SurvivesCutConnections) {
@@ -312,6 +325,8 @@ TEST(Connect, SurvivesCutConnections) {
   ASSERT_EQ(proxy.address.rfind("ray://", 0), 0u) << proxy.address;
   ConnectOptions o(proxy.address);
   expect_error([&] { o.keepalive(0ms, 1s); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  expect_error([&] { o.keepalive(-1ms, 1s); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  expect_error([&] { o.keepalive(1s, -5s); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
   o.keepalive(1s, 5s).logs(RAY_CLIENT_LOGS_OFF);
   Client client = Client::connect(o);
   EXPECT_EQ(client.connection_state(), Client::ConnectionState::Connected);

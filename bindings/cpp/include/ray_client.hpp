@@ -19,6 +19,7 @@
 
 #include <ray_client.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -735,10 +736,12 @@ class ConnectOptions
     return set(ray_client_connect_options_set_reconnect_grace_period_s(raw_, static_cast<uint64_t>(s.count())));
   }
   /// HTTP/2 keepalive ping interval (default 30 s) and how long a ping may go unanswered
-  /// before the connection counts as broken (default 20 s).
+  /// before the connection counts as broken (default 20 s). Both must be positive
+  /// (a zero or negative duration throws INVALID_ARGUMENT, as the C function reports).
   ConnectOptions &keepalive(std::chrono::milliseconds interval, std::chrono::milliseconds timeout) {
-    return set(ray_client_connect_options_set_keepalive_ms(raw_, static_cast<uint64_t>(interval.count()),
-                                                           static_cast<uint64_t>(timeout.count())));
+    // Negative counts go to C as 0 (refused there), not as huge unsigned numbers.
+    auto ms = [](std::chrono::milliseconds d) { return static_cast<uint64_t>(std::max<int64_t>(0, d.count())); };
+    return set(ray_client_connect_options_set_keepalive_ms(raw_, ms(interval), ms(timeout)));
   }
   ConnectOptions &ignore_version_mismatch(bool ignore) {
     return set(ray_client_connect_options_set_ignore_version_mismatch(raw_, ignore ? 1 : 0));
