@@ -9,7 +9,6 @@ import "C"
 import (
 	"context"
 	"fmt"
-	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -162,13 +161,13 @@ func timeoutMS(ctx context.Context, limit time.Duration) C.int64_t {
 	ms := int64(-1)
 	if d, ok := ctx.Deadline(); ok {
 		left := time.Until(d)
-		ms = int64(math.Ceil(float64(left) / float64(time.Millisecond)))
+		ms = ceilMS(left)
 		if ms < 1 {
 			ms = 1
 		}
 	}
 	if limit >= 0 {
-		l := int64(math.Ceil(float64(limit) / float64(time.Millisecond)))
+		l := ceilMS(limit)
 		if ms < 0 || l < ms {
 			ms = l
 		}

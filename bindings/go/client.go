@@ -11,6 +11,7 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"runtime"
 	"strconv"
@@ -69,14 +70,23 @@ func WithNamespace(ns string) Option { return func(c *connectConfig) { c.namespa
 // uploaded.
 func WithRuntimeEnv(env any) Option {
 	return func(c *connectConfig) {
-		b, err := json.Marshal(env)
+		js, err := runtimeEnvJSON(env)
 		if err != nil {
-			c.optionErrs = append(c.optionErrs, errInvalid("Connect", "runtime env: %v", err))
+			c.optionErrs = append(c.optionErrs, errInvalid("WithRuntimeEnv", "%v", err))
 			return
 		}
-		js := string(b)
 		c.runtimeEnvJSON = &js
 	}
+}
+
+// runtimeEnvJSON encodes a runtime environment given as a Go value (connect and call
+// options share it).
+func runtimeEnvJSON(env any) (string, error) {
+	b, err := json.Marshal(env)
+	if err != nil {
+		return "", fmt.Errorf("runtime env: %w", err)
+	}
+	return string(b), nil
 }
 
 // WithRuntimeEnvJSON sets the job's runtime environment as JSON text (an object). Of
@@ -92,7 +102,8 @@ func WithConnectTimeout(d time.Duration) Option {
 }
 
 // WithReconnectGracePeriod sets how long the server keeps this client's state after the
-// connection drops (0 disables reconnection). Whole seconds.
+// connection drops (0 disables reconnection). Whole seconds, rounded up, so a positive
+// period under a second does not turn reconnection off.
 func WithReconnectGracePeriod(d time.Duration) Option {
 	return func(c *connectConfig) { c.reconnectGrace = &d }
 }
@@ -262,7 +273,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 		if *cfg.reconnectGrace < 0 {
 			return nil, errInvalid(op, "reconnect grace period must not be negative")
 		}
-		secs := C.uint64_t(*cfg.reconnectGrace / time.Second)
+		secs := C.uint64_t((*cfg.reconnectGrace + time.Second - 1) / time.Second)
 		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_reconnect_grace_period_s(o, secs) }); err != nil {
 			return nil, err
 		}

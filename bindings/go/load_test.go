@@ -134,10 +134,10 @@ func TestLoad64Goroutines(t *testing.T) {
 		rss := sampleRSS(t)
 		el := time.Since(start)
 		t.Logf("%5.1fs: %d ops (+%d), RSS %.1f MiB, C heap %.2f MiB, Go heap %.1f MiB, %d live handles, %d goroutines, %d threads", el.Seconds(), n, n-lastOps, float64(rss)/(1<<20), float64(cHeapInUse())/(1<<20), heapMiB(), liveHandles(), runtime.NumGoroutine(), procStatus(t, "Threads:"))
-		if n == lastOps && !stop.Load() {
-			stop.Store(true)
-			t.Errorf("no operation completed in %v: deadlock?", next)
-			break
+		if n == lastOps {
+			// Not a failure by itself (no time limits in tests): a real deadlock shows
+			// as workers that never finish (wg.Wait below, under go test's -timeout).
+			t.Logf("no operation completed in the last %v", next)
 		}
 		lastOps = n
 		if baseline == 0 && el >= warmup {

@@ -133,12 +133,12 @@ func GetIfExists() CallOption {
 // JSON object (env_vars, pip, working_dir, ...).
 func RuntimeEnv(env any) CallOption {
 	return func(cc *callConfig) {
-		b, err := json.Marshal(env)
+		js, err := runtimeEnvJSON(env)
 		if err != nil {
 			cc.errs = append(cc.errs, errInvalid("RuntimeEnv", "%v", err))
 			return
 		}
-		stringOption("runtime env", string(b), func(o *C.ray_client_options, s *C.char) C.int {
+		stringOption("runtime env", js, func(o *C.ray_client_options, s *C.char) C.int {
 			return C.ray_client_options_set_runtime_env_json(o, s)
 		})(cc)
 	}

@@ -148,7 +148,8 @@ public struct ConnectOptions: Sendable {
     public var runtimeEnvJSON: String?
     /// How long connecting keeps trying (default 30 s).
     public var connectTimeout: Duration?
-    /// How long the server keeps this client's state after the connection drops.
+    /// How long the server keeps this client's state after the connection drops (whole
+    /// seconds, rounded up; zero disables reconnection).
     public var reconnectGracePeriod: Duration?
     /// Connect even when the server's Ray version is untested.
     public var ignoreVersionMismatch: Bool = false

@@ -128,7 +128,9 @@ public final class RayClient: @unchecked Sendable {
         }
         if let g = options.reconnectGracePeriod {
             let ms = try milliseconds(g, "reconnect grace period")
-            try check(ray_client_connect_options_set_reconnect_grace_period_s(opts, UInt64(ms / 1000)))
+            // Whole seconds, rounded up: a positive period under a second must not become
+            // 0, which turns reconnection off.
+            try check(ray_client_connect_options_set_reconnect_grace_period_s(opts, UInt64((ms + 999) / 1000)))
         }
         if options.ignoreVersionMismatch {
             try check(ray_client_connect_options_set_ignore_version_mismatch(opts, 1))
