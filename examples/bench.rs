@@ -77,10 +77,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ]);
     let client = Client::connect_with(ConnectOptions::new(address.clone()).runtime_env(env))?;
     client.get(&client.call(&nop, vec![], vec![])?)?;
-    let server = server_process();
     if workload == "connect" {
         return report(wall0, cpu0, None);
     }
+    let server = server_process();
 
     // Inputs are made before the clock starts.
     let mib = |n: usize| Value::bytes(vec![0x5au8; n << 20]);

@@ -44,7 +44,7 @@ def server_cpu():
 
 def report(wall0, cpu0, server0=None):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    server1 = server_cpu()
+    server1 = None if server0 is None else server_cpu()
     print(json.dumps({"seconds": time.perf_counter() - wall0, "cpu_seconds": cpu() - cpu0,
                       "peak_rss_mib": peak,
                       "server_cpu_seconds": None if None in (server0, server1)
@@ -57,10 +57,10 @@ ray.init(address, logging_level="ERROR", log_to_driver=False,
                       "excludes": ["__pycache__"]})
 nop = ray.remote(rc_test_tasks.nop)
 ray.get(nop.remote())
-server = server_process()
 if workload == "connect":
     report(wall0, cpu0)
     sys.exit(0)
+server = server_process()
 
 data = {
     "put_1m": lambda: b"\x5a" * (1 << 20),
