@@ -390,6 +390,14 @@ impl Client {
         self.inner.conn.client_id()
     }
 
+    /// Test hook: the replies of the next `n` unary calls (KV, cluster information,
+    /// wait, ...) are dropped after the server answered, as when the connection breaks
+    /// in between; each such call is then retried the way a real break retries it.
+    #[doc(hidden)]
+    pub fn __lose_next_replies(&self, n: u32) {
+        self.inner.conn.lose_next_replies(n);
+    }
+
     /// The cluster address this client is connected to.
     pub fn address(&self) -> &Address {
         self.inner.conn.address()

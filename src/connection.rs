@@ -8,7 +8,7 @@
 //! the [`ConnectionState`] here, so unary calls that failed in the meantime know whether to try
 //! again (the connection is coming back) or give up (it is gone for good).
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -80,6 +80,9 @@ struct Shared {
     lanes_created: Mutex<u32>,
     /// `Bearer <token>` for the `authorization` header, when there is a token.
     auth: Option<AsciiMetadataValue>,
+    /// Test hook: replies of unary calls still to be dropped as if the connection broke
+    /// after the server answered (see [`Connection::lose_next_replies`]).
+    replies_to_lose: AtomicU32,
 }
 
 /// One channel to one server, tagged with this client's id.
@@ -123,6 +126,7 @@ impl Connection {
             free_lanes: Mutex::new(Vec::new()),
             lanes_created: Mutex::new(0),
             auth: security.auth.clone(),
+            replies_to_lose: AtomicU32::new(0),
         });
         let mut delay = Duration::from_millis(100);
         loop {
@@ -277,33 +281,27 @@ impl Connection {
         let meta = self.call_metadata(lane.as_ref());
         let mut retry = Retry::new(self, call);
         loop {
-            match f(self.driver_stub(), meta.clone()).await {
-                Ok(r) => return Ok(r.into_inner()),
-                Err(status) => retry.after(&status).await?,
-            }
+            let status = match f(self.driver_stub(), meta.clone()).await {
+                Ok(r) if !self.take_lost_reply() => return Ok(r.into_inner()),
+                Ok(_) => Status::unavailable("the reply was lost (test hook)"),
+                Err(status) => status,
+            };
+            retry.after(&status).await?;
         }
     }
 
-    /// Test hook: runs the call `f` twice with the same idempotency ids, as a retry
-    /// after a lost reply would, and returns both answers.
-    pub(crate) async fn unary_sent_twice<T, F, Fut>(&self, call: &str, f: F) -> Result<(T, T)>
-    where
-        F: Fn(RayletDriverClient<Channel>, CallMetadata) -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<tonic::Response<T>, Status>>,
-    {
-        let lane = self.lane();
-        let meta = self.call_metadata(Some(&lane));
-        let once = |meta: CallMetadata| {
-            let fut = f(self.driver_stub(), meta);
-            async move {
-                fut.await
-                    .map(tonic::Response::into_inner)
-                    .map_err(|s| status_error(call, &self.address, &s))
-            }
-        };
-        let first = once(meta.clone()).await?;
-        let second = once(meta).await?;
-        Ok((first, second))
+    /// Test hook: the replies of the next `n` unary calls (or attempts) are dropped after
+    /// the server answered, as when the connection breaks between the server's answer
+    /// and its arrival, so the call is retried through [`Retry`] like after a real break.
+    pub(crate) fn lose_next_replies(&self, n: u32) {
+        self.shared.replies_to_lose.store(n, Ordering::Relaxed);
+    }
+
+    fn take_lost_reply(&self) -> bool {
+        self.shared
+            .replies_to_lose
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     /// Metadata for one logical call: on a lane, with a fresh request id (positive

@@ -99,27 +99,3 @@ impl Client {
 pub(crate) fn deleted_count(reply: &KvDelResponse) -> usize {
     usize::try_from(reply.deleted_num).unwrap_or(0)
 }
-
-impl Client {
-    /// Test hook: sends one KV put twice with the same idempotency ids (what a retry after
-    /// a lost reply does) and returns both "already existed" answers; the server answers
-    /// the second from its cache instead of applying it again.
-    #[doc(hidden)]
-    pub fn __kv_put_sent_twice(&self, key: &[u8], value: &[u8]) -> Result<(bool, bool)> {
-        let req = KvPutRequest {
-            key: Bytes::copy_from_slice(key),
-            value: Bytes::copy_from_slice(value),
-            overwrite: false,
-            namespace: None,
-        };
-        let conn = self.inner.conn.clone();
-        let (a, b) = crate::runtime::block_on(async move {
-            conn.unary_sent_twice("kv put", move |mut s, c| {
-                let req = c.request(req.clone());
-                async move { s.kv_put(req).await }
-            })
-            .await
-        })?;
-        Ok((a.already_exists, b.already_exists))
-    }
-}

@@ -405,20 +405,41 @@ fn task_output_keeps_streaming_after_a_cut() {
 
 #[test]
 fn a_retried_kv_write_is_applied_once() {
-    // A KV put whose reply was lost is sent again with the same thread/request ids;
-    // the server must answer it from its cache rather than apply it a second time.
+    // The server applies a KV put but its reply is lost (the test hook drops it as a
+    // broken connection would); the client retries it with the same thread/request ids,
+    // and the server must answer the retry from its cache rather than apply it again:
+    // applied again, the put (overwrite=false) would find its own key and report it as
+    // already there.
     let client = common::client();
     let key = format!("rc-idempotent-{}", client.client_id());
-    let (first, retried) = client.__kv_put_sent_twice(key.as_bytes(), b"v").unwrap();
-    assert!(!first, "the key was new");
+    client.__lose_next_replies(1);
+    let existed = client.kv_put(key.as_bytes(), b"v", false, None).unwrap();
     assert!(
-        !retried,
-        "the retry was applied again (it saw the key existing)"
+        !existed,
+        "the retried put found the key existing: it was applied twice"
     );
-    // Control: a new put (new ids) of the same key does see it existing.
+    // It was written once, with the first value; a new put (new ids) finds it.
     assert!(client.kv_put(key.as_bytes(), b"w", false, None).unwrap());
     assert_eq!(
         client.kv_get(key.as_bytes(), None).unwrap().as_deref(),
         Some(&b"v"[..])
     );
+    client.kv_del(key.as_bytes(), false, None).unwrap();
+
+    // Control: the hook does drop a reply after the server applied the call. Without
+    // reconnection (grace period 0) nothing retries it, so the put fails, yet the key
+    // is there.
+    let no_retry =
+        ray_client::Client::connect_with(common::options().reconnect_grace_period(Duration::ZERO))
+            .unwrap();
+    no_retry.__lose_next_replies(1);
+    let lost = no_retry
+        .kv_put(key.as_bytes(), b"u", false, None)
+        .expect_err("a lost reply without retries fails the call");
+    assert!(lost.message().contains("reply was lost"), "{lost}");
+    assert_eq!(
+        no_retry.kv_get(key.as_bytes(), None).unwrap().as_deref(),
+        Some(&b"u"[..])
+    );
+    no_retry.kv_del(key.as_bytes(), false, None).unwrap();
 }
