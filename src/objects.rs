@@ -190,10 +190,8 @@ impl Client {
     ) -> impl std::future::Future<Output = Result<ObjectRef>> + Send + 'static {
         let client = self.clone();
         let reply = self.inner.datapath.send_with(
-            data_request::Type::Put(PutRequest {
-                total_size: data.iter().map(Bytes::len).sum::<usize>() as i64,
-                ..Default::default()
-            }),
+            // The driver fills in the data, chunk ids and total size as it chunks it.
+            data_request::Type::Put(PutRequest::default()),
             Some(data),
         );
         async move {
