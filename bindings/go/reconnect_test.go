@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -27,6 +28,8 @@ type faultProxy struct {
 	t       testing.TB
 	cmd     *exec.Cmd
 	address string // ray://127.0.0.1:PORT
+	control io.WriteCloser
+	lines   chan string // the proxy's stdout after its address
 }
 
 // startFaultProxy starts the proxy; it is stopped (SIGTERM) when the test ends.
@@ -42,15 +45,20 @@ func startFaultProxy(t testing.TB) *faultProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
+	control, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", script, err)
 	}
-	p := &faultProxy{t: t, cmd: cmd}
+	p := &faultProxy{t: t, cmd: cmd, control: control, lines: make(chan string, 16)}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
 	if err != nil {
 		t.Fatalf("reading the fault proxy's address: %v (got %q)", err, line)
 	}
@@ -58,8 +66,39 @@ func startFaultProxy(t testing.TB) *faultProxy {
 	if !strings.HasPrefix(p.address, "ray://") {
 		t.Fatalf("fault proxy printed %q, want ray://HOST:PORT", p.address)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	go func() {
+		defer close(p.lines)
+		for {
+			line, err := out.ReadString('\n')
+			if err != nil {
+				return
+			}
+			p.lines <- strings.TrimSpace(line)
+		}
+	}()
 	return p
+}
+
+// command writes one control line to the proxy (see tests/harness/fault-proxy).
+func (p *faultProxy) command(line string) {
+	p.t.Helper()
+	if _, err := io.WriteString(p.control, line+"\n"); err != nil {
+		p.t.Fatalf("writing %q to the fault proxy: %v", line, err)
+	}
+}
+
+// stats is the proxy's count of accepted connections and of idle cuts so far.
+func (p *faultProxy) stats() (accepted, idleCuts int) {
+	p.t.Helper()
+	p.command("stats")
+	line, ok := <-p.lines
+	if !ok {
+		p.t.Fatal("the fault proxy exited")
+	}
+	if _, err := fmt.Sscanf(line, "accepted %d idle_cuts %d", &accepted, &idleCuts); err != nil {
+		p.t.Fatalf("fault proxy stats %q: %v", line, err)
+	}
+	return accepted, idleCuts
 }
 
 // signal sends sig and gives the proxy time to handle it: it handles signals
@@ -127,18 +166,43 @@ func TestKeepaliveOption(t *testing.T) {
 			t.Errorf("WithKeepalive(%v, %v): err = %v, want ErrInvalidArgument", ka[0], ka[1], err)
 		}
 	}
-	// A short interval on a live connection: pings go back and forth while idle, and
-	// the connection stays up.
-	c := connectVia(t, testAddress, WithKeepalive(200*time.Millisecond, 5*time.Second))
+	// Through a proxy that cuts connections silent for 3 s (as NATs and load balancers
+	// do), pings every second keep an idle client's connection: no cut, no new
+	// connection, and the next call just works. As in tests/reliability.rs.
+	const idleLimit, idleFor = "3", 8 * time.Second
+	p := startFaultProxy(t)
+	c := connectVia(t, p.address, WithKeepalive(time.Second, 30*time.Second))
 	if err := putGet(c, 1); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second)
-	if s := c.ConnectionState(); s != StateConnected {
-		t.Fatalf("after idle keepalives: state %v, want connected", s)
-	}
+	// Only now: starting the client's server may keep the connection silent for longer.
+	p.command("idle " + idleLimit)
+	dialled, _ := p.stats()
+	time.Sleep(idleFor)
 	if err := putGet(c, 2); err != nil {
 		t.Fatal(err)
+	}
+	if accepted, cuts := p.stats(); cuts != 0 || accepted != dialled {
+		t.Fatalf("with keepalive: %d idle cuts, %d connections (before idling: %d); want no cut, no new connection", cuts, accepted, dialled)
+	}
+	if s := c.ConnectionState(); s != StateConnected {
+		t.Fatalf("after idling with keepalive: state %v, want connected", s)
+	}
+
+	// Control: with Python's default of a ping every 30 s the same proxy cuts the idle
+	// connection, and only reconnection saves the next call.
+	p2 := startFaultProxy(t)
+	c2 := connectVia(t, p2.address)
+	if err := putGet(c2, 3); err != nil {
+		t.Fatal(err)
+	}
+	p2.command("idle " + idleLimit)
+	time.Sleep(idleFor)
+	if err := putGet(c2, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, cuts := p2.stats(); cuts == 0 {
+		t.Fatal("the control connection (default keepalive) was never idle-cut")
 	}
 }
 
