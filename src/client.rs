@@ -36,8 +36,9 @@ pub const TESTED_RAY_VERSIONS: &[&str] = &["2.60"];
 /// Python's default reconnect grace period.
 pub const DEFAULT_RECONNECT_GRACE_PERIOD: Duration = Duration::from_secs(30);
 
-/// Attempts at getting the proxy to start this client's server.
-const SERVER_START_ATTEMPTS: u32 = 6;
+/// The longest pause between attempts at getting the proxy to start this client's
+/// server (the pauses grow by 250 ms per attempt up to this).
+const SERVER_START_MAX_DELAY: Duration = Duration::from_secs(2);
 
 /// How long `connect` keeps trying to reach the server by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -284,19 +285,23 @@ impl Client {
 
     async fn connect_on_runtime(options: ConnectOptions) -> Result<Client> {
         // Ray's proxy sometimes fails to fork the per-client server when several clients
-        // connect at once (a gRPC fork race in the proxy). The failure happens before the
-        // server did anything for this client, so trying again with a fresh id is safe.
-        let mut attempt = 1;
+        // connect at once (a gRPC fork race in the proxy), more often on a loaded
+        // machine. The failure happens before the server did anything for this client, so
+        // trying again with a fresh id is safe; it is tried until the connect timeout.
+        let start = std::time::Instant::now();
+        let mut attempt = 1u32;
         loop {
             match Client::connect_once(&options).await {
                 Err(e)
-                    if attempt < SERVER_START_ATTEMPTS
-                        && e.kind() == ErrorKind::InitFailed
+                    if e.kind() == ErrorKind::InitFailed
                         && proxy_failed_to_start_server(e.message()) =>
                 {
                     // Let the other connects the proxy is serving get out of the way.
-                    tokio::time::sleep(std::time::Duration::from_millis(250 * attempt as u64))
-                        .await;
+                    let pause = (Duration::from_millis(250) * attempt).min(SERVER_START_MAX_DELAY);
+                    if start.elapsed() + pause >= options.connect_timeout {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(pause).await;
                     attempt += 1;
                 }
                 other => return other,
@@ -594,10 +599,14 @@ pub(crate) fn server_info(reply: DataResponse) -> Result<ServerInfo> {
 }
 
 /// The proxy's ways of saying the per-client server process did not come up (seen with
-/// Ray 2.60: a crash right after fork, reported directly or as a zombie process).
+/// Ray 2.60: a crash right after fork, reported directly, or as the zombie (or vanished)
+/// process the proxy's startup check then trips over). Not the other failures of the
+/// same step, which a retry would only repeat: a runtime env the cluster cannot create,
+/// a refused token.
 pub(crate) fn proxy_failed_to_start_server(message: &str) -> bool {
     message.contains("Starting Ray client server failed")
-        || message.contains("in start_specific_server")
+        || message.contains("psutil.ZombieProcess")
+        || message.contains("psutil.NoSuchProcess")
         // The server process started but did not answer the proxy in time (seen on a
         // heavily loaded machine); nothing was set up for this client id either.
         || message.contains("Proxy failed to Connect to backend")
@@ -631,6 +640,33 @@ mod tests {
         assert!(!version_tested(&t, "2.600.0"));
         assert!(!version_tested(&t, "2.59.1"));
         assert!(!version_tested(&t, "3.60.0"));
+    }
+
+    #[test]
+    fn only_a_server_process_that_did_not_come_up_is_retried() {
+        // Texts of init refusals seen from Ray 2.60's proxy (abridged).
+        let zombie = "the server at ray://127.0.0.1:1 refused the connection: Traceback (most \
+            recent call last):\n  File \"proxier.py\", line 765, in Datapath\n  File \
+            \"proxier.py\", line 396, in start_specific_server\n    cmd = \
+            psutil_proc.cmdline()\npsutil.ZombieProcess: PID still exists but it's a zombie";
+        let failed = "RuntimeError: Starting Ray client server failed. See \
+            ray_client_server_23001.err for detailed logs.";
+        let backend = "RuntimeError: Proxy failed to Connect to backend! Check ...";
+        for retried in [zombie, failed, backend] {
+            assert!(proxy_failed_to_start_server(retried), "{retried}");
+        }
+        let runtime_env = "Traceback (most recent call last):\n  File \"proxier.py\", line \
+            365, in start_specific_server\n    serialized_runtime_env_context = \
+            self._create_runtime_env(\nRuntimeError: Failed to create runtime_env for Ray \
+            client server, it is caused by:\nNo matching distribution found";
+        let auth = "File \"proxier.py\", in start_specific_server\n\
+            ray.exceptions.AuthenticationError: the token was refused";
+        for final_answer in [runtime_env, auth] {
+            assert!(
+                !proxy_failed_to_start_server(final_answer),
+                "{final_answer}"
+            );
+        }
     }
 
     #[test]
