@@ -1,7 +1,8 @@
 /* Reconnection through the C ABI: a client behind tests/harness/fault-proxy survives
  * cut connections without an error, reports its connection state, and, past the
  * reconnect grace period of a partition, fails with RAY_CLIENT_ERROR_CONNECTION_LOST
- * naming the address. Run by tests/run-c under ASan/UBSan against $RAY_TEST_ADDRESS. */
+ * naming the address; keepalive pings keep an idle connection through a proxy that cuts
+ * silent ones. Run by tests/run-c under ASan/UBSan against $RAY_TEST_ADDRESS. */
 #define _POSIX_C_SOURCE 200809L
 #include "ray_client.h"
 #include "check.h"
@@ -20,31 +21,50 @@
 struct proxy {
     pid_t pid;
     char address[128];
+    FILE *control; /* the proxy's stdin: commands */
+    FILE *out;     /* the proxy's stdout after its address: command output */
 };
 
 /* Starts tests/harness/fault-proxy in front of `upstream` and reads its address. */
 static int start_proxy(const char *repo, const char *upstream, struct proxy *p) {
-    int fds[2];
-    if (pipe(fds) != 0) return -1;
+    int out[2], in[2];
+    if (pipe(out) != 0) return -1;
+    if (pipe(in) != 0) return -1;
     p->pid = fork();
+    if (p->pid < 0) return -1;
     if (p->pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
+        dup2(out[1], 1);
+        dup2(in[0], 0);
+        close(out[0]);
+        close(in[1]);
         char path[4096];
         snprintf(path, sizeof path, "%s/tests/harness/fault-proxy", repo);
         execlp("python3", "python3", path, upstream, (char *)NULL);
         _exit(127);
     }
-    close(fds[1]);
-    size_t n = 0;
-    while (n + 1 < sizeof p->address) {
-        ssize_t got = read(fds[0], p->address + n, 1);
-        if (got <= 0 || p->address[n] == '\n') break;
-        n++;
-    }
-    p->address[n] = '\0';
-    close(fds[0]);
+    close(out[1]);
+    close(in[0]);
+    p->out = fdopen(out[0], "r");
+    p->control = fdopen(in[1], "w");
+    if (!p->out || !p->control || !fgets(p->address, sizeof p->address, p->out)) return -1;
+    p->address[strcspn(p->address, "\n")] = '\0';
     return strncmp(p->address, "ray://", 6) == 0 ? 0 : -1;
+}
+
+/* Writes one command line to the proxy (see tests/harness/fault-proxy). */
+static void proxy_command(struct proxy *p, const char *line) {
+    fprintf(p->control, "%s\n", line);
+    fflush(p->control);
+}
+
+/* The proxy's count of accepted connections and of idle cuts so far. */
+static void proxy_stats(struct proxy *p, int *accepted, int *idle_cuts) {
+    proxy_command(p, "stats");
+    *accepted = *idle_cuts = -1;
+    /* A line at a time: a scanf pattern's trailing space would wait for more input. */
+    char line[128];
+    CHECK(fgets(line, sizeof line, p->out) != NULL);
+    CHECK(sscanf(line, "accepted %d idle_cuts %d", accepted, idle_cuts) == 2);
 }
 
 /* Signals are handled by the proxy asynchronously and, when several are pending, in
@@ -58,12 +78,17 @@ static void signal_proxy(const struct proxy *p, int sig) {
 static void stop_proxy(struct proxy *p) {
     kill(p->pid, SIGTERM);
     waitpid(p->pid, NULL, 0);
+    fclose(p->control);
+    fclose(p->out);
 }
 
-static ray_client_client *connect_via(const char *address, uint64_t grace_s) {
+/* Connects with a grace period and, when keepalive_ms is not 0, that ping interval. */
+static ray_client_client *connect_via(const char *address, uint64_t grace_s,
+                                      uint64_t keepalive_ms) {
     ray_client_connect_options *o = NULL;
     OK(ray_client_connect_options_new(address, &o));
     OK(ray_client_connect_options_set_reconnect_grace_period_s(o, grace_s));
+    if (keepalive_ms) OK(ray_client_connect_options_set_keepalive_ms(o, keepalive_ms, 30000));
     OK(ray_client_connect_options_set_logs(o, RAY_CLIENT_LOGS_OFF));
     ray_client_client *c = NULL;
     OK(ray_client_connect(o, &c));
@@ -120,7 +145,7 @@ int main(void) {
     CHECK(ray_client_connection_state(NULL, NULL) == RAY_CLIENT_ERROR_NULL_ARGUMENT);
 
     /* Cuts within the grace period: every call succeeds. */
-    ray_client_client *c = connect_via(p.address, 30);
+    ray_client_client *c = connect_via(p.address, 30, 0);
     CHECK(state_of(c) == RAY_CLIENT_STATE_CONNECTED);
     for (int64_t i = 0; i < 10; i++) {
         OK(round_trip(c, i));
@@ -133,7 +158,7 @@ int main(void) {
     CHECK(state_of(c) == RAY_CLIENT_STATE_CONNECTED);
 
     /* A partition longer than the grace period: calls fail with connection lost. */
-    ray_client_client *short_grace = connect_via(p.address, 2);
+    ray_client_client *short_grace = connect_via(p.address, 2, 0);
     OK(round_trip(short_grace, 7));
     signal_proxy(&p, SIGUSR2);
     signal_proxy(&p, SIGUSR1);
@@ -150,6 +175,35 @@ int main(void) {
     CHECK(state_of(c) == RAY_CLIENT_STATE_LOST);
     OK(ray_client_client_free(c));
     stop_proxy(&p);
+
+    /* Keepalive: through a proxy that cuts connections silent for 3 s (as NATs and load
+     * balancers do), pings every second keep an idle client's connection: no cut, no
+     * new connection. Control: with the default (a ping every 30 s, like Python's client)
+     * the same proxy cuts it, and only reconnection saves the next call. */
+    for (int with_pings = 1; with_pings >= 0; with_pings--) {
+        struct proxy k;
+        if (start_proxy(repo, address, &k) != 0) {
+            fprintf(stderr, "could not start the fault proxy\n");
+            return 2;
+        }
+        ray_client_client *idle = connect_via(k.address, 30, with_pings ? 1000 : 0);
+        OK(round_trip(idle, 1));
+        /* Only now: starting the client's server may keep the connection silent longer. */
+        proxy_command(&k, "idle 3");
+        int dialled = 0, accepted = 0, cuts = 0;
+        proxy_stats(&k, &dialled, &cuts);
+        sleep(8);
+        OK(round_trip(idle, 2));
+        proxy_stats(&k, &accepted, &cuts);
+        if (with_pings) {
+            CHECK(cuts == 0);
+            CHECK(accepted == dialled);
+        } else {
+            CHECK(cuts > 0);
+        }
+        OK(ray_client_client_free(idle));
+        stop_proxy(&k);
+    }
     printf("test_reconnect: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
