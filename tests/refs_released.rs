@@ -1,0 +1,65 @@
+//! Ten thousand refs held and then released leave no reference behind on the server
+//! (checked through the cluster's own state, like `ray memory`). Its own test binary, so
+//! that its memory does not count in the RSS of the load test (tests/load.rs).
+mod common;
+
+use std::process::Command;
+
+use ray_client::{Client, ObjectRef, Value};
+
+/// Object references the cluster's workers of `client`'s job hold, as the raylets
+/// report them (the data behind `ray memory`).
+fn server_side_refs(client: &Client) -> usize {
+    let cluster = common::cluster();
+    let gcs = cluster
+        .gcs_address
+        .clone()
+        .expect("the GCS address of the test cluster (RAY_TEST_GCS_ADDRESS)");
+    let job = client.runtime_context().unwrap().job_id;
+    let out = Command::new(&cluster.python)
+        .arg(common::repo().join("tests/python/worker_refs.py"))
+        .args([&gcs, &job])
+        .output()
+        .expect("running tests/python/worker_refs.py");
+    assert!(
+        out.status.success(),
+        "worker_refs.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// A Datapath round trip: the server handles Datapath requests in order, so when this
+/// returns, every release sent before it was applied.
+fn sync(client: &Client) {
+    let r = client.put(Value::from(0)).unwrap();
+    client.get(&r).unwrap();
+}
+
+#[test]
+fn ten_thousand_refs_released_leave_nothing_on_the_server() {
+    let client = common::client();
+    sync(&client);
+    let baseline = server_side_refs(&client);
+    let refs: Vec<ObjectRef> = (0..10_000)
+        .map(|i| client.put(Value::from(i)).unwrap())
+        .collect();
+    sync(&client);
+    let held = server_side_refs(&client);
+    assert!(
+        held >= baseline + 10_000,
+        "the server holds {held} refs with 10,000 outstanding (baseline {baseline})"
+    );
+    // Spot-check that they are the values put.
+    assert_eq!(client.get(&refs[4321]).unwrap(), Value::from(4321));
+    drop(refs);
+    sync(&client);
+    let after = server_side_refs(&client);
+    assert!(
+        after <= baseline,
+        "{after} refs left on the server after releasing all (baseline {baseline})"
+    );
+}
