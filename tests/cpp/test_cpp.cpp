@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <csignal>
@@ -280,37 +281,71 @@ TEST(Connect, SecurityOptions) {
 struct FaultProxy {
   pid_t pid = -1;
   std::string address;
+  int control = -1;  // the proxy's stdin: commands
+  int out = -1;      // its stdout after the address: command output
   FaultProxy() {
     std::string here = __FILE__;  // <repo>/tests/cpp/test_cpp.cpp
     std::string script = here.substr(0, here.rfind("/tests/cpp/")) + "/tests/harness/fault-proxy";
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    int outs[2], ins[2];
+    if (pipe(outs) != 0) throw std::runtime_error("pipe");
+    if (pipe(ins) != 0) {
+      close(outs[0]);
+      close(outs[1]);
+      throw std::runtime_error("pipe");
+    }
     pid = fork();
     if (pid < 0) {
-      close(fds[0]);
-      close(fds[1]);
+      for (int fd : {outs[0], outs[1], ins[0], ins[1]}) close(fd);
       throw std::runtime_error("fork");
     }
     if (pid == 0) {
-      dup2(fds[1], 1);
-      close(fds[0]);
+      dup2(outs[1], 1);
+      dup2(ins[0], 0);
+      close(outs[0]);
+      close(ins[1]);
       execlp("python3", "python3", script.c_str(), ::address(), static_cast<char *>(nullptr));
       _exit(127);
     }
-    close(fds[1]);
-    char ch;
-    while (read(fds[0], &ch, 1) == 1 && ch != '\n') address.push_back(ch);
-    close(fds[0]);
+    close(outs[1]);
+    close(ins[0]);
+    out = outs[0];
+    control = ins[1];
+    address = read_line();
     if (address.empty()) {
       stop();
       throw std::runtime_error("tests/harness/fault-proxy did not start");
     }
+  }
+  std::string read_line() const {
+    std::string line;
+    char ch;
+    while (read(out, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+    return line;
+  }
+  // Writes one command line to the proxy (see tests/harness/fault-proxy).
+  void command(const std::string &line) const {
+    std::string l = line + "\n";
+    if (write(control, l.data(), l.size()) != static_cast<ssize_t>(l.size()))
+      throw std::runtime_error("writing to the fault proxy");
+  }
+  // The proxy's count of accepted connections and of idle cuts so far.
+  std::pair<int, int> stats() const {
+    command("stats");
+    std::string line = read_line();
+    int accepted = -1, cuts = -1;
+    if (std::sscanf(line.c_str(), "accepted %d idle_cuts %d", &accepted, &cuts) != 2)
+      throw std::runtime_error("fault proxy stats: " + line);
+    return {accepted, cuts};
   }
   void stop() {
     if (pid > 0) {
       kill(pid, SIGTERM);
       waitpid(pid, nullptr, 0);
       pid = -1;
+    }
+    for (int *fd : {&control, &out}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
     }
   }
   void cut() const {
@@ -319,6 +354,33 @@ struct FaultProxy {
   }
   ~FaultProxy() { stop(); }
 };
+
+// Through a proxy that cuts connections silent for 3 s (as NATs and load balancers do),
+// pings every second keep an idle client's connection: no cut, no new connection.
+// Control: with the default (a ping every 30 s, like Python's client) the same proxy
+// cuts it, and only reconnection saves the next call.
+TEST(Connect, KeepalivePingsKeepAnIdleConnection) {
+  for (bool with_pings : {true, false}) {
+    FaultProxy proxy;
+    ConnectOptions o(proxy.address);
+    o.logs(RAY_CLIENT_LOGS_OFF);
+    if (with_pings) o.keepalive(1s, 30s);
+    Client client = Client::connect(o);
+    EXPECT_EQ(client.get(client.put(1)).as<int64_t>(), 1);
+    // Only now: starting the client's server may keep the connection silent longer.
+    proxy.command("idle 3");
+    int dialled = proxy.stats().first;
+    std::this_thread::sleep_for(8s);
+    EXPECT_EQ(client.get(client.put(2)).as<int64_t>(), 2);
+    auto [accepted, cuts] = proxy.stats();
+    if (with_pings) {
+      EXPECT_EQ(cuts, 0) << "idle cuts despite 1 s pings";
+      EXPECT_EQ(accepted, dialled) << "the connection was re-established while idle";
+    } else {
+      EXPECT_GT(cuts, 0) << "the control connection was never idle-cut";
+    }
+  }
+}
 
 TEST(Connect, SurvivesCutConnections) {
   FaultProxy proxy;
