@@ -70,16 +70,26 @@ fn rss_kib() -> u64 {
 
 #[test]
 fn sixty_four_threads_share_one_client() {
-    // How long the load runs (the issue asks for at least two minutes).
+    // How long the load runs: two minutes of it are judged after the warm-up (the issue
+    // asks for at least two minutes).
     let seconds: u64 = std::env::var("RAY_CLIENT_LOAD_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(150);
+        .unwrap_or(240);
     let duration = Duration::from_secs(seconds);
-    // glibc's per-thread arenas and its adaptive mmap threshold keep growing the heap for
-    // about a minute under 64 threads with mixed sizes, while the live heap stays flat
-    // (printed below); memory is judged once that has settled.
-    let warm_up = duration * 2 / 5;
+    // RSS settles slowly while the live heap stays flat (printed below): glibc's
+    // per-thread caches fill as each of the ~70 threads meets more block sizes, and its
+    // arenas and adaptive mmap threshold grow with the largest values seen. With a 60 s
+    // warm-up a run measured +7% (26.0 -> 27.8 MiB, flat after ~110 s), so the warm-up is
+    // the first half, as in the Go load test; and two arenas, as the Go test runs with
+    // (MALLOC_ARENA_MAX=2, a usual setting for many-threaded services), so that the bound
+    // measures leaks rather than arena spread.
+    let warm_up = duration / 2;
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only sets a glibc tuning parameter; called before the threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
     let client = common::client();
     let square = RemoteFunction::new("rc_test_tasks", "square").unwrap();
     let counter = client
