@@ -70,6 +70,36 @@ fn rss_kib() -> u64 {
 
 #[test]
 fn sixty_four_threads_share_one_client() {
+    // glibc's per-thread caches (tcache: up to 7 free blocks per size class per thread)
+    // fill slowly as each of the ~70 threads meets more block sizes, and their memory
+    // counts in RSS: with them, RSS crept +5.3% over the two minutes after a 120 s warm-up
+    // while the live heap stayed flat; with them off, +0.8% (both 240 s runs). They can only
+    // be turned off when a process starts, so the test runs itself again in a child with
+    // GLIBC_TUNABLES=glibc.malloc.tcache_count=0, which judges memory the library holds
+    // rather than what glibc caches per thread.
+    #[cfg(target_env = "gnu")]
+    if std::env::var_os("RC_LOAD_TEST_CHILD").is_none() {
+        let tunables = match std::env::var("GLIBC_TUNABLES") {
+            Ok(t) if !t.is_empty() => format!("{t}:glibc.malloc.tcache_count=0"),
+            _ => "glibc.malloc.tcache_count=0".to_owned(),
+        };
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "sixty_four_threads_share_one_client",
+                "--nocapture",
+            ])
+            .env("RC_LOAD_TEST_CHILD", "1")
+            .env("GLIBC_TUNABLES", tunables)
+            .status()
+            .expect("running the load test in a child process");
+        assert!(
+            status.success(),
+            "the load test (in a child with glibc's per-thread caches off) failed: see its \
+             output above"
+        );
+        return;
+    }
     // How long the load runs: two minutes of it are judged after the warm-up (the issue
     // asks for at least two minutes).
     let seconds: u64 = std::env::var("RAY_CLIENT_LOAD_SECONDS")
