@@ -17,7 +17,7 @@ use crate::connection::{
 use crate::datapath::Datapath;
 use crate::error::{Error, ErrorKind, Result};
 use crate::logs::{LogHandler, LogStream};
-use crate::objects::{ObjectRef, RefInner};
+use crate::objects::{ObjectRef, RefInner, ReturnSizes, SizeHint};
 use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{data_request, data_response, ConnectionInfoRequest, DataResponse, InitRequest};
@@ -263,6 +263,12 @@ pub(crate) struct ClientInner {
     refs: Mutex<HashMap<Bytes, Weak<RefInner>>>,
     /// Functions and classes already put: Python caches a remote function's payload too.
     pub(crate) payloads: Mutex<HashMap<Code, ObjectRef>>,
+    /// Per function (payload id) or actor method (actor id, method name): the size its
+    /// returns had when last fetched (see [`SizeHint`]).
+    return_sizes: Mutex<HashMap<(Bytes, String), Arc<ReturnSizes>>>,
+    /// Gets so far as asynchronous gets on the Datapath and as `GetObject` calls (for
+    /// tests: which path a get took).
+    pub(crate) gets_by_path: [std::sync::atomic::AtomicU64; 2],
     closed: AtomicBool,
 }
 
@@ -380,6 +386,8 @@ impl Client {
                 limits: options.decode_limits.clone(),
                 refs: Mutex::new(HashMap::new()),
                 payloads: Mutex::new(HashMap::new()),
+                return_sizes: Mutex::new(HashMap::new()),
+                gets_by_path: Default::default(),
                 closed: AtomicBool::new(false),
             }),
         })
@@ -480,22 +488,45 @@ impl Client {
 impl ClientInner {
     fn load_persistent(&self, this: &Arc<ClientInner>, pid: Value) -> Result<Value> {
         let (kind, id) = persistent_ref(&pid)?;
-        let handle = self.ref_for_id(this, id);
+        let handle = self.ref_for_id(this, id, SizeHint::Unknown);
         Ok(match kind {
             RefKind::Object => Value::ObjectRef(handle),
             RefKind::Actor => Value::ActorHandle(crate::actors::ActorHandle { handle }),
         })
     }
 
-    /// The live ref for `id`, or a new one (registered) if none is alive.
-    pub(crate) fn ref_for_id(&self, this: &Arc<ClientInner>, id: Bytes) -> ObjectRef {
+    /// The live ref for `id`, or a new one (registered, with `size`) if none is alive.
+    pub(crate) fn ref_for_id(
+        &self,
+        this: &Arc<ClientInner>,
+        id: Bytes,
+        size: SizeHint,
+    ) -> ObjectRef {
         let mut refs = self.refs.lock().unwrap();
         if let Some(r) = refs.get(&id).and_then(Weak::upgrade) {
             return ObjectRef::from_inner(r);
         }
-        let r = ObjectRef::resolved(this, id.clone());
+        let r = ObjectRef::resolved(this, id.clone(), size);
         refs.insert(id, r.downgrade());
         r
+    }
+
+    /// What gets showed of the returns of `name` (a function or method) of `payload_id`
+    /// (the function's or the actor's id).
+    pub(crate) fn return_sizes(&self, payload_id: &Bytes, name: &str) -> Arc<ReturnSizes> {
+        /// Only a hint: forgotten wholesale rather than grow without end with the actors
+        /// a long-lived client makes.
+        const MAX_KEPT: usize = 10_000;
+        let mut sizes = self.return_sizes.lock().unwrap();
+        if let Some(s) = sizes.get(&(payload_id.clone(), name.to_owned())) {
+            return s.clone();
+        }
+        if sizes.len() >= MAX_KEPT {
+            sizes.clear();
+        }
+        let s = Arc::<ReturnSizes>::default();
+        sizes.insert((payload_id.clone(), name.to_owned()), s.clone());
+        s
     }
 
     /// Records a ref whose id just became known (a task's return).

@@ -46,7 +46,23 @@ const RECONNECT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(50);
 const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
 
-type Reply = oneshot::Sender<Result<DataResponse>>;
+/// Where the responses to a request go.
+enum Reply {
+    /// One response answers the request.
+    Once(oneshot::Sender<Result<DataResponse>>),
+    /// An asynchronous get: the object's chunks, each a response of its own, until the
+    /// last chunk (or an error).
+    Chunks(mpsc::UnboundedSender<Result<DataResponse>>),
+}
+
+impl Reply {
+    fn send(self, r: Result<DataResponse>) {
+        match self {
+            Reply::Once(tx) => tx.send(r).ok(),
+            Reply::Chunks(tx) => tx.send(r).ok(),
+        };
+    }
+}
 
 // Requests are by far the common message; boxing them would cost an allocation each.
 #[allow(clippy::large_enum_variant)]
@@ -122,7 +138,7 @@ impl Datapath {
             .send(Command::Request {
                 body,
                 payload,
-                reply: Some(tx),
+                reply: Some(Reply::Once(tx)),
             })
             .is_ok();
         async move {
@@ -131,6 +147,30 @@ impl Datapath {
             }
             rx.await.unwrap_or_else(|_| Err(disconnected()))
         }
+    }
+
+    /// Queues an asynchronous get of one object (`request.asynchronous` is set here) and
+    /// returns its chunks as they come. The server answers once the object is ready,
+    /// with no call of its own per get (a `GetObject` call costs the server and the
+    /// client more than the get itself for a small object). A reconnect re-sends it from
+    /// the first chunk not yet received; the channel closes after the last chunk or an
+    /// error.
+    pub(crate) fn get(
+        &self,
+        mut request: proto::GetRequest,
+    ) -> mpsc::UnboundedReceiver<Result<DataResponse>> {
+        request.asynchronous = true;
+        let (tx, rx) = mpsc::unbounded_channel();
+        if let Err(mpsc::error::SendError(Command::Request {
+            reply: Some(reply), ..
+        })) = self.commands.send(Command::Request {
+            body: data_request::Type::Get(request),
+            payload: None,
+            reply: Some(Reply::Chunks(tx)),
+        }) {
+            reply.send(Err(disconnected()));
+        }
+        rx
     }
 
     /// Queues a request whose response nobody waits for (release).
@@ -160,7 +200,7 @@ impl Datapath {
     }
 }
 
-fn disconnected() -> Error {
+pub(crate) fn disconnected() -> Error {
     Error::new(
         ErrorKind::ConnectionLost,
         "the client is disconnected from the cluster",
@@ -241,7 +281,7 @@ impl Driver {
                         // Later commands (a drop racing a close) just fail.
                         while let Some(cmd) = commands.recv().await {
                             match cmd {
-                                Command::Request { reply: Some(r), .. } => { r.send(Err(disconnected())).ok(); }
+                                Command::Request { reply: Some(r), .. } => r.send(Err(disconnected())),
                                 Command::Request { reply: None, .. } => {}
                                 Command::Close { done } => { done.send(()).ok(); }
                             }
@@ -376,7 +416,7 @@ impl Driver {
     ) {
         if let Some(e) = &self.dead {
             if let Some(r) = reply {
-                r.send(Err(e.clone())).ok();
+                r.send(Err(e.clone()));
             }
             return;
         }
@@ -443,11 +483,26 @@ impl Driver {
     }
 
     fn dispatch(&mut self, resp: DataResponse) {
+        if let Some(next) = more_chunks_follow(&resp) {
+            // A chunk of an asynchronous get that is not the last: the request stays
+            // pending, and a replay asks for the chunks from the next one on.
+            if let Some(Pending {
+                body: data_request::Type::Get(get),
+                reply: Some(Reply::Chunks(tx)),
+                ..
+            }) = self.pending.get_mut(&resp.req_id)
+            {
+                get.start_chunk_id = next;
+                tx.send(Ok(resp)).ok();
+                self.responses += 1;
+                return;
+            }
+        }
         let Some(p) = take_answered(&mut self.pending, resp.req_id) else {
             return; // Unsolicited, or a request we no longer wait for (already failed).
         };
         if let Some(r) = p.reply {
-            r.send(Ok(resp)).ok();
+            r.send(Ok(resp));
         }
         drop(p.body);
         self.responses += 1;
@@ -469,7 +524,7 @@ impl Driver {
     fn fail_all(&mut self, why: Error) {
         for (_, p) in std::mem::take(&mut self.pending) {
             if let Some(r) = p.reply {
-                r.send(Err(why.clone())).ok();
+                r.send(Err(why.clone()));
             }
         }
         self.outbound = None;
@@ -570,11 +625,32 @@ fn take_answered(pending: &mut BTreeMap<i32, Pending>, req_id: i32) -> Option<Pe
     pending.remove(&req_id)
 }
 
-/// The id to acknowledge: the highest below which every reply is in. The server refuses
-/// (and ends the session on) a replayed request whose id it was told it may forget.
+/// The id of the next chunk when `resp` is a chunk of a get that is not the last one.
+fn more_chunks_follow(resp: &DataResponse) -> Option<i32> {
+    match &resp.r#type {
+        Some(proto::data_response::Type::Get(g))
+            if g.valid
+                && g.chunk_id
+                    .checked_add(1)
+                    .is_some_and(|n| n < g.total_chunks) =>
+        {
+            Some(g.chunk_id + 1)
+        }
+        _ => None,
+    }
+}
+
+/// The id to acknowledge: the highest below which every reply the server keeps for a
+/// replay is in. The server refuses (and ends the session on) a replayed request whose
+/// id it was told it may forget. Asynchronous gets do not count: the server keeps no
+/// reply for them and runs a replayed one again (an object may take hours to be ready,
+/// and holding acknowledgements back that long would grow the server's cache).
 fn ack_watermark(pending: &BTreeMap<i32, Pending>, last_issued: i32) -> Option<i32> {
-    let acked = match pending.keys().next() {
-        Some(&oldest) => oldest - 1,
+    let oldest_kept = pending
+        .iter()
+        .find(|(_, p)| !matches!(&p.body, data_request::Type::Get(g) if g.asynchronous));
+    let acked = match oldest_kept {
+        Some((&oldest, _)) => oldest - 1,
         None => last_issued,
     };
     (acked > 0).then_some(acked)
@@ -695,6 +771,64 @@ impl proto::ClientTask {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acknowledgements_pass_asynchronous_gets_but_not_kept_replies() {
+        let pending = |ids: &[(i32, bool)]| -> BTreeMap<i32, Pending> {
+            ids.iter()
+                .map(|&(id, async_get)| {
+                    let body = if async_get {
+                        data_request::Type::Get(proto::GetRequest {
+                            asynchronous: true,
+                            ..Default::default()
+                        })
+                    } else {
+                        data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {})
+                    };
+                    let p = Pending {
+                        body,
+                        payload: None,
+                        reply: None,
+                    };
+                    (id, p)
+                })
+                .collect()
+        };
+        assert_eq!(ack_watermark(&pending(&[]), 9), Some(9));
+        assert_eq!(ack_watermark(&pending(&[(5, false)]), 9), Some(4));
+        // A get waiting for its object does not hold acknowledgements back...
+        assert_eq!(ack_watermark(&pending(&[(3, true), (7, true)]), 9), Some(9));
+        // ...but a reply the server keeps for a replay does.
+        assert_eq!(
+            ack_watermark(&pending(&[(3, true), (6, false)]), 9),
+            Some(5)
+        );
+        assert_eq!(ack_watermark(&pending(&[(1, false), (3, true)]), 9), None);
+    }
+
+    #[test]
+    fn only_a_get_chunk_before_the_last_keeps_its_request_waiting() {
+        let chunk = |valid, chunk_id, total_chunks| DataResponse {
+            req_id: 4,
+            r#type: Some(proto::data_response::Type::Get(proto::GetResponse {
+                valid,
+                chunk_id,
+                total_chunks,
+                ..Default::default()
+            })),
+        };
+        assert_eq!(more_chunks_follow(&chunk(true, 0, 3)), Some(1));
+        assert_eq!(more_chunks_follow(&chunk(true, 1, 3)), Some(2));
+        assert_eq!(more_chunks_follow(&chunk(true, 2, 3)), None);
+        assert_eq!(more_chunks_follow(&chunk(true, 0, 1)), None);
+        assert_eq!(more_chunks_follow(&chunk(false, 0, 3)), None);
+        assert_eq!(more_chunks_follow(&chunk(true, i32::MAX, i32::MAX)), None);
+        let put = DataResponse {
+            req_id: 4,
+            r#type: Some(proto::data_response::Type::Put(Default::default())),
+        };
+        assert_eq!(more_chunks_follow(&put), None);
+    }
 
     #[test]
     fn chunks_are_slices_of_large_segments_and_join_to_the_data() {

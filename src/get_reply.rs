@@ -28,7 +28,6 @@ use crate::buffer::ReceiveBuffer;
 use crate::connection::MAX_MESSAGE_SIZE;
 use crate::error::{Error, Result};
 use crate::proto::GetRequest;
-#[cfg(test)]
 use crate::proto::GetResponse;
 use crate::remote_error;
 
@@ -473,9 +472,20 @@ impl Chunks {
         }
     }
 
-    /// Takes one whole message.
-    #[cfg(test)]
+    /// Takes one whole message (a chunk of an asynchronous get); true when it was the
+    /// last chunk.
     pub(crate) fn push(&mut self, chunk: GetResponse) -> Result<bool> {
+        if chunk.valid
+            && chunk.total_chunks <= 1
+            && chunk.chunk_id == self.next_chunk
+            && self.buffer.is_none()
+            && self.single.is_none()
+        {
+            // The common small object: kept as decoded, without a copy.
+            self.next_chunk += 1;
+            self.single = Some(chunk.data);
+            return Ok(true);
+        }
         self.start_data(chunk.data.len());
         self.write_data(&chunk.data);
         self.end_message(ReplyFields {

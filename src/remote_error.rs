@@ -28,7 +28,47 @@ pub(crate) fn from_pickle(data: &[u8], during: &str) -> Error {
             )
         }
     };
-    let remote = describe(&value);
+    from_value(&value, during)
+}
+
+/// The error an object's value stands for when it is one of Ray's exceptions: an
+/// asynchronous get sends a failed task's `RayTaskError` (and every other error stored
+/// in an object) as the object's value, where a `GetObject` call reports it as an error.
+/// Like `ray.get`, only Ray's own errors count; any other exception a task returns is a
+/// value.
+pub(crate) fn ray_error(value: &Value, during: &str) -> Option<Error> {
+    let Value::Object(obj) = value else {
+        return None;
+    };
+    class_name(&obj.callable)?
+        .starts_with("ray.exceptions.")
+        .then(|| from_value(value, during))
+}
+
+/// Whether `data` looks like a pickled instance of one of Ray's exception classes: its
+/// first global comes from `ray.exceptions` (as `dumps_from_server` writes them: the
+/// protocol, a frame, then the module's name). Reads only the first opcodes, so it can
+/// be asked on the I/O thread of any value.
+pub(crate) fn looks_like_ray_error(data: &[u8]) -> bool {
+    const MODULE: &[u8] = b"ray.exceptions";
+    let mut rest = data;
+    if let [0x80, _, tail @ ..] = rest {
+        rest = tail; // PROTO
+    }
+    if let [0x95, _, _, _, _, _, _, _, _, tail @ ..] = rest {
+        rest = tail; // FRAME
+    }
+    match rest {
+        // SHORT_BINUNICODE "ray.exceptions" (followed by STACK_GLOBAL).
+        [0x8c, len, tail @ ..] => usize::from(*len) == MODULE.len() && tail.starts_with(MODULE),
+        // GLOBAL "ray.exceptions\n..." (older protocols).
+        [b'c', tail @ ..] => tail.starts_with(MODULE) && tail.get(MODULE.len()) == Some(&b'\n'),
+        _ => false,
+    }
+}
+
+fn from_value(value: &Value, during: &str) -> Error {
+    let remote = describe(value);
     let kind = kind_of(&remote.type_name);
     let message = match &remote.cause_type {
         Some(cause) => format!(
@@ -204,4 +244,52 @@ fn strip_ansi(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod ray_error_tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn ray_errors_are_told_from_values_by_their_first_opcodes() {
+        // Written by CPython with Ray 2.60's cloudpickle: GetTimeoutError("t").
+        let timeout = hex(
+            "8005952e000000000000008c0e7261792e657863657074696f6e73948c0f47657454696d656f\
+             75744572726f729493948c017494859452942e",
+        );
+        assert!(looks_like_ray_error(&timeout));
+        // The same with protocol 0 (GLOBAL).
+        assert!(looks_like_ray_error(
+            b"cray.exceptions\nGetTimeoutError\np0\n(Vt\np1\ntp2\nRp3\n."
+        ));
+        // Values: an int, a dict whose key is the module's name, other modules, a
+        // truncated pickle, nothing.
+        assert!(!looks_like_ray_error(b"\x80\x05K\x07."));
+        let dict = hex("80059517000000000000007d948c0e7261792e657863657074696f6e73944b01732e");
+        assert!(!looks_like_ray_error(&dict));
+        assert!(!looks_like_ray_error(
+            b"\x80\x05\x8c\x08builtins\x94\x8c\nValueError\x94\x93\x94."
+        ));
+        assert!(!looks_like_ray_error(b"\x80\x05\x8c\x0eray.except"));
+        assert!(!looks_like_ray_error(b"cray.exceptionsX\n"));
+        assert!(!looks_like_ray_error(b""));
+
+        // The decoded value of such an object gives the error, with its kind.
+        let value = pickle::decode(
+            &Bytes::from(timeout),
+            &Limits::default(),
+            &mut |pid: Value| Ok(pid),
+        )
+        .unwrap();
+        let err = ray_error(&value, "get").expect("an error");
+        assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+        assert!(ray_error(&Value::from(7), "get").is_none());
+    }
 }

@@ -14,7 +14,7 @@ use futures::future::FutureExt;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::objects::ObjectRef;
+use crate::objects::{ObjectRef, SizeHint};
 use crate::options::Options;
 use crate::pickle::Encoder;
 use crate::proto::{
@@ -207,6 +207,7 @@ impl Client {
             }),
             None => None,
         };
+        let sizes = SizeHint::Returned(self.inner.return_sizes(&s.payload_id, &s.name));
         let task = ClientTask {
             r#type: s.kind as i32,
             name: s.name.clone(),
@@ -230,6 +231,7 @@ impl Client {
                 ObjectRef::pending(
                     &self.inner,
                     async move { return_id(&ticket.await?, i) }.boxed(),
+                    sizes.clone(),
                 )
             })
             .collect();

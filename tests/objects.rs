@@ -256,3 +256,72 @@ fn refs_of_another_client_are_refused() {
     let err = b.put(Value::List(vec![Value::from(&r)])).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
+
+/// A get of one object known to be small goes as an asynchronous get on the Datapath;
+/// a large or unknown one through a `GetObject` call. Both bring the same values and
+/// the same errors, whatever the object turns out to be.
+#[test]
+fn gets_take_the_path_their_size_calls_for_and_agree() {
+    let client = common::client();
+    let path = |before: (u64, u64)| {
+        let now = client.__gets_by_path();
+        (now.0 - before.0, now.1 - before.1)
+    };
+    let get = |r: &ray_client::ObjectRef| {
+        let before = client.__gets_by_path();
+        (client.get(r), path(before))
+    };
+    let big = Value::bytes((0..12 << 20).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+
+    // A small put: the Datapath. A large one: a call.
+    let (v, p) = get(&client.put(Value::from(7)).unwrap());
+    assert_eq!((v.unwrap(), p), (Value::from(7), (1, 0)));
+    let (v, p) = get(&client.put(big.clone()).unwrap());
+    assert_eq!((v.unwrap(), p), (big.clone(), (0, 1)));
+
+    // A function's returns: the first get is a call (nothing known); after a small
+    // return the Datapath, which also brings a large one whole (three chunks); after a
+    // large one a call again.
+    let identity = f("identity");
+    let call = |v: Value| client.call(&identity, vec![v], vec![]).unwrap();
+    let (v, p) = get(&call(Value::from(1)));
+    assert_eq!((v.unwrap(), p), (Value::from(1), (0, 1)));
+    let (v, p) = get(&call(big.clone()));
+    assert_eq!((v.unwrap(), p), (big.clone(), (1, 0)));
+    let (v, p) = get(&call(big.clone()));
+    assert_eq!((v.unwrap(), p), (big.clone(), (0, 1)));
+    let (v, p) = get(&call(Value::str("small again")));
+    assert_eq!((v.unwrap(), p), (Value::str("small again"), (0, 1)));
+
+    // A task error found on the Datapath is fetched again through a call, so it reads
+    // exactly as one that only took a call (the error as Ray raises it).
+    let sum = f("byte_sum");
+    let (v, p) = get(&client
+        .call(&sum, vec![Value::bytes(&b"ab"[..])], vec![])
+        .unwrap());
+    assert_eq!((v.unwrap(), p), (Value::from(97 + 98 + 2), (0, 1)));
+    let failing = client.call(&sum, vec![Value::from(3)], vec![]).unwrap();
+    let (v, p) = get(&failing);
+    assert_eq!(p, (1, 1));
+    let err = v.unwrap_err();
+    let by_call = client
+        .get_many(
+            std::slice::from_ref(&failing),
+            Some(Duration::from_secs(3600)),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TaskError, "{err}");
+    let remote = err.remote().expect("a remote error");
+    assert_eq!(
+        remote.cause_type.as_deref(),
+        Some("TypeError"),
+        "{remote:?}"
+    );
+    assert!(
+        remote.type_name.contains("RayTaskError(TypeError)"),
+        "{remote:?}"
+    );
+    let tb = remote.traceback.as_deref().expect("a traceback");
+    assert!(tb.starts_with("ray::byte_sum()"), "{tb}");
+    assert_eq!(err.to_string(), by_call.to_string());
+}
