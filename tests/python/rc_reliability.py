@@ -32,3 +32,13 @@ def digest(data):
     import hashlib
 
     return hashlib.sha256(data).hexdigest()
+
+
+def pattern(n, seed):
+    """n bytes that the client can check without sending them: byte i is
+    (i % 251) * seed % 251. The period, 251, does not divide the 5 MiB chunk size, so a
+    chunk out of place or repeated shows."""
+    import numpy as np
+
+    base = ((np.arange(251, dtype=np.uint32) * seed) % 251).astype(np.uint8)
+    return np.resize(base, n).tobytes()
