@@ -54,6 +54,26 @@ fn server_process() -> Option<String> {
         .map(|(_, pid)| pid)
 }
 
+/// CPU time the whole machine spent busy (every process, the kernel; not idle or waiting
+/// for I/O), from the first line of /proc/stat. With the client's own time taken off, it
+/// is what the cluster cost: the server, raylet, workers, GCS, and the loopback network.
+fn machine_cpu() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let (idle, iowait) = (*fields.get(3)?, *fields.get(4)?);
+    // Fields 9 and 10 (guest time) are already counted in user time.
+    let total: u64 = fields.iter().take(8).sum();
+    // SAFETY: sysconf only reads a system constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Some((total - idle - iowait) as f64 / ticks)
+}
+
 fn server_cpu(pid: Option<&str>) -> Option<f64> {
     let stat = proc_stat(pid?)?;
     // SAFETY: sysconf only reads a system constant.
@@ -78,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::connect_with(ConnectOptions::new(address.clone()).runtime_env(env))?;
     client.get(&client.call(&nop, vec![], vec![])?)?;
     if workload == "connect" {
-        return report(wall0, cpu0, None);
+        return report(wall0, cpu0, None, None);
     }
     let server = server_process();
 
@@ -129,6 +149,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let server = server.as_deref();
     let (wall0, cpu0, server0) = (Instant::now(), cpu_seconds(), server_cpu(server));
+    let machine0 = machine_cpu();
     match workload.as_str() {
         "task_sync" => {
             for _ in 0..500 {
@@ -171,18 +192,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         other => return Err(format!("unknown workload {other}").into()),
     }
-    report(wall0, cpu0, server0.zip(server_cpu(server)))
+    let machine = machine0.zip(machine_cpu());
+    report(wall0, cpu0, server0.zip(server_cpu(server)), machine)
 }
 
-/// Prints the JSON line; `server` is the server process's CPU seconds before and after.
+/// Prints the JSON line; `server` and `machine` are the server process's and the whole
+/// machine's busy CPU seconds before and after.
 fn report(
     wall0: Instant,
     cpu0: f64,
     server: Option<(f64, f64)>,
+    machine: Option<(f64, f64)>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let server = server.map_or("null".to_owned(), |(a, b)| format!("{:.6}", b - a));
+    let delta =
+        |d: Option<(f64, f64)>| d.map_or("null".to_owned(), |(a, b)| format!("{:.6}", b - a));
+    let (server, machine) = (delta(server), delta(machine));
     println!(
-        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}, \"server_cpu_seconds\": {server}}}",
+        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}, \"server_cpu_seconds\": {server}, \"machine_cpu_seconds\": {machine}}}",
         wall0.elapsed().as_secs_f64(),
         cpu_seconds() - cpu0,
         peak_rss_mib()

@@ -42,13 +42,23 @@ def server_cpu():
         return None
 
 
-def report(wall0, cpu0, server0=None):
+def machine_cpu():
+    """Busy CPU seconds of the whole machine (not idle, not waiting for I/O), from
+    /proc/stat, as examples/bench.rs reads it."""
+    fields = [int(f) for f in open("/proc/stat").readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def report(wall0, cpu0, server0=None, machine0=None):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     server1 = None if server0 is None else server_cpu()
+    machine1 = None if machine0 is None else machine_cpu()
     print(json.dumps({"seconds": time.perf_counter() - wall0, "cpu_seconds": cpu() - cpu0,
                       "peak_rss_mib": peak,
                       "server_cpu_seconds": None if None in (server0, server1)
-                      else server1 - server0}))
+                      else server1 - server0,
+                      "machine_cpu_seconds": None if machine0 is None
+                      else machine1 - machine0}))
 
 
 wall0, cpu0 = time.perf_counter(), cpu()
@@ -83,6 +93,7 @@ if workload.startswith("actor"):
 waitees = [ray.put(i) for i in range(1000)] if workload == "wait_1000" else None
 
 wall0, cpu0, server0 = time.perf_counter(), cpu(), server_cpu()
+machine0 = machine_cpu()
 if workload == "task_sync":
     for _ in range(500):
         ray.get(nop.remote())
@@ -104,4 +115,4 @@ elif workload == "wait_1000":
     ray.wait(waitees, num_returns=len(waitees))
 else:
     sys.exit("unknown workload " + workload)
-report(wall0, cpu0, server0)
+report(wall0, cpu0, server0, machine0)
