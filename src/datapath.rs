@@ -154,22 +154,20 @@ impl Datapath {
     /// with no call of its own per get (a `GetObject` call costs the server and the
     /// client more than the get itself for a small object). A reconnect re-sends it from
     /// the first chunk not yet received; the channel closes after the last chunk or an
-    /// error.
+    /// error, and at once (empty) when the driver is gone.
     pub(crate) fn get(
         &self,
         mut request: proto::GetRequest,
     ) -> mpsc::UnboundedReceiver<Result<DataResponse>> {
         request.asynchronous = true;
         let (tx, rx) = mpsc::unbounded_channel();
-        if let Err(mpsc::error::SendError(Command::Request {
-            reply: Some(reply), ..
-        })) = self.commands.send(Command::Request {
-            body: data_request::Type::Get(request),
-            payload: None,
-            reply: Some(Reply::Chunks(tx)),
-        }) {
-            reply.send(Err(disconnected()));
-        }
+        self.commands
+            .send(Command::Request {
+                body: data_request::Type::Get(request),
+                payload: None,
+                reply: Some(Reply::Chunks(tx)),
+            })
+            .ok();
         rx
     }
 
@@ -483,28 +481,9 @@ impl Driver {
     }
 
     fn dispatch(&mut self, resp: DataResponse) {
-        if let Some(next) = more_chunks_follow(&resp) {
-            // A chunk of an asynchronous get that is not the last: the request stays
-            // pending, and a replay asks for the chunks from the next one on.
-            if let Some(Pending {
-                body: data_request::Type::Get(get),
-                reply: Some(Reply::Chunks(tx)),
-                ..
-            }) = self.pending.get_mut(&resp.req_id)
-            {
-                get.start_chunk_id = next;
-                tx.send(Ok(resp)).ok();
-                self.responses += 1;
-                return;
-            }
-        }
-        let Some(p) = take_answered(&mut self.pending, resp.req_id) else {
+        if !self.deliver(resp) {
             return; // Unsolicited, or a request we no longer wait for (already failed).
-        };
-        if let Some(r) = p.reply {
-            r.send(Ok(resp));
         }
-        drop(p.body);
         self.responses += 1;
         if self.conn.reconnect_enabled() && self.responses % ACKNOWLEDGE_EVERY == 0 {
             if let (Some(acked), Some(out)) =
@@ -519,6 +498,31 @@ impl Driver {
                 .ok();
             }
         }
+    }
+
+    /// Hands `resp` to whoever waits for it; false when nobody does.
+    fn deliver(&mut self, resp: DataResponse) -> bool {
+        if let Some(next) = more_chunks_follow(&resp) {
+            // A chunk of an asynchronous get that is not the last: the request stays
+            // pending, and a replay asks for the chunks from the next one on.
+            if let Some(Pending {
+                body: data_request::Type::Get(get),
+                reply: Some(Reply::Chunks(tx)),
+                ..
+            }) = self.pending.get_mut(&resp.req_id)
+            {
+                get.start_chunk_id = next;
+                tx.send(Ok(resp)).ok();
+                return true;
+            }
+        }
+        let Some(p) = take_answered(&mut self.pending, resp.req_id) else {
+            return false;
+        };
+        if let Some(r) = p.reply {
+            r.send(Ok(resp));
+        }
+        true
     }
 
     fn fail_all(&mut self, why: Error) {
