@@ -3,7 +3,7 @@
 //! disconnect.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -268,7 +268,8 @@ pub(crate) struct ClientInner {
     return_sizes: Mutex<HashMap<(Bytes, String), Arc<ReturnSizes>>>,
     /// Gets so far as asynchronous gets on the Datapath and as `GetObject` calls (for
     /// tests: which path a get took).
-    pub(crate) gets_by_path: [std::sync::atomic::AtomicU64; 2],
+    pub(crate) datapath_gets: AtomicU64,
+    pub(crate) call_gets: AtomicU64,
     closed: AtomicBool,
 }
 
@@ -387,7 +388,8 @@ impl Client {
                 refs: Mutex::new(HashMap::new()),
                 payloads: Mutex::new(HashMap::new()),
                 return_sizes: Mutex::new(HashMap::new()),
-                gets_by_path: Default::default(),
+                datapath_gets: AtomicU64::new(0),
+                call_gets: AtomicU64::new(0),
                 closed: AtomicBool::new(false),
             }),
         })
@@ -518,15 +520,13 @@ impl ClientInner {
         /// a long-lived client makes.
         const MAX_KEPT: usize = 10_000;
         let mut sizes = self.return_sizes.lock().unwrap();
-        if let Some(s) = sizes.get(&(payload_id.clone(), name.to_owned())) {
-            return s.clone();
-        }
         if sizes.len() >= MAX_KEPT {
             sizes.clear();
         }
-        let s = Arc::<ReturnSizes>::default();
-        sizes.insert((payload_id.clone(), name.to_owned()), s.clone());
-        s
+        sizes
+            .entry((payload_id.clone(), name.to_owned()))
+            .or_default()
+            .clone()
     }
 
     /// Records a ref whose id just became known (a task's return).

@@ -391,8 +391,8 @@ impl Client {
                 [one] => one.0.size.clone(),
                 _ => SizeHint::Unknown,
             };
-            if refs.len() == 1 && timeout.is_none() && size.is_small() {
-                client.inner.gets_by_path[0].fetch_add(1, Ordering::Relaxed);
+            if timeout.is_none() && size.is_small() {
+                client.inner.datapath_gets.fetch_add(1, Ordering::Relaxed);
                 let data = client.get_async_once(ids.clone()).await?;
                 size.record(data.len());
                 if !remote_error::looks_like_ray_error(&data) {
@@ -404,7 +404,7 @@ impl Client {
                 // it), so errors are the same whichever way a get went.
             }
             let deadline = timeout.map(|t| Instant::now() + t);
-            client.inner.gets_by_path[1].fetch_add(1, Ordering::Relaxed);
+            client.inner.call_gets.fetch_add(1, Ordering::Relaxed);
             loop {
                 let slice = match deadline {
                     Some(d) => d
@@ -593,10 +593,9 @@ impl Client {
     /// as `GetObject` calls (an error found on the first path counts on both).
     #[doc(hidden)]
     pub fn __gets_by_path(&self) -> (u64, u64) {
-        let [datapath, calls] = &self.inner.gets_by_path;
         (
-            datapath.load(Ordering::Relaxed),
-            calls.load(Ordering::Relaxed),
+            self.inner.datapath_gets.load(Ordering::Relaxed),
+            self.inner.call_gets.load(Ordering::Relaxed),
         )
     }
 
