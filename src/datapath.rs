@@ -205,6 +205,54 @@ pub(crate) fn disconnected() -> Error {
     )
 }
 
+/// Most object ids one release request carries (28 bytes each: a message of ~300 KiB).
+const MAX_IDS_PER_RELEASE: usize = 10_000;
+
+/// The driver's command queue. Releases queued back to back leave as one request: a
+/// program dropping 5,000 refs at once otherwise sends 5,000 requests, which the server
+/// answers one by one (measured: 1.7 s during which every later request of the client
+/// waits, against one request of 5,000 ids). Only releases that follow each other are
+/// merged, so no request overtakes another: a put whose value holds a ref still reaches
+/// the server before the release of that ref queued after it.
+struct Commands {
+    rx: mpsc::UnboundedReceiver<Command>,
+    /// A command taken from the queue while looking for releases to merge; it comes next.
+    next: Option<Command>,
+}
+
+impl Commands {
+    fn new(rx: mpsc::UnboundedReceiver<Command>) -> Commands {
+        Commands { rx, next: None }
+    }
+
+    async fn recv(&mut self) -> Option<Command> {
+        match self.next.take() {
+            Some(cmd) => Some(cmd),
+            None => self.rx.recv().await,
+        }
+    }
+
+    /// `first` together with the releases queued right behind it (those already in the
+    /// queue; it does not wait for more).
+    fn merge_releases(&mut self, mut first: proto::ReleaseRequest) -> proto::ReleaseRequest {
+        while first.ids.len() < MAX_IDS_PER_RELEASE {
+            match self.rx.try_recv() {
+                Ok(Command::Request {
+                    body: data_request::Type::Release(more),
+                    payload: None,
+                    reply: None,
+                }) => first.ids.extend(more.ids),
+                Ok(other) => {
+                    self.next = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        first
+    }
+}
+
 struct Driver {
     conn: Connection,
     address: String,
@@ -266,12 +314,17 @@ impl Driver {
         stream_rx
     }
 
-    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>, opening: Opening) {
+    async fn run(mut self, commands: mpsc::UnboundedReceiver<Command>, opening: Opening) {
+        let mut commands = Commands::new(commands);
         let mut inbound = Inbound::Opening(opening);
         loop {
             let deadline = self.reconnect_deadline();
             tokio::select! {
                 cmd = commands.recv() => match cmd {
+                    Some(Command::Request { body: data_request::Type::Release(release), payload: None, reply: None }) => {
+                        let merged = commands.merge_releases(release);
+                        self.submit(data_request::Type::Release(merged), None, None);
+                    }
                     Some(Command::Request { body, payload, reply }) => self.submit(body, payload, reply),
                     Some(Command::Close { done }) => {
                         self.close(&mut inbound).await;
@@ -808,6 +861,66 @@ mod tests {
             Some(5)
         );
         assert_eq!(ack_watermark(&pending(&[(1, false), (3, true)]), 9), None);
+    }
+
+    #[test]
+    fn releases_queued_back_to_back_leave_as_one_and_nothing_overtakes() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let release = |ids: &[&'static [u8]]| {
+            data_request::Type::Release(proto::ReleaseRequest {
+                ids: ids.iter().map(|id| Bytes::from_static(id)).collect(),
+            })
+        };
+        let put = data_request::Type::Put(proto::PutRequest::default());
+        let queue = |body| {
+            tx.send(Command::Request {
+                body,
+                payload: None,
+                reply: None,
+            })
+            .ok();
+        };
+        queue(release(&[b"a"]));
+        queue(release(&[b"b", b"c"]));
+        queue(put.clone());
+        queue(release(&[b"d"]));
+        drop(tx);
+        // What the driver loop does with each command, as a list of what it sends.
+        let mut commands = Commands::new(rx);
+        let mut sent = Vec::new();
+        futures::executor::block_on(async {
+            while let Some(cmd) = commands.recv().await {
+                match cmd {
+                    Command::Request {
+                        body: data_request::Type::Release(r),
+                        payload: None,
+                        reply: None,
+                    } => sent.push(data_request::Type::Release(commands.merge_releases(r))),
+                    Command::Request { body, .. } => sent.push(body),
+                    Command::Close { .. } => unreachable!(),
+                }
+            }
+        });
+        assert_eq!(
+            sent,
+            vec![release(&[b"a", b"b", b"c"]), put, release(&[b"d"])]
+        );
+
+        // A long run of releases is cut at MAX_IDS_PER_RELEASE ids per request.
+        let (tx, rx) = mpsc::unbounded_channel();
+        for _ in 0..MAX_IDS_PER_RELEASE + 5 {
+            tx.send(Command::Request {
+                body: release(&[b"x"]),
+                payload: None,
+                reply: None,
+            })
+            .ok();
+        }
+        let mut commands = Commands::new(rx);
+        let first = commands.merge_releases(proto::ReleaseRequest::default());
+        assert_eq!(first.ids.len(), MAX_IDS_PER_RELEASE);
+        let rest = commands.merge_releases(proto::ReleaseRequest::default());
+        assert_eq!(rest.ids.len(), 5);
     }
 
     #[test]

@@ -222,6 +222,25 @@ fn last_handle_dropped_releases_the_object_on_the_server() {
     );
 }
 
+/// Refs dropped together are released in few requests (releases queued back to back
+/// are merged); each one is still released exactly when its last handle goes.
+#[test]
+fn refs_dropped_together_are_all_released_except_one_still_held() {
+    let client = common::client();
+    let refs: Vec<_> = (0..1000)
+        .map(|i| client.put(Value::from(i)).unwrap())
+        .collect();
+    let ids: Vec<_> = refs.iter().map(|r| r.id_blocking().unwrap()).collect();
+    let kept = refs[500].clone();
+    drop(refs);
+    // A datapath round trip orders us after the releases.
+    client.put(Value::None).unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(client.__server_holds(id).unwrap(), i == 500, "ref {i}");
+    }
+    assert_eq!(client.get(&kept).unwrap(), Value::from(500));
+}
+
 #[test]
 fn a_ref_that_comes_back_nested_is_the_same_handle() {
     let client = common::client();
