@@ -6,7 +6,7 @@
 //!     cargo run --release --example bench -- WORKLOAD ray://127.0.0.1:10001
 //!
 //! Workloads: connect, task_sync, tasks_pipelined, actor_sync, actor_pipelined,
-//! put_get_small, put_1m, get_1m, put_64m, get_64m, put_512m, get_512m, numpy_put_64m,
+//! request_floor (1,000 of the cheapest Datapath request), put_get_small, put_1m, get_1m, put_64m, get_64m, put_512m, get_512m, numpy_put_64m,
 //! numpy_get_64m, wait_1000.
 use std::time::Instant;
 
@@ -174,6 +174,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|_| client.call_method(a, "incr", vec![], vec![]))
                 .collect::<Result<_, _>>()?;
             client.get_many(&refs, None)?;
+        }
+        "request_floor" => {
+            for _ in 0..1000 {
+                client.__datapath_round_trip()?;
+            }
         }
         "put_get_small" => {
             for i in 0..1000 {

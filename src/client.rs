@@ -413,6 +413,18 @@ impl Client {
         self.inner.conn.lose_next_replies(n);
     }
 
+    /// Benchmark hook: the cheapest Datapath round trip there is (a `connection_info`
+    /// request, what Python's `worker.connection_info()` sends), to measure what the
+    /// proxy and the server cost per request apart from any work.
+    #[doc(hidden)]
+    pub fn __datapath_round_trip(&self) -> Result<ServerInfo> {
+        let reply = self
+            .inner
+            .datapath
+            .send(data_request::Type::ConnectionInfo(ConnectionInfoRequest {}));
+        runtime::block_on(async move { server_info(reply.await?) })
+    }
+
     /// The cluster address this client is connected to.
     pub fn address(&self) -> &Address {
         self.inner.conn.address()

@@ -104,6 +104,11 @@ elif workload == "actor_sync":
         ray.get(actor.incr.remote())
 elif workload == "actor_pipelined":
     ray.get([actor.incr.remote() for _ in range(10000)])
+elif workload == "request_floor":
+    # The cheapest Datapath round trip (what the proxy and server cost per request).
+    from ray.util.client import ray as client_api
+    for _ in range(1000):
+        client_api.worker.connection_info()
 elif workload == "put_get_small":
     for i in range(1000):
         ray.get(ray.put(i))
