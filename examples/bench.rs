@@ -41,13 +41,24 @@ fn proc_stat(pid: &str) -> Option<Vec<u64>> {
 /// The cluster's server process for this client: the youngest `specific-server` (the
 /// proxy starts one per client). Its CPU time is the server's side of the workload.
 fn server_process() -> Option<String> {
+    youngest_process(b"specific-server")
+}
+
+/// The cluster's client proxy (`--mode=proxy`), which every message of every client
+/// passes through on its way to the client's server.
+fn proxy_process() -> Option<String> {
+    youngest_process(b"--mode=proxy")
+}
+
+/// The youngest process whose command line contains `marker`.
+fn youngest_process(marker: &[u8]) -> Option<String> {
     std::fs::read_dir("/proc")
         .ok()?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| c.windows(15).any(|w| w == b"specific-server"))
+                .is_ok_and(|c| c.windows(marker.len()).any(|w| w == marker))
         })
         .filter_map(|pid| Some((*proc_stat(&pid)?.get(19)?, pid)))
         .max()
@@ -74,7 +85,8 @@ fn machine_cpu() -> Option<f64> {
     Some((total - idle - iowait) as f64 / ticks)
 }
 
-fn server_cpu(pid: Option<&str>) -> Option<f64> {
+/// User + system CPU seconds of process `pid`.
+fn process_cpu(pid: Option<&str>) -> Option<f64> {
     let stat = proc_stat(pid?)?;
     // SAFETY: sysconf only reads a system constant.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
@@ -98,9 +110,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::connect_with(ConnectOptions::new(address.clone()).runtime_env(env))?;
     client.get(&client.call(&nop, vec![], vec![])?)?;
     if workload == "connect" {
-        return report(wall0, cpu0, None, None);
+        return report(wall0, cpu0, ClusterCpu::default());
     }
-    let server = server_process();
+    let (server, proxy) = (server_process(), proxy_process());
 
     // Inputs are made before the clock starts.
     let mib = |n: usize| Value::bytes(vec![0x5au8; n << 20]);
@@ -147,8 +159,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None
     };
 
-    let server = server.as_deref();
-    let (wall0, cpu0, server0) = (Instant::now(), cpu_seconds(), server_cpu(server));
+    let (server, proxy) = (server.as_deref(), proxy.as_deref());
+    let (wall0, cpu0) = (Instant::now(), cpu_seconds());
+    let (server0, proxy0) = (process_cpu(server), process_cpu(proxy));
     let machine0 = machine_cpu();
     match workload.as_str() {
         "task_sync" => {
@@ -198,22 +211,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         other => return Err(format!("unknown workload {other}").into()),
     }
     let machine = machine0.zip(machine_cpu());
-    report(wall0, cpu0, server0.zip(server_cpu(server)), machine)
+    let cluster = ClusterCpu {
+        server: server0.zip(process_cpu(server)),
+        proxy: proxy0.zip(process_cpu(proxy)),
+        machine,
+    };
+    report(wall0, cpu0, cluster)
 }
 
-/// Prints the JSON line; `server` and `machine` are the server process's and the whole
-/// machine's busy CPU seconds before and after.
+/// CPU seconds (before, after) the cluster spent during a workload, where they could be
+/// read: this client's server process, the client proxy, and the whole machine.
+#[derive(Default)]
+struct ClusterCpu {
+    server: Option<(f64, f64)>,
+    proxy: Option<(f64, f64)>,
+    machine: Option<(f64, f64)>,
+}
+
+/// Prints the JSON line.
 fn report(
     wall0: Instant,
     cpu0: f64,
-    server: Option<(f64, f64)>,
-    machine: Option<(f64, f64)>,
+    cluster: ClusterCpu,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let delta =
         |d: Option<(f64, f64)>| d.map_or("null".to_owned(), |(a, b)| format!("{:.6}", b - a));
-    let (server, machine) = (delta(server), delta(machine));
+    let (server, proxy, machine) = (
+        delta(cluster.server),
+        delta(cluster.proxy),
+        delta(cluster.machine),
+    );
     println!(
-        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}, \"server_cpu_seconds\": {server}, \"machine_cpu_seconds\": {machine}}}",
+        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}, \"server_cpu_seconds\": {server}, \"proxy_cpu_seconds\": {proxy}, \"machine_cpu_seconds\": {machine}}}",
         wall0.elapsed().as_secs_f64(),
         cpu_seconds() - cpu0,
         peak_rss_mib()

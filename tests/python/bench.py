@@ -18,13 +18,12 @@ def cpu():
     return r.ru_utime + r.ru_stime
 
 
-def server_process():
-    """The cluster's server process for this client: the youngest `specific-server` (the
-    proxy starts one per client). Its CPU time is the server's side of the workload."""
+def youngest_process(marker):
+    """The youngest process whose command line contains `marker`."""
     best = None
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if b"specific-server" not in open(f"/proc/{pid}/cmdline", "rb").read():
+            if marker not in open(f"/proc/{pid}/cmdline", "rb").read():
                 continue
             start = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19])
         except (OSError, IndexError, ValueError):
@@ -34,9 +33,10 @@ def server_process():
     return best and best[1]
 
 
-def server_cpu():
+def process_cpu(pid):
+    """User + system CPU seconds of process `pid` (None when it cannot be read)."""
     try:
-        fields = open(f"/proc/{server}/stat").read().rsplit(")", 1)[1].split()
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError, TypeError):
         return None
@@ -49,16 +49,24 @@ def machine_cpu():
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def report(wall0, cpu0, server0=None, machine0=None):
+def report(wall0, cpu0, cluster0=None):
+    """Prints the JSON line; `cluster0` is cluster_cpu() from the start of the workload."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    server1 = None if server0 is None else server_cpu()
-    machine1 = None if machine0 is None else machine_cpu()
+    cluster1 = cluster_cpu() if cluster0 else None
+    delta = lambda k: None if not cluster0 or None in (cluster0[k], cluster1[k]) \
+        else cluster1[k] - cluster0[k]
     print(json.dumps({"seconds": time.perf_counter() - wall0, "cpu_seconds": cpu() - cpu0,
-                      "peak_rss_mib": peak,
-                      "server_cpu_seconds": None if None in (server0, server1)
-                      else server1 - server0,
-                      "machine_cpu_seconds": None if machine0 is None
-                      else machine1 - machine0}))
+                      "peak_rss_mib": peak, "server_cpu_seconds": delta("server"),
+                      "proxy_cpu_seconds": delta("proxy"),
+                      "machine_cpu_seconds": delta("machine")}))
+
+
+def cluster_cpu():
+    """CPU seconds so far of this client's server process (the youngest `specific-server`:
+    the proxy starts one per client), of the client proxy every message passes through,
+    and of the whole machine."""
+    return {"server": process_cpu(server), "proxy": process_cpu(proxy),
+            "machine": machine_cpu()}
 
 
 wall0, cpu0 = time.perf_counter(), cpu()
@@ -70,7 +78,7 @@ ray.get(nop.remote())
 if workload == "connect":
     report(wall0, cpu0)
     sys.exit(0)
-server = server_process()
+server, proxy = youngest_process(b"specific-server"), youngest_process(b"--mode=proxy")
 
 data = {
     "put_1m": lambda: b"\x5a" * (1 << 20),
@@ -92,8 +100,8 @@ if workload.startswith("actor"):
     ray.get(actor.get.remote())
 waitees = [ray.put(i) for i in range(1000)] if workload == "wait_1000" else None
 
-wall0, cpu0, server0 = time.perf_counter(), cpu(), server_cpu()
-machine0 = machine_cpu()
+wall0, cpu0 = time.perf_counter(), cpu()
+cluster0 = cluster_cpu()
 if workload == "task_sync":
     for _ in range(500):
         ray.get(nop.remote())
@@ -120,4 +128,4 @@ elif workload == "wait_1000":
     ray.wait(waitees, num_returns=len(waitees))
 else:
     sys.exit("unknown workload " + workload)
-report(wall0, cpu0, server0, machine0)
+report(wall0, cpu0, cluster0)
