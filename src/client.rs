@@ -563,10 +563,7 @@ impl ClientInner {
             refs.remove(&id);
         }
         // Sent while holding the lock, so a concurrent re-registration is ordered after it.
-        self.datapath
-            .send_and_forget(data_request::Type::Release(crate::proto::ReleaseRequest {
-                ids: vec![id],
-            }));
+        self.datapath.release(id);
     }
 
     fn close_blocking(&self) {

@@ -71,7 +71,15 @@ enum Command {
         body: data_request::Type,
         payload: Option<Segments>,
         reply: Option<Reply>,
+        /// The releases held back must reach the server before this request (see
+        /// [`HeldReleases`]).
+        releases_first: bool,
     },
+    /// The last handle of each of these objects or actors is gone.
+    Release(Vec<Bytes>),
+    /// Sends the releases held back and answers once the server answered every release
+    /// sent so far.
+    SettleReleases(oneshot::Sender<()>),
     Close {
         done: oneshot::Sender<()>,
     },
@@ -110,6 +118,9 @@ impl Datapath {
             established: false,
             reconnect: None,
             reconnects: 0,
+            held: HeldReleases::default(),
+            last_release: 0,
+            settle_waiters: Vec::new(),
         };
         let opening = driver.open_stream(false);
         tokio::spawn(driver.run(rx, opening));
@@ -133,12 +144,14 @@ impl Datapath {
         payload: Option<Segments>,
     ) -> impl std::future::Future<Output = Result<DataResponse>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
+        let releases_first = may_bring_back_refs(&body);
         let queued = self
             .commands
             .send(Command::Request {
                 body,
                 payload,
                 reply: Some(Reply::Once(tx)),
+                releases_first,
             })
             .is_ok();
         async move {
@@ -154,10 +167,13 @@ impl Datapath {
     /// with no call of its own per get (a `GetObject` call costs the server and the
     /// client more than the get itself for a small object). A reconnect re-sends it from
     /// the first chunk not yet received; the channel closes after the last chunk or an
-    /// error, and at once (empty) when the driver is gone.
+    /// error, and at once (empty) when the driver is gone. `may_hold_refs`: false only
+    /// for an object known to hold no refs or actor handles (then releases held back
+    /// may stay held; see [`HeldReleases`]).
     pub(crate) fn get(
         &self,
         mut request: proto::GetRequest,
+        may_hold_refs: bool,
     ) -> mpsc::UnboundedReceiver<Result<DataResponse>> {
         request.asynchronous = true;
         let (tx, rx) = mpsc::unbounded_channel();
@@ -166,20 +182,31 @@ impl Datapath {
                 body: data_request::Type::Get(request),
                 payload: None,
                 reply: Some(Reply::Chunks(tx)),
+                releases_first: may_hold_refs,
             })
             .ok();
         rx
     }
 
-    /// Queues a request whose response nobody waits for (release).
-    pub(crate) fn send_and_forget(&self, body: data_request::Type) {
-        self.commands
-            .send(Command::Request {
-                body,
-                payload: None,
-                reply: None,
-            })
-            .ok();
+    /// Releases the server's reference to `id` (an object or actor whose last handle is
+    /// gone). Held back for up to [`RELEASE_DELAY`] to leave in a batch.
+    pub(crate) fn release(&self, id: Bytes) {
+        self.commands.send(Command::Release(vec![id])).ok();
+    }
+
+    /// Resolves once the server processed every release queued before this call. For a
+    /// call on a stream of its own (a `GetObject`) that may bring back a ref released
+    /// here: it must not reach the server before that release, or the server would drop
+    /// a ref the reply just gave the client.
+    pub(crate) fn settle_releases(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (done, wait) = oneshot::channel();
+        let queued = self.commands.send(Command::SettleReleases(done)).is_ok();
+        async move {
+            if queued {
+                // A driver gone (closed, failed) has nothing left to settle.
+                wait.await.ok();
+            }
+        }
     }
 
     /// Sends `connection_cleanup`, ends the stream and waits (bounded) for the server to
@@ -208,48 +235,63 @@ pub(crate) fn disconnected() -> Error {
 /// Most object ids one release request carries (28 bytes each: a message of ~300 KiB).
 const MAX_IDS_PER_RELEASE: usize = 10_000;
 
-/// The driver's command queue. Releases queued back to back leave as one request: a
-/// program dropping 5,000 refs at once otherwise sends 5,000 requests, which the server
-/// answers one by one (measured: 1.7 s during which every later request of the client
-/// waits, against one request of 5,000 ids). Only releases that follow each other are
-/// merged, so no request overtakes another: a put whose value holds a ref still reaches
-/// the server before the release of that ref queued after it.
-struct Commands {
-    rx: mpsc::UnboundedReceiver<Command>,
-    /// A command taken from the queue while looking for releases to merge; it comes next.
-    next: Option<Command>,
+/// Longest a release is held back.
+const RELEASE_DELAY: Duration = Duration::from_millis(20);
+
+/// Releases held back to leave in batches. The server answers each release request on
+/// its own, one after the other: a program dropping 5,000 refs at once made every later
+/// request of the client wait 1.7 s, and a loop that drops one ref per round pays a
+/// request per round (a tenth of a small put + get). So releases wait up to
+/// [`RELEASE_DELAY`] (or until [`MAX_IDS_PER_RELEASE`] are held) and go as one request.
+///
+/// Holding a release back is safe as long as the server does not hand the same id to
+/// this client again before the release arrives: it would then drop a ref the client
+/// holds anew. Ids come back only in the values of gets and as a named actor's handle,
+/// so the held releases are sent before any request that may bring refs back
+/// ([`may_bring_back_refs`]; a get of an object this client put without refs inside
+/// does not), and a `GetObject` call, on a stream of its own, first waits until the
+/// server answered them ([`Datapath::settle_releases`]). Puts and tasks get new ids, so
+/// they may overtake a held release.
+#[derive(Default)]
+struct HeldReleases {
+    ids: Vec<Bytes>,
+    /// When the oldest held release was queued.
+    since: Option<Instant>,
 }
 
-impl Commands {
-    fn new(rx: mpsc::UnboundedReceiver<Command>) -> Commands {
-        Commands { rx, next: None }
+impl HeldReleases {
+    /// Holds `ids`; returns a full batch to send now.
+    fn hold(&mut self, ids: Vec<Bytes>, now: Instant) -> Option<proto::ReleaseRequest> {
+        self.since.get_or_insert(now);
+        self.ids.extend(ids);
+        (self.ids.len() >= MAX_IDS_PER_RELEASE)
+            .then(|| self.take())
+            .flatten()
     }
 
-    async fn recv(&mut self) -> Option<Command> {
-        match self.next.take() {
-            Some(cmd) => Some(cmd),
-            None => self.rx.recv().await,
-        }
+    /// When the held releases must go.
+    fn due(&self) -> Option<Instant> {
+        self.since.map(|t| t + RELEASE_DELAY)
     }
 
-    /// `first` together with the releases queued right behind it (those already in the
-    /// queue; it does not wait for more).
-    fn merge_releases(&mut self, mut first: proto::ReleaseRequest) -> proto::ReleaseRequest {
-        while first.ids.len() < MAX_IDS_PER_RELEASE {
-            match self.rx.try_recv() {
-                Ok(Command::Request {
-                    body: data_request::Type::Release(more),
-                    payload: None,
-                    reply: None,
-                }) => first.ids.extend(more.ids),
-                Ok(other) => {
-                    self.next = Some(other);
-                    break;
-                }
-                Err(_) => break,
-            }
-        }
-        first
+    /// Everything held, as one request (None when nothing is).
+    fn take(&mut self) -> Option<proto::ReleaseRequest> {
+        self.since = None;
+        (!self.ids.is_empty()).then(|| proto::ReleaseRequest {
+            ids: std::mem::take(&mut self.ids),
+        })
+    }
+}
+
+/// Whether the server's answer to `body` may hand this client an id it already had
+/// (see [`HeldReleases`]). Only a get's value or a named actor's handle can; puts, tasks
+/// and actor creations get new ids. Unknown kinds count as may.
+fn may_bring_back_refs(body: &data_request::Type) -> bool {
+    use data_request::Type;
+    match body {
+        Type::Put(_) | Type::Release(_) | Type::Acknowledge(_) | Type::ConnectionInfo(_) => false,
+        Type::Task(t) => t.r#type == proto::client_task::RemoteExecType::NamedActor as i32,
+        _ => true,
     }
 }
 
@@ -271,6 +313,12 @@ struct Driver {
     reconnect: Option<Reconnect>,
     /// Successful reconnections so far.
     reconnects: u64,
+    held: HeldReleases,
+    /// The id of the last release request submitted (0: none yet).
+    last_release: i32,
+    /// Callers of [`Datapath::settle_releases`], each with the last release request it
+    /// waits for.
+    settle_waiters: Vec<(i32, oneshot::Sender<()>)>,
 }
 
 struct Reconnect {
@@ -314,18 +362,29 @@ impl Driver {
         stream_rx
     }
 
-    async fn run(mut self, commands: mpsc::UnboundedReceiver<Command>, opening: Opening) {
-        let mut commands = Commands::new(commands);
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>, opening: Opening) {
         let mut inbound = Inbound::Opening(opening);
         loop {
             let deadline = self.reconnect_deadline();
+            let releases_due = self.held.due();
             tokio::select! {
                 cmd = commands.recv() => match cmd {
-                    Some(Command::Request { body: data_request::Type::Release(release), payload: None, reply: None }) => {
-                        let merged = commands.merge_releases(release);
-                        self.submit(data_request::Type::Release(merged), None, None);
+                    Some(Command::Request { body, payload, reply, releases_first }) => {
+                        if releases_first {
+                            self.send_held_releases();
+                        }
+                        self.submit(body, payload, reply);
                     }
-                    Some(Command::Request { body, payload, reply }) => self.submit(body, payload, reply),
+                    Some(Command::Release(ids)) => {
+                        if let Some(batch) = self.held.hold(ids, Instant::now()) {
+                            self.submit_release(batch);
+                        }
+                    }
+                    Some(Command::SettleReleases(done)) => {
+                        self.send_held_releases();
+                        self.settle_waiters.push((self.last_release, done));
+                        self.wake_settled();
+                    }
                     Some(Command::Close { done }) => {
                         self.close(&mut inbound).await;
                         done.send(()).ok();
@@ -333,8 +392,9 @@ impl Driver {
                         while let Some(cmd) = commands.recv().await {
                             match cmd {
                                 Command::Request { reply: Some(r), .. } => r.send(Err(disconnected())),
-                                Command::Request { reply: None, .. } => {}
                                 Command::Close { done } => { done.send(()).ok(); }
+                                // Dropping a settle waiter answers it.
+                                _ => {}
                             }
                         }
                         return;
@@ -359,6 +419,7 @@ impl Driver {
                     InboundEvent::Ended(why, status) => inbound = self.stream_ended(why, status),
                 },
                 _ = sleep_until_opt(deadline) => inbound = self.reconnect_timer(),
+                _ = sleep_until_opt(releases_due) => self.send_held_releases(),
             }
         }
     }
@@ -489,6 +550,34 @@ impl Driver {
         );
     }
 
+    fn send_held_releases(&mut self) {
+        if let Some(batch) = self.held.take() {
+            self.submit_release(batch);
+        }
+    }
+
+    fn submit_release(&mut self, batch: proto::ReleaseRequest) {
+        self.submit(data_request::Type::Release(batch), None, None);
+        if self.dead.is_none() {
+            self.last_release = self.next_id;
+        }
+    }
+
+    /// Answers the settle waiters whose releases the server has all answered.
+    fn wake_settled(&mut self) {
+        if self.settle_waiters.is_empty() {
+            return;
+        }
+        let pending = &self.pending;
+        let unanswered = |last: i32| {
+            pending
+                .range(..=last)
+                .any(|(_, p)| matches!(p.body, data_request::Type::Release(_)))
+        };
+        self.settle_waiters.retain(|(last, _)| unanswered(*last));
+        // Dropping the senders of the settled ones answered them.
+    }
+
     /// Writes one request, split into chunks when its data is large. Chunks are slices
     /// of the caller's buffers, not copies (see [`chunk_segments`]).
     fn write(&self, req_id: i32, body: &data_request::Type, payload: Option<&[Bytes]>) {
@@ -537,6 +626,7 @@ impl Driver {
         if !self.deliver(resp) {
             return; // Unsolicited, or a request we no longer wait for (already failed).
         }
+        self.wake_settled();
         self.responses += 1;
         if self.conn.reconnect_enabled() && self.responses % ACKNOWLEDGE_EVERY == 0 {
             if let (Some(acked), Some(out)) =
@@ -586,6 +676,9 @@ impl Driver {
         }
         self.outbound = None;
         self.reconnect = None;
+        // Nothing more will be answered: callers waiting for releases go on (and their
+        // calls fail on the lost connection).
+        self.settle_waiters.clear();
         self.conn.set_link_state(ConnectionState::Lost(why.clone()));
         self.dead = Some(why);
     }
@@ -864,63 +957,59 @@ mod tests {
     }
 
     #[test]
-    fn releases_queued_back_to_back_leave_as_one_and_nothing_overtakes() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let release = |ids: &[&'static [u8]]| {
-            data_request::Type::Release(proto::ReleaseRequest {
-                ids: ids.iter().map(|id| Bytes::from_static(id)).collect(),
-            })
-        };
-        let put = data_request::Type::Put(proto::PutRequest::default());
-        let queue = |body| {
-            tx.send(Command::Request {
-                body,
-                payload: None,
-                reply: None,
-            })
-            .ok();
-        };
-        queue(release(&[b"a"]));
-        queue(release(&[b"b", b"c"]));
-        queue(put.clone());
-        queue(release(&[b"d"]));
-        drop(tx);
-        // What the driver loop does with each command, as a list of what it sends.
-        let mut commands = Commands::new(rx);
-        let mut sent = Vec::new();
-        futures::executor::block_on(async {
-            while let Some(cmd) = commands.recv().await {
-                match cmd {
-                    Command::Request {
-                        body: data_request::Type::Release(r),
-                        payload: None,
-                        reply: None,
-                    } => sent.push(data_request::Type::Release(commands.merge_releases(r))),
-                    Command::Request { body, .. } => sent.push(body),
-                    Command::Close { .. } => unreachable!(),
-                }
-            }
-        });
-        assert_eq!(
-            sent,
-            vec![release(&[b"a", b"b", b"c"]), put, release(&[b"d"])]
-        );
-
-        // A long run of releases is cut at MAX_IDS_PER_RELEASE ids per request.
-        let (tx, rx) = mpsc::unbounded_channel();
-        for _ in 0..MAX_IDS_PER_RELEASE + 5 {
-            tx.send(Command::Request {
-                body: release(&[b"x"]),
-                payload: None,
-                reply: None,
-            })
-            .ok();
+    fn releases_are_held_until_due_or_a_batch_is_full() {
+        let id = |n: u8| Bytes::from(vec![n; 28]);
+        let mut held = HeldReleases::default();
+        assert_eq!(held.due(), None);
+        assert_eq!(held.take(), None);
+        let t0 = Instant::now();
+        assert_eq!(held.hold(vec![id(1)], t0), None);
+        assert_eq!(held.hold(vec![id(2), id(3)], t0 + RELEASE_DELAY / 2), None);
+        // Due when the oldest has waited RELEASE_DELAY.
+        assert_eq!(held.due(), Some(t0 + RELEASE_DELAY));
+        let batch = held.take().unwrap();
+        assert_eq!(batch.ids, vec![id(1), id(2), id(3)]);
+        assert_eq!((held.due(), held.take()), (None, None));
+        // A full batch goes at once.
+        let t1 = Instant::now();
+        for _ in 0..MAX_IDS_PER_RELEASE - 1 {
+            assert_eq!(held.hold(vec![id(4)], t1), None);
         }
-        let mut commands = Commands::new(rx);
-        let first = commands.merge_releases(proto::ReleaseRequest::default());
-        assert_eq!(first.ids.len(), MAX_IDS_PER_RELEASE);
-        let rest = commands.merge_releases(proto::ReleaseRequest::default());
-        assert_eq!(rest.ids.len(), 5);
+        let full = held.hold(vec![id(5)], t1).unwrap();
+        assert_eq!(full.ids.len(), MAX_IDS_PER_RELEASE);
+        assert_eq!(held.due(), None);
+    }
+
+    #[test]
+    fn held_releases_go_before_requests_that_may_bring_ids_back() {
+        use data_request::Type;
+        use proto::client_task::RemoteExecType;
+        let task = |kind: RemoteExecType| {
+            Type::Task(proto::ClientTask {
+                r#type: kind as i32,
+                ..Default::default()
+            })
+        };
+        // New ids only: these may overtake a held release.
+        for body in [
+            Type::Put(Default::default()),
+            Type::Release(Default::default()),
+            Type::Acknowledge(Default::default()),
+            Type::ConnectionInfo(Default::default()),
+            task(RemoteExecType::Function),
+            task(RemoteExecType::Actor),
+            task(RemoteExecType::Method),
+        ] {
+            assert!(!may_bring_back_refs(&body), "{body:?}");
+        }
+        // A get's value and a named actor's handle may hand out an id released here.
+        for body in [
+            Type::Get(Default::default()),
+            task(RemoteExecType::NamedActor),
+            Type::Terminate(Default::default()),
+        ] {
+            assert!(may_bring_back_refs(&body), "{body:?}");
+        }
     }
 
     #[test]

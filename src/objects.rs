@@ -54,8 +54,9 @@ pub(crate) enum SizeHint {
     /// Nothing known (a ref that came back inside a value).
     #[default]
     Unknown,
-    /// Put by this client: the size of its pickle.
-    Put(usize),
+    /// Put by this client: the size of its pickle, and whether the value held refs or
+    /// actor handles.
+    Put { size: usize, holds_refs: bool },
     /// The return of a task or actor method: what gets of the same function's (or
     /// method's) earlier returns showed.
     Returned(Arc<ReturnSizes>),
@@ -74,9 +75,21 @@ impl SizeHint {
     fn is_small(&self) -> bool {
         match self {
             SizeHint::Unknown => false,
-            SizeHint::Put(n) => *n < CHUNK_SIZE,
+            SizeHint::Put { size, .. } => *size < CHUNK_SIZE,
             SizeHint::Returned(seen) => seen.0.load(Ordering::Relaxed) == SIZE_SMALL,
         }
+    }
+
+    /// Whether the object's value may hold refs or actor handles (a get then brings ids
+    /// back to the client; see `HeldReleases` in the Datapath).
+    fn may_hold_refs(&self) -> bool {
+        !matches!(
+            self,
+            SizeHint::Put {
+                holds_refs: false,
+                ..
+            }
+        )
     }
 
     /// A get of the object brought `len` bytes.
@@ -225,24 +238,29 @@ impl Client {
     /// Stores `value` in the cluster's object store and returns its ref. Large values
     /// travel in 5 MiB chunks.
     pub fn put(&self, value: impl Into<Value>) -> Result<ObjectRef> {
-        let data = self.encode_for_server(&value.into())?;
-        runtime::block_on(self.put_pickled(data))
+        let value = value.into();
+        let data = self.encode_for_server(&value)?;
+        runtime::block_on(self.put_pickled(data, holds_refs(&value)))
     }
 
     /// Asynchronous [`put`](Self::put).
     pub async fn put_async(&self, value: Value) -> Result<ObjectRef> {
         let data = self.encode_for_server_async(&value).await?;
-        runtime::join(runtime::spawn(self.put_pickled(data))).await
+        runtime::join(runtime::spawn(self.put_pickled(data, holds_refs(&value)))).await
     }
 
     /// Puts an already pickled value, given as segments (see
-    /// [`pickle::encode_segments`]).
+    /// [`pickle::encode_segments`]); `holds_refs`: the value held refs or actor handles.
     pub(crate) fn put_pickled(
         &self,
         data: Segments,
+        holds_refs: bool,
     ) -> impl std::future::Future<Output = Result<ObjectRef>> + Send + 'static {
         let client = self.clone();
-        let size = SizeHint::Put(data.iter().map(Bytes::len).sum());
+        let size = SizeHint::Put {
+            size: data.iter().map(Bytes::len).sum(),
+            holds_refs,
+        };
         let reply = self.inner.datapath.send_with(
             // The driver fills in the data, chunk ids and total size as it chunks it.
             data_request::Type::Put(PutRequest::default()),
@@ -391,9 +409,10 @@ impl Client {
                 [one] => one.0.size.clone(),
                 _ => SizeHint::Unknown,
             };
+            let may_hold_refs = refs.iter().any(|r| r.0.size.may_hold_refs());
             if timeout.is_none() && size.is_small() {
                 client.inner.datapath_gets.fetch_add(1, Ordering::Relaxed);
-                let data = client.get_async_once(ids.clone()).await?;
+                let data = client.get_async_once(ids.clone(), may_hold_refs).await?;
                 size.record(data.len());
                 if !remote_error::looks_like_ray_error(&data) {
                     return Ok(Fetched::One(data));
@@ -405,6 +424,9 @@ impl Client {
             }
             let deadline = timeout.map(|t| Instant::now() + t);
             client.inner.call_gets.fetch_add(1, Ordering::Relaxed);
+            if may_hold_refs {
+                client.inner.datapath.settle_releases().await;
+            }
             loop {
                 let slice = match deadline {
                     Some(d) => d
@@ -457,11 +479,14 @@ impl Client {
 
     /// One asynchronous get on the Datapath: the object's chunks as they come (a
     /// reconnect resumes from the first chunk not yet received).
-    async fn get_async_once(&self, ids: Vec<Bytes>) -> Result<Bytes> {
-        let mut replies = self.inner.datapath.get(GetRequest {
-            ids,
-            ..Default::default()
-        });
+    async fn get_async_once(&self, ids: Vec<Bytes>, may_hold_refs: bool) -> Result<Bytes> {
+        let mut replies = self.inner.datapath.get(
+            GetRequest {
+                ids,
+                ..Default::default()
+            },
+            may_hold_refs,
+        );
         let mut chunks = Chunks::default();
         while let Some(reply) = replies.recv().await {
             match reply?.r#type {
@@ -599,6 +624,18 @@ impl Client {
         )
     }
 
+    /// Test hook: sends the releases held back and waits until the server processed
+    /// them (a later [`__server_holds`](Self::__server_holds) sees them).
+    #[doc(hidden)]
+    pub fn __settle_releases(&self) {
+        let settled = self.inner.datapath.settle_releases();
+        runtime::block_on(async move {
+            settled.await;
+            Ok(())
+        })
+        .ok();
+    }
+
     /// Test hook: whether the server still holds `id` for this client (a `WaitObject`
     /// on an id the server released fails).
     #[doc(hidden)]
@@ -619,4 +656,11 @@ impl Client {
             }
         })
     }
+}
+
+/// Whether `value` holds object refs or actor handles.
+fn holds_refs(value: &Value) -> bool {
+    let mut any = false;
+    value.for_each_ref(&mut |_| any = true);
+    any
 }

@@ -254,7 +254,7 @@ impl Client {
         if let Some(r) = self.inner.payloads.lock().unwrap().get(code) {
             return Ok(r.clone());
         }
-        let r = runtime::block_on(self.put_pickled(vec![code.pickle()?]))?;
+        let r = runtime::block_on(self.put_pickled(vec![code.pickle()?], false))?;
         self.inner
             .payloads
             .lock()
