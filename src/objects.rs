@@ -238,15 +238,15 @@ impl Client {
     /// Stores `value` in the cluster's object store and returns its ref. Large values
     /// travel in 5 MiB chunks.
     pub fn put(&self, value: impl Into<Value>) -> Result<ObjectRef> {
-        let value = value.into();
-        let data = self.encode_for_server(&value)?;
-        runtime::block_on(self.put_pickled(data, holds_refs(&value)))
+        let encoded = self.encode_for_server(&value.into())?;
+        runtime::block_on(self.put_pickled(encoded.segments, encoded.holds_refs))
     }
 
     /// Asynchronous [`put`](Self::put).
     pub async fn put_async(&self, value: Value) -> Result<ObjectRef> {
-        let data = self.encode_for_server_async(&value).await?;
-        runtime::join(runtime::spawn(self.put_pickled(data, holds_refs(&value)))).await
+        let encoded = self.encode_for_server_async(&value).await?;
+        let put = self.put_pickled(encoded.segments, encoded.holds_refs);
+        runtime::join(runtime::spawn(put)).await
     }
 
     /// Puts an already pickled value, given as segments (see
@@ -275,31 +275,45 @@ impl Client {
     /// Encodes a value for the server: checks that every ref in it belongs to this
     /// client and waits for the ids that are still on their way. Large binary payloads
     /// stay in the value's own buffers (segments of their own), so they are not copied.
-    pub(crate) fn encode_for_server(&self, value: &Value) -> Result<Segments> {
-        if let Some(pending) = self.refs_to_resolve(value)? {
+    pub(crate) fn encode_for_server(&self, value: &Value) -> Result<Encoded> {
+        let (holds_refs, pending) = self.refs_to_resolve(value)?;
+        if let Some(pending) = pending {
             runtime::block_on(pending)?;
         }
-        pickle::encode_segments(value)
+        let segments = pickle::encode_segments(value)?;
+        Ok(Encoded {
+            segments,
+            holds_refs,
+        })
     }
 
     /// [`encode_for_server`](Self::encode_for_server) for async callers: awaits instead
     /// of blocking.
-    pub(crate) async fn encode_for_server_async(&self, value: &Value) -> Result<Segments> {
-        if let Some(pending) = self.refs_to_resolve(value)? {
+    pub(crate) async fn encode_for_server_async(&self, value: &Value) -> Result<Encoded> {
+        let (holds_refs, pending) = self.refs_to_resolve(value)?;
+        if let Some(pending) = pending {
             pending.await?;
         }
-        pickle::encode_segments(value)
+        let segments = pickle::encode_segments(value)?;
+        Ok(Encoded {
+            segments,
+            holds_refs,
+        })
     }
 
-    /// Checks ownership of every ref in `value`; returns a future that waits for the ids
-    /// not known yet, or `None` when all are known.
+    /// Checks ownership of every ref in `value`; returns whether there are any, and a
+    /// future that waits for the ids not known yet (`None` when all are known).
     fn refs_to_resolve(
         &self,
         value: &Value,
-    ) -> Result<Option<impl std::future::Future<Output = Result<()>> + Send + 'static>> {
+    ) -> Result<(
+        bool,
+        Option<impl std::future::Future<Output = Result<()>> + Send + 'static>,
+    )> {
         self.check_open()?;
         let mut refs = Vec::new();
         value.for_each_ref(&mut |r| refs.push(r.clone()));
+        let holds_refs = !refs.is_empty();
         let mut pending = Vec::new();
         for r in refs {
             self.check_ref(&r)?;
@@ -308,14 +322,17 @@ impl Client {
             }
         }
         if pending.is_empty() {
-            return Ok(None);
+            return Ok((holds_refs, None));
         }
-        Ok(Some(async move {
-            for r in pending {
-                r.id().await?;
-            }
-            Ok(())
-        }))
+        Ok((
+            holds_refs,
+            Some(async move {
+                for r in pending {
+                    r.id().await?;
+                }
+                Ok(())
+            }),
+        ))
     }
 
     /// The client is open and every ref is its own.
@@ -658,9 +675,9 @@ impl Client {
     }
 }
 
-/// Whether `value` holds object refs or actor handles.
-fn holds_refs(value: &Value) -> bool {
-    let mut any = false;
-    value.for_each_ref(&mut |_| any = true);
-    any
+/// A value pickled for the server.
+pub(crate) struct Encoded {
+    pub(crate) segments: Segments,
+    /// The value held object refs or actor handles (a get of it may hand ids back).
+    pub(crate) holds_refs: bool,
 }

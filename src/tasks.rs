@@ -187,10 +187,12 @@ impl Client {
             .into_iter()
             .map(|(k, v)| (Value::Str(k), v))
             .collect();
-        let data = self.encode_for_server(&Value::Tuple(vec![
-            Value::Tuple(s.args),
-            Value::Dict(kwargs),
-        ]))?;
+        let data = self
+            .encode_for_server(&Value::Tuple(vec![
+                Value::Tuple(s.args),
+                Value::Dict(kwargs),
+            ]))?
+            .segments;
         // A runtime_env with local paths names uploaded packages instead.
         let prepared;
         let task_options = match s.options.get("runtime_env") {
@@ -203,7 +205,7 @@ impl Client {
         };
         let options = match task_options.to_value() {
             Some(v) => Some(TaskOptions {
-                pickled_options: self.encode_for_server(&v)?.concat().into(),
+                pickled_options: self.encode_for_server(&v)?.segments.concat().into(),
             }),
             None => None,
         };
