@@ -75,8 +75,8 @@ enum Command {
         /// [`HeldReleases`]).
         releases_first: bool,
     },
-    /// The last handle of each of these objects or actors is gone.
-    Release(Vec<Bytes>),
+    /// The last handle of this object or actor is gone.
+    Release(Bytes),
     /// Sends the releases held back and answers once the server answered every release
     /// sent so far.
     SettleReleases(oneshot::Sender<()>),
@@ -191,7 +191,7 @@ impl Datapath {
     /// Releases the server's reference to `id` (an object or actor whose last handle is
     /// gone). Held back for up to [`RELEASE_DELAY`] to leave in a batch.
     pub(crate) fn release(&self, id: Bytes) {
-        self.commands.send(Command::Release(vec![id])).ok();
+        self.commands.send(Command::Release(id)).ok();
     }
 
     /// Resolves once the server processed every release queued before this call. For a
@@ -260,10 +260,10 @@ struct HeldReleases {
 }
 
 impl HeldReleases {
-    /// Holds `ids`; returns a full batch to send now.
-    fn hold(&mut self, ids: Vec<Bytes>, now: Instant) -> Option<proto::ReleaseRequest> {
+    /// Holds `id`; returns a full batch to send now.
+    fn hold(&mut self, id: Bytes, now: Instant) -> Option<proto::ReleaseRequest> {
         self.since.get_or_insert(now);
-        self.ids.extend(ids);
+        self.ids.push(id);
         (self.ids.len() >= MAX_IDS_PER_RELEASE)
             .then(|| self.take())
             .flatten()
@@ -375,8 +375,8 @@ impl Driver {
                         }
                         self.submit(body, payload, reply);
                     }
-                    Some(Command::Release(ids)) => {
-                        if let Some(batch) = self.held.hold(ids, Instant::now()) {
+                    Some(Command::Release(id)) => {
+                        if let Some(batch) = self.held.hold(id, Instant::now()) {
                             self.submit_release(batch);
                         }
                     }
@@ -558,9 +558,9 @@ impl Driver {
 
     fn submit_release(&mut self, batch: proto::ReleaseRequest) {
         self.submit(data_request::Type::Release(batch), None, None);
-        if self.dead.is_none() {
-            self.last_release = self.next_id;
-        }
+        // (On a dead stream nothing was submitted; nothing is pending either, so a
+        // waiter for this id is answered at once.)
+        self.last_release = self.next_id;
     }
 
     /// Answers the settle waiters whose releases the server has all answered.
@@ -963,8 +963,9 @@ mod tests {
         assert_eq!(held.due(), None);
         assert_eq!(held.take(), None);
         let t0 = Instant::now();
-        assert_eq!(held.hold(vec![id(1)], t0), None);
-        assert_eq!(held.hold(vec![id(2), id(3)], t0 + RELEASE_DELAY / 2), None);
+        assert_eq!(held.hold(id(1), t0), None);
+        assert_eq!(held.hold(id(2), t0 + RELEASE_DELAY / 4), None);
+        assert_eq!(held.hold(id(3), t0 + RELEASE_DELAY / 2), None);
         // Due when the oldest has waited RELEASE_DELAY.
         assert_eq!(held.due(), Some(t0 + RELEASE_DELAY));
         let batch = held.take().unwrap();
@@ -973,9 +974,9 @@ mod tests {
         // A full batch goes at once.
         let t1 = Instant::now();
         for _ in 0..MAX_IDS_PER_RELEASE - 1 {
-            assert_eq!(held.hold(vec![id(4)], t1), None);
+            assert_eq!(held.hold(id(4), t1), None);
         }
-        let full = held.hold(vec![id(5)], t1).unwrap();
+        let full = held.hold(id(5), t1).unwrap();
         assert_eq!(full.ids.len(), MAX_IDS_PER_RELEASE);
         assert_eq!(held.due(), None);
     }
