@@ -6,8 +6,8 @@
 //!     cargo run --release --example bench -- WORKLOAD ray://127.0.0.1:10001
 //!
 //! Workloads: connect, task_sync, tasks_pipelined, actor_sync, actor_pipelined,
-//! request_floor (1,000 of the cheapest Datapath request), put_get_small, put_1m, get_1m, put_64m, get_64m, put_512m, get_512m, numpy_put_64m,
-//! numpy_get_64m, wait_1000.
+//! request_floor (1,000 of the cheapest Datapath request), put_get_small, put_1m,
+//! get_1m, put_64m, get_64m, put_512m, get_512m, numpy_put_64m, numpy_get_64m, wait_1000.
 use std::time::Instant;
 
 use ray_client::{ActorClass, Client, ConnectOptions, NdArray, RemoteFunction, Value};

@@ -222,8 +222,8 @@ fn last_handle_dropped_releases_the_object_on_the_server() {
     );
 }
 
-/// Refs dropped together are released in few requests (releases are held back briefly
-/// and go in batches); each one is still released when its last handle goes.
+/// Refs dropped together go in batched releases (the batching rule itself is unit-tested
+/// in src/datapath.rs); each one is still released, and only once its last handle goes.
 #[test]
 fn refs_dropped_together_are_all_released_except_one_still_held() {
     let client = common::client();
