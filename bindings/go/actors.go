@@ -192,22 +192,16 @@ func (m *ActorMethod) remote(ctx context.Context, op string, n int, args []any) 
 
 // ActorClass is a Python class on the cluster, by name or defined by source; like
 // RemoteFunction it is immutable and Options returns a copy.
-type ActorClass struct {
-	client   *Client
-	module   string // or the source
-	name     string
-	bySource bool
-	opts     []CallOption
-}
+type ActorClass struct{ pyCallable }
 
 // ActorClass is the class module.qualname, importable on the cluster.
 func (c *Client) ActorClass(module, qualname string) *ActorClass {
-	return &ActorClass{client: c, module: module, name: qualname}
+	return &ActorClass{pyCallable{client: c, module: module, name: qualname}}
 }
 
 // ActorClassFromSource is the class name defined by Python source.
 func (c *Client) ActorClassFromSource(source, name string) *ActorClass {
-	return &ActorClass{client: c, module: source, name: name, bySource: true}
+	return &ActorClass{pyCallable{client: c, module: source, name: name, bySource: true}}
 }
 
 // Options is a copy of k with opts added (Name, Namespace, Detached, MaxRestarts,
@@ -216,9 +210,7 @@ func (k *ActorClass) Options(opts ...CallOption) *ActorClass {
 	if k == nil {
 		return nil
 	}
-	cp := *k
-	cp.opts = append(append([]CallOption(nil), k.opts...), opts...)
-	return &cp
+	return &ActorClass{k.withOptions(opts)}
 }
 
 // Remote creates an actor: the class called with args (Kwargs among them become
@@ -230,28 +222,11 @@ func (k *ActorClass) Remote(ctx context.Context, args ...any) (*Actor, error) {
 		return nil, errNil(op, "actor class")
 	}
 	c := k.client
-	if c == nil {
-		return nil, errNil(op, "client")
-	}
-	if ctx == nil {
-		return nil, errNil(op, "context")
-	}
-	if ctx.Err() != nil {
-		return nil, ctxError(op, ctx)
-	}
-	ca, err := prepareCall(op, c, args, k.opts, 0)
+	ca, mod, name, err := k.prepare(ctx, op, "class name", args, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer ca.free()
-	mod, err := ca.cs.add(op, "module/source", k.module)
-	if err != nil {
-		return nil, err
-	}
-	name, err := ca.cs.add(op, "class name", k.name)
-	if err != nil {
-		return nil, err
-	}
 	var out *C.ray_client_actor
 	err = c.use(op, func(cp *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {

@@ -352,11 +352,10 @@ func itoaSmall(i int) string {
 	return string(b)
 }
 
-// RemoteFunction is a Python function on the cluster, called by name (module and
-// qualified name, importable on the cluster, e.g. shipped in the job's working_dir)
-// or defined by source. It is an immutable description: Options returns a copy, and one
-// RemoteFunction may be used from many goroutines.
-type RemoteFunction struct {
+// pyCallable is what a remote function and an actor class share: a Python callable on
+// the cluster, named by module and qualified name (importable there) or defined by
+// source, and the options its calls take. Immutable: withOptions copies.
+type pyCallable struct {
 	client   *Client
 	module   string // or the source
 	name     string
@@ -364,15 +363,58 @@ type RemoteFunction struct {
 	opts     []CallOption
 }
 
+// withOptions is a copy of p with opts after its own (later options override earlier
+// ones); the copy shares no slice with p.
+func (p pyCallable) withOptions(opts []CallOption) pyCallable {
+	p.opts = append(append([]CallOption(nil), p.opts...), opts...)
+	return p
+}
+
+// prepare checks what a call of p needs (a client, a live context) and converts its
+// arguments, options (numReturns n), module or source and name (nameWhat says which
+// name, for errors). The caller frees the returned callArgs, which own the two strings.
+func (p *pyCallable) prepare(ctx context.Context, op, nameWhat string, args []any, n int) (*callArgs, *C.char, *C.char, error) {
+	if p.client == nil {
+		return nil, nil, nil, errNil(op, "client")
+	}
+	if ctx == nil {
+		return nil, nil, nil, errNil(op, "context")
+	}
+	if ctx.Err() != nil {
+		return nil, nil, nil, ctxError(op, ctx)
+	}
+	a, err := prepareCall(op, p.client, args, p.opts, n)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	mod, err := a.cs.add(op, "module/source", p.module)
+	if err != nil {
+		a.free()
+		return nil, nil, nil, err
+	}
+	name, err := a.cs.add(op, nameWhat, p.name)
+	if err != nil {
+		a.free()
+		return nil, nil, nil, err
+	}
+	return a, mod, name, nil
+}
+
+// RemoteFunction is a Python function on the cluster, called by name (module and
+// qualified name, importable on the cluster, e.g. shipped in the job's working_dir)
+// or defined by source. It is an immutable description: Options returns a copy, and one
+// RemoteFunction may be used from many goroutines.
+type RemoteFunction struct{ pyCallable }
+
 // Function is the remote function module.qualname (e.g. "math_tasks", "square").
 func (c *Client) Function(module, qualname string) *RemoteFunction {
-	return &RemoteFunction{client: c, module: module, name: qualname}
+	return &RemoteFunction{pyCallable{client: c, module: module, name: qualname}}
 }
 
 // FunctionFromSource is the function name defined by Python source (a def with the
 // imports it needs inside); the cluster receives it by value.
 func (c *Client) FunctionFromSource(source, name string) *RemoteFunction {
-	return &RemoteFunction{client: c, module: source, name: name, bySource: true}
+	return &RemoteFunction{pyCallable{client: c, module: source, name: name, bySource: true}}
 }
 
 // Options is a copy of f with opts added (later options override earlier ones).
@@ -380,9 +422,7 @@ func (f *RemoteFunction) Options(opts ...CallOption) *RemoteFunction {
 	if f == nil {
 		return nil
 	}
-	cp := *f
-	cp.opts = append(append([]CallOption(nil), f.opts...), opts...)
-	return &cp
+	return &RemoteFunction{f.withOptions(opts)}
 }
 
 // Remote calls the function with args (Kwargs among them become keyword arguments)
@@ -410,28 +450,11 @@ func (f *RemoteFunction) remote(ctx context.Context, op string, n int, args []an
 		return nil, errNil(op, "remote function")
 	}
 	c := f.client
-	if c == nil {
-		return nil, errNil(op, "client")
-	}
-	if ctx == nil {
-		return nil, errNil(op, "context")
-	}
-	if ctx.Err() != nil {
-		return nil, ctxError(op, ctx)
-	}
-	a, err := prepareCall(op, c, args, f.opts, n)
+	a, mod, name, err := f.prepare(ctx, op, "function name", args, n)
 	if err != nil {
 		return nil, err
 	}
 	defer a.free()
-	mod, err := a.cs.add(op, "module/source", f.module)
-	if err != nil {
-		return nil, err
-	}
-	name, err := a.cs.add(op, "function name", f.name)
-	if err != nil {
-		return nil, err
-	}
 	var refs []*ObjectRef
 	err = c.use(op, func(cp *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
