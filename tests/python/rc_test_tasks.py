@@ -34,6 +34,20 @@ def byte_sum(data):
     return sum(data[:1024]) + len(data)
 
 
+def unpickle(data):
+    """CPython's reading of a pickle made by a client (pickle.loads itself is a builtin,
+    which Ray does not take as a remote function)."""
+    import pickle
+
+    return pickle.loads(data)
+
+
+def pickle_of(x):
+    import pickle
+
+    return pickle.dumps(x, protocol=5)
+
+
 def sleep_then(seconds, value):
     import time
 

@@ -51,6 +51,21 @@ final class LogSink: @unchecked Sendable {
     init(_ body: @escaping @Sendable (LogLine) -> Void) { self.body = body }
 }
 
+/// The log closures of default clients. The C default client may call one until its
+/// last handle is freed, which after `shutdown()` can be any time on any thread, so they
+/// are kept for the process's life (one small object per `initialize` with a closure).
+private final class DefaultClientLogSinks: @unchecked Sendable {
+    static let shared = DefaultClientLogSinks()
+    private let lock = NSLock()
+    private var sinks: [LogSink] = []
+
+    func keep(_ sink: LogSink) {
+        lock.lock()
+        defer { lock.unlock() }
+        sinks.append(sink)
+    }
+}
+
 /// Arguments of a remote call, as C handles that live until the call returned.
 struct CallArgs {
     let args: [OwnedValue]
@@ -92,7 +107,9 @@ struct CallArgs {
 /// Ownership: the connection is the object's. `deinit` disconnects (the server then
 /// releases every object and actor of this client that is not detached) and frees the
 /// handle; ``disconnect()`` does so earlier. Refs and actor handles of a disconnected
-/// client report `RayError.connectionLost`.
+/// client report `RayError.connectionLost`. Handles to the process's default client
+/// (``initialize(_:)``, ``defaultClient()``) are the exception: dropping one frees the
+/// handle only, and the connection stays until ``shutdown()``.
 ///
 /// Thread-safety: `Sendable`; every method may be called from any thread or task at the
 /// same time. The synchronous methods block the calling thread for one round trip to the
@@ -102,6 +119,9 @@ public final class RayClient: @unchecked Sendable {
     let raw: OpaquePointer
     /// The log closure, released only after the C client is freed (`deinit` frees first).
     private let logSink: LogSink?
+    /// A handle to the default client (``initialize(_:)``, ``defaultClient()``): `deinit`
+    /// frees the handle only; the connection stays until ``shutdown()``.
+    private let isDefault: Bool
 
     /// The library's version, `"MAJOR.MINOR.PATCH"`.
     public static var libraryVersion: String { String(cString: ray_client_version()) }
@@ -111,10 +131,29 @@ public final class RayClient: @unchecked Sendable {
 
     /// Connects with `options`; returns once the server is ready.
     public init(_ options: ConnectOptions) throws {
+        let (opts, sink) = try Self.cOptions(options)
+        defer { ray_client_connect_options_free(opts) }
+        var c: OpaquePointer?
+        try check(ray_client_connect(opts, &c))
+        raw = c!
+        logSink = sink
+        isDefault = false
+    }
+
+    private init(adopting raw: OpaquePointer, isDefault: Bool) {
+        self.raw = raw
+        self.logSink = nil
+        self.isDefault = isDefault
+    }
+
+    /// The C connect options for `options` (the caller frees them) and the log closure
+    /// they point at, which must outlive every client connected with them.
+    private static func cOptions(_ options: ConnectOptions) throws -> (OpaquePointer, LogSink?) {
         var o: OpaquePointer?
         try withCString(options.address, "address") { try check(ray_client_connect_options_new($0, &o)) }
         let opts = o!
-        defer { ray_client_connect_options_free(opts) }
+        var done = false
+        defer { if !done { ray_client_connect_options_free(opts) } }
         if let ns = options.namespace {
             try withCString(ns, "namespace") { try check(ray_client_connect_options_set_namespace(opts, $0)) }
         }
@@ -181,10 +220,8 @@ public final class RayClient: @unchecked Sendable {
                         sink.body(LogLine(source: source, message: msg.map { String(cString: $0) } ?? ""))
                     }, Unmanaged.passUnretained(s).toOpaque()))
         }
-        var c: OpaquePointer?
-        try check(ray_client_connect(opts, &c))
-        raw = c!
-        logSink = sink
+        done = true
+        return (opts, sink)
     }
 
     /// Connects to `address` (`ray://host:port`; empty: `RAY_ADDRESS`) with default options.
@@ -194,11 +231,52 @@ public final class RayClient: @unchecked Sendable {
 
     deinit {
         // Disconnect explicitly: refs and actor handles that outlive the client would
-        // otherwise keep the connection (and the job's objects) alive.
-        ray_client_disconnect(raw)
+        // otherwise keep the connection (and the job's objects) alive. Not the default
+        // client's: that connection is the process's until shutdown().
+        if !isDefault { ray_client_disconnect(raw) }
         ray_client_client_free(raw)
         withExtendedLifetime(logSink) {}
     }
+
+    // MARK: the default client (Python's `ray.init` / `ray.shutdown`)
+
+    /// Connects the process's default client (Python's `ray.init`), which
+    /// ``defaultClient()`` returns anywhere in the program until ``shutdown()``; fails
+    /// with `RayError.invalidArgument` when one is connected already. The returned
+    /// object, like every handle to the default client, frees only its handle when
+    /// dropped: the connection stays until ``shutdown()``. A log closure given in
+    /// `options` is kept for the rest of the process (the library may call it until
+    /// the default client's last C handle is gone, whenever that is).
+    @discardableResult
+    public static func initialize(_ options: ConnectOptions) throws -> RayClient {
+        let (opts, sink) = try cOptions(options)
+        defer { ray_client_connect_options_free(opts) }
+        var c: OpaquePointer?
+        try check(ray_client_init(opts, &c))
+        if let sink { DefaultClientLogSinks.shared.keep(sink) }
+        return RayClient(adopting: c!, isDefault: true)
+    }
+
+    /// ``initialize(_:)`` with default options for `address` (empty: `RAY_ADDRESS`).
+    @discardableResult
+    public static func initialize(address: String = "") throws -> RayClient {
+        try initialize(ConnectOptions(address: address))
+    }
+
+    /// A new handle to the default client; `RayError.invalidArgument` when none is
+    /// connected.
+    public static func defaultClient() throws -> RayClient {
+        var c: OpaquePointer?
+        try check(ray_client_default_client(&c))
+        return RayClient(adopting: c!, isDefault: true)
+    }
+
+    /// Whether the default client is connected.
+    public static var isInitialized: Bool { ray_client_is_initialized() == 1 }
+
+    /// Disconnects the default client, if any; its handles then report
+    /// `RayError.connectionLost`.
+    public static func shutdown() throws { try check(ray_client_shutdown()) }
 
     // MARK: connection
 

@@ -380,6 +380,32 @@ extension RayValue {
         try check(ray_client_value_to_json(h.raw, &s))
         return takeString(s)
     }
+
+    /// Decodes a pickle (protocols 0-5) symbolically, without a cluster: nothing is
+    /// executed. A pickle that is not one (garbage, truncated) fails with
+    /// `RayError.pickle`; pickles holding object refs are refused (refs come from a
+    /// client). A numpy array in such a pickle comes back as `.opaque` (numpy's
+    /// reconstruction described): arrays keep their typed form only through the object
+    /// store.
+    public init(pickle: Data) throws {
+        var out: OpaquePointer?
+        try pickle.withUnsafeBytes { p in
+            try check(ray_client_value_from_pickle(p.bindMemory(to: UInt8.self).baseAddress, p.count, &out))
+        }
+        let owned = OwnedValue(out!)
+        try self.init(handle: owned.raw)
+    }
+
+    /// This value as a protocol 5 pickle, as CPython's `pickle.loads` reads it (refs and
+    /// actor handles cannot be pickled this way: `RayError.invalidArgument`).
+    public func pickle() throws -> Data {
+        let h = try makeHandle()
+        var data: UnsafeMutablePointer<UInt8>?
+        var n = 0
+        try check(ray_client_value_to_pickle(h.raw, &data, &n))
+        defer { ray_client_bytes_free(data) }
+        return data.map { Data(bytes: $0, count: n) } ?? Data()
+    }
 }
 
 extension RayValue: CustomStringConvertible {

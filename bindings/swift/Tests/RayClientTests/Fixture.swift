@@ -105,4 +105,5 @@ extension RayError {
     var isConnectionFailed: Bool { if case .connectionFailed = self { return true } else { return false } }
     var isActorDied: Bool { if case .actorDied = self { return true } else { return false } }
     var isTaskCancelled: Bool { if case .taskCancelled = self { return true } else { return false } }
+    var isPickle: Bool { if case .pickle = self { return true } else { return false } }
 }

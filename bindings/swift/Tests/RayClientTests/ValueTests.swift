@@ -190,5 +190,24 @@ extension AllTests {
             #expect(RayValue.ndarray(NDArray([1, 2])).description == "array(dtype=float64, shape=[2])")
             #expect(RayValue.bigInt("-1").kindName == "int")
         }
+
+        @Test func pickleFormWithoutACluster() async throws {
+            let v: RayValue = [
+                "a": [1, 2.5, "x", nil, true], "b": .bytes(Data([0, 255])),
+                "c": .tuple([1, .bigInt("123456789012345678901234567890")]), "d": .set(["s"]),
+            ]
+            let pickle = try v.pickle()
+            #expect(pickle.first == 0x80 && pickle.dropFirst().first == 5)  // PROTO 5
+            #expect(try RayValue(pickle: pickle) == v)
+            // CPython reads it, and what CPython pickles reads back.
+            let c = try Fixture.client()
+            #expect(try await c.get(c.call("rc_test_tasks", "unpickle", [pickle])) == v)
+            let fromPython = try await c.get(c.call("rc_test_tasks", "pickle_of", [v]), as: Data.self)
+            #expect(try RayValue(pickle: fromPython) == v)
+            // Not a pickle, a truncated one, and refs (which only a client can carry).
+            await expectRayError({ $0.isPickle }) { _ = try RayValue(pickle: Data("garbage".utf8)) }
+            await expectRayError({ $0.isPickle }) { _ = try RayValue(pickle: pickle.prefix(pickle.count / 2)) }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try RayValue.objectRef(c.put(1)).pickle() }
+        }
     }
 }
