@@ -280,11 +280,7 @@ impl Client {
         if let Some(pending) = pending {
             runtime::block_on(pending)?;
         }
-        let segments = pickle::encode_segments(value)?;
-        Ok(Encoded {
-            segments,
-            holds_refs,
-        })
+        Encoded::of(value, holds_refs)
     }
 
     /// [`encode_for_server`](Self::encode_for_server) for async callers: awaits instead
@@ -294,11 +290,7 @@ impl Client {
         if let Some(pending) = pending {
             pending.await?;
         }
-        let segments = pickle::encode_segments(value)?;
-        Ok(Encoded {
-            segments,
-            holds_refs,
-        })
+        Encoded::of(value, holds_refs)
     }
 
     /// Checks ownership of every ref in `value`; returns whether there are any, and a
@@ -680,4 +672,13 @@ pub(crate) struct Encoded {
     pub(crate) segments: Segments,
     /// The value held object refs or actor handles (a get of it may hand ids back).
     pub(crate) holds_refs: bool,
+}
+
+impl Encoded {
+    fn of(value: &Value, holds_refs: bool) -> Result<Self> {
+        Ok(Self {
+            segments: pickle::encode_segments(value)?,
+            holds_refs,
+        })
+    }
 }
