@@ -679,8 +679,7 @@ public final class RayClient: @unchecked Sendable {
             }
         }
         guard found != 0 else { return nil }
-        defer { ray_client_bytes_free(v) }
-        return v.map { Data(bytes: $0, count: n) } ?? Data()
+        return takeBytes(v, n)
     }
 
     /// Stores `value` under `key`; with `overwrite: false` an existing value is kept.

@@ -201,6 +201,13 @@ func withOptionalCString<R>(
 }
 
 /// Takes a string the library allocated, frees it.
+/// Copies out and frees a byte buffer the library returned (NULL: empty).
+func takeBytes(_ p: UnsafeMutablePointer<UInt8>?, _ count: Int) -> Data {
+    guard let p else { return Data() }
+    defer { ray_client_bytes_free(p) }
+    return Data(bytes: p, count: count)
+}
+
 func takeString(_ p: UnsafeMutablePointer<CChar>?) -> String {
     guard let p else { return "" }
     defer { ray_client_string_free(p) }
@@ -403,8 +410,7 @@ extension RayValue {
         var data: UnsafeMutablePointer<UInt8>?
         var n = 0
         try check(ray_client_value_to_pickle(h.raw, &data, &n))
-        defer { ray_client_bytes_free(data) }
-        return data.map { Data(bytes: $0, count: n) } ?? Data()
+        return takeBytes(data, n)
     }
 }
 
