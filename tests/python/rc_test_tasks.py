@@ -178,3 +178,62 @@ def shout(msg):
     print(msg, flush=True)
     print(msg + " on stderr", file=sys.stderr, flush=True)
     return len(msg)
+
+
+# --- Issue 15: values numpy code returns, cancellation, keys Go maps cannot hold. ---
+
+
+def numpy_scalars():
+    """One numpy scalar of every kind numpy arrays commonly hold, plus the everyday sum
+    and mean of an array, keyed by what each should read as."""
+    import numpy as np
+
+    a = np.arange(12.0).reshape(3, 4)
+    return {
+        "sum": a.sum(),
+        "mean": a.mean(),
+        "int64": np.int64(-3),
+        "int32": np.int32(7),
+        "int16": np.int16(-300),
+        "int8": np.int8(-8),
+        "uint8": np.uint8(200),
+        "uint16": np.uint16(60000),
+        "uint32": np.uint32(4000000000),
+        "uint64": np.uint64(18446744073709551615),
+        "float32": np.float32(1.5),
+        "float16": np.float16(0.25),
+        "bool": np.bool_(True),
+        "int_sum": np.arange(5).sum(),
+    }
+
+
+def numpy_total():
+    import numpy as np
+
+    return np.arange(12.0).reshape(3, 4).sum()
+
+
+def spin_forever():
+    """Runs until cancelled; sleeps in short steps so a non-force cancel can interrupt."""
+    import time
+
+    while True:
+        time.sleep(0.1)
+
+
+def tuple_keyed():
+    """A dict whose keys are tuples, a frozenset and bytes (the usual non-str keys)."""
+    return {(1, 2): "a", (3, "x"): "b", frozenset([4]): "c", b"k": "d", 5: "e"}
+
+
+def raise_key_error(key):
+    return {}[key]
+
+
+def set_of(*items):
+    return set(items)
+
+
+def colour_print(msg):
+    print("\x1b[31m" + msg + "\x1b[0m", flush=True)
+    return msg
