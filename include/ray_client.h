@@ -285,6 +285,10 @@ typedef void (*ray_client_wait_callback)(void *user,
                                          size_t num_ready,
                                          ray_client_error *error);
 
+// Called once by the library when it no longer reads a buffer it borrowed (see
+// `ray_client_value_bytes_borrowed`), with the `user_data` given there.
+typedef void (*ray_client_release_fn)(void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -336,6 +340,12 @@ const char *ray_client_error_remote_type(const ray_client_error *error);
 // Borrowed: valid until the error is freed.
 // Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_cause_type(const ray_client_error *error);
+
+// For failures on the cluster, the exception's own text as Python's `str(exception)`
+// gives it (`'x'` for `KeyError('x')`; for task errors, the user's exception's);
+// NULL otherwise. Borrowed: valid until the error is freed.
+// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
+const char *ray_client_error_remote_message(const ray_client_error *error);
 
 // The remote traceback text, when the server sent one; NULL otherwise. Borrowed: valid
 // until the error is freed.
@@ -406,7 +416,9 @@ int ray_client_options_set_resource(ray_client_options *options,
                                     const char *name,
                                     double amount);
 
-// `max_retries` (-1: retry forever).
+// `max_retries`: 0 or more, or -1 to retry forever; anything else is refused here
+// (`RAY_CLIENT_ERROR_INVALID_ARGUMENT`, with Ray's rule in the message), as are the
+// other counts below.
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_retries(ray_client_options *options,
                                        int64_t n);
@@ -417,7 +429,7 @@ int ray_client_options_set_retry_exceptions(ray_client_options *options,
                                             int retry);
 
 // `num_returns`: how many refs a call returns (use the `_n` call functions when it is
-// not 1).
+// not 1). 0 is allowed, as in Ray (the call has no result: an `_n` call with 0 refs).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_returns(ray_client_options *options,
                                        size_t n);
@@ -436,17 +448,17 @@ int ray_client_options_set_namespace(ray_client_options *options,
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_detached(ray_client_options *options);
 
-// `max_restarts` of an actor.
+// `max_restarts` of an actor (>= 0, or -1: restart forever).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_restarts(ray_client_options *options,
                                         int64_t n);
 
-// `max_task_retries` of an actor.
+// `max_task_retries` of an actor (>= 0, or -1: retry forever).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_task_retries(ray_client_options *options,
                                             int64_t n);
 
-// `max_concurrency` of an actor.
+// `max_concurrency` of an actor (>= 0, as Ray accepts).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_concurrency(ray_client_options *options,
                                            int64_t n);
@@ -679,7 +691,7 @@ int ray_client_connect_options_set_namespace(ray_client_connect_options *options
 int ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
                                                     const char *json);
 
-// How long connecting keeps trying, in milliseconds (default 30000).
+// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
 // Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
                                                       uint64_t timeout_ms);
@@ -1131,6 +1143,26 @@ int ray_client_value_bytes(const uint8_t *data,
                            size_t len,
                            ray_client_value **out);
 
+// A bytes value over the caller's `len` bytes at `data`, without copying them: a put of
+// this value (or a call taking it as an argument) sends slices of the caller's buffer,
+// so a large put from C costs no second copy of the data.
+//
+// Ownership: on success the library borrows the buffer until it calls
+// `release(user_data)`, exactly once, when the value and everything still sending from it
+// are done (after `ray_client_value_free` of the value and of every value containing it,
+// and after any put or call reading it has sent its data). Until then the caller must
+// neither free nor modify the buffer. `release` may be NULL when the buffer outlives the
+// library's use of it anyway (static data). It may run on any thread, including the
+// library's I/O thread: it must not block and must not call this API's blocking
+// functions. On failure the library never calls `release` and the buffer stays the
+// caller's.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
+int ray_client_value_bytes_borrowed(const uint8_t *data,
+                                    size_t len,
+                                    ray_client_release_fn release,
+                                    void *user_data,
+                                    ray_client_value **out);
+
 // A bytearray value, copying `len` bytes. The caller frees `*out`. (Ray's object store
 // turns a put bytearray into bytes.)
 // Thread-safety: any thread; values are immutable and may be shared read-only.
@@ -1195,6 +1227,20 @@ int ray_client_value_ndarray(int dtype,
                              size_t nbytes,
                              int fortran_order,
                              ray_client_value **out);
+
+// Like `ray_client_value_ndarray`, but borrows `data` instead of copying it: see
+// `ray_client_value_bytes_borrowed` for when `release` is called and what the caller
+// must keep.
+// Thread-safety: any thread; values are immutable and may be shared read-only.
+int ray_client_value_ndarray_borrowed(int dtype,
+                                      const size_t *shape,
+                                      size_t ndim,
+                                      const void *data,
+                                      size_t nbytes,
+                                      int fortran_order,
+                                      ray_client_release_fn release,
+                                      void *user_data,
+                                      ray_client_value **out);
 
 // Decodes a pickle (any protocol 0-5) into a value, symbolically: nothing is executed.
 // Pickles holding object refs are refused (refs come from a client). The caller frees

@@ -125,6 +125,7 @@ impl ConnectOptions {
         self
     }
 
+    /// How long connecting keeps trying (default 30 s); zero is refused by the connect.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -273,6 +274,17 @@ pub(crate) struct ClientInner {
     closed: AtomicBool,
 }
 
+/// A connect timeout must leave time to connect: zero would fail every connect with a
+/// timeout that says nothing about the cluster.
+pub(crate) fn check_connect_timeout(timeout: Duration) -> Result<()> {
+    match timeout.is_zero() {
+        true => Err(Error::invalid(
+            "the connect timeout must be greater than zero (the default is 30 s)",
+        )),
+        false => Ok(()),
+    }
+}
+
 impl Client {
     /// Connects to `address` (`ray://host:port`; empty for `RAY_ADDRESS`) with defaults.
     pub fn connect(address: &str) -> Result<Client> {
@@ -291,6 +303,7 @@ impl Client {
     }
 
     async fn connect_on_runtime(options: ConnectOptions) -> Result<Client> {
+        check_connect_timeout(options.connect_timeout)?;
         // Ray's proxy sometimes fails to fork the per-client server when several clients
         // connect at once (a gRPC fork race in the proxy), more often on a loaded
         // machine. The failure happens before the server did anything for this client, so

@@ -486,15 +486,35 @@ fn describe_status(status: &Status) -> String {
 }
 
 /// tonic's transport errors hide the useful part (connection refused, DNS) in sources.
+/// Their chain repeats itself (hyper's connect error shows its cause and is followed by
+/// it: "tcp connect error: tcp connect error: ...") and starts with tonic's generic
+/// "transport error": each part is said once, and the generic head only when alone.
 fn describe_transport_error(e: &tonic::transport::Error) -> String {
-    let mut msg = e.to_string();
+    let mut parts: Vec<String> = Vec::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
         source = s.source();
     }
-    msg
+    // A part whose text is the start of the next one adds nothing ("tcp connect error"
+    // before "tcp connect error: Connection refused").
+    let kept: Vec<&str> = parts
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| {
+            !parts[i + 1..]
+                .iter()
+                .any(|later| later.starts_with(p.as_str()))
+        })
+        .map(|(_, p)| p.as_str())
+        .collect();
+    match kept.is_empty() {
+        true => e.to_string(),
+        false => kept.join(": "),
+    }
 }
 
 /// Maps a failed unary call to an error naming the call and the address.

@@ -20,6 +20,7 @@
 
 mod actors;
 pub mod address;
+mod ansi;
 mod buffer;
 mod client;
 mod cluster;
@@ -40,6 +41,7 @@ pub mod pickle;
 mod placement_group;
 mod proto;
 mod remote_error;
+mod repr;
 mod runtime;
 mod runtime_env;
 mod security;

@@ -19,7 +19,9 @@ const INFO: i32 = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {
     /// The text, with its trailing newline, prefixed by Ray with the task or actor and
-    /// its pid, e.g. `(shout pid=1234) hello`.
+    /// its pid, e.g. `(shout pid=1234) hello`. Without terminal colour codes (Ray colours
+    /// the prefix for a terminal; the default printer to stderr keeps them when stderr
+    /// is one).
     pub message: String,
     /// -1 for stdout, -2 for stderr, otherwise a Python logging level.
     pub level: i32,
@@ -40,11 +42,39 @@ impl LogRecord {
 impl From<LogData> for LogRecord {
     fn from(data: LogData) -> Self {
         LogRecord {
-            message: data.msg,
+            message: crate::ansi::strip(&data.msg),
             level: data.level,
             name: data.name,
         }
     }
+}
+
+/// Prints a record to this process's stderr as Python's client shows it: task output as
+/// it came (with its colours when stderr is a terminal), and the client server's own
+/// log records (`level` >= 0, e.g. its `logger.exception("Put failed:")`) marked as
+/// coming from the server, with their level, not as bare text.
+fn print_to_stderr(data: &LogData) {
+    use std::io::IsTerminal;
+    let text = match std::io::stderr().is_terminal() {
+        true => data.msg.clone(),
+        false => crate::ansi::strip(&data.msg),
+    };
+    if data.level < 0 {
+        eprint!("{text}");
+        return;
+    }
+    let level = match data.level {
+        ..=10 => "DEBUG",
+        11..=20 => "INFO",
+        21..=30 => "WARNING",
+        31..=40 => "ERROR",
+        _ => "CRITICAL",
+    };
+    let source = match data.name.as_str() {
+        "" => "ray client server".to_owned(),
+        name => format!("ray client server, {name}"),
+    };
+    eprintln!("({source}) {level}: {}", text.trim_end());
 }
 
 /// Where streamed output goes.
@@ -154,13 +184,13 @@ async fn stream_logs(
     };
     let mut stream = response.into_inner();
     while let Ok(Some(data)) = stream.message().await {
-        let record = LogRecord::from(data);
         match handler {
             LogHandler::Callback(f) => {
+                let record = LogRecord::from(data);
                 // A panicking callback must not take the I/O thread down.
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&record)));
             }
-            _ => eprint!("{}", record.message),
+            _ => print_to_stderr(&data),
         }
     }
 }

@@ -167,6 +167,14 @@ impl ObjectRef {
         Ok(hex(&self.id_blocking()?))
     }
 
+    /// Hex form of the id when the server has given it already (never waits).
+    pub(crate) fn hex_if_known(&self) -> Option<String> {
+        match self.0.id.peek() {
+            Some(Ok(id)) => Some(hex(id)),
+            _ => None,
+        }
+    }
+
     /// The id of the client that owns this ref.
     pub fn client_id(&self) -> &str {
         &self.0.client_id
@@ -240,13 +248,16 @@ impl Client {
     pub fn put(&self, value: impl Into<Value>) -> Result<ObjectRef> {
         let encoded = self.encode_for_server(&value.into())?;
         runtime::block_on(self.put_pickled(encoded.segments, encoded.holds_refs))
+            .map_err(put_context)
     }
 
     /// Asynchronous [`put`](Self::put).
     pub async fn put_async(&self, value: Value) -> Result<ObjectRef> {
         let encoded = self.encode_for_server_async(&value).await?;
         let put = self.put_pickled(encoded.segments, encoded.holds_refs);
-        runtime::join(runtime::spawn(put)).await
+        runtime::join(runtime::spawn(put))
+            .await
+            .map_err(put_context)
     }
 
     /// Puts an already pickled value, given as segments (see
@@ -582,11 +593,19 @@ pub(crate) enum Fetched {
     One(Bytes),
 }
 
+/// A put the server refused (it could not unpickle the value) says so.
+fn put_context(e: Error) -> Error {
+    match e.remote() {
+        Some(_) => e.context("put"),
+        None => e,
+    }
+}
+
 /// The new object's id from a put reply.
 pub(crate) fn put_reply(reply: DataResponse) -> Result<Bytes> {
     match reply.r#type {
         Some(data_response::Type::Put(p)) if p.valid => Ok(p.id),
-        Some(data_response::Type::Put(p)) => Err(remote_error::from_pickle(&p.error, "put")),
+        Some(data_response::Type::Put(p)) => Err(remote_error::from_pickle(&p.error, "")),
         _ => Err(Error::protocol("put got an unexpected reply")),
     }
 }

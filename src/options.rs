@@ -54,9 +54,56 @@ impl SchedulingStrategy {
 
 /// Keyword arguments of `.options()`, in the order they were set. The named setters
 /// cover Ray's common options; [`Options::set`] passes any other one through.
+///
+/// Values Ray itself refuses (a negative `max_retries` other than -1, a negative
+/// `max_concurrency`, a negative or non-finite resource amount, ...) are checked where
+/// they are set, with Ray's rule in the message: [`Options::check`] tells at once, and a
+/// call given such options fails before anything is sent. (The builder methods return
+/// `Self` for chaining, so the first refusal is kept until then.)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     entries: Vec<(String, Value)>,
+    refused: Option<String>,
+}
+
+/// Ray's rule for the option `key`, when it has one it checks (the rules of
+/// `ray/_common/ray_option_utils.py`): `Err` with the rule when `value` breaks it.
+pub fn check_option(key: &str, value: &Value) -> Result<()> {
+    let count = |min: i64, rule: &str| match value {
+        Value::None => Ok(()),
+        Value::Int(n) if *n >= min => Ok(()),
+        other => Err(format!("{key} {rule}, got {}", other.repr())),
+    };
+    let amount = |v: &Value, what: &str| match v.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 => Ok(()),
+        _ if matches!(v, Value::None) => Ok(()),
+        _ => Err(format!(
+            "{what} must be a finite number >= 0, got {}",
+            v.repr()
+        )),
+    };
+    let verdict = match key {
+        "max_retries" | "max_restarts" | "max_task_retries" | "max_pending_calls" => count(
+            -1,
+            "only accepts 0, -1 or a positive integer, where -1 represents infinity",
+        ),
+        "max_concurrency" => count(0, "only accepts 0 or a positive integer"),
+        "num_returns" => match value {
+            Value::Str(s) if s == "dynamic" || s == "streaming" => Err(format!(
+                "num_returns=\"{s}\" (generators) is not supported by this library yet"
+            )),
+            _ => count(0, "only accepts a non-negative integer"),
+        },
+        "num_cpus" | "num_gpus" | "memory" | "object_store_memory" => amount(value, key),
+        "resources" => match value {
+            Value::Dict(pairs) => pairs
+                .iter()
+                .try_for_each(|(k, v)| amount(v, &format!("the amount of resource {}", k.repr()))),
+            other => Err(format!("resources must be a dict, got {}", other.repr())),
+        },
+        _ => Ok(()),
+    };
+    verdict.map_err(Error::invalid)
 }
 
 impl Options {
@@ -64,10 +111,15 @@ impl Options {
         Options::default()
     }
 
-    /// Sets any `.options()` keyword (replacing an earlier value of the same key).
+    /// Sets any `.options()` keyword (replacing an earlier value of the same key). A value
+    /// Ray would refuse is not set; the refusal is kept (see [`Options::check`]).
     pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         let key = key.into();
         let value = value.into();
+        if let Err(e) = check_option(&key, &value) {
+            self.refused.get_or_insert_with(|| e.message().to_owned());
+            return self;
+        }
         match self.entries.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
             None => self.entries.push((key, value)),
@@ -82,6 +134,15 @@ impl Options {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// `Err` with Ray's rule when a value set on these options was refused (the first
+    /// one); calls given these options fail with the same error.
+    pub fn check(&self) -> Result<()> {
+        match &self.refused {
+            Some(rule) => Err(Error::invalid(rule.clone())),
+            None => Ok(()),
+        }
     }
 
     pub fn num_cpus(self, n: f64) -> Self {
@@ -164,12 +225,13 @@ impl Options {
 
     /// How many refs a call with these options returns (`num_returns`, default 1).
     pub(crate) fn num_returns_or_default(&self) -> Result<usize> {
+        self.check()?;
         match self.get("num_returns") {
-            None => Ok(1),
+            None | Some(Value::None) => Ok(1),
             Some(Value::Int(n)) if (0..=100_000).contains(n) => Ok(*n as usize),
             Some(other) => Err(Error::invalid(format!(
-                "num_returns must be a whole number from 0 up, got {other:?} \
-                 (\"dynamic\" and \"streaming\" are not supported by Ray Client)"
+                "num_returns must be a whole number from 0 to 100000, got {}",
+                other.repr()
             ))),
         }
     }

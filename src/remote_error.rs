@@ -10,11 +10,14 @@
 
 use bytes::Bytes;
 
+use crate::ansi::strip as strip_ansi;
 use crate::error::{Error, ErrorKind, RemoteError};
 use crate::pickle::{self, Limits};
 use crate::value::{PyObject, Value};
 
-/// Decodes `data` (a pickled exception) into an error; `during` names the operation.
+/// Decodes `data` (a pickled exception) into an error; `during` says what the user did
+/// (`get`, `calling rc_test_tasks.f`), in front of the message (nothing when empty: the
+/// caller adds it).
 pub(crate) fn from_pickle(data: &[u8], during: &str) -> Error {
     let data = Bytes::copy_from_slice(data);
     // Refs inside an exception are irrelevant to the error: keep them as their pid.
@@ -67,16 +70,31 @@ pub(crate) fn looks_like_ray_error(data: &[u8]) -> bool {
     }
 }
 
+/// The error for a decoded exception. Its message reads as Python prints the exception's
+/// last line (`KeyError: 'x'`, `ValueError: bad value 3`), after what the user did.
 fn from_value(value: &Value, during: &str) -> Error {
     let remote = describe(value);
-    let kind = kind_of(&remote.type_name);
-    let message = match &remote.cause_type {
-        Some(cause) => format!(
-            "{during}: {} ({cause}: {})",
-            remote.type_name, remote.message
-        ),
-        None => format!("{during}: {}: {}", remote.type_name, remote.message),
+    // A task error whose cause is one of Ray's own errors is that error, as in Python,
+    // where `RayTaskError(TaskCancelledError)` *is a* `TaskCancelledError`.
+    let kind = match (kind_of(&remote.type_name), ray_cause(value)) {
+        (ErrorKind::TaskError, Some(cause)) if kind_of(&cause) != ErrorKind::ServerError => {
+            kind_of(&cause)
+        }
+        (kind, _) => kind,
     };
+    let shown_type = remote
+        .cause_type
+        .clone()
+        .unwrap_or_else(|| short_type(&remote.type_name));
+    let mut message = match during {
+        "" => String::new(),
+        what => format!("{what}: "),
+    };
+    message.push_str(&shown_type);
+    if !remote.message.is_empty() {
+        message.push_str(": ");
+        message.push_str(&remote.message);
+    }
     Error::with_remote(kind, message, remote)
 }
 
@@ -103,12 +121,36 @@ fn kind_of(type_name: &str) -> ErrorKind {
     }
 }
 
+/// The cause of a task error when it is one of Ray's own exceptions
+/// (`ray.exceptions.TaskCancelledError`): a base of the dual class
+/// `RayTaskError(TaskCancelledError)`, or the cause of a plain `RayTaskError`.
+fn ray_cause(value: &Value) -> Option<String> {
+    let Value::Object(obj) = value else {
+        return None;
+    };
+    let ray_global = |v: &Value| match v {
+        Value::Global(g) if g.module == "ray.exceptions" && g.qualname != "RayTaskError" => {
+            Some(g.qualname.clone())
+        }
+        _ => None,
+    };
+    if let Value::Object(skeleton) = &obj.callable {
+        if let Some(Value::Tuple(bases)) = skeleton.args.get(2) {
+            return bases.iter().find_map(ray_global);
+        }
+    }
+    match obj.args.get(2) {
+        Some(Value::Object(cause)) => ray_global(&cause.callable),
+        _ => None,
+    }
+}
+
 /// Reads type, message, cause and traceback out of a decoded exception value.
 pub(crate) fn describe(value: &Value) -> RemoteError {
     let Value::Object(obj) = value else {
         return RemoteError {
             type_name: value.type_name().to_owned(),
-            message: format!("{value:?}"),
+            message: value.repr(),
             ..Default::default()
         };
     };
@@ -117,34 +159,79 @@ pub(crate) fn describe(value: &Value) -> RemoteError {
         type_name,
         ..Default::default()
     };
-    // A dual task error: the user's exception is the only argument.
+    // The exception whose text Python would print: the user's for task errors.
+    let mut shown = obj.as_ref();
     if let [Value::Object(cause)] = obj.args.as_slice() {
+        // A dual task error: the user's exception is the only argument.
         if let Some(cause_type) = class_name(&cause.callable) {
             remote.cause_type = Some(short_type(&cause_type));
-            remote.message = message_of(cause);
+            shown = cause;
         }
-    } else if let (true, [Value::Str(_function), Value::Str(tb), cause, ..]) = (
+    } else if let (true, [Value::Str(_function), Value::Str(tb), Value::Object(cause), ..]) = (
         remote.type_name.ends_with("RayTaskError"),
         obj.args.as_slice(),
     ) {
         // A plain RayTaskError(function_name, traceback_str, cause, ...).
         remote.traceback = Some(strip_ansi(tb));
-        if let Value::Object(cause) = cause {
-            remote.cause_type = class_name(&cause.callable).map(|t| short_type(&t));
-            remote.message = message_of(cause);
-        }
-    } else {
-        remote.message = message_of(obj);
+        remote.cause_type = class_name(&cause.callable).map(|t| short_type(&t));
+        shown = cause;
     }
     if remote.traceback.is_none() {
         remote.traceback = find_traceback(value);
     }
-    if remote.message.is_empty() {
-        if let Some(tb) = &remote.traceback {
-            remote.message = tb.lines().last().unwrap_or_default().to_owned();
-        }
-    }
+    let shown_type = class_name(&shown.callable).unwrap_or_default();
+    // The traceback ends with the exception as Python printed it (`KeyError: 'x'`):
+    // exact where the symbolic reading can only approximate a class's `__str__`.
+    remote.message = remote
+        .traceback
+        .as_deref()
+        .and_then(|tb| printed_message(tb, &shown_type))
+        .unwrap_or_else(|| python_str(shown));
     remote
+}
+
+/// The message of the exception `type_name` as the traceback's last lines print it
+/// (`module.Type: message`, the message possibly over several lines).
+fn printed_message(traceback: &str, type_name: &str) -> Option<String> {
+    if type_name.is_empty() {
+        return None;
+    }
+    let short = short_type(type_name);
+    let mut offset = 0;
+    let mut found = None;
+    for line in traceback.split_inclusive('\n') {
+        for name in [type_name, short.as_str()] {
+            if let Some(rest) = line.strip_prefix(name) {
+                if let Some(msg) = rest.strip_prefix(": ") {
+                    found = Some(offset + line.len() - msg.len());
+                } else if rest.trim_end().is_empty() {
+                    found = Some(offset + line.len());
+                }
+            }
+        }
+        offset += line.len();
+    }
+    found.map(|at| traceback[at..].trim_end().to_owned())
+}
+
+/// `str(exception)` read from its pickled form: one argument prints as itself (a `str`
+/// as is, a `KeyError`'s key as its repr, as Python does), several as their tuple; Ray's
+/// exceptions that keep their text in attributes (`ActorDiedError.error_msg`) print that.
+fn python_str(obj: &PyObject) -> String {
+    let is_key_error = obj
+        .callable_global()
+        .is_some_and(|g| g.module == "builtins" && g.qualname == "KeyError");
+    match obj.args.as_slice() {
+        [Value::Str(s)] if !is_key_error => s.clone(),
+        [Value::Object(inner)] => python_str(inner),
+        [one] => one.repr(),
+        [] => ["error_msg", "error_message", "msg"]
+            .iter()
+            .find_map(|k| obj.state.as_ref()?.get_str(k)?.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        many => Value::Tuple(many.to_vec()).repr(),
+    }
 }
 
 /// `module.qualname` of a class: a global, or the name given to a cloudpickle skeleton.
@@ -173,16 +260,11 @@ fn class_name(callable: &Value) -> Option<String> {
 }
 
 fn short_type(t: &str) -> String {
-    t.rsplit('.').next().unwrap_or(t).to_owned()
-}
-
-/// An exception's message: its first argument when that is text.
-fn message_of(obj: &PyObject) -> String {
-    match obj.args.first() {
-        Some(Value::Str(s)) => s.clone(),
-        Some(Value::Object(inner)) => message_of(inner),
-        Some(other) => format!("{other:?}"),
-        None => String::new(),
+    // `ray.exceptions.RayTaskError(KeyError)`: the name is after the last dot before `(`.
+    let head = t.split('(').next().unwrap_or(t);
+    match head.rfind('.') {
+        Some(i) => t[i + 1..].to_owned(),
+        None => t.to_owned(),
     }
 }
 
@@ -225,25 +307,6 @@ fn visit_strings(value: &Value, f: &mut impl FnMut(&str)) {
         }
         _ => {}
     }
-}
-
-/// Removes terminal colour codes (`ESC [ ... m`) that Ray puts around `ray::f()`.
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            chars.next();
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

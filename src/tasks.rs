@@ -54,6 +54,14 @@ impl Code {
         Ok(Code::Source { source, name })
     }
 
+    /// The name a user wrote: `module.qualname`, or the name defined by the source.
+    pub(crate) fn full_name(&self) -> String {
+        match self {
+            Code::Global(g) => format!("{}.{}", g.module, g.qualname),
+            Code::Source { name, .. } => name.clone(),
+        }
+    }
+
     /// The last part of the name, which Ray shows as the task or class name.
     pub(crate) fn short_name(&self) -> &str {
         match self {
@@ -223,8 +231,12 @@ impl Client {
             .inner
             .datapath
             .send_with(data_request::Type::Task(task), Some(data));
-        let name = s.name;
-        let ticket = async move { ticket_return_ids(ticket.await?, &name).map(Arc::new) }
+        let what = match s.kind {
+            RemoteExecType::Actor => format!("creating actor {}", s.name),
+            RemoteExecType::NamedActor => format!("looking up actor {:?}", s.name),
+            _ => format!("calling {}", s.name),
+        };
+        let ticket = async move { ticket_return_ids(ticket.await?, &what).map(Arc::new) }
             .boxed()
             .shared();
         let refs: Vec<ObjectRef> = (0..num_returns)
@@ -256,7 +268,13 @@ impl Client {
         if let Some(r) = self.inner.payloads.lock().unwrap().get(code) {
             return Ok(r.clone());
         }
-        let r = runtime::block_on(self.put_pickled(vec![code.pickle()?], false))?;
+        // The server unpickles the reference here, so a module or name it cannot find
+        // fails this put: say which function or class the user asked for.
+        let put = self.put_pickled(vec![code.pickle()?], false);
+        let r = runtime::block_on(put).map_err(|e| match e.remote() {
+            Some(_) => e.context(format!("looking up {} on the cluster", code.full_name())),
+            None => e,
+        })?;
         self.inner
             .payloads
             .lock()
@@ -266,14 +284,12 @@ impl Client {
     }
 }
 
-/// The ids of a task's returns (or the actor id) from the server's ticket for `name`.
-pub(crate) fn ticket_return_ids(reply: DataResponse, name: &str) -> Result<Vec<Bytes>> {
+/// The ids of a task's returns (or the actor id) from the server's ticket; `what` says
+/// what the user did (`calling incr`).
+pub(crate) fn ticket_return_ids(reply: DataResponse, what: &str) -> Result<Vec<Bytes>> {
     match reply.r#type {
         Some(data_response::Type::TaskTicket(t)) if t.valid => Ok(t.return_ids),
-        Some(data_response::Type::TaskTicket(t)) => Err(remote_error::from_pickle(
-            &t.error,
-            &format!("scheduling {name}"),
-        )),
+        Some(data_response::Type::TaskTicket(t)) => Err(remote_error::from_pickle(&t.error, what)),
         _ => Err(Error::protocol("schedule got an unexpected reply")),
     }
 }

@@ -12,7 +12,11 @@ use crate::ndarray::NdArray;
 use crate::objects::ObjectRef;
 
 /// A Python value.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality is Python's for these kinds: a dict, set or frozenset equals another with the
+/// same entries in any order (a set echoed through a task comes back in the cluster's
+/// hash order); lists and tuples compare in order; kinds never equal each other.
+#[derive(Debug, Clone)]
 pub enum Value {
     None,
     Bool(bool),
@@ -43,6 +47,55 @@ pub enum Value {
     Global(Box<Global>),
     /// A Python object this library keeps symbolically.
     Object(Box<PyObject>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        use Value as V;
+        match (self, other) {
+            (V::None, V::None) => true,
+            (V::Bool(a), V::Bool(b)) => a == b,
+            (V::Int(a), V::Int(b)) => a == b,
+            (V::BigInt(a), V::BigInt(b)) => a == b,
+            (V::Float(a), V::Float(b)) => a == b,
+            (V::Str(a), V::Str(b)) => a == b,
+            (V::Bytes(a), V::Bytes(b)) | (V::ByteArray(a), V::ByteArray(b)) => a == b,
+            (V::List(a), V::List(b)) | (V::Tuple(a), V::Tuple(b)) => a == b,
+            (V::Dict(a), V::Dict(b)) => same_entries(a, b),
+            (V::Set(a), V::Set(b)) | (V::FrozenSet(a), V::FrozenSet(b)) => same_members(a, b),
+            (V::ObjectRef(a), V::ObjectRef(b)) => a == b,
+            (V::ActorHandle(a), V::ActorHandle(b)) => a == b,
+            (V::NdArray(a), V::NdArray(b)) => a == b,
+            (V::Global(a), V::Global(b)) => a == b,
+            (V::Object(a), V::Object(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Dicts as Python compares them: the same keys, each with an equal value, in any order.
+fn same_entries(a: &[(Value, Value)], b: &[(Value, Value)]) -> bool {
+    a.len() == b.len()
+        && (a == b
+            || a.iter()
+                .all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && v == v2)))
+}
+
+/// Sets as Python compares them: the same members in any order. Values have no hash (a
+/// float does not), so members are matched pairwise, each used once; in order first,
+/// which is the common case and linear.
+fn same_members(a: &[Value], b: &[Value]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let mut used = vec![false; b.len()];
+    a.iter().all(|x| {
+        let found = (0..b.len()).find(|&j| !used[j] && b[j] == *x);
+        found.map(|j| used[j] = true).is_some()
+    })
 }
 
 /// A module-level Python name: `module` plus dotted `qualname`.
@@ -372,5 +425,32 @@ impl From<()> for Value {
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Self {
         v.map_or(Value::None, Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dicts_and_sets_are_equal_in_any_order_lists_are_not() {
+        let ints = |v: &[i64]| v.iter().map(|&i| Value::Int(i)).collect::<Vec<_>>();
+        assert_eq!(Value::Set(ints(&[1, 2, 3])), Value::Set(ints(&[3, 1, 2])));
+        assert_eq!(
+            Value::FrozenSet(ints(&[1, 2])),
+            Value::FrozenSet(ints(&[2, 1]))
+        );
+        assert_ne!(Value::Set(ints(&[1, 2, 2])), Value::Set(ints(&[1, 1, 2])));
+        assert_ne!(Value::Set(ints(&[1, 2])), Value::FrozenSet(ints(&[1, 2])));
+        assert_ne!(Value::List(ints(&[1, 2])), Value::List(ints(&[2, 1])));
+        assert_ne!(Value::Tuple(ints(&[1, 2])), Value::List(ints(&[1, 2])));
+        let d1 = Value::dict([("a", 1), ("b", 2)]);
+        assert_eq!(d1, Value::dict([("b", 2), ("a", 1)]));
+        assert_ne!(d1, Value::dict([("b", 1), ("a", 2)]));
+        assert_ne!(d1, Value::dict([("a", 1)]));
+        // Nested: a dict of sets.
+        let nested = |s: &[i64]| Value::dict([("s", Value::Set(ints(s)))]);
+        assert_eq!(nested(&[1, 2]), nested(&[2, 1]));
+        assert_ne!(Value::Int(1), Value::Bool(true));
     }
 }

@@ -47,7 +47,9 @@ fn with_options(o: *mut ray_client_options, f: impl FnOnce(Options) -> R<Options
         let o = get::<ray_client_options>(o, "options")?;
         let mut b = o.lock().unwrap_or_else(PoisonError::into_inner);
         let current = std::mem::take(&mut b.options);
-        match f(current.clone()) {
+        // A value Ray refuses is refused here, where it is set, and leaves the options
+        // as they were.
+        match f(current.clone()).and_then(|new| new.check().map(|()| new).map_err(Into::into)) {
             Ok(new) => {
                 b.options = new;
                 Ok(())
@@ -144,7 +146,9 @@ pub unsafe extern "C" fn ray_client_options_set_resource(
     })
 }
 
-/// `max_retries` (-1: retry forever).
+/// `max_retries`: 0 or more, or -1 to retry forever; anything else is refused here
+/// (`RAY_CLIENT_ERROR_INVALID_ARGUMENT`, with Ray's rule in the message), as are the
+/// other counts below.
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_retries(
@@ -165,7 +169,7 @@ pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
 }
 
 /// `num_returns`: how many refs a call returns (use the `_n` call functions when it is
-/// not 1).
+/// not 1). 0 is allowed, as in Ray (the call has no result: an `_n` call with 0 refs).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_returns(
@@ -206,7 +210,7 @@ pub unsafe extern "C" fn ray_client_options_set_detached(
     with_options(options, |o| Ok(o.detached()))
 }
 
-/// `max_restarts` of an actor.
+/// `max_restarts` of an actor (>= 0, or -1: restart forever).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_restarts(
@@ -216,7 +220,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_restarts(
     with_options(options, |o| Ok(o.max_restarts(n)))
 }
 
-/// `max_task_retries` of an actor.
+/// `max_task_retries` of an actor (>= 0, or -1: retry forever).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
@@ -226,7 +230,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
     with_options(options, |o| Ok(o.max_task_retries(n)))
 }
 
-/// `max_concurrency` of an actor.
+/// `max_concurrency` of an actor (>= 0, as Ray accepts).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_concurrency(

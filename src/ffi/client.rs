@@ -154,7 +154,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
     })
 }
 
-/// How long connecting keeps trying, in milliseconds (default 30000).
+/// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
 /// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
@@ -162,7 +162,9 @@ pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
     timeout_ms: u64,
 ) -> c_int {
     with_connect_options(options, |o| {
-        o.connect_timeout = Duration::from_millis(timeout_ms);
+        let timeout = Duration::from_millis(timeout_ms);
+        crate::client::check_connect_timeout(timeout)?;
+        o.connect_timeout = timeout;
         Ok(())
     })
 }

@@ -210,6 +210,7 @@ pub(crate) struct ErrorInfo {
     message: CString,
     remote_type: Option<CString>,
     cause_type: Option<CString>,
+    remote_message: Option<CString>,
     traceback: Option<CString>,
 }
 
@@ -223,6 +224,7 @@ impl ErrorInfo {
             message: cstring_lossy(message.into()),
             remote_type: None,
             cause_type: None,
+            remote_message: None,
             traceback: None,
         }
     }
@@ -255,6 +257,7 @@ impl From<Error> for ErrorInfo {
         if let Some(r) = e.remote() {
             info.remote_type = Some(cstring_lossy(r.type_name.clone()));
             info.cause_type = r.cause_type.clone().map(cstring_lossy);
+            info.remote_message = Some(cstring_lossy(r.message.clone()));
             info.traceback = r.traceback.clone().map(cstring_lossy);
         }
         info
@@ -421,6 +424,17 @@ pub unsafe extern "C" fn ray_client_error_cause_type(
     error: *const ray_client_error,
 ) -> *const c_char {
     error_str(error, |e| e.cause_type.as_ref())
+}
+
+/// For failures on the cluster, the exception's own text as Python's `str(exception)`
+/// gives it (`'x'` for `KeyError('x')`; for task errors, the user's exception's);
+/// NULL otherwise. Borrowed: valid until the error is freed.
+/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_error_remote_message(
+    error: *const ray_client_error,
+) -> *const c_char {
+    error_str(error, |e| e.remote_message.as_ref())
 }
 
 /// The remote traceback text, when the server sent one; NULL otherwise. Borrowed: valid

@@ -277,6 +277,86 @@ pub unsafe extern "C" fn ray_client_value_bytes(
     })
 }
 
+/// A bytes value over the caller's `len` bytes at `data`, without copying them: a put of
+/// this value (or a call taking it as an argument) sends slices of the caller's buffer,
+/// so a large put from C costs no second copy of the data.
+///
+/// Ownership: on success the library borrows the buffer until it calls
+/// `release(user_data)`, exactly once, when the value and everything still sending from it
+/// are done (after `ray_client_value_free` of the value and of every value containing it,
+/// and after any put or call reading it has sent its data). Until then the caller must
+/// neither free nor modify the buffer. `release` may be NULL when the buffer outlives the
+/// library's use of it anyway (static data). It may run on any thread, including the
+/// library's I/O thread: it must not block and must not call this API's blocking
+/// functions. On failure the library never calls `release` and the buffer stays the
+/// caller's.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_value_bytes_borrowed(
+    data: *const u8,
+    len: usize,
+    release: ray_client_release_fn,
+    user_data: *mut c_void,
+    out: *mut *mut ray_client_value,
+) -> c_int {
+    give(out, || {
+        Ok(Value::Bytes(borrowed(data, len, release, user_data)?))
+    })
+}
+
+/// Called once by the library when it no longer reads a buffer it borrowed (see
+/// `ray_client_value_bytes_borrowed`), with the `user_data` given there.
+pub type ray_client_release_fn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
+
+/// A buffer the library reads in place and hands back through its release callback.
+struct Borrowed {
+    data: *const u8,
+    len: usize,
+    release: ray_client_release_fn,
+    user_data: *mut c_void,
+}
+
+// SAFETY: the caller of the `_borrowed` constructors promises the buffer stays valid and
+// unmodified until `release` runs, and that `release` may run on any thread.
+unsafe impl Send for Borrowed {}
+unsafe impl Sync for Borrowed {}
+
+impl AsRef<[u8]> for Borrowed {
+    fn as_ref(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: checked non-null at construction; valid until release (see above).
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
+    }
+}
+
+impl Drop for Borrowed {
+    fn drop(&mut self) {
+        if let Some(release) = self.release {
+            // SAFETY: the caller's callback, called once, with the caller's pointer.
+            unsafe { release(self.user_data) }
+        }
+    }
+}
+
+/// `Bytes` over a borrowed buffer (`data` may be NULL only when `len` is 0); release is
+/// called when the last slice of it is dropped.
+unsafe fn borrowed(
+    data: *const u8,
+    len: usize,
+    release: ray_client_release_fn,
+    user_data: *mut c_void,
+) -> Result<Bytes, ErrorInfo> {
+    slice(data, len, "data")?; // the same NULL / length checks as the copying forms
+    Ok(Bytes::from_owner(Borrowed {
+        data,
+        len,
+        release,
+        user_data,
+    }))
+}
+
 /// A bytearray value, copying `len` bytes. The caller frees `*out`. (Ray's object store
 /// turns a put bytearray into bytes.)
 /// Thread-safety: any thread; values are immutable and may be shared read-only.
@@ -393,27 +473,70 @@ pub unsafe extern "C" fn ray_client_value_ndarray(
     out: *mut *mut ray_client_value,
 ) -> c_int {
     give(out, || {
-        let dtype = usize::try_from(dtype)
-            .ok()
-            .and_then(|i| DTYPES.get(i).copied())
-            .ok_or_else(|| ErrorInfo::invalid(format!("{dtype} is not a RAY_CLIENT_DTYPE")))?;
-        let shape = slice(shape, ndim, "shape")?.to_vec();
-        let count = shape
-            .iter()
-            .try_fold(1usize, |a, &d| a.checked_mul(d))
-            .and_then(|c| c.checked_mul(dtype.size()))
-            .ok_or_else(|| ErrorInfo::invalid("the array's shape overflows"))?;
-        if count != nbytes {
-            return Err(ErrorInfo::invalid(format!(
-                "an array of shape {shape:?} and dtype {} needs {count} bytes, got {nbytes}",
-                dtype.name()
-            )));
-        }
+        let (dtype, shape) = array_layout(dtype, shape, ndim, nbytes)?;
         let bytes = Bytes::copy_from_slice(slice(data.cast::<u8>(), nbytes, "data")?);
-        let mut a = NdArray::new(dtype, shape, bytes)?;
-        a.fortran_order = fortran_order != 0;
-        Ok(Value::NdArray(Box::new(a)))
+        array(dtype, shape, bytes, fortran_order)
     })
+}
+
+/// Like `ray_client_value_ndarray`, but borrows `data` instead of copying it: see
+/// `ray_client_value_bytes_borrowed` for when `release` is called and what the caller
+/// must keep.
+/// Thread-safety: any thread; values are immutable and may be shared read-only.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_value_ndarray_borrowed(
+    dtype: c_int,
+    shape: *const usize,
+    ndim: usize,
+    data: *const c_void,
+    nbytes: usize,
+    fortran_order: c_int,
+    release: ray_client_release_fn,
+    user_data: *mut c_void,
+    out: *mut *mut ray_client_value,
+) -> c_int {
+    give(out, || {
+        let (dtype, shape) = array_layout(dtype, shape, ndim, nbytes)?;
+        let bytes = borrowed(data.cast::<u8>(), nbytes, release, user_data)?;
+        array(dtype, shape, bytes, fortran_order)
+    })
+}
+
+/// The dtype and shape of an array whose data is `nbytes` long, checked.
+unsafe fn array_layout(
+    dtype: c_int,
+    shape: *const usize,
+    ndim: usize,
+    nbytes: usize,
+) -> Result<(DType, Vec<usize>), ErrorInfo> {
+    let dtype = usize::try_from(dtype)
+        .ok()
+        .and_then(|i| DTYPES.get(i).copied())
+        .ok_or_else(|| ErrorInfo::invalid(format!("{dtype} is not a RAY_CLIENT_DTYPE")))?;
+    let shape = slice(shape, ndim, "shape")?.to_vec();
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .and_then(|c| c.checked_mul(dtype.size()))
+        .ok_or_else(|| ErrorInfo::invalid("the array's shape overflows"))?;
+    if count != nbytes {
+        return Err(ErrorInfo::invalid(format!(
+            "an array of shape {shape:?} and dtype {} needs {count} bytes, got {nbytes}",
+            dtype.name()
+        )));
+    }
+    Ok((dtype, shape))
+}
+
+fn array(
+    dtype: DType,
+    shape: Vec<usize>,
+    data: Bytes,
+    fortran_order: c_int,
+) -> Result<Value, ErrorInfo> {
+    let mut a = NdArray::new(dtype, shape, data)?;
+    a.fortran_order = fortran_order != 0;
+    Ok(Value::NdArray(Box::new(a)))
 }
 
 /// Decodes a pickle (any protocol 0-5) into a value, symbolically: nothing is executed.

@@ -967,11 +967,9 @@ impl Machine<'_, '_> {
                     dict_items,
                     state,
                 };
-                // numpy arrays become typed arrays; other objects stay symbolic.
-                match crate::ndarray::recognize(&obj) {
-                    Some(array) => Value::from(array),
-                    None => Value::Object(Box::new(obj)),
-                }
+                // numpy arrays become typed arrays and numpy scalars plain values; other
+                // objects stay symbolic.
+                crate::ndarray::recognize(&obj).unwrap_or_else(|| Value::Object(Box::new(obj)))
             }
         })
     }
