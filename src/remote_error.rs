@@ -161,7 +161,8 @@ pub(crate) fn describe(value: &Value) -> RemoteError {
     };
     // The exception whose text Python would print: the user's for task errors.
     let mut shown = obj.as_ref();
-    if let [Value::Object(cause)] = obj.args.as_slice() {
+    let dual = matches!(obj.callable, Value::Object(_)); // a cloudpickle skeleton class
+    if let (true, [Value::Object(cause)]) = (dual, obj.args.as_slice()) {
         // A dual task error: the user's exception is the only argument.
         if let Some(cause_type) = class_name(&cause.callable) {
             remote.cause_type = Some(short_type(&cause_type));
@@ -218,9 +219,11 @@ fn printed_message(traceback: &str, type_name: &str) -> Option<String> {
 /// as is, a `KeyError`'s key as its repr, as Python does), several as their tuple; Ray's
 /// exceptions that keep their text in attributes (`ActorDiedError.error_msg`) print that.
 fn python_str(obj: &PyObject) -> String {
-    let is_key_error = obj
-        .callable_global()
-        .is_some_and(|g| g.module == "builtins" && g.qualname == "KeyError");
+    let class = obj.callable_global();
+    let is_key_error = class.is_some_and(|g| g.module == "builtins" && g.qualname == "KeyError");
+    if class.is_some_and(|g| g.module == "ray.exceptions" && g.qualname == "TaskCancelledError") {
+        return task_cancelled_str(obj);
+    }
     match obj.args.as_slice() {
         [Value::Str(s)] if !is_key_error => s.clone(),
         [Value::Object(inner)] => python_str(inner),
@@ -232,6 +235,32 @@ fn python_str(obj: &PyObject) -> String {
             .to_owned(),
         many => Value::Tuple(many.to_vec()).repr(),
     }
+}
+
+/// `TaskCancelledError.__str__`: "Task: TaskID(...) was cancelled. " plus its message.
+fn task_cancelled_str(obj: &PyObject) -> String {
+    let attr = |key: &str| obj.state.as_ref().and_then(|s| s.get_str(key));
+    let mut text = String::new();
+    if let Some(id) = attr("task_id").or(obj.args.first()) {
+        if !matches!(id, Value::None) {
+            text = format!("Task: {} was cancelled. ", ray_id(id));
+        }
+    }
+    if let Some(Value::Str(m)) = attr("error_message") {
+        text.push_str(m);
+    }
+    text.trim_end().to_owned()
+}
+
+/// One of Ray's ids (`ray._raylet.TaskID(b"...")`) as Python prints it: `TaskID(<hex>)`.
+fn ray_id(v: &Value) -> String {
+    if let Value::Object(o) = v {
+        if let (Some(g), [Value::Bytes(b)]) = (o.callable_global(), o.args.as_slice()) {
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            return format!("{}({hex})", g.qualname);
+        }
+    }
+    v.repr()
 }
 
 /// `module.qualname` of a class: a global, or the name given to a cloudpickle skeleton.
@@ -354,5 +383,90 @@ mod ray_error_tests {
         let err = ray_error(&value, "get").expect("an error");
         assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
         assert!(ray_error(&Value::from(7), "get").is_none());
+    }
+
+    fn object(module: &str, class: &str, args: Vec<Value>, state: Option<Value>) -> Value {
+        let mut o = PyObject::call(Value::global(module, class), args);
+        o.state = state;
+        Value::Object(Box::new(o))
+    }
+
+    /// The shapes Ray 2.60 sends (seen on a real cluster), read as Python prints them.
+    #[test]
+    fn exceptions_read_as_python_prints_them() {
+        let id = object(
+            "ray._raylet",
+            "TaskID",
+            vec![Value::bytes(vec![0xab, 0x01])],
+            None,
+        );
+        // A task cancelled before it ran: the bare TaskCancelledError(task_id).
+        let bare = object(
+            "ray.exceptions",
+            "TaskCancelledError",
+            vec![id.clone()],
+            None,
+        );
+        let e = from_value(&bare, "get");
+        assert_eq!(e.kind(), ErrorKind::TaskCancelled);
+        assert_eq!(
+            e.message(),
+            "get: TaskCancelledError: Task: TaskID(ab01) was cancelled."
+        );
+        // The dual class RayTaskError(TaskCancelledError), with the traceback's last line.
+        let skeleton = Value::Object(Box::new(PyObject::call(
+            Value::global("ray.cloudpickle.cloudpickle", "_make_skeleton_class"),
+            vec![
+                Value::global("builtins", "type"),
+                Value::str("RayTaskError(TaskCancelledError)"),
+                Value::Tuple(vec![
+                    Value::global("ray.exceptions", "RayTaskError"),
+                    Value::global("ray.exceptions", "TaskCancelledError"),
+                ]),
+                Value::dict([("__module__", "ray.exceptions")]),
+            ],
+        )));
+        let mut dual = PyObject::call(skeleton, vec![bare]);
+        dual.state = Some(Value::str(
+            "ray::spin() (pid=1)\n  File \"x.py\", line 3\nray.exceptions.TaskCancelledError: \
+             Task: TaskID(ab01) was cancelled.",
+        ));
+        let e = from_value(&Value::Object(Box::new(dual)), "get");
+        assert_eq!(e.kind(), ErrorKind::TaskCancelled, "{e}");
+        assert_eq!(
+            e.remote().unwrap().cause_type.as_deref(),
+            Some("TaskCancelledError")
+        );
+        assert_eq!(
+            e.remote().unwrap().message,
+            "Task: TaskID(ab01) was cancelled."
+        );
+        // KeyError prints its key's repr; ActorDiedError keeps its text in error_msg.
+        let key = object("builtins", "KeyError", vec![Value::str("x")], None);
+        assert_eq!(from_value(&key, "get").message(), "get: KeyError: 'x'");
+        let died = object(
+            "ray.exceptions",
+            "ActorDiedError",
+            vec![],
+            Some(Value::dict([("error_msg", "The actor died unexpectedly.")])),
+        );
+        let e = from_value(&died, "get");
+        assert_eq!(e.kind(), ErrorKind::ActorDied);
+        assert_eq!(
+            e.message(),
+            "get: ActorDiedError: The actor died unexpectedly."
+        );
+        // Several arguments print as their tuple; a multi-line message stays whole.
+        let two = object(
+            "builtins",
+            "OSError",
+            vec![2.into(), Value::str("gone")],
+            None,
+        );
+        assert_eq!(from_value(&two, "").message(), "OSError: (2, 'gone')");
+        assert_eq!(
+            printed_message("ray::f()\nValueError: a\nb\n", "ValueError").as_deref(),
+            Some("a\nb")
+        );
     }
 }
