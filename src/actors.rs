@@ -225,7 +225,11 @@ impl Client {
         ))
     }
 
-    /// Cancels the task that produces `r` (`ray.cancel`).
+    /// Cancels the task that produces `r` (`ray.cancel`); a get of `r` then fails with
+    /// [`ErrorKind::TaskCancelled`](crate::ErrorKind::TaskCancelled). As in Python, a
+    /// non-`force` cancel interrupts the task at its next Python bytecode: a task blocked
+    /// in one long C call (`time.sleep(60)`) runs on until that call returns; `force`
+    /// kills its worker at once.
     pub fn cancel(&self, r: &ObjectRef, force: bool, recursive: bool) -> Result<()> {
         self.check_ref(r)?;
         let id = r.id_blocking()?;

@@ -752,7 +752,10 @@ pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_re
 }
 
 /// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
-/// `recursive` cancels the tasks it started.
+/// `recursive` cancels the tasks it started. A get of `r` then fails with
+/// `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
+/// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
+/// a long numpy operation) runs on until that call returns; only `force` stops it at once.
 /// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_cancel(
