@@ -64,18 +64,16 @@ fn a_cancelled_task_reads_as_cancelled_with_pythons_message() {
             || remote.type_name == "ray.exceptions.TaskCancelledError",
         "{remote:?}"
     );
-    // Python: "Task: TaskID(67a2...) was cancelled." (not a Rust Debug of the id bytes).
+    // Python's str(e): "Task: TaskID(67a2...) was cancelled." when Ray sends the id (not
+    // a Rust Debug of the id bytes), else "" (Ray 2.60 often sends neither id nor
+    // message, and Python's client then shows ""; seen with both timings).
+    let text = &remote.message;
     assert!(
-        remote.message.starts_with("Task: TaskID(") && remote.message.ends_with("was cancelled."),
-        "{}",
-        remote.message
+        text.is_empty() || (text.starts_with("Task: TaskID(") && text.ends_with("was cancelled.")),
+        "{text}"
     );
     assert!(!e.message().contains("Bytes("), "{e}");
-    assert!(
-        e.message()
-            .starts_with("get: TaskCancelledError: Task: TaskID("),
-        "{e}"
-    );
+    assert!(e.message().starts_with("get: TaskCancelledError"), "{e}");
 }
 
 #[test]
