@@ -30,17 +30,6 @@ static ray_client_client *connect_main(void) {
     return c;
 }
 
-/* rc_test_tasks.<fn>(args) gotten; returns the status of the get. */
-static int call_get(ray_client_client *c, const char *fn, const ray_client_value *const *args,
-                    size_t nargs, ray_client_value **out) {
-    ray_client_object_ref *r = NULL;
-    int rc = ray_client_call(c, "rc_test_tasks", fn, args, nargs, NULL, NULL, 0, NULL, &r);
-    if (rc != RAY_CLIENT_OK) return rc;
-    rc = ray_client_get(c, r, 60000, out);
-    OK(ray_client_object_ref_free(r));
-    return rc;
-}
-
 static double float_at(const ray_client_value *d, const char *key) {
     ray_client_value *v = NULL;
     double x = -1;

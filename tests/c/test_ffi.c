@@ -47,16 +47,6 @@ static int str_eq(const ray_client_value *v, const char *want) {
     return len == strlen(want) && memcmp(data, want, len) == 0;
 }
 
-/* Calls rc_test_tasks.<fn>(args...) and gets the result (NULL on failure). */
-static int call_get(ray_client_client *c, const char *fn, const ray_client_value *const *args,
-                    size_t nargs, ray_client_value **out) {
-    ray_client_object_ref *r = NULL;
-    int rc = ray_client_call(c, "rc_test_tasks", fn, args, nargs, NULL, NULL, 0, NULL, &r);
-    if (rc != RAY_CLIENT_OK) return rc;
-    rc = ray_client_get(c, r, 60000, out);
-    OK(ray_client_object_ref_free(r));
-    return rc;
-}
 
 /* --- tests ---------------------------------------------------------------------------- */
 
