@@ -4,7 +4,7 @@
 // Conventions:
 // - Every failing C call throws ray_client::Error (a std::runtime_error) carrying the
 //   status code, kind, message and, for failures on the cluster, the remote exception
-//   type, the user's exception type and the traceback.
+//   type, the user's exception type, its message and the traceback (ray_client/error.hpp).
 // - Owning classes free their handle in the destructor. Client, Actor, Options,
 //   ConnectOptions and PlacementGroup are move-only (Client and Actor have clone());
 //   Value and ObjectRef are copyable (copies are new handles via the C clone function).
@@ -18,8 +18,10 @@
 #define RAY_CLIENT_HPP
 
 #include <ray_client.h>
+#include <ray_client/error.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -43,63 +45,6 @@ inline std::string version() { return ray_client_version(); }
 
 /// Number of live handles of every type (for leak checks).
 inline size_t live_handles() { return ray_client_live_handles(); }
-
-/// A failure reported by libray_client.
-class Error : public std::runtime_error {
- public:
-  Error(int code, std::string kind, const std::string &message,
-        std::optional<std::string> remote_type = std::nullopt,
-        std::optional<std::string> cause_type = std::nullopt,
-        std::optional<std::string> traceback = std::nullopt)
-      : std::runtime_error(message),
-        code_(code),
-        kind_(std::move(kind)),
-        remote_type_(std::move(remote_type)),
-        cause_type_(std::move(cause_type)),
-        traceback_(std::move(traceback)) {}
-
-  /// Builds an Error from a C error handle (does not free it).
-  static Error from_handle(const ray_client_error *e) {
-    auto opt = [](const char *s) -> std::optional<std::string> {
-      if (s == nullptr) return std::nullopt;
-      return std::string(s);
-    };
-    const char *kind = ray_client_error_kind(e);
-    const char *msg = ray_client_error_message(e);
-    return Error(ray_client_error_code(e), kind ? kind : "unknown", msg ? msg : "",
-                 opt(ray_client_error_remote_type(e)), opt(ray_client_error_cause_type(e)),
-                 opt(ray_client_error_traceback(e)));
-  }
-
-  /// Takes ownership of a C error handle, frees it and returns the Error.
-  static Error adopt(ray_client_error *e) {
-    if (e == nullptr) return Error(RAY_CLIENT_ERROR_INTERNAL, "internal", "missing error");
-    struct Free {
-      ray_client_error *e;
-      ~Free() { ray_client_error_free(e); }
-    } guard{e};
-    return from_handle(e);
-  }
-
-  /// The last failure on this thread (`code` is used when the library has none).
-  static Error last(int code) {
-    ray_client_error *e = nullptr;
-    if (ray_client_last_error(&e) == RAY_CLIENT_OK && e != nullptr) return adopt(e);
-    return Error(code, "unknown", ray_client_last_error_message());
-  }
-
-  int code() const noexcept { return code_; }
-  const std::string &kind() const noexcept { return kind_; }
-  std::string message() const { return what(); }
-  const std::optional<std::string> &remote_type() const noexcept { return remote_type_; }
-  const std::optional<std::string> &cause_type() const noexcept { return cause_type_; }
-  const std::optional<std::string> &traceback() const noexcept { return traceback_; }
-
- private:
-  int code_;
-  std::string kind_;
-  std::optional<std::string> remote_type_, cause_type_, traceback_;
-};
 
 namespace detail {
 
@@ -343,6 +288,23 @@ class Value : public detail::Handle<ray_client_value, ray_client_value_free> {
     });
   }
   static Value bytes(const std::vector<uint8_t> &b) { return bytes(b.data(), b.size()); }
+  // ---- without a copy (ray_client/borrowed.hpp): a put or call sends slices of the buffer.
+  /// Bytes over `len` bytes at `data`, read in place. `release` runs exactly once, when the
+  /// library no longer reads them (this Value, its copies and values holding it are gone,
+  /// and any put or call of it has sent its data); maybe on the library's I/O thread, so
+  /// it must not block nor call this library. Keep the bytes alive and unchanged until
+  /// then. If this throws, `release` is never called and the buffer stays yours.
+  static Value bytes_view(const void *data, size_t len, std::function<void()> release);
+  /// Takes the vector over (no copy); it is freed when the library is done with it.
+  static Value bytes(std::vector<uint8_t> &&b);
+  /// Shares the vector (no copy); the library holds a reference while it reads it.
+  static Value bytes(std::shared_ptr<const std::vector<uint8_t>> b);
+  /// A numpy array over `nbytes` at `data`, read in place; `release` as for bytes_view().
+  static Value ndarray_view(DType dtype, const std::vector<size_t> &shape, const void *data,
+                            size_t nbytes, std::function<void()> release, bool fortran_order = false);
+  /// A numpy array that takes `data` over (no copy).
+  template <class T>
+  static Value ndarray(std::vector<T> &&data, const std::vector<size_t> &shape, bool fortran_order = false);
   static Value bytearray(const std::vector<uint8_t> &b) {
     return make([&](auto out) { return ray_client_value_bytearray(b.data(), b.size(), out); });
   }
@@ -560,7 +522,19 @@ struct Convert<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, b
     }
     return Value::integer(static_cast<int64_t>(i));
   }
-  static T from_value(const Value &v) { return static_cast<T>(v.get_int()); }
+  static T from_value(const Value &v) {
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
+      if (v.kind() == Kind::BigInt) {  // above INT64_MAX, e.g. numpy's uint64 maximum
+        std::string s = v.get_bigint();
+        T u = 0;
+        auto r = std::from_chars(s.data(), s.data() + s.size(), u);
+        if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+          throw Error(RAY_CLIENT_ERROR_INVALID_ARGUMENT, "invalid_argument", s + " does not fit in 64 bits");
+        return u;
+      }
+    }
+    return static_cast<T>(v.get_int());
+  }
 };
 template <class T>
 struct Convert<T, std::enable_if_t<std::is_floating_point_v<T>>> {
@@ -650,7 +624,9 @@ using Args = std::vector<Value>;
 using Kwargs = std::vector<std::pair<std::string, Value>>;
 
 /// Options of a task, actor or actor method call (Python's `.options(...)`). Setters
-/// chain: `Options().num_cpus(1).name("x")`.
+/// chain: `Options().num_cpus(1).name("x")`. A value Ray refuses (max_retries < -1,
+/// max_concurrency < 0, num_cpus < 0, ...) throws Error (invalid_argument, Ray's rule in
+/// the message) from its setter.
 class Options : public detail::Handle<ray_client_options, ray_client_options_free> {
  public:
   Options() {
@@ -729,8 +705,10 @@ class ConnectOptions
   ConnectOptions &runtime_env_json(const std::optional<std::string> &json) {
     return set(ray_client_connect_options_set_runtime_env_json(raw_, detail::c_str_or_null(json)));
   }
+  /// How long connecting keeps trying (default 30 s); zero or negative throws INVALID_ARGUMENT.
   ConnectOptions &connect_timeout(std::chrono::milliseconds t) {
-    return set(ray_client_connect_options_set_connect_timeout_ms(raw_, static_cast<uint64_t>(t.count())));
+    auto ms = static_cast<uint64_t>(std::max<int64_t>(0, t.count()));  // negative: 0, refused
+    return set(ray_client_connect_options_set_connect_timeout_ms(raw_, ms));
   }
   ConnectOptions &reconnect_grace_period(std::chrono::seconds s) {
     return set(ray_client_connect_options_set_reconnect_grace_period_s(raw_, static_cast<uint64_t>(s.count())));
@@ -1286,5 +1264,7 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
 };
 
 }  // namespace ray_client
+
+#include <ray_client/borrowed.hpp>
 
 #endif  // RAY_CLIENT_HPP
