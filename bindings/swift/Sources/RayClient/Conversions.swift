@@ -5,7 +5,8 @@ import Foundation
 /// Conforming: `RayValue`, `Int` and the other integer types, `Double`, `Float`, `Bool`,
 /// `String`, `Data` (Python `bytes`), `[T]` (a Python `list`, except `[Double]`: a 1-D
 /// float64 numpy array), `[String: T]` (a `dict`), `Optional` (nil is `None`), `NDArray`,
-/// `ObjectRef`, `ActorHandle`.
+/// `ObjectRef`, `ActorHandle`. (A large `Data` or `[Double]` is sent without a copy: see
+/// ``RayClient/put(_:)``.)
 public protocol RayEncodable {
     /// This value as a Ray value.
     func rayValue() throws -> RayValue
@@ -159,13 +160,16 @@ extension Dictionary: RayEncodable where Key == String, Value: RayEncodable {
     }
 }
 
-extension Dictionary: RayDecodable where Key == String, Value: RayDecodable {
-    /// From a dict whose keys are all str.
+extension Dictionary: RayDecodable where Key: RayDecodable, Value: RayDecodable {
+    /// From a dict whose keys all convert to `Key`: `[String: T]` for str keys, `[Int: T]`
+    /// for int keys, `[RayValue: T]` for keys of any kind (tuples, frozensets, bytes, ...).
+    /// Keys equal once converted keep the last value, as in Python.
     public init(rayValue v: RayValue) throws {
         guard case .dict(let pairs) = v else { throw mismatch("dict", v) }
-        var d: [String: Value] = [:]
+        var d: [Key: Value] = [:]
         for (k, item) in pairs {
-            guard case .string(let key) = k else { throw mismatch("a str key", k) }
+            let key: Key
+            do { key = try Key(rayValue: k) } catch { throw mismatch("a \(Key.self) key", k) }
             d[key] = try Value(rayValue: item)
         }
         self = d

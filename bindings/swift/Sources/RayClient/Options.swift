@@ -4,6 +4,11 @@ import Foundation
 /// Options of a task, an actor or an actor method call (Python's `.options(...)`). A
 /// value type: set what you need, leave the rest nil.
 ///
+/// Being a plain struct, it is checked when a call uses it: a value Ray refuses
+/// (`maxRetries` < -1, `maxConcurrency` < 0, `maxRestarts` / `maxTaskRetries` < -1,
+/// `numCPUs` < 0, ...) fails that call with `RayError.invalidArgument`, Ray's rule in the
+/// message, before anything is sent to the cluster. ``validate()`` tells earlier.
+///
 /// ```swift
 /// var o = TaskOptions()
 /// o.numCPUs = 1
@@ -51,6 +56,12 @@ public struct TaskOptions: Sendable {
     public var extra: [(key: String, value: RayValue)] = []
 
     public init() {}
+
+    /// Throws `RayError.invalidArgument` (with Ray's rule) when a call with these options
+    /// would be refused, without calling anything.
+    public func validate() throws {
+        try withC { _ in }
+    }
 
     /// Sets any other `.options()` keyword (chainable).
     public func setting(_ key: String, _ value: some RayEncodable) throws -> TaskOptions {
@@ -146,7 +157,9 @@ public struct ConnectOptions: Sendable {
     /// The job's runtime environment as JSON text (`env_vars`, `pip`, `working_dir`, ...);
     /// a local `working_dir` is zipped and uploaded.
     public var runtimeEnvJSON: String?
-    /// How long connecting keeps trying (default 30 s).
+    /// How long connecting keeps trying (default 30 s). Must be positive: zero (or
+    /// negative) makes connecting fail at once with `RayError.invalidArgument`, before
+    /// anything is sent.
     public var connectTimeout: Duration?
     /// How long the server keeps this client's state after the connection drops (whole
     /// seconds, rounded up; zero disables reconnection).

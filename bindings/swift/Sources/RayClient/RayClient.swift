@@ -73,12 +73,12 @@ struct CallArgs {
     let values: [OwnedValue]
 
     init(_ args: [any RayEncodable], _ kwargs: KeyValuePairs<String, any RayEncodable>) throws {
-        self.args = try args.map { try $0.rayValue().makeHandle() }
+        self.args = try args.map { try makeHandle(for: $0) }
         for (k, _) in kwargs {
             if k.isEmpty || k.utf8.contains(0) { throw RayError.invalid("keyword argument name \(k.debugDescription) is not usable") }
         }
         self.names = kwargs.map { $0.key }
-        self.values = try kwargs.map { try $0.value.rayValue().makeHandle() }
+        self.values = try kwargs.map { try makeHandle(for: $0.value) }
     }
 
     /// Runs `body(args, nargs, names, values, nkw)` with C arrays.
@@ -337,9 +337,13 @@ public final class RayClient: @unchecked Sendable {
 
     // MARK: objects
 
-    /// Stores `value` in the cluster's object store.
+    /// Stores `value` in the cluster's object store. A large `Data` or `[Double]` (64 KiB
+    /// or more, also inside an `NDArray` or a `RayValue`) is sent from its own storage,
+    /// without a copy: the library keeps a reference to it until the data is sent (see
+    /// `Borrowed.swift` for the rule; `Data(bytesNoCopy:count:deallocator:)` lends your own
+    /// memory, and its deallocator runs once, maybe on the library's I/O thread).
     public func put(_ value: any RayEncodable) throws -> ObjectRef {
-        let h = try value.rayValue().makeHandle()
+        let h = try makeHandle(for: value)
         var r: OpaquePointer?
         try check(ray_client_put(raw, h.raw, &r))
         return ObjectRef(adopting: r!)

@@ -1,4 +1,5 @@
 import CRayClient
+import Foundation
 
 /// What the library said about a failure: its status code, its kind and message and, for
 /// failures on the cluster, the remote exception.
@@ -7,7 +8,7 @@ public struct RayErrorDetails: Sendable, Equatable, CustomStringConvertible {
     public var code: Int32
     /// A short stable name of the kind: `"timeout"`, `"task_error"`, `"invalid_argument"`, ...
     public var kind: String
-    /// The human-readable message.
+    /// The human-readable message, as Python prints the exception (`get: KeyError: 'x'`).
     public var message: String
     /// For failures on the cluster, the qualified Python type of the exception the server
     /// sent, e.g. `ray.exceptions.RayTaskError(ValueError)`.
@@ -16,10 +17,13 @@ public struct RayErrorDetails: Sendable, Equatable, CustomStringConvertible {
     public var causeType: String?
     /// The remote traceback text, when the server sent one.
     public var traceback: String?
+    /// For failures on the cluster, the exception's own text, as Python's `str(e)` gives
+    /// it: `'x'` for `KeyError('x')` (for task errors, the user's exception's).
+    public var remoteMessage: String?
 
     public init(
         code: Int32, kind: String, message: String, remoteType: String? = nil,
-        causeType: String? = nil, traceback: String? = nil
+        causeType: String? = nil, traceback: String? = nil, remoteMessage: String? = nil
     ) {
         self.code = code
         self.kind = kind
@@ -27,6 +31,7 @@ public struct RayErrorDetails: Sendable, Equatable, CustomStringConvertible {
         self.remoteType = remoteType
         self.causeType = causeType
         self.traceback = traceback
+        self.remoteMessage = remoteMessage
     }
 
     public var description: String {
@@ -67,7 +72,9 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     case actorDied(RayErrorDetails)
     /// An object's value is lost.
     case objectLost(RayErrorDetails)
-    /// The task was cancelled.
+    /// The task was cancelled (``RayClient/cancel(_:force:recursive:)``), kind
+    /// `task_cancelled`: not a `.taskError`. A task cancelled while running carries
+    /// `causeType` `TaskCancelledError` and Ray's text (`Task: TaskID(...) was cancelled.`).
     case taskCancelled(RayErrorDetails)
     /// The server failed a request for another reason.
     case serverError(RayErrorDetails)
@@ -103,6 +110,8 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     public var causeType: String? { details.causeType }
     /// The remote traceback, when there is one.
     public var traceback: String? { details.traceback }
+    /// The remote exception's own text (Python's `str(e)`), for failures on the cluster.
+    public var remoteMessage: String? { details.remoteMessage }
 
     public var description: String { "RayError.\(details)" }
 
@@ -148,7 +157,8 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
                 message: opt(ray_client_error_message(e)) ?? "",
                 remoteType: opt(ray_client_error_remote_type(e)),
                 causeType: opt(ray_client_error_cause_type(e)),
-                traceback: opt(ray_client_error_traceback(e))))
+                traceback: opt(ray_client_error_traceback(e)),
+                remoteMessage: opt(ray_client_error_remote_message(e))))
     }
 
     /// Takes an error handle the library handed over, frees it.
@@ -171,6 +181,11 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
         return RayError(
             RayErrorDetails(code: code, kind: "unknown", message: String(cString: ray_client_last_error_message())))
     }
+}
+
+extension RayError: LocalizedError {
+    /// The library's message (Foundation's `localizedDescription` shows it).
+    public var errorDescription: String? { message }
 }
 
 /// Throws the last error of this thread unless `rc` is `RAY_CLIENT_OK`.

@@ -6,7 +6,13 @@ import Foundation
 /// Swift types convert to and from it through ``RayEncodable`` / ``RayDecodable``; build
 /// one directly for Python kinds Swift has no type for (tuple, set, a list of floats).
 /// Immutable and `Sendable` (refs and actor handles inside are thread-safe handles).
-public indirect enum RayValue: Sendable, Equatable {
+///
+/// Equality is Python's for the kinds that have no order: sets and frozensets are equal
+/// with the same elements in any order, dicts with the same key/value pairs in any order
+/// (lists, tuples and dict iteration keep their order). `Hashable` to match, so any value,
+/// a tuple or a frozenset too, can be a key of a Swift `Dictionary` (`[RayValue: T]`
+/// decodes from a dict with any keys).
+public indirect enum RayValue: Sendable, Hashable {
     /// `None`.
     case none
     /// `bool`.
@@ -53,16 +59,34 @@ public indirect enum RayValue: Sendable, Equatable {
         case (.float(let x), .float(let y)): return x == y
         case (.string(let x), .string(let y)): return x == y
         case (.bytes(let x), .bytes(let y)), (.byteArray(let x), .byteArray(let y)): return x == y
-        case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)), (.set(let x), .set(let y)),
-            (.frozenSet(let x), .frozenSet(let y)):
-            return x == y
-        case (.dict(let x), .dict(let y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)): return x == y
+        case (.set(let x), .set(let y)), (.frozenSet(let x), .frozenSet(let y)): return Set(x) == Set(y)
+        case (.dict(let x), .dict(let y)): return mapping(x) == mapping(y)
         case (.objectRef(let x), .objectRef(let y)): return x == y
         case (.actor(let x), .actor(let y)): return x == y
         case (.ndarray(let x), .ndarray(let y)): return x == y
         case (.opaque(let x), .opaque(let y)): return x == y
         default: return false
+        }
+    }
+
+    /// Order-insensitive for sets, frozensets and dicts, as `==` is. Refs and actor handles
+    /// hash by kind only (their ids may not be known yet; `==` compares them).
+    public func hash(into h: inout Hasher) {
+        h.combine(kindName)
+        switch self {
+        case .none, .objectRef, .actor: break
+        case .bool(let b): h.combine(b)
+        case .int(let i): h.combine(i)
+        case .bigInt(let s): h.combine(s)
+        case .float(let f): h.combine(f)
+        case .string(let s): h.combine(s)
+        case .bytes(let d), .byteArray(let d): h.combine(d)
+        case .list(let xs), .tuple(let xs): h.combine(xs)
+        case .set(let xs), .frozenSet(let xs): h.combine(Set(xs))
+        case .dict(let pairs): h.combine(mapping(pairs))
+        case .ndarray(let a): h.combine(a)
+        case .opaque(let json): h.combine(json)
         }
     }
 
@@ -110,6 +134,12 @@ extension RayValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expres
     }
 }
 
+/// A dict's pairs as a Swift dictionary, for comparing and hashing in any order (a key
+/// given twice keeps its last value, as in Python).
+private func mapping(_ pairs: [(key: RayValue, value: RayValue)]) -> [RayValue: RayValue] {
+    Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+}
+
 /// numpy element types (`RAY_CLIENT_DTYPE_*`).
 public enum DType: Int32, Sendable, CaseIterable {
     case bool = 0, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64
@@ -126,7 +156,7 @@ public enum DType: Int32, Sendable, CaseIterable {
 }
 
 /// A numpy array: element type, shape and the little-endian element data.
-public struct NDArray: Sendable, Equatable {
+public struct NDArray: Sendable, Hashable {
     public var dtype: DType
     public var shape: [Int]
     /// Little-endian element data, `shape.reduce(1, *) * dtype.size` bytes.
@@ -142,12 +172,15 @@ public struct NDArray: Sendable, Equatable {
         self.fortranOrder = fortranOrder
     }
 
-    /// A float64 array of `values` with `shape` (default: one dimension).
+    /// A float64 array of `values` with `shape` (default: one dimension), one copy of them.
     public init(_ values: [Double], shape: [Int]? = nil) {
-        var le = values.map { $0.bitPattern.littleEndian }
-        self.init(
-            dtype: .float64, shape: shape ?? [values.count],
-            data: Data(bytes: &le, count: le.count * 8))
+        #if _endian(little)
+            let data = values.withUnsafeBytes { Data($0) }
+        #else
+            var le = values.map { $0.bitPattern.littleEndian }
+            let data = Data(bytes: &le, count: le.count * 8)
+        #endif
+        self.init(dtype: .float64, shape: shape ?? [values.count], data: data)
     }
 
     /// The elements as Doubles, in storage order (any numeric dtype is converted).
@@ -231,6 +264,10 @@ extension RayValue {
                     try check(ray_client_value_str_n(c.baseAddress, c.count, &out))
                 }
             }
+        case .bytes(let d) where d.count >= borrowThreshold:
+            return try borrowing(d) { base, n, release, user, out in
+                ray_client_value_bytes_borrowed(base.assumingMemoryBound(to: UInt8.self), n, release, user, &out)
+            }
         case .bytes(let d):
             try d.withUnsafeBytes { b in
                 try check(ray_client_value_bytes(b.bindMemory(to: UInt8.self).baseAddress, b.count, &out))
@@ -255,6 +292,12 @@ extension RayValue {
         case .ndarray(let a):
             if a.shape.contains(where: { $0 < 0 }) { throw RayError.invalid("ndarray shape has a negative size") }
             let shape = a.shape.map { Int($0) }
+            if a.data.count >= borrowThreshold {
+                return try borrowing(a.data) { base, n, release, user, out in
+                    ray_client_value_ndarray_borrowed(
+                        a.dtype.rawValue, shape, shape.count, base, n, a.fortranOrder ? 1 : 0, release, user, &out)
+                }
+            }
             try a.data.withUnsafeBytes { b in
                 try check(
                     ray_client_value_ndarray(
