@@ -12,8 +12,9 @@ extension AllTests {
             #expect(try await c.get(c.call("rc_test_tasks", "add", [1, 2], kwargs: ["c": 3]), as: Int.self) == 6)
             let echoed = try await c.get(c.call("rc_test_tasks", "echo", ["a", 2.5], kwargs: ["z": 1, "y": [true]]))
             #expect(echoed["args"] == ["a", 2.5])
-            // Keyword arguments keep their order.
+            // Keyword arguments keep their order (== compares dicts in any order, as Python).
             #expect(echoed["kwargs"] == .dict([(key: "z", value: 1), (key: "y", value: [true])]))
+            if case .dict(let kw) = echoed["kwargs"] { #expect(kw.map(\.key) == ["z", "y"]) } else { Issue.record("no kwargs") }
             #expect(try await c.get(c.call("rc_test_tasks", "nop")) == .none)
         }
 
