@@ -90,8 +90,7 @@ fn error_messages_read_as_python_prints_them() {
     // A function that does not exist: what the user asked for, not an internal put.
     let e = client
         .call(&f("no_such_function"), vec![], vec![])
-        .err()
-        .expect("an unknown function fails");
+        .expect_err("an unknown function fails");
     assert!(
         e.message().starts_with(
             "looking up rc_test_tasks.no_such_function on the cluster: AttributeError: "
