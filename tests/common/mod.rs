@@ -52,6 +52,32 @@ pub fn second_cluster() -> &'static TestCluster {
 /// `env` added to its environment) and a watchdog that stops it when the process exits,
 /// however it exits. Returns the client address.
 pub fn start_own_cluster(dir: &Path, env: &[(&str, &str)]) -> String {
+    start_watched(dir, env, false)
+}
+
+/// `start_own_cluster`; with `remove_dir`, the watchdog also removes `dir` once the cluster
+/// is stopped.
+fn start_watched(dir: &Path, env: &[(&str, &str)], remove_dir: bool) -> String {
+    // The watchdog comes first, so that a test process dying while the cluster starts
+    // leaves nothing running either. It ignores SIGINT/SIGTERM/SIGHUP: a Ctrl-C reaches the
+    // whole process group, the watchdog included, and it must outlive the test process.
+    // It outlives us on purpose, so it is never waited for.
+    #[allow(clippy::zombie_processes)]
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' INT TERM HUP; while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{h}' stop '{d}'{rm}",
+            pid = std::process::id(),
+            h = harness().display(),
+            d = dir.display(),
+            rm = if remove_dir {
+                format!("; rm -rf '{}'", dir.display())
+            } else {
+                String::new()
+            }
+        ))
+        .spawn()
+        .expect("starting the cluster watchdog");
     let mut cmd = Command::new(harness());
     cmd.arg("start").arg(dir).envs(env.iter().copied());
     let out = cmd.output().expect("running tests/harness/ray-cluster");
@@ -61,18 +87,6 @@ pub fn start_own_cluster(dir: &Path, env: &[(&str, &str)]) -> String {
         dir.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    // The watchdog outlives us on purpose, so it is never waited for.
-    #[allow(clippy::zombie_processes)]
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; '{h}' stop '{d}'",
-            pid = std::process::id(),
-            h = harness().display(),
-            d = dir.display()
-        ))
-        .spawn()
-        .expect("starting the cluster watchdog");
     let address = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(address.starts_with("ray://"), "{address:?}");
     address
@@ -82,7 +96,7 @@ fn start_cluster(name: &str, with_node2: bool) -> TestCluster {
     {
         let dir =
             std::env::temp_dir().join(format!("ray-client-test-{}-{name}", std::process::id()));
-        start_own_cluster(&dir, &[]);
+        start_watched(&dir, &[], true);
         if with_node2 {
             let out = Command::new(harness())
                 .arg("add-node")
