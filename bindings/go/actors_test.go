@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,11 +61,17 @@ func TestActors(t *testing.T) {
 	if err := counter.Kill(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	waitDead(t, c, cl)
+	// The error says why, as Python prints it, and the op once.
+	died := waitDead(t, c, cl)
+	if !strings.HasPrefix(died.Error(), "ray: get: ActorDiedError: The actor died") ||
+		!strings.Contains(died.RemoteMessage, "killed by `ray.kill`") {
+		t.Fatalf("killed actor: %q, remote message %q", died.Error(), died.RemoteMessage)
+	}
 }
 
-// waitDead calls a until the call fails because the actor is dead.
-func waitDead(t *testing.T, c *Client, a *Actor) {
+// waitDead calls a until the call fails because the actor is dead, and returns that
+// failure.
+func waitDead(t *testing.T, c *Client, a *Actor) *ActorDiedError {
 	t.Helper()
 	ctx := context.Background()
 	for {
@@ -75,7 +82,7 @@ func waitDead(t *testing.T, c *Client, a *Actor) {
 		}
 		var died *ActorDiedError
 		if errors.As(err, &died) && errors.Is(err, ErrActorDied) {
-			return
+			return died
 		}
 		if err != nil && !errors.Is(err, ErrTaskFailed) {
 			t.Fatalf("call on a killed actor: %v", err)

@@ -49,13 +49,15 @@ func lastError(op string, rc Code) error {
 // errorFromC copies everything out of an error handle (the caller frees it).
 func errorFromC(op string, e *C.ray_client_error) error {
 	return newError(ErrorInfo{
-		Op:         op,
-		Code:       Code(C.ray_client_error_code(e)),
-		Kind:       goStringOrEmpty(C.ray_client_error_kind(e)),
-		Message:    goStringOrEmpty(C.ray_client_error_message(e)),
-		RemoteType: goStringOrEmpty(C.ray_client_error_remote_type(e)),
-		CauseType:  goStringOrEmpty(C.ray_client_error_cause_type(e)),
-		Traceback:  goStringOrEmpty(C.ray_client_error_traceback(e)),
+		Op:            op,
+		Code:          Code(C.ray_client_error_code(e)),
+		Kind:          goStringOrEmpty(C.ray_client_error_kind(e)),
+		Message:       goStringOrEmpty(C.ray_client_error_message(e)),
+		RemoteType:    goStringOrEmpty(C.ray_client_error_remote_type(e)),
+		CauseType:     goStringOrEmpty(C.ray_client_error_cause_type(e)),
+		RemoteMessage: goStringOrEmpty(C.ray_client_error_remote_message(e)),
+		Traceback:     goStringOrEmpty(C.ray_client_error_traceback(e)),
+		fromLibrary:   true,
 	})
 }
 

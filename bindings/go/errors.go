@@ -157,23 +157,34 @@ func sentinelOf(c Code) error {
 
 // ErrorInfo is what every error of this package knows: the operation (the Go method,
 // e.g. "Get"), the status code, the C ABI's kind name and message and, for failures on
-// the cluster, the remote exception type, the user's exception type and the remote
-// traceback. It is embedded in each error type; the methods come with it.
+// the cluster, the remote exception type, the user's exception type, the exception's
+// own message and the remote traceback. It is embedded in each error type; the methods
+// come with it.
 type ErrorInfo struct {
 	Op         string // the method that failed, e.g. "Get", "Connect"
 	Code       Code   // the status code
 	Kind       string // the C ABI's kind name ("timeout", "task_error", ...)
-	Message    string // the human-readable message
+	Message    string // the human-readable message, e.g. "get: KeyError: 'x'"
 	RemoteType string // e.g. "ray.exceptions.RayTaskError(ValueError)"; "" when none
 	CauseType  string // the user's exception type, e.g. "ValueError"; "" when none
-	Traceback  string // the remote traceback; "" when none
+	// RemoteMessage is the exception's own text, as Python's str(exception) gives it
+	// ("'x'" for KeyError('x'); for a task error, the user's exception's); "" when none.
+	RemoteMessage string
+	Traceback     string // the remote traceback; "" when none
+
+	// fromLibrary: Message is the C library's, which already says what was being done
+	// ("get: ...", "looking up m.f on the cluster: ..."), so Error leaves Op out rather
+	// than say it twice ("ray: Get: get: ...").
+	fromLibrary bool
 }
 
-// Error formats "ray: Op: message".
+// Error formats "ray: message" for the C library's messages, which say what was being
+// done themselves ("ray: get: KeyError: 'x'"), and "ray: Op: message" for this
+// package's own ("ray: GetInto: value: cannot store a str into a Go int").
 func (e *ErrorInfo) Error() string {
 	var b strings.Builder
 	b.WriteString("ray: ")
-	if e.Op != "" {
+	if e.Op != "" && !(e.fromLibrary && e.Message != "") {
 		b.WriteString(e.Op)
 		b.WriteString(": ")
 	}
@@ -198,8 +209,8 @@ func (e *ErrorInfo) info() *ErrorInfo { return e }
 // errors.Is.
 type Error struct{ ErrorInfo }
 
-// TaskError: a remote task or actor method raised. RemoteType, CauseType and
-// Traceback describe the Python exception. Matches [ErrTaskFailed].
+// TaskError: a remote task or actor method raised. RemoteType, CauseType,
+// RemoteMessage and Traceback describe the Python exception. Matches [ErrTaskFailed].
 type TaskError struct{ ErrorInfo }
 
 // TimeoutError: a get, wait, connect or placement group wait did not finish in time.
