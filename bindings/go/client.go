@@ -96,7 +96,8 @@ func WithRuntimeEnvJSON(js string) Option {
 }
 
 // WithConnectTimeout bounds how long connecting keeps trying (the library's default is
-// 30 s). The context's deadline, when sooner, bounds it too.
+// 30 s); it must be greater than zero (Connect fails with ErrInvalidArgument otherwise).
+// The context's deadline, when sooner, bounds it too.
 func WithConnectTimeout(d time.Duration) Option {
 	return func(c *connectConfig) { c.connectTimeout = &d }
 }
@@ -256,8 +257,10 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 	}
 	timeout := time.Duration(-1)
 	if cfg.connectTimeout != nil {
-		if *cfg.connectTimeout <= 0 {
-			return nil, errInvalid(op, "connect timeout must be positive, got %v", *cfg.connectTimeout)
+		// Zero reaches the library, which refuses it with its rule; a negative duration
+		// has no C form (milliseconds are unsigned there).
+		if *cfg.connectTimeout < 0 {
+			return nil, errInvalid(op, "the connect timeout must be greater than zero, got %v", *cfg.connectTimeout)
 		}
 		timeout = *cfg.connectTimeout
 	}

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestRemoteFunctions(t *testing.T) {
@@ -142,5 +144,41 @@ func TestManyArguments(t *testing.T) {
 	e := getAs[echoed](t, c, must(c.Call(ctx, tasks, "echo", append(args, kw)...))(t))
 	if len(e.Args) != 50 || e.Args[49][1] != "49" || e.Kwargs["k7"]["v"] != 7 || len(e.Kwargs) != 50 {
 		t.Fatalf("echo of 50+50 arguments: %d %d", len(e.Args), len(e.Kwargs))
+	}
+}
+
+// Option values Ray refuses are refused when the call's options are built, before
+// anything is sent, as invalid arguments stating Ray's rule.
+func TestRefusedOptions(t *testing.T) {
+	ctx := context.Background()
+	c := shared(t)
+	f := c.Function(tasks, "identity")
+	k := c.ActorClass(tasks, "Counter")
+	cases := []struct {
+		call func() (any, error)
+		rule string
+	}{
+		{func() (any, error) { return f.Options(MaxRetries(-2)).Remote(ctx, 1) },
+			"max_retries only accepts 0, -1 or a positive integer, where -1 represents infinity, got -2"},
+		{func() (any, error) { return k.Options(MaxConcurrency(-1)).Remote(ctx) },
+			"max_concurrency only accepts 0 or a positive integer, got -1"},
+		{func() (any, error) { return k.Options(MaxRestarts(-3)).Remote(ctx) },
+			"max_restarts only accepts 0, -1 or a positive integer"},
+		{func() (any, error) { return k.Options(MaxTaskRetries(-3)).Remote(ctx) },
+			"max_task_retries only accepts 0, -1 or a positive integer"},
+		{func() (any, error) { return Connect(ctx, testAddress, WithConnectTimeout(0)) },
+			"the connect timeout must be greater than zero"},
+		{func() (any, error) { return Connect(ctx, testAddress, WithConnectTimeout(-time.Second)) },
+			"the connect timeout must be greater than zero"},
+	}
+	for i, tc := range cases {
+		v, err := tc.call()
+		if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), tc.rule) {
+			t.Errorf("case %d: %v, %v; want an invalid argument saying %q", i, v, err, tc.rule)
+		}
+	}
+	// The limits themselves are accepted.
+	if n := getAs[int](t, c, must(f.Options(MaxRetries(-1)).Remote(ctx, 4))(t)); n != 4 {
+		t.Fatal(n)
 	}
 }
