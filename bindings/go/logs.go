@@ -16,8 +16,9 @@ const (
 type LogLine struct {
 	// Level is LogStdout, LogStderr or a Python logging level (logging.INFO = 20, ...).
 	Level int
-	// Text is the line as Ray sends it: prefixed with the task and pid, ending in a
-	// newline.
+	// Text is the line as Ray sends it, prefixed with the task and pid, ending in a
+	// newline, without terminal colour codes (the library strips them, so that files and
+	// log systems get plain text).
 	Text string
 }
 

@@ -133,3 +133,22 @@ func TestLogsAndSeveralClients(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Output with terminal colour codes reaches Go writers (and so log functions) without
+// them: the library strips them from task output and from Ray's own prefixes.
+func TestLogsWithoutColour(t *testing.T) {
+	ctx := context.Background()
+	marker := fmt.Sprintf("go-colour-%d", time.Now().UnixNano())
+	buf := &syncBuffer{marker: marker, done: make(chan struct{})}
+	c := connectTest(t, WithLogWriter(buf))
+	if got := getAs[string](t, c, must(c.Call(ctx, tasks, "colour_print", marker))(t)); got != marker {
+		t.Fatalf("colour_print = %q", got)
+	}
+	<-buf.done // no time limit: go test's timeout catches a hang
+	buf.mu.Lock()
+	defer buf.mu.Unlock()
+	out := buf.buf.String()
+	if strings.Contains(out, "\x1b") || !strings.Contains(out, marker+"\n") {
+		t.Fatalf("log output: %q", out)
+	}
+}
