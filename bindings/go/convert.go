@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // Tuple is encoded as a Python tuple (a plain slice becomes a list).
@@ -20,6 +21,20 @@ type Set []any
 
 // FrozenSet is encoded as a Python frozenset.
 type FrozenSet []any
+
+// DictItem is one entry of a [Dict].
+type DictItem struct {
+	Key, Value any
+}
+
+// Dict is a Python dict as its entries, in the dict's order. Python keys may be any
+// hashable value, Go map keys only comparable ones, so a dict with a key no Go map can
+// hold (a tuple, a frozenset, bytes) decodes to a Dict rather than to a map; its keys
+// come in forms that encode back to the same Python keys (tuple → Tuple, frozenset →
+// FrozenSet, bytes → []byte), so that a Dict encodes back to an equal dict. Any dict can
+// be decoded into a Dict or another slice of pairs ([][2]any, ...) to keep its order.
+// A Dict, or any []DictItem, encodes as a dict with its entries in order.
+type Dict []DictItem
 
 // ByteArray is encoded as a Python bytearray ([]byte becomes bytes). Ray's object store
 // turns a put bytearray into bytes.
@@ -98,6 +113,8 @@ var (
 	setType       = reflect.TypeFor[Set]()
 	frozenSetType = reflect.TypeFor[FrozenSet]()
 	byteArrayType = reflect.TypeFor[ByteArray]()
+	dictType      = reflect.TypeFor[Dict]()
+	dictItemType  = reflect.TypeFor[DictItem]()
 )
 
 // maxDepth bounds nesting, so that a cyclic Go value (a pointer loop) gives an error
@@ -203,7 +220,11 @@ func describe(v any) string {
 		return "bytes"
 	case []any:
 		return "list/tuple/set"
-	case map[string]any, map[any]any:
+	case Tuple:
+		return "tuple"
+	case FrozenSet:
+		return "frozenset"
+	case Dict:
 		return "dict"
 	case *ObjectRef:
 		return "object ref"
@@ -221,4 +242,60 @@ func describe(v any) string {
 		}
 	}
 	return t.String()
+}
+
+// keyRepr writes a decoded dict key as Python's repr would, for paths and messages:
+// 'x', 5, (1, 2), frozenset({4}), b'k'.
+func keyRepr(k any) string {
+	var b strings.Builder
+	writeRepr(&b, k)
+	return b.String()
+}
+
+func writeRepr(b *strings.Builder, v any) {
+	items := func(open, close string, xs []any) {
+		b.WriteString(open)
+		for i, x := range xs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, x)
+		}
+		b.WriteString(close)
+	}
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if x {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case string:
+		b.WriteString(pyQuote(x))
+	case []byte:
+		b.WriteString("b" + pyQuote(string(x)))
+	case Tuple:
+		if len(x) == 1 {
+			items("(", ",)", x)
+		} else {
+			items("(", ")", x)
+		}
+	case FrozenSet:
+		items("frozenset({", "})", x)
+	case []any:
+		items("[", "]", x)
+	default:
+		fmt.Fprint(b, x)
+	}
+}
+
+// pyQuote quotes s in single quotes, as Python's repr of a str does when s has none.
+func pyQuote(s string) string {
+	q := strconv.Quote(s)
+	if strings.ContainsRune(s, '\'') {
+		return q
+	}
+	return "'" + strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`) + "'"
 }

@@ -8,8 +8,9 @@ import (
 	"strings"
 )
 
-// assign stores src, a decoded value in its generic form (see decoder), into dst,
-// converting to dst's type and failing with a ConversionError on a mismatch or overflow.
+// assign stores src, a decoded value in the decoder's ordered form (dicts as Dict),
+// into dst, converting to dst's type and failing with a ConversionError on a mismatch or
+// overflow. An interface destination receives the generic form, as from Get.
 func assign(op string, dst reflect.Value, src any, path string, depth int) error {
 	if depth > maxDepth {
 		return errConversion(op, path, "nested more than %d levels deep", maxDepth)
@@ -23,7 +24,7 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 			dst.SetZero()
 			return nil
 		}
-		sv := reflect.ValueOf(src)
+		sv := reflect.ValueOf(generic(src))
 		if !sv.Type().AssignableTo(t) {
 			return fail()
 		}
@@ -71,6 +72,12 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 					return nil
 				}
 			}
+		}
+		return fail()
+	case dictItemType:
+		if it, ok := src.(DictItem); ok {
+			dst.Set(reflect.ValueOf(DictItem{Key: it.Key, Value: generic(it.Value)}))
+			return nil
 		}
 		return fail()
 	case opaqueType:
@@ -157,6 +164,9 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 			return nil
 		}
 	case reflect.Slice:
+		if d, ok := src.(Dict); ok {
+			return assignPairs(op, dst, d, path, depth)
+		}
 		if t.Elem().Kind() == reflect.Uint8 {
 			switch s := src.(type) {
 			case []byte:
@@ -179,7 +189,9 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 			return fail()
 		}
 		if sv.Type() == t {
-			dst.Set(sv) // a freshly decoded slice of the right type: no copy needed
+			// A freshly decoded slice of the right type: no copy needed (dicts within
+			// take the generic form in place).
+			dst.Set(reflect.ValueOf(generic(src)))
 			return nil
 		}
 		out := reflect.MakeSlice(t, sv.Len(), sv.Len())
@@ -191,6 +203,14 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 		dst.Set(out)
 		return nil
 	case reflect.Array:
+		if it, ok := src.(DictItem); ok && t.Len() == 2 {
+			// One entry of a dict into a pair, [2]T: key, value.
+			kp := path + "[" + keyRepr(it.Key) + "]"
+			if err := assign(op, dst.Index(0), it.Key, kp, depth+1); err != nil {
+				return err
+			}
+			return assign(op, dst.Index(1), it.Value, kp, depth+1)
+		}
 		sv := reflect.ValueOf(src)
 		if b, ok := src.([]byte); ok && t.Elem().Kind() == reflect.Uint8 {
 			sv = reflect.ValueOf(b)
@@ -207,20 +227,25 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 		}
 		return nil
 	case reflect.Map:
-		sv := reflect.ValueOf(src)
-		if sv.Kind() != reflect.Map {
+		d, ok := src.(Dict)
+		if !ok {
 			return fail()
 		}
-		m := reflect.MakeMapWithSize(t, sv.Len())
-		iter := sv.MapRange()
-		for iter.Next() {
-			kp := path + "[" + keyString(iter.Key()) + "]"
+		m := reflect.MakeMapWithSize(t, len(d))
+		for _, it := range d {
+			kp := path + "[" + keyRepr(it.Key) + "]"
 			k := reflect.New(t.Key()).Elem()
-			if err := assign(op, k, iter.Key().Interface(), kp, depth+1); err != nil {
+			err := assign(op, k, it.Key, kp, depth+1)
+			if it.Key != nil && !reflect.ValueOf(it.Key).Comparable() && (err != nil || !k.Comparable()) {
+				// A tuple, frozenset or bytes key: hashable in Python, no Go map key.
+				return errConversion(op, path, "dict key %s is a Python %s, which cannot be a key of a Go %s; decode into a ray.Dict or a slice of pairs ([][2]any) instead",
+					keyRepr(it.Key), describe(it.Key), t)
+			}
+			if err != nil {
 				return err
 			}
 			v := reflect.New(t.Elem()).Elem()
-			if err := assign(op, v, iter.Value().Interface(), kp, depth+1); err != nil {
+			if err := assign(op, v, it.Value, kp, depth+1); err != nil {
 				return err
 			}
 			m.SetMapIndex(k, v)
@@ -264,23 +289,17 @@ func widen(v any) any {
 // that name (tag or Go name), or else to one whose name matches ignoring case; other
 // keys are ignored, missing fields keep their values.
 func assignStruct(op string, dst reflect.Value, src any, path string, depth int) error {
-	entries := map[string]any{}
-	switch s := src.(type) {
-	case map[string]any:
-		entries = s
-	case map[any]any:
-		for k, v := range s {
-			ks, ok := k.(string)
-			if !ok {
-				return errConversion(op, path, "dict key %v is not a str, so it cannot name a field of %s", k, dst.Type())
-			}
-			entries[ks] = v
-		}
-	default:
+	d, ok := src.(Dict)
+	if !ok {
 		return errConversion(op, path, "cannot store a %s into a Go %s", describe(src), dst.Type())
 	}
 	fields := structFields(dst.Type())
-	for key, val := range entries {
+	for _, it := range d {
+		key, ok := it.Key.(string)
+		if !ok {
+			return errConversion(op, path, "dict key %s is not a str, so it cannot name a field of %s", keyRepr(it.Key), dst.Type())
+		}
+		val := it.Value
 		var f *fieldInfo
 		for i := range fields {
 			if fields[i].name == key {
@@ -304,5 +323,22 @@ func assignStruct(op string, dst reflect.Value, src any, path string, depth int)
 			return err
 		}
 	}
+	return nil
+}
+
+// assignPairs stores a dict's entries, in order, into a slice of pairs: DictItems
+// (Dict, []DictItem) or two-element arrays ([][2]any, [][2]string, ...).
+func assignPairs(op string, dst reflect.Value, d Dict, path string, depth int) error {
+	t := dst.Type()
+	if et := t.Elem(); et != dictItemType && (et.Kind() != reflect.Array || et.Len() != 2) {
+		return errConversion(op, path, "cannot store a dict into a Go %s; a map, a struct or a slice of pairs ([][2]T, ray.Dict) can hold one", t)
+	}
+	out := reflect.MakeSlice(t, len(d), len(d))
+	for i, it := range d {
+		if err := assign(op, out.Index(i), it, path, depth+1); err != nil {
+			return err
+		}
+	}
+	dst.Set(out)
 	return nil
 }

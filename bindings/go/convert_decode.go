@@ -13,8 +13,10 @@ import (
 	"unsafe"
 )
 
-// Ray → Go: a C value handle becomes a Go value in its generic form (any), which
-// assign (convert_assign.go) then stores into typed destinations.
+// Ray → Go: a C value handle becomes a Go value. The decoder produces the ordered form:
+// the generic form Get returns (see the package documentation), except that every dict
+// is a Dict, in the dict's order, so that assign (convert_assign.go) can store it into
+// a slice of pairs, a map or a struct alike; generic turns it into what Get returns.
 
 type decoder struct {
 	op     string
@@ -23,7 +25,11 @@ type decoder struct {
 
 func decodeValue(op string, c *Client, v *C.ray_client_value) (any, error) {
 	d := decoder{op: op, client: c}
-	return d.decode(v, "value", 0)
+	x, err := d.decode(v, "value", 0)
+	if err != nil {
+		return nil, err
+	}
+	return generic(x), nil
 }
 
 func decodeInto(op string, c *Client, v *C.ray_client_value, dst any) error {
@@ -42,6 +48,13 @@ func decodeIntoValue(op string, c *Client, v *C.ray_client_value, dst reflect.Va
 func (d *decoder) call(f func() C.int) error { return ccall(d.op, f) }
 
 func (d *decoder) decode(v *C.ray_client_value, path string, depth int) (any, error) {
+	return d.value(v, path, depth, false)
+}
+
+// value decodes v; asKey: v is hashable in Python, a dict key or a set's element (or
+// part of one), whose tuples and frozensets keep their kind (Tuple, FrozenSet) so that
+// it encodes back to the same Python value (a list there would be refused by Python).
+func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey bool) (any, error) {
 	if depth > maxDepth {
 		return nil, errConversion(d.op, path, "nested more than %d levels deep", maxDepth)
 	}
@@ -98,17 +111,24 @@ func (d *decoder) decode(v *C.ray_client_value, path string, depth int) (any, er
 			return nil, err
 		}
 		out := make([]any, int(n))
+		hashable := asKey || kind == C.RAY_CLIENT_VALUE_SET || kind == C.RAY_CLIENT_VALUE_FROZENSET
 		for i := range out {
 			var it *C.ray_client_value
 			if err := d.call(func() C.int { return C.ray_client_value_item(v, C.size_t(i), &it) }); err != nil {
 				return nil, err
 			}
-			x, err := d.decode(it, path+"["+strconv.Itoa(i)+"]", depth+1)
+			x, err := d.value(it, path+"["+strconv.Itoa(i)+"]", depth+1, hashable)
 			C.ray_client_value_free(it)
 			if err != nil {
 				return nil, err
 			}
 			out[i] = x
+		}
+		switch {
+		case asKey && kind == C.RAY_CLIENT_VALUE_TUPLE:
+			return Tuple(out), nil
+		case asKey && kind == C.RAY_CLIENT_VALUE_FROZENSET:
+			return FrozenSet(out), nil
 		}
 		return out, nil
 	case C.RAY_CLIENT_VALUE_DICT:
@@ -154,59 +174,72 @@ func (d *decoder) decode(v *C.ray_client_value, path string, depth int) (any, er
 	return nil, errConversion(d.op, path, "unknown value kind %d", int(kind))
 }
 
-// dict decodes to map[string]any when every key is a str, else to map[any]any (keys
-// must then be comparable Go values: no lists, dicts or bytes).
-func (d *decoder) dict(v *C.ray_client_value, path string, depth int) (any, error) {
+// dict decodes a dict to a Dict, in order; keys keep their kind (see value).
+func (d *decoder) dict(v *C.ray_client_value, path string, depth int) (Dict, error) {
 	var n C.size_t
 	if err := d.call(func() C.int { return C.ray_client_value_len(v, &n) }); err != nil {
 		return nil, err
 	}
-	keys := make([]any, int(n))
-	vals := make([]any, int(n))
-	allStr := true
-	for i := range keys {
+	out := make(Dict, int(n))
+	for i := range out {
 		var k, it *C.ray_client_value
 		if err := d.call(func() C.int { return C.ray_client_value_dict_item(v, C.size_t(i), &k, &it) }); err != nil {
 			return nil, err
 		}
-		kx, err := d.decode(k, path+"[key "+strconv.Itoa(i)+"]", depth+1)
+		kx, err := d.value(k, path+"[key "+strconv.Itoa(i)+"]", depth+1, true)
 		C.ray_client_value_free(k)
 		if err != nil {
 			C.ray_client_value_free(it)
 			return nil, err
 		}
-		vx, err := d.decode(it, path+"["+keyLabel(kx)+"]", depth+1)
+		vx, err := d.value(it, path+"["+keyRepr(kx)+"]", depth+1, false)
 		C.ray_client_value_free(it)
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := kx.(string); !ok {
-			allStr = false
-		}
-		keys[i], vals[i] = kx, vx
+		out[i] = DictItem{Key: kx, Value: vx}
 	}
-	if allStr {
-		m := make(map[string]any, len(keys))
-		for i, k := range keys {
-			m[k.(string)] = vals[i]
-		}
-		return m, nil
-	}
-	m := make(map[any]any, len(keys))
-	for i, k := range keys {
-		if k != nil && !reflect.TypeOf(k).Comparable() {
-			return nil, errConversion(d.op, path, "dict key %d (%T) cannot be a Go map key; decode into a struct or slice of pairs instead", i, k)
-		}
-		m[k] = vals[i]
-	}
-	return m, nil
+	return out, nil
 }
 
-func keyLabel(k any) string {
-	if s, ok := k.(string); ok {
-		return strconv.Quote(s)
+// generic turns the decoder's ordered form into the generic form Get returns: a Dict
+// becomes a map[string]any when every key is a str, a map[any]any when every key can
+// key a Go map, and stays a Dict otherwise (tuple, frozenset or bytes keys); values
+// within are turned likewise. Lists and Dicts are changed in place: x is freshly
+// decoded and nobody else holds it.
+func generic(x any) any {
+	switch v := x.(type) {
+	case []any:
+		for i := range v {
+			v[i] = generic(v[i])
+		}
+	case Dict:
+		allStr, mappable := true, true
+		for i := range v {
+			v[i].Value = generic(v[i].Value)
+			if _, ok := v[i].Key.(string); !ok {
+				allStr = false
+			}
+			if v[i].Key != nil && !reflect.ValueOf(v[i].Key).Comparable() {
+				mappable = false
+			}
+		}
+		switch {
+		case allStr:
+			m := make(map[string]any, len(v))
+			for _, it := range v {
+				m[it.Key.(string)] = it.Value
+			}
+			return m
+		case mappable:
+			m := make(map[any]any, len(v))
+			for _, it := range v {
+				m[it.Key] = it.Value
+			}
+			return m
+		}
 	}
-	return reflect.ValueOf(k).String()
+	return x
 }
 
 func (d *decoder) ndarray(v *C.ray_client_value, path string) (NDArray, error) {

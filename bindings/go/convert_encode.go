@@ -168,6 +168,9 @@ func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_clien
 			n := rv.Len()
 			return e.ndarrayRaw(dt, []int{n}, rv, false, path)
 		}
+		if t.Elem() == dictItemType {
+			return e.dictItems(rv, path, depth)
+		}
 		return e.items(rv, C.RAY_CLIENT_VALUE_LIST, path, depth)
 	case reflect.Map:
 		if rv.IsNil() {
@@ -236,6 +239,31 @@ func (e *encoder) mapValue(rv reflect.Value, path string, depth int) (*C.ray_cli
 		if err != nil {
 			C.ray_client_value_free(kv)
 			return fail(err)
+		}
+		ks, vs = append(ks, kv), append(vs, vv)
+	}
+	return e.dict(ks, vs)
+}
+
+// dictItems encodes a Dict (any slice of DictItem) as a dict, its entries in order.
+func (e *encoder) dictItems(rv reflect.Value, path string, depth int) (*C.ray_client_value, error) {
+	n := rv.Len()
+	ks := make([]*C.ray_client_value, 0, n)
+	vs := make([]*C.ray_client_value, 0, n)
+	for i := 0; i < n; i++ {
+		it := rv.Index(i).Interface().(DictItem)
+		kv, err := e.encode(reflect.ValueOf(it.Key), path+"[key "+strconv.Itoa(i)+"]", depth+1)
+		if err != nil {
+			freeValues(ks)
+			freeValues(vs)
+			return nil, err
+		}
+		vv, err := e.encode(reflect.ValueOf(it.Value), path+"["+keyRepr(it.Key)+"]", depth+1)
+		if err != nil {
+			C.ray_client_value_free(kv)
+			freeValues(ks)
+			freeValues(vs)
+			return nil, err
 		}
 		ks, vs = append(ks, kv), append(vs, vv)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -303,11 +304,11 @@ func TestConvertThroughCluster(t *testing.T) {
 	if d.Type != "numpy.ndarray" || d.Dtype != "int32" || !reflect.DeepEqual(d.Shape, []int{2, 2}) || d.Sum != 10 {
 		t.Fatalf("describe_array = %+v", d)
 	}
-	// A dict whose keys are tuples has no Go map form: a clear error, not a panic.
+	// A dict whose keys are tuples has no Go map form: a Dict (see TestTupleKeyedDict).
 	ref := must(c.FunctionFromSource("def tuple_keys():\n    return {(1, 2): 3}\n", "tuple_keys").Remote(ctx))(t)
 	defer ref.Close()
-	if _, err := c.Get(ctx, ref); !errors.Is(err, ErrConversion) {
-		t.Fatalf("tuple-keyed dict: %v", err)
+	if got, err := c.Get(ctx, ref); err != nil || !reflect.DeepEqual(got, Dict{{Tuple{int64(1), int64(2)}, int64(3)}}) {
+		t.Fatalf("tuple-keyed dict: %#v, %v", got, err)
 	}
 	// Python objects without a Go form come back as Opaque and can be sent back.
 	ref2 := must(c.FunctionFromSource("def a_global():\n    import collections\n    return collections.OrderedDict\n", "a_global").Remote(ctx))(t)
@@ -318,5 +319,182 @@ func TestConvertThroughCluster(t *testing.T) {
 	}
 	if got := getAs[string](t, c, must(c.Call(ctx, tasks, "type_name", o))(t)); got != "type" {
 		t.Fatalf("type_name(OrderedDict) = %q", got)
+	}
+}
+
+// Dicts keep their order through Dict and slices of pairs; a Dict encodes back to the
+// same dict, its keys to the same Python kinds.
+func TestConvertDict(t *testing.T) {
+	d := Dict{{"b", 1}, {Tuple{1, "x"}, []any{2}}, {FrozenSet{3}, map[string]any{"in": Dict{{[]byte("k"), 4}}}},
+		{[]byte("raw"), nil}, {int64(5), "five"}}
+	var got any
+	roundTrip(t, d, &got)
+	want := Dict{{"b", int64(1)}, {Tuple{int64(1), "x"}, []any{int64(2)}},
+		{FrozenSet{int64(3)}, map[string]any{"in": Dict{{[]byte("k"), int64(4)}}}},
+		{[]byte("raw"), nil}, {int64(5), "five"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Dict round trip: got %#v, want %#v", got, want)
+	}
+	if eq, err := Equal(d, got); err != nil || !eq {
+		t.Fatalf("Equal(Dict, decoded) = %v, %v", eq, err)
+	}
+	// Order kept into slices of pairs, also for str keys (which Get gives as a map).
+	ordered := Dict{{"z", 1}, {"a", 2}, {"m", 3}}
+	var pairs [][2]any
+	roundTrip(t, ordered, &pairs)
+	if !reflect.DeepEqual(pairs, [][2]any{{"z", int64(1)}, {"a", int64(2)}, {"m", int64(3)}}) {
+		t.Fatalf("into [][2]any: %#v", pairs)
+	}
+	var typed [][2]string
+	roundTrip(t, Dict{{"k", "v"}, {"k2", "v2"}}, &typed)
+	var items []DictItem
+	roundTrip(t, ordered, &items)
+	var m map[string]int
+	roundTrip(t, ordered, &m)
+	if !reflect.DeepEqual(typed, [][2]string{{"k", "v"}, {"k2", "v2"}}) || len(items) != 3 || items[0].Key != "z" ||
+		!reflect.DeepEqual(m, map[string]int{"z": 1, "a": 2, "m": 3}) {
+		t.Fatalf("typed pairs %v, items %v, map %v", typed, items, m)
+	}
+	// []byte keys can be str keys of a Go map; tuple keys cannot, and the error says so.
+	var sm map[string]int
+	roundTrip(t, Dict{{[]byte("b"), 1}}, &sm)
+	if sm["b"] != 1 {
+		t.Fatalf("bytes key into map[string]int: %v", sm)
+	}
+	data := must(MarshalPickle(Dict{{Tuple{1, 2}, "a"}}))(t)
+	for _, dst := range []any{new(map[string]any), new(map[any]any)} {
+		err := UnmarshalPickle(data, dst)
+		if !errors.Is(err, ErrConversion) || !strings.Contains(err.Error(), "dict key (1, 2) is a Python tuple") ||
+			!strings.Contains(err.Error(), reflect.TypeOf(dst).Elem().String()) {
+			t.Fatalf("tuple key into %T: %v", dst, err)
+		}
+	}
+	var st struct{ A int }
+	if err := UnmarshalPickle(data, &st); !errors.Is(err, ErrConversion) || !strings.Contains(err.Error(), "(1, 2) is not a str") {
+		t.Fatalf("tuple key into a struct: %v", err)
+	}
+	var nilDict Dict
+	roundTrip(t, nilDict, &got)
+	if got != nil {
+		t.Fatalf("nil Dict: %#v", got)
+	}
+}
+
+// numpy scalars (what numpy reductions return) arrive as Go numbers and bools; uint64's
+// maximum as a *big.Int, which converts into a uint64.
+func TestNumpyScalars(t *testing.T) {
+	ctx := context.Background()
+	c := shared(t)
+	total := getAs[any](t, c, must(c.Call(ctx, tasks, "numpy_total"))(t))
+	if f, ok := total.(float64); !ok || f != 66 {
+		t.Fatalf("numpy_total() = %#v", total)
+	}
+	got := getAs[map[string]any](t, c, must(c.Call(ctx, tasks, "numpy_scalars"))(t))
+	want := map[string]any{
+		"sum": 66.0, "mean": 5.5, "int64": int64(-3), "int32": int64(7), "int16": int64(-300),
+		"int8": int64(-8), "uint8": int64(200), "uint16": int64(60000), "uint32": int64(4000000000),
+		"uint64": new(big.Int).SetUint64(math.MaxUint64), "float32": 1.5, "float16": 0.25,
+		"bool": true, "int_sum": int64(10),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("numpy_scalars() = %#v", got)
+	}
+	type scalars struct {
+		Sum    float64 `ray:"sum"`
+		U64    uint64  `ray:"uint64"`
+		U32    uint32  `ray:"uint32"`
+		I8     int8    `ray:"int8"`
+		F32    float32 `ray:"float32"`
+		Bool   bool    `ray:"bool"`
+		IntSum int     `ray:"int_sum"`
+	}
+	s := getAs[scalars](t, c, must(c.Call(ctx, tasks, "numpy_scalars"))(t))
+	if s != (scalars{Sum: 66, U64: math.MaxUint64, U32: 4000000000, I8: -8, F32: 1.5, Bool: true, IntSum: 10}) {
+		t.Fatalf("numpy_scalars() into a struct = %+v", s)
+	}
+}
+
+// A dict with tuple, frozenset and bytes keys is received as a Dict, in order, and echoed
+// back through a task it is the same dict.
+func TestTupleKeyedDict(t *testing.T) {
+	ctx := context.Background()
+	c := shared(t)
+	ref := must(c.Call(ctx, tasks, "tuple_keyed"))(t)
+	defer ref.Close()
+	want := Dict{{Tuple{int64(1), int64(2)}, "a"}, {Tuple{int64(3), "x"}, "b"}, {FrozenSet{int64(4)}, "c"},
+		{[]byte("k"), "d"}, {int64(5), "e"}}
+	got := must(c.Get(ctx, ref))(t)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Get = %#v", got)
+	}
+	var asAny any
+	var pairs [][2]any
+	var d Dict
+	for _, dst := range []any{&asAny, &pairs, &d} {
+		if err := c.GetInto(ctx, ref, dst); err != nil {
+			t.Fatalf("GetInto(%T): %v", dst, err)
+		}
+	}
+	if !reflect.DeepEqual(asAny, want) || !reflect.DeepEqual(d, want) || len(pairs) != 5 ||
+		!reflect.DeepEqual(pairs[2], [2]any{FrozenSet{int64(4)}, "c"}) {
+		t.Fatalf("GetInto: any %#v, pairs %#v, Dict %#v", asAny, pairs, d)
+	}
+	var m map[string]any
+	err := c.GetInto(ctx, ref, &m)
+	if !errors.Is(err, ErrConversion) || err.Error() != "ray: GetInto: value: dict key (1, 2) is a Python tuple, "+
+		"which cannot be a key of a Go map[string]interface {}; decode into a ray.Dict or a slice of pairs ([][2]any) instead" {
+		t.Fatalf("into map[string]any: %v", err)
+	}
+	// Echoed: equal as Go values, and as Python values (the library's comparison).
+	back := getAs[Dict](t, c, must(c.Call(ctx, tasks, "identity", got))(t))
+	if !reflect.DeepEqual(back, want) {
+		t.Fatalf("identity(tuple_keyed()) = %#v", back)
+	}
+	if eq, err := Equal(got, back); err != nil || !eq {
+		t.Fatalf("Equal: %v, %v", eq, err)
+	}
+	if kind := getAs[string](t, c, must(c.Call(ctx, tasks, "type_name", got))(t)); kind != "dict" {
+		t.Fatalf("a Dict reaches Python as a %s", kind)
+	}
+}
+
+// A set echoed through a task may come back in another order: decoded into a Set it
+// compares equal with Equal (Python's set equality), as the same elements.
+func TestSetEquality(t *testing.T) {
+	ctx := context.Background()
+	c := shared(t)
+	s := Set{int64(1) << 40, "a", int64(300), int64(7), Tuple{int64(1), "t"}}
+	var back Set
+	ref := must(c.Call(ctx, tasks, "identity", s))(t)
+	defer ref.Close()
+	if err := c.GetInto(ctx, ref, &back); err != nil {
+		t.Fatal(err)
+	}
+	if eq, err := Equal(s, back); err != nil || !eq || len(back) != len(s) {
+		t.Fatalf("Equal(%v, %v) = %v, %v", s, back, eq, err)
+	}
+	reversed := Set{Tuple{int64(1), "t"}, int64(7), int64(300), "a", int64(1) << 40}
+	fewer := Set{int64(7), "a"}
+	if eq, _ := Equal(s, reversed); !eq {
+		t.Fatal("sets in another order are not Equal")
+	}
+	if eq, _ := Equal(s, fewer); eq {
+		t.Fatal("different sets are Equal")
+	}
+	if eq, _ := Equal(s, []any(s)); eq {
+		t.Fatal("a set is Equal to a list")
+	}
+	if eq, _ := Equal(FrozenSet{1, 2}, FrozenSet{2, 1}); !eq {
+		t.Fatal("frozensets in another order are not Equal")
+	}
+	// The set sent by a task itself.
+	var made Set
+	r2 := must(c.Call(ctx, tasks, "set_of", 3, 1, 2, 1))(t)
+	defer r2.Close()
+	if err := c.GetInto(ctx, r2, &made); err != nil {
+		t.Fatal(err)
+	}
+	if eq, err := Equal(made, Set{1, 2, 3}); err != nil || !eq {
+		t.Fatalf("set_of(3, 1, 2, 1) = %v", made)
 	}
 }
