@@ -103,18 +103,19 @@ type Opaque struct {
 var (
 	nativeLittle = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
-	bigIntType    = reflect.TypeFor[big.Int]()
-	refPtrType    = reflect.TypeFor[*ObjectRef]()
-	actorPtrType  = reflect.TypeFor[*Actor]()
-	ndarrayType   = reflect.TypeFor[NDArray]()
-	opaqueType    = reflect.TypeFor[Opaque]()
-	kwargsType    = reflect.TypeFor[Kwargs]()
-	tupleType     = reflect.TypeFor[Tuple]()
-	setType       = reflect.TypeFor[Set]()
-	frozenSetType = reflect.TypeFor[FrozenSet]()
-	byteArrayType = reflect.TypeFor[ByteArray]()
-	dictType      = reflect.TypeFor[Dict]()
-	dictItemType  = reflect.TypeFor[DictItem]()
+	bigIntType      = reflect.TypeFor[big.Int]()
+	refPtrType      = reflect.TypeFor[*ObjectRef]()
+	actorPtrType    = reflect.TypeFor[*Actor]()
+	ndarrayType     = reflect.TypeFor[NDArray]()
+	opaqueType      = reflect.TypeFor[Opaque]()
+	kwargsType      = reflect.TypeFor[Kwargs]()
+	tupleType       = reflect.TypeFor[Tuple]()
+	setType         = reflect.TypeFor[Set]()
+	frozenSetType   = reflect.TypeFor[FrozenSet]()
+	byteArrayType   = reflect.TypeFor[ByteArray]()
+	dictType        = reflect.TypeFor[Dict]()
+	dictItemType    = reflect.TypeFor[DictItem]()
+	borrowedPtrType = reflect.TypeFor[*Borrowed]()
 )
 
 // maxDepth bounds nesting, so that a cyclic Go value (a pointer loop) gives an error

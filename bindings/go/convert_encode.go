@@ -21,6 +21,10 @@ import (
 type encoder struct {
 	op     string
 	client *Client // nil: refs and actors cannot be encoded (pickles)
+	// lendFrom: []byte and numeric payloads of at least this many bytes are lent to the
+	// library (borrow.go) instead of copied; 0: never.
+	lendFrom int
+	loans    []*loan // what was lent
 }
 
 // encodeValue converts v into a new value handle, which the caller frees.
@@ -103,6 +107,8 @@ func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_clien
 	switch t {
 	case refPtrType:
 		return e.ref(rv.Interface().(*ObjectRef), path)
+	case borrowedPtrType:
+		return e.borrowed(rv.Interface().(*Borrowed))
 	case actorPtrType:
 		return e.actor(rv.Interface().(*Actor), path)
 	case reflect.PointerTo(bigIntType):
@@ -160,6 +166,9 @@ func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_clien
 		}
 		if t.Elem().Kind() == reflect.Uint8 {
 			b := bytesOf(rv)
+			if e.lendFrom > 0 && len(b) >= e.lendFrom {
+				return e.bytesLent(b)
+			}
 			return e.mk(func(o **C.ray_client_value) C.int {
 				return C.ray_client_value_bytes(bytesPtr(b), C.size_t(len(b)), o)
 			})
@@ -390,6 +399,9 @@ func (e *encoder) ndarrayRaw(dt DType, shape []int, rv reflect.Value, fortran bo
 		if !nativeLittle && size > 1 {
 			data = unsafe.Pointer(&swapped(unsafe.Slice((*byte)(data), nbytes), size)[0])
 		}
+	}
+	if e.lendFrom > 0 && nbytes >= e.lendFrom {
+		return e.ndarrayLent(dt, cshape, data, nbytes, fortran)
 	}
 	var sp *C.size_t
 	if len(cshape) > 0 {

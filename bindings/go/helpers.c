@@ -45,3 +45,17 @@ int rc_go_wait_async(const ray_client_client *c, const ray_client_object_ref *co
 int rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id) {
     return ray_client_connect_options_set_log_callback(o, rc_go_log_trampoline, (void *)id);
 }
+
+static void rc_go_release_trampoline(void *user) { rcGoRelease((uintptr_t)user); }
+
+int rc_go_value_bytes_borrowed(const uint8_t *data, size_t len, uintptr_t id,
+                               ray_client_value **out) {
+    return ray_client_value_bytes_borrowed(data, len, rc_go_release_trampoline, (void *)id, out);
+}
+
+int rc_go_value_ndarray_borrowed(int dtype, const size_t *shape, size_t ndim, const void *data,
+                                 size_t nbytes, int fortran_order, uintptr_t id,
+                                 ray_client_value **out) {
+    return ray_client_value_ndarray_borrowed(dtype, shape, ndim, data, nbytes, fortran_order,
+                                             rc_go_release_trampoline, (void *)id, out);
+}

@@ -99,12 +99,26 @@ func (r *ObjectRef) Clone() (*ObjectRef, error) {
 
 // Put stores v (converted as described in the package documentation) in the cluster's
 // object store and returns its ref. Refs inside v must belong to c.
+//
+// Large payloads in v ([]byte and numeric slices of 1 MiB or more) are sent from v's
+// own memory, without a copy, when ctx cannot end early (its Done channel is nil, as
+// for context.Background()): Put then returns only once the cluster has the data, so
+// the slices are the caller's again when it returns. Under a context that can end,
+// Put copies them, since it returns at once when ctx ends while the library still
+// sends; use [Borrow] to send without a copy then.
 func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 	const op = "Put"
 	if c == nil {
 		return nil, errNil(op, "client")
 	}
-	val, err := encodeValue(op, c, v)
+	if ctx == nil {
+		return nil, errNil(op, "context")
+	}
+	e := encoder{op: op, client: c}
+	if ctx.Done() == nil {
+		e.lendFrom = lendMin
+	}
+	val, err := e.encode(reflect.ValueOf(v), "value", 0)
 	if err != nil {
 		return nil, err
 	}
