@@ -102,10 +102,10 @@ func (r *ObjectRef) Clone() (*ObjectRef, error) {
 //
 // Large payloads in v ([]byte and numeric slices of 1 MiB or more) are sent from v's
 // own memory, without a copy, when ctx cannot end early (its Done channel is nil, as
-// for context.Background()): Put then returns only once the cluster has the data, so
-// the slices are the caller's again when it returns. Under a context that can end,
-// Put copies them, since it returns at once when ctx ends while the library still
-// sends; use [Borrow] to send without a copy then.
+// for context.Background()): Put then returns only once the cluster has the data and
+// the library has let go of the slices, so they are the caller's again when it returns.
+// Under a context that can end, Put copies them, since it returns at once when ctx
+// ends while the library still sends; use [Borrow] to send without a copy then.
 func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 	const op = "Put"
 	if c == nil {
@@ -122,13 +122,19 @@ func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer C.ray_client_value_free(val)
 	var out *C.ray_client_object_ref
 	err = c.use(op, func(p *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
 			return ccall(op, func() C.int { return C.ray_client_put(p, val, &out) })
 		}, func() { freeRef(out) })
 	})
+	C.ray_client_value_free(val)
+	// Lent payloads are the caller's again once the library released them: right after
+	// the put's reply (measured: within a microsecond of the C call's return), and
+	// waiting for it makes "when Put returns" exact, after a failed put too.
+	for _, l := range e.loans {
+		<-l.released
+	}
 	if err != nil {
 		return nil, err
 	}
