@@ -17,12 +17,15 @@
 // Every call that may wait on the cluster takes a context.Context: its deadline
 // becomes the call's timeout and its cancellation ends the wait (a call the C library
 // cannot interrupt then finishes in the background and its result is released).
-// Errors are values of the types [TaskError] (remote type, cause type, traceback),
-// [TimeoutError] (also matching context.DeadlineExceeded), [ActorDiedError],
-// [ConnectionLostError], [ConversionError] and [Error], for errors.As, and match the
-// sentinels [ErrTaskFailed], [ErrTimeout], [ErrActorDied], [ErrConnectionLost],
-// [ErrClosed], [ErrNilHandle], [ErrConversion], ... for errors.Is. Methods on nil or
-// closed handles and unconvertible values return errors; they never panic.
+// Errors are values of the types [TaskError] (remote type, cause type, the exception's
+// own message, traceback), [TimeoutError] (also matching context.DeadlineExceeded),
+// [ActorDiedError], [ConnectionLostError], [ConversionError] and [Error], for
+// errors.As, and match the sentinels [ErrTaskFailed], [ErrTaskCancelled], [ErrTimeout], [ErrActorDied],
+// [ErrConnectionLost], [ErrClosed], [ErrNilHandle], [ErrConversion], ... for errors.Is.
+// Their text says the operation once: the C library's messages say what was being done
+// ("ray: get: KeyError: 'x'"), this package's own name the Go method ("ray: GetInto:
+// value: cannot store a str into a Go int"). Methods on nil or closed handles and
+// unconvertible values return errors; they never panic.
 //
 // # Goroutine safety and ownership
 //
@@ -49,8 +52,10 @@
 //	other slices and arrays ([]any, []string) list (nil slice: None)
 //	Tuple, Set, FrozenSet                     tuple, set, frozenset
 //	map[K]V                                   dict (string and number keys sorted)
+//	Dict ([]DictItem{Key, Value})             dict, entries in order (any keys)
 //	struct                                    dict of str keys (rule below)
 //	*ObjectRef, *Actor                        object ref, actor handle (same client)
+//	*Borrowed                                 bytes or numpy array over Go memory
 //	Opaque                                    the Python object it describes
 //
 // Structs: each exported field is a dict entry named by its `ray:"name"` tag, or else
@@ -59,19 +64,33 @@
 // matches dict keys to those names exactly, then ignoring case; other keys are ignored.
 //
 // Decoding into an any (Client.Get) gives: None → nil, bool, int → int64 (or *big.Int
-// when it does not fit), float → float64, str → string, bytes and bytearray → []byte,
-// list, tuple, set and frozenset → []any, dict → map[string]any when all keys are str
-// (else map[any]any), a 1-D numpy array → the typed slice ([]float64, ...), other
-// arrays → NDArray, refs and actors → *ObjectRef and *Actor (owned by the caller: Close
-// them), anything else → Opaque. Decoding into a typed destination (GetInto, GetAs)
-// converts from that form and fails with a *ConversionError on a mismatch or overflow
-// (int into string, 300 into int8, a 2-D array into []float64, ...).
+// when it does not fit, as numpy's uint64 maximum), float → float64, str → string, bytes
+// and bytearray → []byte, list, tuple, set and frozenset → []any, dict → map[string]any
+// when all keys are str, map[any]any when all keys can be Go map keys, else a [Dict]
+// (keys that are tuples, frozensets or bytes), a 1-D numpy array → the typed slice
+// ([]float64, ...), other arrays → NDArray, numpy scalars → the number or bool they hold,
+// refs and actors → *ObjectRef and *Actor (owned by the caller: Close them), anything
+// else → Opaque. Dict keys and set elements are hashable Python values and keep their
+// kind: their tuples decode as Tuple and frozensets as FrozenSet, so that they encode
+// back to the same values. Decoding into a typed destination (GetInto, GetAs) converts
+// from that form and fails with a *ConversionError on a mismatch or overflow (int into
+// string, 300 into int8, a 2-D array into []float64, a tuple key into a
+// map[string]any, ...); a dict decodes into a map, a struct, or, keeping its order, a
+// slice of pairs ([]DictItem, Dict, [][2]any, [][2]string, ...). [Equal] compares
+// values as Python does, sets and dicts in any order.
+//
+// Large data without a copy: Put sends []byte and numeric slices of 1 MiB or more from
+// their own memory when its context cannot end early, and [Borrow] lends a []byte,
+// numeric slice or NDArray for any Put or call (see [Borrowed] for the rule the memory
+// follows meanwhile).
 //
 // Cyclic Go values are refused (nesting is limited to 256 levels).
 //
 // # Linking
 //
-// Inside this repository the package links target/release/libray_client.so (cargo
-// build --release) with an rpath. Elsewhere, build with -tags ray_client_pkgconfig and
-// an installed library (ray_client.pc on PKG_CONFIG_PATH); see README.md.
+// The package links libray_client statically from inside the module
+// (lib/<os>-<arch>/libray_client.a and lib/include/ray_client.h, which build-lib copies
+// from the Rust build in this repository): programs need no cgo settings, carry the
+// library and no rpath. With -tags ray_client_pkgconfig an installed library is linked
+// instead (ray_client.pc on PKG_CONFIG_PATH); see README.md.
 package ray
