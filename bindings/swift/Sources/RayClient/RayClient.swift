@@ -339,9 +339,11 @@ public final class RayClient: @unchecked Sendable {
 
     /// Stores `value` in the cluster's object store. A large `Data` or `[Double]` (64 KiB
     /// or more, also inside an `NDArray` or a `RayValue`) is sent from its own storage,
-    /// without a copy: the library keeps a reference to it until the data is sent (see
-    /// `Borrowed.swift` for the rule; `Data(bytesNoCopy:count:deallocator:)` lends your own
-    /// memory, and its deallocator runs once, maybe on the library's I/O thread).
+    /// without a copy: the library keeps a copy-on-write reference to it until the data is
+    /// sent, so changing your copy afterwards never changes what is sent.
+    /// `Data(bytesNoCopy:count:deallocator:)` lends your own memory: its deallocator runs
+    /// exactly once, when neither your copies nor the library use it, maybe on the
+    /// library's I/O thread (keep it quick; don't write to that memory before).
     public func put(_ value: any RayEncodable) throws -> ObjectRef {
         let h = try makeHandle(for: value)
         var r: OpaquePointer?
