@@ -1,4 +1,17 @@
-/* ray_client.h: the C ABI of libray_client (a native Ray Client). Apache-2.0. */
+/* ray_client.h: the C ABI of libray_client (a native Ray Client). Apache-2.0.
+ *
+ * Linking: cc prog.c -lray_client (or `pkg-config --cflags --libs ray_client`, or CMake's
+ * find_package(RayClient) and RayClient::ray_client). The shared library's soname is
+ * libray_client.so.0 (0: the ABI's major version), so programs load libray_client.so.0:
+ * a copied libray_client.so alone does not load. `cmake --install` lays out both names;
+ * by hand, install the library under its soname and add the link -lray_client finds:
+ *
+ *     install -m 755 target/release/libray_client.so /usr/local/lib/libray_client.so.0
+ *     ln -sf libray_client.so.0 /usr/local/lib/libray_client.so
+ *
+ * then run ldconfig, or point LD_LIBRARY_PATH (or an rpath) at a directory the loader
+ * does not search.
+ */
 
 #ifndef RAY_CLIENT_H
 #define RAY_CLIENT_H
