@@ -422,6 +422,7 @@ impl Client {
     /// wait, ...) are dropped after the server answered, as when the connection breaks
     /// in between; each such call is then retried the way a real break retries it.
     #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn __lose_next_replies(&self, n: u32) {
         self.inner.conn.lose_next_replies(n);
     }
@@ -430,6 +431,7 @@ impl Client {
     /// request, what Python's `worker.connection_info()` sends), to measure what the
     /// proxy and the server cost per request apart from any work.
     #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn __datapath_round_trip(&self) -> Result<ServerInfo> {
         let reply = self
             .inner

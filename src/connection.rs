@@ -293,6 +293,7 @@ impl Connection {
     /// Test hook: the replies of the next `n` unary calls (or attempts) are dropped after
     /// the server answered, as when the connection breaks between the server's answer
     /// and its arrival, so the call is retried through [`Retry`] like after a real break.
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn lose_next_replies(&self, n: u32) {
         self.shared.replies_to_lose.store(n, Ordering::Relaxed);
     }

@@ -809,7 +809,7 @@ fn ack_watermark(pending: &BTreeMap<i32, Pending>, last_issued: i32) -> Option<i
 /// Fuzz hook: the driver's bookkeeping for a stream of replies (`replies`) against
 /// requests 1..=`issued` in flight; each answered reply goes to `read`. Checks that an
 /// acknowledgement never covers a request still waiting.
-#[doc(hidden)]
+#[cfg(feature = "test-hooks")]
 pub(crate) fn dispatch_replies(
     issued: u8,
     replies: impl Iterator<Item = DataResponse>,

@@ -29,8 +29,10 @@ pub mod context;
 mod datapath;
 pub mod error;
 pub mod ffi;
+#[cfg(feature = "test-hooks")]
 mod fuzz_hooks;
 mod get_reply;
+mod hex;
 pub mod json;
 mod kv;
 mod logs;
@@ -44,6 +46,7 @@ mod remote_error;
 mod repr;
 mod runtime;
 mod runtime_env;
+mod scheduling;
 mod security;
 mod tasks;
 pub mod value;
@@ -61,8 +64,9 @@ pub use error::{Error, ErrorKind, RemoteError, Result};
 pub use logs::{LogHandler, LogRecord};
 pub use ndarray::{DType, NdArray};
 pub use objects::{ObjectRef, GET_SLICE};
-pub use options::{Options, SchedulingStrategy};
+pub use options::Options;
 pub use placement_group::{PlacementGroup, PlacementStrategy};
+pub use scheduling::SchedulingStrategy;
 pub use security::{AuthToken, TlsOptions};
 pub use tasks::{Kwargs, RemoteFunction};
 pub use value::{Construct, Global, PyObject, Value};
@@ -70,12 +74,14 @@ pub use value::{Construct, Global, PyObject, Value};
 /// Version of this library.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+#[cfg(feature = "test-hooks")]
 #[doc(hidden)]
 pub mod __private {
     //! For this crate's own tests only.
     pub use crate::proto::DESCRIPTOR_SET;
 }
 
+#[cfg(feature = "test-hooks")]
 #[doc(hidden)]
 pub mod __fuzz {
     //! Server-free entry points for the fuzz targets (fuzz/) and their smoke test

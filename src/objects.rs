@@ -13,10 +13,11 @@ use bytes::Bytes;
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use crate::client::{Client, ClientInner};
-use crate::connection::{status_error, Retry};
+use crate::connection::Retry;
 use crate::datapath::{Segments, CHUNK_SIZE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::get_reply::{self, CallError, Chunks};
+use crate::hex::hex;
 use crate::pickle;
 use crate::proto::{
     data_request, data_response, DataResponse, GetRequest, PutRequest, WaitRequest, WaitResponse,
@@ -236,10 +237,6 @@ async fn ids_of(refs: &[ObjectRef]) -> Result<Vec<Bytes>> {
         ids.push(r.id().await?);
     }
     Ok(ids)
-}
-
-pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 impl Client {
@@ -645,6 +642,7 @@ impl Client {
     /// Test hook: how many gets went as asynchronous gets on the Datapath, and how many
     /// as `GetObject` calls (an error found on the first path counts on both).
     #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn __gets_by_path(&self) -> (u64, u64) {
         (
             self.inner.datapath_gets.load(Ordering::Relaxed),
@@ -655,6 +653,7 @@ impl Client {
     /// Test hook: sends the releases held back and waits until the server processed
     /// them (a later [`__server_holds`](Self::__server_holds) sees them).
     #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn __settle_releases(&self) {
         let settled = self.inner.datapath.settle_releases();
         runtime::block_on(async move {
@@ -667,6 +666,7 @@ impl Client {
     /// Test hook: whether the server still holds `id` for this client (a `WaitObject`
     /// on an id the server released fails).
     #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn __server_holds(&self, id: &Bytes) -> Result<bool> {
         let conn = self.inner.conn.clone();
         let id = id.clone();
@@ -680,7 +680,7 @@ impl Client {
             match conn.driver_stub().wait_object(req).await {
                 Ok(_) => Ok(true),
                 Err(s) if s.message().contains("not associated with this client") => Ok(false),
-                Err(s) => Err(status_error("wait", conn.address(), &s)),
+                Err(s) => Err(crate::connection::status_error("wait", conn.address(), &s)),
             }
         })
     }

@@ -163,6 +163,7 @@ pub(crate) fn prepare_blocking(client: &Client, env: &Value) -> Result<Value> {
 }
 
 /// A package's URI and contents.
+#[cfg(feature = "test-hooks")]
 #[doc(hidden)]
 pub type PackageBytes = (String, Vec<u8>);
 
@@ -175,6 +176,7 @@ impl Client {
     /// Packages `env` the way connect and task calls do, without a cluster: returns the
     /// rewritten environment and every package (URI, bytes) it would upload. For tests.
     #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn __package_runtime_env(
         env: &Value,
         max_package_size: Option<u64>,
