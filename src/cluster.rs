@@ -98,8 +98,8 @@ pub(crate) fn resource_table(reply: ClusterInfoResponse) -> Result<BTreeMap<Stri
 pub(crate) fn runtime_context(reply: ClusterInfoResponse) -> Result<RuntimeContext> {
     match reply.response_type {
         Some(cluster_info_response::ResponseType::RuntimeContext(c)) => Ok(RuntimeContext {
-            job_id: crate::objects::hex(&c.job_id),
-            node_id: crate::objects::hex(&c.node_id),
+            job_id: crate::hex::hex(&c.job_id),
+            node_id: crate::hex::hex(&c.node_id),
             namespace: c.namespace,
             runtime_env: c.runtime_env,
             gcs_address: c.gcs_address,

@@ -165,13 +165,13 @@ fn to_json_value(value: &Value, depth: usize) -> Result<Json> {
         }
         Value::ObjectRef(r) => tagged(
             "$ref",
-            Json::String(crate::objects::hex(&r.resolved_id().ok_or_else(|| {
+            Json::String(crate::hex::hex(&r.resolved_id().ok_or_else(|| {
                 Error::invalid("an object ref whose id is not known yet cannot be written as JSON")
             })?)),
         ),
         Value::ActorHandle(a) => tagged(
             "$actor",
-            Json::String(crate::objects::hex(&a.resolved_id().ok_or_else(|| {
+            Json::String(crate::hex::hex(&a.resolved_id().ok_or_else(|| {
                 Error::invalid(
                     "an actor handle whose id is not known yet cannot be written as JSON",
                 )

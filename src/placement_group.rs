@@ -59,7 +59,7 @@ fn find_id(v: &Value) -> Option<String> {
                 .is_some_and(|g| g.qualname == "PlacementGroupID")
             {
                 if let Some(Value::Bytes(b)) = o.args.first() {
-                    return Some(crate::objects::hex(b));
+                    return Some(crate::hex::hex(b));
                 }
             }
             o.args

@@ -256,8 +256,7 @@ fn task_cancelled_str(obj: &PyObject) -> String {
 fn ray_id(v: &Value) -> String {
     if let Value::Object(o) = v {
         if let (Some(g), [Value::Bytes(b)]) = (o.callable_global(), o.args.as_slice()) {
-            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-            return format!("{}({hex})", g.qualname);
+            return format!("{}({})", g.qualname, crate::hex::hex(b));
         }
     }
     v.repr()
