@@ -2,55 +2,7 @@
 //! `.options()`, sent as a pickled dict (`ClientTask.options.pickled_options`).
 
 use crate::error::{Error, Result};
-use crate::value::{PyObject, Value};
-
-/// Where Ray places a task or actor.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SchedulingStrategy {
-    /// Ray's default (`"DEFAULT"`).
-    Default,
-    /// Spread over the nodes (`"SPREAD"`).
-    Spread,
-    /// On one node, by hex node id; with `soft`, elsewhere when that node cannot take it.
-    NodeAffinity { node_id: String, soft: bool },
-    /// In a bundle of a placement group (`-1`: any bundle).
-    PlacementGroup {
-        placement_group: crate::placement_group::PlacementGroup,
-        bundle_index: i64,
-        capture_child_tasks: bool,
-    },
-}
-
-impl SchedulingStrategy {
-    fn to_value(&self) -> Value {
-        let strategy = |name: &str, args: Vec<Value>| {
-            Value::Object(Box::new(PyObject::call(
-                Value::global("ray.util.scheduling_strategies", name),
-                args,
-            )))
-        };
-        match self {
-            SchedulingStrategy::Default => Value::str("DEFAULT"),
-            SchedulingStrategy::Spread => Value::str("SPREAD"),
-            SchedulingStrategy::NodeAffinity { node_id, soft } => strategy(
-                "NodeAffinitySchedulingStrategy",
-                vec![Value::str(node_id.clone()), Value::Bool(*soft)],
-            ),
-            SchedulingStrategy::PlacementGroup {
-                placement_group,
-                bundle_index,
-                capture_child_tasks,
-            } => strategy(
-                "PlacementGroupSchedulingStrategy",
-                vec![
-                    placement_group.value().clone(),
-                    Value::from(*bundle_index),
-                    Value::Bool(*capture_child_tasks),
-                ],
-            ),
-        }
-    }
-}
+use crate::value::Value;
 
 /// Keyword arguments of `.options()`, in the order they were set. The named setters
 /// cover Ray's common options; [`Options::set`] passes any other one through.
@@ -217,10 +169,6 @@ impl Options {
     /// A per-task/actor runtime environment (a dict value).
     pub fn runtime_env(self, env: Value) -> Self {
         self.set("runtime_env", env)
-    }
-
-    pub fn scheduling_strategy(self, strategy: SchedulingStrategy) -> Self {
-        self.set("scheduling_strategy", strategy.to_value())
     }
 
     /// How many refs a call with these options returns (`num_returns`, default 1).

@@ -9,7 +9,8 @@ use super::*;
 use crate::actors::{ActorClass, ActorHandle};
 use crate::client::Client;
 use crate::objects::ObjectRef;
-use crate::options::{Options, SchedulingStrategy};
+use crate::options::Options;
+use crate::scheduling::SchedulingStrategy;
 use crate::tasks::{Kwargs, RemoteFunction};
 use crate::value::Value;
 
