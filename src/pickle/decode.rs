@@ -969,7 +969,7 @@ impl Machine<'_, '_> {
                 };
                 // numpy arrays become typed arrays and numpy scalars plain values; other
                 // objects stay symbolic.
-                crate::ndarray::recognize(&obj).unwrap_or_else(|| Value::Object(Box::new(obj)))
+                super::numpy::recognize(&obj).unwrap_or_else(|| Value::Object(Box::new(obj)))
             }
         })
     }

@@ -266,7 +266,7 @@ impl Encoder {
                 })?;
                 self.persistent_stub("Actor", a.client_id(), &id);
             }
-            Value::NdArray(a) => crate::ndarray::write_pickle(self, a),
+            Value::NdArray(a) => super::numpy::write_pickle(self, a),
             Value::Global(g) => self.global(g),
             Value::Object(o) => self.object(o, d)?,
         }

@@ -5,6 +5,7 @@
 
 mod decode;
 mod encode;
+mod numpy;
 
 pub use decode::{decode, reject_persistent, Limits, PersistentLoad};
 pub use encode::{encode, encode_segments, Encoder, MAX_ENCODE_DEPTH, SPLICE_MIN};
