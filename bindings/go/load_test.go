@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ray-client/ray-client/bindings/go/internal/cheap"
 )
 
 // vmRSS is this process's resident set size in bytes (/proc/self/status VmRSS).
@@ -49,7 +51,7 @@ func sampleRSS(t testing.TB) int64 {
 	time.Sleep(50 * time.Millisecond) // let cleanups queued by the collection run
 	runtime.GC()
 	debug.FreeOSMemory()
-	trimCHeap()
+	cheap.Trim()
 	return vmRSS(t)
 }
 
@@ -139,7 +141,7 @@ func TestLoad64Goroutines(t *testing.T) {
 		n := ops.Load()
 		rss := sampleRSS(t)
 		el := time.Since(start)
-		t.Logf("%5.1fs: %d ops (+%d), RSS %.1f MiB, C heap %.2f MiB, Go heap %.1f MiB, %d live handles, %d goroutines, %d threads", el.Seconds(), n, n-lastOps, float64(rss)/(1<<20), float64(cHeapInUse())/(1<<20), heapMiB(), liveHandles(), runtime.NumGoroutine(), procStatus(t, "Threads:"))
+		t.Logf("%5.1fs: %d ops (+%d), RSS %.1f MiB, C heap %.2f MiB, Go heap %.1f MiB, %d live handles, %d goroutines, %d threads", el.Seconds(), n, n-lastOps, float64(rss)/(1<<20), float64(cheap.InUse())/(1<<20), heapMiB(), liveHandles(), runtime.NumGoroutine(), procStatus(t, "Threads:"))
 		if n == lastOps {
 			// Not a failure by itself (no time limits in tests): a real deadlock shows
 			// as workers that never finish (wg.Wait below, under go test's -timeout).
