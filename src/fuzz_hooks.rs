@@ -149,8 +149,11 @@ fn get_stream(input: Bytes) {
             Err(_) => return,
         }
     }
-    if let Ok(data) = chunks.finish() {
-        values(&data);
+    match chunks.finish() {
+        Ok(Ok(data)) => values(&data),
+        // A refusal is read as the object layer reads it.
+        Ok(Err(exception)) => drop(crate::remote_error::from_pickle(&exception, "fuzz")),
+        Err(_) => {}
     }
 }
 

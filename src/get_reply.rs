@@ -29,7 +29,6 @@ use crate::connection::MAX_MESSAGE_SIZE;
 use crate::error::{Error, Result};
 use crate::proto::GetRequest;
 use crate::proto::GetResponse;
-use crate::remote_error;
 
 /// The method's path, as in the generated `RayletDriverClient::get_object`.
 const GET_OBJECT_PATH: &str = "/ray.rpc.RayletDriver/GetObject";
@@ -398,6 +397,9 @@ pub(crate) struct Chunks {
     /// The current message's data while there is no buffer yet (the first chunk).
     staged: BytesMut,
     next_chunk: i32,
+    /// The server's refusal: its pickled exception, for the caller to read (this layer
+    /// moves bytes; it does not interpret Python exceptions).
+    refused: Option<Bytes>,
 }
 
 impl Chunks {
@@ -425,7 +427,9 @@ impl Chunks {
     /// The current message ended with `fields`; true when it was the last chunk.
     pub(crate) fn end_message(&mut self, fields: ReplyFields) -> Result<bool> {
         if !fields.valid {
-            return Err(remote_error::from_pickle(&fields.error, "get"));
+            // A final answer: the get failed on the server.
+            self.refused = Some(Bytes::from(fields.error));
+            return Ok(true);
         }
         if fields.chunk_id != self.next_chunk {
             self.drop_data();
@@ -498,14 +502,19 @@ impl Chunks {
     }
 
     /// The whole reply, once the last chunk came or the stream ended.
-    pub(crate) fn finish(self) -> Result<Bytes> {
+    /// The object's bytes, or `Err(exception)`: the server's pickled exception when it
+    /// refused the get (the caller decodes it).
+    pub(crate) fn finish(self) -> Result<std::result::Result<Bytes, Bytes>> {
+        if let Some(exception) = self.refused {
+            return Ok(Err(exception));
+        }
         match (self.buffer, self.single) {
             (Some(buffer), _) => {
                 let mut buffer = buffer;
                 buffer.truncate(self.kept);
-                Ok(buffer.freeze())
+                Ok(Ok(buffer.freeze()))
             }
-            (None, Some(b)) => Ok(b),
+            (None, Some(b)) => Ok(Ok(b)),
             (None, None) => Err(Error::protocol("get ended without data")),
         }
     }
@@ -578,8 +587,8 @@ mod tests {
             for m in messages {
                 whole.push(m).unwrap();
             }
-            let expected = whole.finish().unwrap();
-            assert_eq!(chunks.finish().unwrap(), expected, "round {round}");
+            let expected = whole.finish().unwrap().unwrap();
+            assert_eq!(chunks.finish().unwrap().unwrap(), expected, "round {round}");
             assert_eq!(&expected[..], &data[..]);
         }
     }
@@ -590,7 +599,7 @@ mod tests {
         let resent = [&messages[..2], &messages[1..]].concat();
         let (last, chunks) = parse(&framed(&resent), &[3]).unwrap();
         assert!(last);
-        assert_eq!(&chunks.finish().unwrap()[..], &[1, 2, 3, 4, 5, 6]);
+        assert_eq!(&chunks.finish().unwrap().unwrap()[..], &[1, 2, 3, 4, 5, 6]);
         let gap = [messages[0].clone(), messages[2].clone()];
         let err = parse(&framed(&gap), &[1]).err().unwrap();
         assert!(err.to_string().contains("chunk 2 when chunk 1"), "{err}");
@@ -607,7 +616,7 @@ mod tests {
         // The retry asks from chunk 4; the server sends 3 again first.
         let mut parser = ReplyParser::default();
         assert!(parser.feed(&framed(&messages[3..]), &mut chunks).unwrap());
-        assert_eq!(&chunks.finish().unwrap()[..], &[9u8; 100]);
+        assert_eq!(&chunks.finish().unwrap().unwrap()[..], &[9u8; 100]);
     }
 
     #[test]
@@ -632,7 +641,7 @@ mod tests {
         for step in [1, 2, 5, body.len()] {
             let (last, chunks) = parse(&body, &[step]).unwrap();
             assert!(last);
-            assert_eq!(&chunks.finish().unwrap()[..], b"second");
+            assert_eq!(&chunks.finish().unwrap().unwrap()[..], b"second");
         }
     }
 
@@ -696,9 +705,13 @@ mod tests {
 
     #[test]
     fn an_empty_message_is_an_invalid_reply() {
-        // All fields at their defaults: valid = false, no error pickle.
-        let e = parse(&[0, 0, 0, 0, 0], &[5]).err().unwrap();
-        assert!(!e.to_string().is_empty());
+        // All fields at their defaults: valid = false, no error pickle. A final answer,
+        // a refusal whose (empty) exception the object layer then fails to read.
+        let (done, chunks) = parse(&[0, 0, 0, 0, 0], &[5]).unwrap();
+        assert!(done);
+        let exception = chunks.finish().unwrap().unwrap_err();
+        let e = crate::remote_error::from_pickle(&exception, "get");
+        assert!(e.message().contains("could not be decoded"), "{e}");
     }
 
     #[test]

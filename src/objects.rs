@@ -491,7 +491,7 @@ impl Client {
                 Err(CallError::Reply(e)) => return Err(e),
             }
         }
-        chunks.finish()
+        read_reply(chunks)
     }
 
     /// One asynchronous get on the Datapath: the object's chunks as they come (a
@@ -509,7 +509,7 @@ impl Client {
             match reply?.r#type {
                 Some(data_response::Type::Get(chunk)) => {
                     if chunks.push(chunk)? {
-                        return chunks.finish();
+                        return read_reply(chunks);
                     }
                 }
                 _ => return Err(Error::protocol("get got an unexpected reply")),
@@ -588,6 +588,13 @@ impl Client {
 pub(crate) enum Fetched {
     List(Bytes),
     One(Bytes),
+}
+
+/// A finished get reply: the object's bytes, or the exception the server refused it with.
+fn read_reply(chunks: Chunks) -> Result<Bytes> {
+    chunks
+        .finish()?
+        .map_err(|exception| remote_error::from_pickle(&exception, "get"))
 }
 
 /// A put the server refused (it could not unpickle the value) says so.
