@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ]);
     let r = client.put(value.clone())?;
-    println!("put {value:?} -> {r:?}");
+    println!("put {value} -> {r:?}");
     assert_eq!(client.get(&r)?, value);
     println!("get -> same value back");
 
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mean = RemoteFunction::new("statistics", "mean")?;
     let m = client.call(&mean, vec![Value::from(&numbers)], vec![])?;
     println!(
-        "statistics.mean([1, 2, 3, 4]) on the cluster = {:?}",
+        "statistics.mean([1, 2, 3, 4]) on the cluster = {}",
         client.get(&m)?
     );
 
@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![("sort_keys".into(), Value::Bool(true))],
     )?;
     println!(
-        "json.dumps({{'b': 1, 'a': 2}}, sort_keys=True) = {:?}",
+        "json.dumps({{'b': 1, 'a': 2}}, sort_keys=True) = {}",
         client.get(&j)?
     );
 

@@ -63,16 +63,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     let (ready, _) = client.wait(&refs, refs.len(), Some(Duration::from_secs(60)))?;
     println!(
-        "{} word counts ready: {:?}",
+        "{} word counts ready: {}",
         ready.len(),
-        client.get_many(&refs, None)?
+        Value::List(client.get_many(&refs, None)?)
     );
     let where_ = RemoteFunction::new("tour_tasks", "where")?;
     println!(
-        "a task's view of its working dir: {:?}",
+        "a task's view of its working dir: {}",
         client
             .get(&client.call(&where_, vec![], vec![])?)?
             .get_str("cwd_files")
+            .cloned()
+            .unwrap_or(Value::None)
     );
 
     // 3. A named actor; a second handle found by name.
@@ -89,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let same = client.get_actor("inventory", None)?;
     let snapshot = client.get(&client.call_method(&same, "snapshot", vec![], vec![])?)?;
-    println!("inventory (via the named handle): {snapshot:?}");
+    println!("inventory (via the named handle): {snapshot}");
     println!("named actors: {:?}", client.list_named_actors(false)?);
     client.kill_actor(&inventory, true)?;
 
