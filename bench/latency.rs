@@ -1,5 +1,5 @@
 //! Latency of the basic operations, for the side-by-side comparison with the Python
-//! client (`examples/compare-latency`). Prints one JSON object of medians in ms.
+//! client (`bench/run latency`). Prints one JSON object of medians in ms.
 //!
 //!     cargo run --release --example latency -- ray://127.0.0.1:10001 [repetitions]
 use std::time::Instant;
@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let start = Instant::now();
     // The workload's Python functions travel as the job's working_dir, as for the
-    // Python client in tests/python/bench.py.
+    // Python client in bench/python/latency.py.
     let test_modules = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
     let env = Value::dict([
         ("working_dir", Value::str(test_modules)),

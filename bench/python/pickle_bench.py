@@ -1,4 +1,4 @@
-"""CPython's pickle on the values of examples/pickle_bench.rs; prints the same JSON."""
+"""CPython's pickle on the values of bench/pickle_bench.rs (`bench/run pickle`); prints the same JSON."""
 import json
 import pickle
 import statistics

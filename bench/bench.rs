@@ -1,5 +1,5 @@
-//! One benchmark workload against a cluster, for `examples/benchmark`, which runs the
-//! same workload with the Python Ray Client (`tests/python/bench.py`) in alternation.
+//! One benchmark workload against a cluster, for `bench/run`, which runs the
+//! same workload with the Python Ray Client (`bench/python/bench.py`) in alternation.
 //! Each run is its own process, so peak RSS is the workload's. Prints one JSON object:
 //! wall seconds, client CPU seconds (user + sys, all threads) and peak RSS in MiB.
 //!
@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let (wall0, cpu0) = (Instant::now(), cpu_seconds());
     // The workload's Python functions travel as the job's working_dir, as for the
-    // Python client in tests/python/bench.py.
+    // Python client in bench/python/bench.py.
     let test_modules = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python");
     let env = Value::dict([
         ("working_dir", Value::str(test_modules)),

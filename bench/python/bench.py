@@ -1,4 +1,4 @@
-"""The Python Ray Client's side of examples/benchmark: same workloads, same JSON."""
+"""The Python Ray Client's side of `bench/run` (bench/bench.rs): same workloads, same JSON."""
 import json
 import os
 import resource
@@ -9,6 +9,9 @@ import numpy as np
 import ray
 
 import rc_test_tasks
+
+# The workload's Python functions (tests/python) travel as the job's working_dir.
+TEST_MODULES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "python")
 
 workload, address = sys.argv[1], sys.argv[2]
 
@@ -44,7 +47,7 @@ def process_cpu(pid):
 
 def machine_cpu():
     """Busy CPU seconds of the whole machine (not idle, not waiting for I/O), from
-    /proc/stat, as examples/bench.rs reads it."""
+    /proc/stat, as bench/bench.rs reads it."""
     fields = [int(f) for f in open("/proc/stat").readline().split()[1:]]
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
@@ -71,7 +74,7 @@ def cluster_cpu():
 
 wall0, cpu0 = time.perf_counter(), cpu()
 ray.init(address, logging_level="ERROR", log_to_driver=False,
-         runtime_env={"working_dir": os.path.dirname(os.path.abspath(__file__)),
+         runtime_env={"working_dir": TEST_MODULES,
                       "excludes": ["__pycache__"]})
 nop = ray.remote(rc_test_tasks.nop)
 ray.get(nop.remote())

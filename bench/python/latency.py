@@ -1,4 +1,4 @@
-"""The Python Ray Client's side of examples/compare-latency: same operations, same output."""
+"""The Python Ray Client's side of `bench/run latency` (bench/latency.rs): same operations, same output."""
 import json
 import os
 import statistics
@@ -9,12 +9,15 @@ import ray
 
 import rc_test_tasks
 
+# The workload's Python functions (tests/python) travel as the job's working_dir.
+TEST_MODULES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "python")
+
 address = sys.argv[1]
 reps = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 
 start = time.perf_counter()
 ray.init(address, logging_level="ERROR",
-         runtime_env={"working_dir": os.path.dirname(os.path.abspath(__file__)),
+         runtime_env={"working_dir": TEST_MODULES,
                       "excludes": ["__pycache__"]})
 nop = ray.remote(rc_test_tasks.nop)
 ray.get(nop.remote())

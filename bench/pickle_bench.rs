@@ -1,4 +1,4 @@
-//! Pickle codec throughput on two workloads, for `examples/compare-pickle`, which runs
+//! Pickle codec throughput on two workloads, for `bench/run pickle`, which runs
 //! CPython's `pickle` on the same values in the same run. Prints JSON: median seconds.
 //!
 //!     cargo run --release --example pickle_bench [repetitions]
