@@ -1,6 +1,3 @@
-import CRayClient
-import Foundation
-
 // Large values go to the library without a copy: it reads the Swift storage in place
 // (`ray_client_value_bytes_borrowed` / `_ndarray_borrowed`) and calls back, exactly once,
 // when it no longer does; until then a box holds a copy of the Swift value, which keeps
@@ -15,6 +12,8 @@ import Foundation
 //   memory; its deallocator runs once, when neither your copies nor the library use it
 //   any more, which may be on the library's I/O thread: it must be quick and not block.
 //   Don't write to that memory until then.
+import CRayClient
+import Foundation
 
 /// From this many bytes, bytes and numpy data are lent to the library instead of copied.
 let borrowThreshold = 64 * 1024

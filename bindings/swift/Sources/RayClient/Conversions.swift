@@ -1,3 +1,6 @@
+// Conversions between Swift types and Ray values: the RayEncodable / RayDecodable protocols
+// and the conformances of the integer types, Double, Float, Bool, String, Data, Optional,
+// Array, Dictionary, NDArray, ObjectRef and ActorHandle.
 import Foundation
 
 /// A Swift value that can be sent to Ray (as an argument, or with `put`).

@@ -1,3 +1,5 @@
+// Handles to things in the cluster: ObjectRef (an object), ActorHandle (an actor) and
+// PlacementGroup (with its PlacementStrategy). Each owns one C handle and frees it in deinit.
 import CRayClient
 
 /// A reference to an object in the cluster (a put value or a task's result), owned by the

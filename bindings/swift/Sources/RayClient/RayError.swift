@@ -1,3 +1,6 @@
+// Errors: RayError, a case per kind of failure, each with RayErrorDetails (status code,
+// kind, message, the remote exception), made from the library's error handles; and
+// `check`, which throws the error of a failed C call.
 import CRayClient
 import Foundation
 

@@ -1,3 +1,6 @@
+// RayValue, the Python value model (what `put` stores, what tasks take and return), with
+// NDArray and DType for numpy arrays, and the conversion of values to and from C value
+// handles.
 import CRayClient
 import Foundation
 
@@ -211,41 +214,6 @@ public struct NDArray: Sendable, Hashable {
 }
 
 // MARK: - C handles <-> RayValue
-
-/// Frees a value handle when it goes.
-final class OwnedValue {
-    let raw: OpaquePointer
-    init(_ raw: OpaquePointer) { self.raw = raw }
-    deinit { ray_client_value_free(raw) }
-}
-
-/// Runs `body` with a C string of `s`, refusing strings with a NUL (C would cut them).
-func withCString<R>(_ s: String, _ what: String, _ body: (UnsafePointer<CChar>) throws -> R) throws -> R {
-    if s.utf8.contains(0) { throw RayError.invalid("\(what) contains a NUL character") }
-    return try s.withCString(body)
-}
-
-/// `withCString` for an optional string (nil gives a NULL pointer).
-func withOptionalCString<R>(
-    _ s: String?, _ what: String, _ body: (UnsafePointer<CChar>?) throws -> R
-) throws -> R {
-    guard let s else { return try body(nil) }
-    return try withCString(s, what) { try body($0) }
-}
-
-/// Takes a string the library allocated, frees it.
-/// Copies out and frees a byte buffer the library returned (NULL: empty).
-func takeBytes(_ p: UnsafeMutablePointer<UInt8>?, _ count: Int) -> Data {
-    guard let p else { return Data() }
-    defer { ray_client_bytes_free(p) }
-    return Data(bytes: p, count: count)
-}
-
-func takeString(_ p: UnsafeMutablePointer<CChar>?) -> String {
-    guard let p else { return "" }
-    defer { ray_client_string_free(p) }
-    return String(cString: p)
-}
 
 extension RayValue {
     /// A new value handle for this value; the caller frees it.

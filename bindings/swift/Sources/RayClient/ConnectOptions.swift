@@ -1,126 +1,8 @@
+// How a client connects: ConnectOptions (address, namespace, runtime env, timeouts,
+// keepalive, TLS, token, where task output goes), LogLine and LogDestination, and the C
+// connect options made from them.
 import CRayClient
 import Foundation
-
-/// Options of a task, an actor or an actor method call (Python's `.options(...)`). A
-/// value type: set what you need, leave the rest nil.
-///
-/// Being a plain struct, it is checked when a call uses it: a value Ray refuses
-/// (`maxRetries` < -1, `maxConcurrency` < 0, `maxRestarts` / `maxTaskRetries` < -1,
-/// `numCPUs` < 0, ...) fails that call with `RayError.invalidArgument`, Ray's rule in the
-/// message, before anything is sent to the cluster. ``validate()`` tells earlier.
-///
-/// ```swift
-/// var o = TaskOptions()
-/// o.numCPUs = 1
-/// o.resources = ["rc_node2": 1]
-/// o.runtimeEnvJSON = #"{"env_vars": {"MODE": "fast"}}"#
-/// ```
-public struct TaskOptions: Sendable {
-    /// Where a task or actor is scheduled.
-    public enum Scheduling: Sendable {
-        /// Ray's default strategy.
-        case `default`
-        /// Spread over nodes.
-        case spread
-        /// On the node with hex id `nodeID`; with `soft`, elsewhere when it cannot.
-        case nodeAffinity(nodeID: String, soft: Bool)
-        /// In a placement group (`bundleIndex` nil: any bundle).
-        case placementGroup(PlacementGroup, bundleIndex: Int? = nil, captureChildTasks: Bool = false)
-    }
-
-    public var numCPUs: Double?
-    public var numGPUs: Double?
-    /// Memory in bytes.
-    public var memory: UInt64?
-    /// Custom resources, e.g. `["gadget": 1]`.
-    public var resources: [String: Double] = [:]
-    /// Task retries on worker failure (-1: forever).
-    public var maxRetries: Int?
-    /// Retry on application exceptions too.
-    public var retryExceptions: Bool?
-    /// Name of the task or actor.
-    public var name: String?
-    /// Namespace of a named actor.
-    public var namespace: String?
-    /// The actor outlives this client (`lifetime="detached"`).
-    public var detached: Bool = false
-    public var maxRestarts: Int?
-    public var maxTaskRetries: Int?
-    public var maxConcurrency: Int?
-    /// Get the named actor if it exists instead of failing.
-    public var getIfExists: Bool?
-    /// `runtime_env` as JSON text (`env_vars`, `pip`, `working_dir`, ...).
-    public var runtimeEnvJSON: String?
-    public var scheduling: Scheduling?
-    /// Any other `.options()` keyword, e.g. `["max_calls": 3]`.
-    public var extra: [(key: String, value: RayValue)] = []
-
-    public init() {}
-
-    /// Throws `RayError.invalidArgument` (with Ray's rule) when a call with these options
-    /// would be refused, without calling anything.
-    public func validate() throws {
-        try withC { _ in }
-    }
-
-    /// Sets any other `.options()` keyword (chainable).
-    public func setting(_ key: String, _ value: some RayEncodable) throws -> TaskOptions {
-        var o = self
-        o.extra.append((key: key, value: try value.rayValue()))
-        return o
-    }
-
-    /// Builds the C options for one call (`numReturns` given by the call form) and runs
-    /// `body` with them; they are freed when it returns (the C call copies what it needs).
-    func withC<R>(numReturns: Int? = nil, _ body: (OpaquePointer?) throws -> R) throws -> R {
-        var o: OpaquePointer?
-        try check(ray_client_options_new(&o))
-        let opts = o!
-        defer { ray_client_options_free(opts) }
-        if let v = numCPUs { try check(ray_client_options_set_num_cpus(opts, v)) }
-        if let v = numGPUs { try check(ray_client_options_set_num_gpus(opts, v)) }
-        if let v = memory { try check(ray_client_options_set_memory(opts, v)) }
-        for (k, v) in resources.sorted(by: { $0.key < $1.key }) {
-            try withCString(k, "resource name") { try check(ray_client_options_set_resource(opts, $0, v)) }
-        }
-        if let v = maxRetries { try check(ray_client_options_set_max_retries(opts, Int64(v))) }
-        if let v = retryExceptions { try check(ray_client_options_set_retry_exceptions(opts, v ? 1 : 0)) }
-        if let n = numReturns {
-            guard n >= 0 else { throw RayError.invalid("num_returns must not be negative (got \(n))") }
-            try check(ray_client_options_set_num_returns(opts, n))
-        }
-        if let v = name { try withCString(v, "name") { try check(ray_client_options_set_name(opts, $0)) } }
-        if let v = namespace {
-            try withCString(v, "namespace") { try check(ray_client_options_set_namespace(opts, $0)) }
-        }
-        if detached { try check(ray_client_options_set_detached(opts)) }
-        if let v = maxRestarts { try check(ray_client_options_set_max_restarts(opts, Int64(v))) }
-        if let v = maxTaskRetries { try check(ray_client_options_set_max_task_retries(opts, Int64(v))) }
-        if let v = maxConcurrency { try check(ray_client_options_set_max_concurrency(opts, Int64(v))) }
-        if let v = getIfExists { try check(ray_client_options_set_get_if_exists(opts, v ? 1 : 0)) }
-        if let v = runtimeEnvJSON {
-            try withCString(v, "runtime_env JSON") { try check(ray_client_options_set_runtime_env_json(opts, $0)) }
-        }
-        switch scheduling {
-        case nil: break
-        case .default: try check(ray_client_options_set_scheduling_default(opts))
-        case .spread: try check(ray_client_options_set_scheduling_spread(opts))
-        case .nodeAffinity(let node, let soft):
-            try withCString(node, "node id") {
-                try check(ray_client_options_set_scheduling_node_affinity(opts, $0, soft ? 1 : 0))
-            }
-        case .placementGroup(let pg, let index, let capture):
-            try check(
-                ray_client_options_set_scheduling_placement_group(
-                    opts, pg.raw, Int64(index ?? -1), capture ? 1 : 0))
-        }
-        for (k, v) in extra {
-            let h = try v.makeHandle()
-            try withCString(k, "option name") { try check(ray_client_options_set_value(opts, $0, h.raw)) }
-        }
-        return try body(opts)
-    }
-}
 
 /// One line of task or actor output, streamed back from the cluster.
 public struct LogLine: Sendable, Equatable {
@@ -251,13 +133,88 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
     }
 }
 
-/// Milliseconds of a timeout; nil (no limit) is -1 for the C calls. Negative durations are
-/// refused rather than taken as "no limit".
-func milliseconds(_ d: Duration?, _ what: String = "timeout") throws -> Int64 {
-    guard let d else { return -1 }
-    let (s, atto) = d.components
-    if s < 0 || atto < 0 { throw RayError.invalid("\(what) must not be negative (got \(d))") }
-    let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
-    if overflow { return Int64.max }
-    return ms + (atto + 999_999_999_999_999) / 1_000_000_000_000_000
+/// Keeps a log closure alive for as long as the C client may call it.
+final class LogSink: @unchecked Sendable {
+    let body: @Sendable (LogLine) -> Void
+    init(_ body: @escaping @Sendable (LogLine) -> Void) { self.body = body }
+}
+
+extension ConnectOptions {
+    /// The C connect options for these options (the caller frees them) and the log closure
+    /// they point at, which must outlive every client connected with them.
+    func cOptions() throws -> (OpaquePointer, LogSink?) {
+        var o: OpaquePointer?
+        try withCString(address, "address") { try check(ray_client_connect_options_new($0, &o)) }
+        let opts = o!
+        var done = false
+        defer { if !done { ray_client_connect_options_free(opts) } }
+        if let ns = namespace {
+            try withCString(ns, "namespace") { try check(ray_client_connect_options_set_namespace(opts, $0)) }
+        }
+        if let env = runtimeEnvJSON {
+            try withCString(env, "runtime_env JSON") {
+                try check(ray_client_connect_options_set_runtime_env_json(opts, $0))
+            }
+        }
+        if let t = connectTimeout {
+            try check(ray_client_connect_options_set_connect_timeout_ms(opts, UInt64(try milliseconds(t, "connect timeout"))))
+        }
+        if let g = reconnectGracePeriod {
+            let ms = try milliseconds(g, "reconnect grace period")
+            // Whole seconds, rounded up: a positive period under a second must not become
+            // 0, which turns reconnection off.
+            try check(ray_client_connect_options_set_reconnect_grace_period_s(opts, UInt64((ms + 999) / 1000)))
+        }
+        if ignoreVersionMismatch {
+            try check(ray_client_connect_options_set_ignore_version_mismatch(opts, 1))
+        }
+        if keepaliveInterval != nil || keepaliveTimeout != nil {
+            // One unset: the library's default for it (30 s interval, 20 s timeout).
+            let interval = try milliseconds(keepaliveInterval ?? .seconds(30), "keepalive interval")
+            let timeout = try milliseconds(keepaliveTimeout ?? .seconds(20), "keepalive timeout")
+            try check(ray_client_connect_options_set_keepalive_ms(opts, UInt64(interval), UInt64(timeout)))
+        }
+        if let tls = tls { try check(ray_client_connect_options_set_tls(opts, tls ? 1 : 0)) }
+        if let ca = tlsCACert {
+            try withCString(ca, "TLS CA certificate path") { try check(ray_client_connect_options_set_tls_ca_cert(opts, $0)) }
+        }
+        if let pair = tlsClientCert {
+            try withCString(pair.certPath, "TLS certificate path") { c in
+                try withCString(pair.keyPath, "TLS key path") { k in
+                    try check(ray_client_connect_options_set_tls_client_cert(opts, c, k))
+                }
+            }
+        }
+        if let name = tlsServerName {
+            try withCString(name, "TLS server name") { try check(ray_client_connect_options_set_tls_server_name(opts, $0)) }
+        }
+        if let token = authToken {
+            try withCString(token, "auth token") { try check(ray_client_connect_options_set_auth_token(opts, $0)) }
+        }
+        var sink: LogSink?
+        switch logs {
+        case .stderr: try check(ray_client_connect_options_set_logs(opts, RAY_CLIENT_LOGS_STDERR))
+        case .off: try check(ray_client_connect_options_set_logs(opts, RAY_CLIENT_LOGS_OFF))
+        case .callback(let body):
+            let s = LogSink(body)
+            sink = s
+            // Unretained: the caller keeps it for as long as the C client lives (RayClient.logSink).
+            try check(
+                ray_client_connect_options_set_log_callback(
+                    opts,
+                    { user, level, msg in
+                        guard let user else { return }
+                        let sink = Unmanaged<LogSink>.fromOpaque(user).takeUnretainedValue()
+                        let source: LogLine.Source =
+                            switch level {
+                            case RAY_CLIENT_LOG_STDOUT: .stdout
+                            case RAY_CLIENT_LOG_STDERR: .stderr
+                            default: .logging(level)
+                            }
+                        sink.body(LogLine(source: source, message: msg.map { String(cString: $0) } ?? ""))
+                    }, Unmanaged.passUnretained(s).toOpaque()))
+        }
+        done = true
+        return (opts, sink)
+    }
 }

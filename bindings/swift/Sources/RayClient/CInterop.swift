@@ -1,0 +1,51 @@
+// Small helpers for calling the C ABI: value handles freed when they go, C strings in
+// (refusing a NUL) and out, byte buffers the library returned, timeouts in milliseconds.
+import CRayClient
+import Foundation
+
+/// Frees a value handle when it goes. `Sendable`: the C handle is thread-safe and never
+/// changes.
+final class OwnedValue: @unchecked Sendable {
+    let raw: OpaquePointer
+    init(_ raw: OpaquePointer) { self.raw = raw }
+    deinit { ray_client_value_free(raw) }
+}
+
+/// Runs `body` with a C string of `s`, refusing strings with a NUL (C would cut them).
+func withCString<R>(_ s: String, _ what: String, _ body: (UnsafePointer<CChar>) throws -> R) throws -> R {
+    if s.utf8.contains(0) { throw RayError.invalid("\(what) contains a NUL character") }
+    return try s.withCString(body)
+}
+
+/// `withCString` for an optional string (nil gives a NULL pointer).
+func withOptionalCString<R>(
+    _ s: String?, _ what: String, _ body: (UnsafePointer<CChar>?) throws -> R
+) throws -> R {
+    guard let s else { return try body(nil) }
+    return try withCString(s, what) { try body($0) }
+}
+
+/// Copies out and frees a byte buffer the library returned (NULL: empty).
+func takeBytes(_ p: UnsafeMutablePointer<UInt8>?, _ count: Int) -> Data {
+    guard let p else { return Data() }
+    defer { ray_client_bytes_free(p) }
+    return Data(bytes: p, count: count)
+}
+
+/// Takes a string the library allocated, frees it (NULL: empty).
+func takeString(_ p: UnsafeMutablePointer<CChar>?) -> String {
+    guard let p else { return "" }
+    defer { ray_client_string_free(p) }
+    return String(cString: p)
+}
+
+/// Milliseconds of a timeout; nil (no limit) is -1 for the C calls. Negative durations are
+/// refused rather than taken as "no limit".
+func milliseconds(_ d: Duration?, _ what: String = "timeout") throws -> Int64 {
+    guard let d else { return -1 }
+    let (s, atto) = d.components
+    if s < 0 || atto < 0 { throw RayError.invalid("\(what) must not be negative (got \(d))") }
+    let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+    if overflow { return Int64.max }
+    return ms + (atto + 999_999_999_999_999) / 1_000_000_000_000_000
+}
