@@ -396,6 +396,286 @@ int ray_client_value_array_free(ray_client_value **values);
 // Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_object_ref_array_free(ray_client_object_ref **refs);
 
+// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
+// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
+// `ray_client_connect_options_free`. Setters may be called from any thread, but not
+// concurrently with a connect that uses the same options.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_new(const char *address,
+                                   ray_client_connect_options **out);
+
+// Frees connect options. NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+int ray_client_connect_options_free(ray_client_connect_options *options);
+
+// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_namespace(ray_client_connect_options *options,
+                                             const char *namespace_);
+
+// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
+// `working_dir`, ...); NULL clears it.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
+                                                    const char *json);
+
+// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
+                                                      uint64_t timeout_ms);
+
+// How long the server keeps this client's state after the connection drops, in
+// seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
+                                                            uint64_t seconds);
+
+// HTTP/2 keepalive: a ping every `interval_ms` (default 30000, like Python's client),
+// also while idle, so proxies that drop silent connections keep this one; a ping
+// unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
+// reconnection. Both must be > 0.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *options,
+                                                uint64_t interval_ms,
+                                                uint64_t timeout_ms);
+
+// Connect even when the server's Ray version is untested (`ignore != 0`).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
+                                                           int ignore);
+
+// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
+// (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls(ray_client_connect_options *options,
+                                       int enabled);
+
+// The PEM file of the CA that signed the server's certificate (copied; read when
+// connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls_ca_cert(ray_client_connect_options *options,
+                                               const char *path);
+
+// This client's certificate chain and private key, PEM files (copied; read when
+// connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
+// `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
+// certificate signed by its CA).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls_client_cert(ray_client_connect_options *options,
+                                                   const char *cert_path,
+                                                   const char *key_path);
+
+// The name the server's certificate must carry when it is not the host of the address
+// (copied); NULL clears it.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_tls_server_name(ray_client_connect_options *options,
+                                                   const char *name);
+
+// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
+// `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
+// then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
+// token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
+                                              const char *token);
+
+// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
+// (`ray_client_connect_options_set_log_callback` for a callback).
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_logs(ray_client_connect_options *options,
+                                        int mode);
+
+// Hands task and actor output to `callback(user, level, msg)` on the I/O thread (see
+// `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
+// until every client connected with these options is freed. NULL `callback` switches
+// output off.
+// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+int ray_client_connect_options_set_log_callback(ray_client_connect_options *options,
+                                                ray_client_log_callback callback,
+                                                void *user);
+
+// Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
+// is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
+// when it is the last handle of the connection.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_connect(const ray_client_connect_options *options,
+                       ray_client_client **out);
+
+// Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
+// frees `*out` with `ray_client_client_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_connect_address(const char *address,
+                               ray_client_client **out);
+
+// Sends `connection_cleanup` and closes the connection; the server releases every
+// object and actor of this client. Idempotent. Later calls on the client (and on its
+// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_disconnect(const ray_client_client *client);
+
+// Frees a client handle; the connection closes when its last handle is freed (the
+// default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+int ray_client_client_free(ray_client_client *client);
+
+// A new handle to the same connection. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_client_clone(const ray_client_client *client,
+                            ray_client_client **out);
+
+// Whether the client is connected (1) or was disconnected (0).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_is_connected(const ray_client_client *client,
+                            int *out);
+
+// The connection's state: one of `RAY_CLIENT_STATE_*`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_connection_state(const ray_client_client *client,
+                                int *out);
+
+// What the server said about itself. Each out-parameter may be NULL when not wanted.
+// The strings are borrowed: valid until `client` (this handle) is freed.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_server_info(const ray_client_client *client,
+                           const char **ray_version,
+                           const char **ray_commit,
+                           const char **python_version,
+                           int32_t *num_clients);
+
+// The connection's client id (32 hex digits), its address and its namespace (NULL
+// when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
+// (this handle) is freed.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_client_info(const ray_client_client *client,
+                           const char **client_id,
+                           const char **address,
+                           const char **namespace_);
+
+// Connects the process's default client (Python's `ray.init`) with `options` (NULL:
+// defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
+// already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
+// frees; the connection itself stays until `ray_client_shutdown`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_init(const ray_client_connect_options *options,
+                    ray_client_client **out);
+
+// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
+// connected. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_default_client(ray_client_client **out);
+
+// 1 when a default client is connected, else 0. Never fails.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_is_initialized(void);
+
+// Disconnects the default client, if any (handles to it then report
+// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_shutdown(void);
+
+// Stores `value` in the cluster's object store. Refs inside the value must belong to
+// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_put(const ray_client_client *client,
+                   const ray_client_value *value,
+                   ray_client_object_ref **out);
+
+// Gets one object's value, waiting up to `timeout_ms` milliseconds (negative: no
+// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
+// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
+// frees `*out` with `ray_client_value_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_get(const ray_client_client *client,
+                   const ray_client_object_ref *r,
+                   int64_t timeout_ms,
+                   ray_client_value **out);
+
+// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
+// `*out` is an array of `n` new value handles; the caller frees the array and the
+// handles in it with `ray_client_value_array_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_get_many(const ray_client_client *client,
+                        const ray_client_object_ref *const *refs,
+                        size_t n,
+                        int64_t timeout_ms,
+                        ray_client_value ***out);
+
+// Waits until `num_returns` of the `n` refs are ready or `timeout_ms` passes (negative:
+// no limit); no timeout error, the refs are just not all ready. `ready` is the
+// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
+// `*num_ready` (may be NULL) is how many are.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_wait(const ray_client_client *client,
+                    const ray_client_object_ref *const *refs,
+                    size_t n,
+                    size_t num_returns,
+                    int64_t timeout_ms,
+                    uint8_t *ready,
+                    size_t *num_ready);
+
+// The object id in hex (waits for it when the ref is a task's return still being
+// scheduled). The caller frees `*out` with `ray_client_string_free`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_object_ref_hex(const ray_client_object_ref *r,
+                              char **out);
+
+// A new handle to the same object. The caller frees `*out`.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_object_ref_clone(const ray_client_object_ref *r,
+                                ray_client_object_ref **out);
+
+// Frees a ref handle; the server's reference goes with the last handle (and value)
+// holding it. NULL is a no-op.
+// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+int ray_client_object_ref_free(ray_client_object_ref *r);
+
+// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
+// `recursive` cancels the tasks it started. A get of `r` then fails with
+// `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
+// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
+// a long numpy operation) runs on until that call returns; only `force` stops it at once.
+// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
+int ray_client_cancel(const ray_client_client *client,
+                      const ray_client_object_ref *r,
+                      int force,
+                      int recursive);
+
+// Starts getting one object's value (the result of a task, or a put object) and
+// returns at once; `callback(user, ...)` runs exactly once on the I/O thread when the
+// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
+// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
+// `user` must stay valid until the callback ran.
+// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
+int ray_client_get_async(const ray_client_client *client,
+                         const ray_client_object_ref *r,
+                         int64_t timeout_ms,
+                         ray_client_get_callback callback,
+                         void *user);
+
+// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
+// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
+// callback will not run. The refs are copied: the caller may free them at once.
+// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
+int ray_client_get_many_async(const ray_client_client *client,
+                              const ray_client_object_ref *const *refs,
+                              size_t n,
+                              int64_t timeout_ms,
+                              ray_client_get_many_callback callback,
+                              void *user);
+
+// Starts waiting until `num_returns` of the `n` refs are ready or `timeout_ms` passes
+// (negative: no limit); `callback` runs once on the I/O thread (see
+// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
+// callback will not run. The refs are copied: the caller may free them at once.
+// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
+int ray_client_wait_async(const ray_client_client *client,
+                          const ray_client_object_ref *const *refs,
+                          size_t n,
+                          size_t num_returns,
+                          int64_t timeout_ms,
+                          ray_client_wait_callback callback,
+                          void *user);
+
 // New, empty task/actor options (Python's `.options(...)`). The caller frees `*out`
 // with `ray_client_options_free`. Options are read when passed to a call, so one
 // options object may serve many calls; don't modify it while another thread calls
@@ -680,286 +960,6 @@ int ray_client_actor_clone(const ray_client_actor *actor,
 // Frees an actor handle (the actor keeps running). NULL is a no-op.
 // Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
 int ray_client_actor_free(ray_client_actor *actor);
-
-// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
-// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
-// `ray_client_connect_options_free`. Setters may be called from any thread, but not
-// concurrently with a connect that uses the same options.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_new(const char *address,
-                                   ray_client_connect_options **out);
-
-// Frees connect options. NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
-int ray_client_connect_options_free(ray_client_connect_options *options);
-
-// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_namespace(ray_client_connect_options *options,
-                                             const char *namespace_);
-
-// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
-// `working_dir`, ...); NULL clears it.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
-                                                    const char *json);
-
-// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
-                                                      uint64_t timeout_ms);
-
-// How long the server keeps this client's state after the connection drops, in
-// seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
-                                                            uint64_t seconds);
-
-// HTTP/2 keepalive: a ping every `interval_ms` (default 30000, like Python's client),
-// also while idle, so proxies that drop silent connections keep this one; a ping
-// unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
-// reconnection. Both must be > 0.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *options,
-                                                uint64_t interval_ms,
-                                                uint64_t timeout_ms);
-
-// Connect even when the server's Ray version is untested (`ignore != 0`).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
-                                                           int ignore);
-
-// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
-// (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls(ray_client_connect_options *options,
-                                       int enabled);
-
-// The PEM file of the CA that signed the server's certificate (copied; read when
-// connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls_ca_cert(ray_client_connect_options *options,
-                                               const char *path);
-
-// This client's certificate chain and private key, PEM files (copied; read when
-// connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
-// `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
-// certificate signed by its CA).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls_client_cert(ray_client_connect_options *options,
-                                                   const char *cert_path,
-                                                   const char *key_path);
-
-// The name the server's certificate must carry when it is not the host of the address
-// (copied); NULL clears it.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls_server_name(ray_client_connect_options *options,
-                                                   const char *name);
-
-// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
-// `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
-// then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
-// token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
-                                              const char *token);
-
-// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
-// (`ray_client_connect_options_set_log_callback` for a callback).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_logs(ray_client_connect_options *options,
-                                        int mode);
-
-// Hands task and actor output to `callback(user, level, msg)` on the I/O thread (see
-// `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
-// until every client connected with these options is freed. NULL `callback` switches
-// output off.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_log_callback(ray_client_connect_options *options,
-                                                ray_client_log_callback callback,
-                                                void *user);
-
-// Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
-// is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
-// when it is the last handle of the connection.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_connect(const ray_client_connect_options *options,
-                       ray_client_client **out);
-
-// Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
-// frees `*out` with `ray_client_client_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_connect_address(const char *address,
-                               ray_client_client **out);
-
-// Sends `connection_cleanup` and closes the connection; the server releases every
-// object and actor of this client. Idempotent. Later calls on the client (and on its
-// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_disconnect(const ray_client_client *client);
-
-// Frees a client handle; the connection closes when its last handle is freed (the
-// default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
-int ray_client_client_free(ray_client_client *client);
-
-// A new handle to the same connection. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_client_clone(const ray_client_client *client,
-                            ray_client_client **out);
-
-// Whether the client is connected (1) or was disconnected (0).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_is_connected(const ray_client_client *client,
-                            int *out);
-
-// The connection's state: one of `RAY_CLIENT_STATE_*`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_connection_state(const ray_client_client *client,
-                                int *out);
-
-// What the server said about itself. Each out-parameter may be NULL when not wanted.
-// The strings are borrowed: valid until `client` (this handle) is freed.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_server_info(const ray_client_client *client,
-                           const char **ray_version,
-                           const char **ray_commit,
-                           const char **python_version,
-                           int32_t *num_clients);
-
-// The connection's client id (32 hex digits), its address and its namespace (NULL
-// when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
-// (this handle) is freed.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_client_info(const ray_client_client *client,
-                           const char **client_id,
-                           const char **address,
-                           const char **namespace_);
-
-// Connects the process's default client (Python's `ray.init`) with `options` (NULL:
-// defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
-// already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
-// frees; the connection itself stays until `ray_client_shutdown`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_init(const ray_client_connect_options *options,
-                    ray_client_client **out);
-
-// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
-// connected. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_default_client(ray_client_client **out);
-
-// 1 when a default client is connected, else 0. Never fails.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_is_initialized(void);
-
-// Disconnects the default client, if any (handles to it then report
-// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_shutdown(void);
-
-// Stores `value` in the cluster's object store. Refs inside the value must belong to
-// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_put(const ray_client_client *client,
-                   const ray_client_value *value,
-                   ray_client_object_ref **out);
-
-// Gets one object's value, waiting up to `timeout_ms` milliseconds (negative: no
-// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
-// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
-// frees `*out` with `ray_client_value_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_get(const ray_client_client *client,
-                   const ray_client_object_ref *r,
-                   int64_t timeout_ms,
-                   ray_client_value **out);
-
-// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
-// `*out` is an array of `n` new value handles; the caller frees the array and the
-// handles in it with `ray_client_value_array_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_get_many(const ray_client_client *client,
-                        const ray_client_object_ref *const *refs,
-                        size_t n,
-                        int64_t timeout_ms,
-                        ray_client_value ***out);
-
-// Waits until `num_returns` of the `n` refs are ready or `timeout_ms` passes (negative:
-// no limit); no timeout error, the refs are just not all ready. `ready` is the
-// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
-// `*num_ready` (may be NULL) is how many are.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_wait(const ray_client_client *client,
-                    const ray_client_object_ref *const *refs,
-                    size_t n,
-                    size_t num_returns,
-                    int64_t timeout_ms,
-                    uint8_t *ready,
-                    size_t *num_ready);
-
-// The object id in hex (waits for it when the ref is a task's return still being
-// scheduled). The caller frees `*out` with `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_object_ref_hex(const ray_client_object_ref *r,
-                              char **out);
-
-// A new handle to the same object. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_object_ref_clone(const ray_client_object_ref *r,
-                                ray_client_object_ref **out);
-
-// Frees a ref handle; the server's reference goes with the last handle (and value)
-// holding it. NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
-int ray_client_object_ref_free(ray_client_object_ref *r);
-
-// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
-// `recursive` cancels the tasks it started. A get of `r` then fails with
-// `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
-// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
-// a long numpy operation) runs on until that call returns; only `force` stops it at once.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_cancel(const ray_client_client *client,
-                      const ray_client_object_ref *r,
-                      int force,
-                      int recursive);
-
-// Starts getting one object's value (the result of a task, or a put object) and
-// returns at once; `callback(user, ...)` runs exactly once on the I/O thread when the
-// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
-// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
-// `user` must stay valid until the callback ran.
-// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
-int ray_client_get_async(const ray_client_client *client,
-                         const ray_client_object_ref *r,
-                         int64_t timeout_ms,
-                         ray_client_get_callback callback,
-                         void *user);
-
-// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
-// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
-// callback will not run. The refs are copied: the caller may free them at once.
-// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
-int ray_client_get_many_async(const ray_client_client *client,
-                              const ray_client_object_ref *const *refs,
-                              size_t n,
-                              int64_t timeout_ms,
-                              ray_client_get_many_callback callback,
-                              void *user);
-
-// Starts waiting until `num_returns` of the `n` refs are ready or `timeout_ms` passes
-// (negative: no limit); `callback` runs once on the I/O thread (see
-// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
-// callback will not run. The refs are copied: the caller may free them at once.
-// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
-int ray_client_wait_async(const ray_client_client *client,
-                          const ray_client_object_ref *const *refs,
-                          size_t n,
-                          size_t num_returns,
-                          int64_t timeout_ms,
-                          ray_client_wait_callback callback,
-                          void *user);
 
 // The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 // key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
