@@ -31,7 +31,6 @@ unsafe fn create_actor(
 /// `max_restarts`, resources, ...). Returns at once; a failure to create shows on the
 /// first method call. The caller frees `*out` with `ray_client_actor_free` (which does
 /// not kill the actor; the server does when this client's job ends, unless detached).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_create(
     client: *const ray_client_client,
@@ -63,7 +62,6 @@ pub unsafe extern "C" fn ray_client_actor_create(
 }
 
 /// `ray_client_actor_create` of the class `name` defined by Python `source`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_create_source(
     client: *const ray_client_client,
@@ -109,7 +107,6 @@ fn method<'a>(
 /// Calls `actor.method(*args, **kwargs)` (arguments as in `ray_client_call`; `options`
 /// may be NULL) and returns the ref of its result at once. The actor must belong to
 /// `client`. The caller frees `*out`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_call(
     client: *const ray_client_client,
@@ -132,7 +129,6 @@ pub unsafe extern "C" fn ray_client_actor_call(
 }
 
 /// `ray_client_actor_call` for any `num_returns` (see `ray_client_call_n`).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_call_n(
     client: *const ray_client_client,
@@ -158,7 +154,6 @@ pub unsafe extern "C" fn ray_client_actor_call_n(
 
 /// The named actor `name` in `namespace` (NULL: this client's namespace);
 /// `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when there is none. The caller frees `*out`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_actor(
     client: *const ray_client_client,
@@ -178,7 +173,6 @@ pub unsafe extern "C" fn ray_client_get_actor(
 
 /// Kills an actor (`ray.kill`); with `no_restart == 0` it may restart if it has
 /// restarts left.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kill_actor(
     client: *const ray_client_client,
@@ -195,7 +189,6 @@ pub unsafe extern "C" fn ray_client_kill_actor(
 /// Named actors as JSON text: `[{"name": ..., "namespace": ...}, ...]`, of this
 /// client's namespace or (`all_namespaces != 0`) of every namespace. The caller frees
 /// `*out` with `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_list_named_actors(
     client: *const ray_client_client,
@@ -217,7 +210,6 @@ pub unsafe extern "C" fn ray_client_list_named_actors(
 
 /// The actor id in hex (waits for it right after creation). The caller frees `*out`
 /// with `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_id_hex(
     actor: *const ray_client_actor,
@@ -232,7 +224,6 @@ pub unsafe extern "C" fn ray_client_actor_id_hex(
 }
 
 /// A new handle to the same actor. The caller frees `*out`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_clone(
     actor: *const ray_client_actor,
@@ -247,7 +238,8 @@ pub unsafe extern "C" fn ray_client_actor_clone(
 }
 
 /// Frees an actor handle (the actor keeps running). NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_free(actor: *mut ray_client_actor) -> c_int {
     guard(|| free_handle(actor))

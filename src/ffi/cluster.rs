@@ -31,7 +31,6 @@ fn resources_json(r: std::collections::BTreeMap<String, f64>) -> String {
 /// Total resources of the cluster (`ray.cluster_resources()`) as a JSON object of
 /// numbers, e.g. `{"CPU": 4.0, "memory": ...}`. The caller frees `*out` with
 /// `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_cluster_resources(
     client: *const ray_client_client,
@@ -42,7 +41,6 @@ pub unsafe extern "C" fn ray_client_cluster_resources(
 
 /// Resources not in use right now (`ray.available_resources()`), as for
 /// `ray_client_cluster_resources`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_available_resources(
     client: *const ray_client_client,
@@ -55,7 +53,6 @@ pub unsafe extern "C" fn ray_client_available_resources(
 
 /// The cluster's nodes (`ray.nodes()`) as a JSON array of objects (`NodeID`, `Alive`,
 /// `Resources`, ...). The caller frees `*out` with `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_nodes(
     client: *const ray_client_client,
@@ -69,7 +66,6 @@ pub unsafe extern "C" fn ray_client_nodes(
 /// The job's runtime context as a JSON object with the string fields `job_id`,
 /// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
 /// `session_name`. The caller frees `*out` with `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_runtime_context(
     client: *const ray_client_client,
@@ -91,7 +87,6 @@ pub unsafe extern "C" fn ray_client_runtime_context(
 
 /// The dashboard's URL (`""` without a dashboard). The caller frees `*out` with
 /// `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_dashboard_url(
     client: *const ray_client_client,
@@ -101,14 +96,12 @@ pub unsafe extern "C" fn ray_client_dashboard_url(
 }
 
 /// Asks the server whether it is there: `RAY_CLIENT_OK` when it answers.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_ping(client: *const ray_client_client) -> c_int {
     guard(|| Ok(client_of(client)?.ping()?))
 }
 
 /// Whether Ray is initialized on the client's server (`*out` 1 or 0).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_server_is_initialized(
     client: *const ray_client_client,

@@ -84,9 +84,7 @@ fn with_connect_options(
 
 /// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
 /// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
-/// `ray_client_connect_options_free`. Setters may be called from any thread, but not
-/// concurrently with a connect that uses the same options.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+/// `ray_client_connect_options_free`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_new(
     address: *const c_char,
@@ -103,7 +101,8 @@ pub unsafe extern "C" fn ray_client_connect_options_new(
 }
 
 /// Frees connect options. NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_free(
     options: *mut ray_client_connect_options,
@@ -112,7 +111,6 @@ pub unsafe extern "C" fn ray_client_connect_options_free(
 }
 
 /// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
     options: *mut ray_client_connect_options,
@@ -127,7 +125,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
 
 /// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
 /// `working_dir`, ...); NULL clears it.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
     options: *mut ray_client_connect_options,
@@ -144,7 +141,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
 }
 
 /// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
     options: *mut ray_client_connect_options,
@@ -160,7 +156,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
 
 /// How long the server keeps this client's state after the connection drops, in
 /// seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s(
     options: *mut ray_client_connect_options,
@@ -176,7 +171,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s
 /// also while idle, so proxies that drop silent connections keep this one; a ping
 /// unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
 /// reconnection. Both must be > 0.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_keepalive_ms(
     options: *mut ray_client_connect_options,
@@ -196,7 +190,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_keepalive_ms(
 }
 
 /// Connect even when the server's Ray version is untested (`ignore != 0`).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
     options: *mut ray_client_connect_options,
@@ -210,7 +203,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
 
 /// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
 /// (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_tls(
     options: *mut ray_client_connect_options,
@@ -233,7 +225,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls(
 
 /// The PEM file of the CA that signed the server's certificate (copied; read when
 /// connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_tls_ca_cert(
     options: *mut ray_client_connect_options,
@@ -250,7 +241,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_ca_cert(
 /// connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
 /// `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
 /// certificate signed by its CA).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_tls_client_cert(
     options: *mut ray_client_connect_options,
@@ -277,7 +267,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_client_cert(
 
 /// The name the server's certificate must carry when it is not the host of the address
 /// (copied); NULL clears it.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_tls_server_name(
     options: *mut ray_client_connect_options,
@@ -294,7 +283,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_server_name(
 /// `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
 /// then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
 /// token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_auth_token(
     options: *mut ray_client_connect_options,
@@ -315,7 +303,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_auth_token(
 
 /// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
 /// (`ray_client_connect_options_set_log_callback` for a callback).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_logs(
     options: *mut ray_client_connect_options,
@@ -335,7 +322,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_logs(
 /// `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
 /// until every client connected with these options is freed. NULL `callback` switches
 /// output off.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
     options: *mut ray_client_connect_options,
@@ -359,7 +345,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
 /// Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
 /// is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
 /// when it is the last handle of the connection.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect(
     options: *const ray_client_connect_options,
@@ -375,7 +360,6 @@ pub unsafe extern "C" fn ray_client_connect(
 
 /// Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
 /// frees `*out` with `ray_client_client_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_address(
     address: *const c_char,
@@ -392,7 +376,6 @@ pub unsafe extern "C" fn ray_client_connect_address(
 /// Sends `connection_cleanup` and closes the connection; the server releases every
 /// object and actor of this client. Idempotent. Later calls on the client (and on its
 /// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_disconnect(client: *const ray_client_client) -> c_int {
     guard(|| {
@@ -403,14 +386,14 @@ pub unsafe extern "C" fn ray_client_disconnect(client: *const ray_client_client)
 
 /// Frees a client handle; the connection closes when its last handle is freed (the
 /// default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_client_free(client: *mut ray_client_client) -> c_int {
     guard(|| free_handle(client))
 }
 
 /// A new handle to the same connection. The caller frees `*out`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_client_clone(
     client: *const ray_client_client,
@@ -425,7 +408,6 @@ pub unsafe extern "C" fn ray_client_client_clone(
 }
 
 /// Whether the client is connected (1) or was disconnected (0).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_is_connected(
     client: *const ray_client_client,
@@ -449,7 +431,6 @@ pub const RAY_CLIENT_STATE_RECONNECTING: c_int = 1;
 pub const RAY_CLIENT_STATE_LOST: c_int = 2;
 
 /// The connection's state: one of `RAY_CLIENT_STATE_*`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connection_state(
     client: *const ray_client_client,
@@ -468,7 +449,6 @@ pub unsafe extern "C" fn ray_client_connection_state(
 
 /// What the server said about itself. Each out-parameter may be NULL when not wanted.
 /// The strings are borrowed: valid until `client` (this handle) is freed.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_server_info(
     client: *const ray_client_client,
@@ -498,7 +478,6 @@ pub unsafe extern "C" fn ray_client_server_info(
 /// The connection's client id (32 hex digits), its address and its namespace (NULL
 /// when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
 /// (this handle) is freed.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_client_info(
     client: *const ray_client_client,
@@ -528,7 +507,6 @@ pub unsafe extern "C" fn ray_client_client_info(
 /// defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
 /// already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
 /// frees; the connection itself stays until `ray_client_shutdown`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_init(
     options: *const ray_client_connect_options,
@@ -547,7 +525,6 @@ pub unsafe extern "C" fn ray_client_init(
 
 /// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
 /// connected. The caller frees `*out`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_default_client(out: *mut *mut ray_client_client) -> c_int {
     guard(|| {
@@ -558,7 +535,6 @@ pub unsafe extern "C" fn ray_client_default_client(out: *mut *mut ray_client_cli
 }
 
 /// 1 when a default client is connected, else 0. Never fails.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub extern "C" fn ray_client_is_initialized() -> c_int {
     guard_value(0, || Ok(c_int::from(crate::context::is_initialized())))
@@ -566,7 +542,6 @@ pub extern "C" fn ray_client_is_initialized() -> c_int {
 
 /// Disconnects the default client, if any (handles to it then report
 /// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub extern "C" fn ray_client_shutdown() -> c_int {
     guard(|| {

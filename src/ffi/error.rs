@@ -151,7 +151,6 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> R<T>) -> T {
 /// when this thread has had no failure. Ownership: the caller frees `*out` with
 /// `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe
 /// (each thread has its own last error).
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_last_error(out: *mut *mut ray_client_error) -> c_int {
     guard(|| {
@@ -165,7 +164,6 @@ pub unsafe extern "C" fn ray_client_last_error(out: *mut *mut ray_client_error) 
 
 /// The message of the last failure on the calling thread (`""` when there was none).
 /// Borrowed, thread-local: valid until the next failing call on this thread. Never NULL.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub extern "C" fn ray_client_last_error_message() -> *const c_char {
     LAST_ERROR
@@ -178,7 +176,6 @@ pub extern "C" fn ray_client_last_error_message() -> *const c_char {
 }
 
 /// The status code of the last failure on the calling thread (`RAY_CLIENT_OK` if none).
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub extern "C" fn ray_client_last_error_code() -> c_int {
     LAST_ERROR
@@ -188,7 +185,6 @@ pub extern "C" fn ray_client_last_error_code() -> c_int {
 
 /// The error's status code (one of `RAY_CLIENT_ERROR_*`); `RAY_CLIENT_ERROR_INVALID_HANDLE`
 /// or `RAY_CLIENT_ERROR_NULL_ARGUMENT` when `error` is not a live error handle.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_code(error: *const ray_client_error) -> c_int {
     match get::<ray_client_error>(error, "error") {
@@ -211,7 +207,6 @@ fn error_str(
 /// The error's kind as a short stable name: `"timeout"`, `"task_error"`,
 /// `"null_argument"`, `"invalid_handle"`, ... Borrowed: valid until the error is freed.
 /// NULL when `error` is not a live handle.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_kind(error: *const ray_client_error) -> *const c_char {
     error_str(error, |e| Some(&e.kind))
@@ -219,7 +214,6 @@ pub unsafe extern "C" fn ray_client_error_kind(error: *const ray_client_error) -
 
 /// The human-readable message. Borrowed: valid until the error is freed. NULL when
 /// `error` is not a live handle.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_message(error: *const ray_client_error) -> *const c_char {
     error_str(error, |e| Some(&e.message))
@@ -228,7 +222,6 @@ pub unsafe extern "C" fn ray_client_error_message(error: *const ray_client_error
 /// For failures on the cluster, the qualified Python type of the exception the server
 /// sent (e.g. `ray.exceptions.RayTaskError(ValueError)`); NULL otherwise. Borrowed: valid
 /// until the error is freed.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_remote_type(
     error: *const ray_client_error,
@@ -238,7 +231,6 @@ pub unsafe extern "C" fn ray_client_error_remote_type(
 
 /// For task errors, the user's exception type (e.g. `ValueError`); NULL otherwise.
 /// Borrowed: valid until the error is freed.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_cause_type(
     error: *const ray_client_error,
@@ -249,7 +241,6 @@ pub unsafe extern "C" fn ray_client_error_cause_type(
 /// For failures on the cluster, the exception's own text as Python's `str(exception)`
 /// gives it (`'x'` for `KeyError('x')`; for task errors, the user's exception's);
 /// NULL otherwise. Borrowed: valid until the error is freed.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_remote_message(
     error: *const ray_client_error,
@@ -259,7 +250,6 @@ pub unsafe extern "C" fn ray_client_error_remote_message(
 
 /// The remote traceback text, when the server sent one; NULL otherwise. Borrowed: valid
 /// until the error is freed.
-/// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_traceback(
     error: *const ray_client_error,
@@ -268,7 +258,8 @@ pub unsafe extern "C" fn ray_client_error_traceback(
 }
 
 /// Frees an error handle. NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_error_free(error: *mut ray_client_error) -> c_int {
     guard(|| free_handle(error))

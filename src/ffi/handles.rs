@@ -10,46 +10,70 @@ use super::options::OptionsBuilder;
 use super::placement_group::PgBox;
 use super::*;
 
-/// A connection to a Ray cluster. Thread-safe. Freeing the last handle of a connection
-/// disconnects it (`ray_client_disconnect` does so explicitly while handles remain).
+/// A connection to a Ray cluster. Ownership: freed with `ray_client_client_free`; freeing
+/// the last handle of a connection disconnects it (`ray_client_disconnect` does so
+/// explicitly while handles remain).
+/// Thread-safety: thread-safe; any number of threads may use one client handle at once.
+/// Inside a callback, on the library's I/O thread, a function that would wait for the
+/// cluster fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` instead of blocking; the
+/// `*_async` forms, value functions and `_free` functions work there.
 pub struct ray_client_client {
     _private: [u8; 0],
 }
 
-/// A reference to an object in the cluster, owned by one client. Thread-safe. The
-/// server's reference is released when the last handle (and value holding it) is freed.
+/// A reference to an object in the cluster, owned by one client. Ownership: freed with
+/// `ray_client_object_ref_free`; the server's reference is released when the last handle
+/// (and value holding it) is freed.
+/// Thread-safety: thread-safe, like its client; one handle may be used from many threads.
 pub struct ray_client_object_ref {
     _private: [u8; 0],
 }
 
-/// A handle to an actor, owned by one client. Thread-safe.
+/// A handle to an actor, owned by one client. Ownership: freed with
+/// `ray_client_actor_free`, which does not kill the actor.
+/// Thread-safety: thread-safe, like its client; one handle may be used from many threads.
 pub struct ray_client_actor {
     _private: [u8; 0],
 }
 
 /// An immutable value (Python's object model: none, bool, int, float, str, bytes,
-/// containers, refs, numpy arrays, ...). Thread-safe for reading.
+/// containers, refs, numpy arrays, ...). Ownership: freed with `ray_client_value_free`;
+/// pointers borrowed from it stay valid until then.
+/// Thread-safety: immutable once built, so any number of threads may read one value at
+/// once.
 pub struct ray_client_value {
     _private: [u8; 0],
 }
 
 /// The details of a failure: status code, kind name, message and, for failures on the
 /// cluster, the remote exception type, the user's exception type and the traceback.
+/// Ownership: freed with `ray_client_error_free`; its strings are borrowed until then.
+/// Thread-safety: immutable, so any thread may read it. The last error
+/// (`ray_client_last_error*`) is kept per thread.
 pub struct ray_client_error {
     _private: [u8; 0],
 }
 
-/// Options of a task, actor or actor method call (Python's `.options(...)`).
+/// Options of a task, actor or actor method call (Python's `.options(...)`), read when
+/// passed to a call, so one options handle may serve many calls. Ownership: freed with
+/// `ray_client_options_free`.
+/// Thread-safety: a locked builder: using one from several threads is safe but racy;
+/// don't change options while another thread passes them to a call.
 pub struct ray_client_options {
     _private: [u8; 0],
 }
 
-/// Everything `ray_client_connect` can be told.
+/// Everything `ray_client_connect` can be told, read when connecting. Ownership: freed
+/// with `ray_client_connect_options_free`.
+/// Thread-safety: a locked builder: using one from several threads is safe but racy;
+/// don't change the options while another thread connects with them.
 pub struct ray_client_connect_options {
     _private: [u8; 0],
 }
 
-/// A placement group on the cluster. Thread-safe.
+/// A placement group on the cluster. Ownership: freed with
+/// `ray_client_placement_group_free`, which does not remove the group.
+/// Thread-safety: thread-safe; one handle may be used from many threads at once.
 pub struct ray_client_placement_group {
     _private: [u8; 0],
 }
@@ -169,7 +193,6 @@ pub(crate) fn free_handle<H: Handle>(p: *mut H) -> R<()> {
 }
 
 /// Number of live handles of every type (for leak checks in tests).
-/// Thread-safety: any thread.
 #[no_mangle]
 pub extern "C" fn ray_client_live_handles() -> usize {
     HANDLES.read().unwrap_or_else(PoisonError::into_inner).len() + live_allocations()

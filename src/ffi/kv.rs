@@ -9,7 +9,6 @@ use crate::value::Value;
 /// The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 /// key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
 /// with `ray_client_bytes_free`; otherwise `*found` is 0 and `*value` NULL.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_get(
     client: *const ray_client_client,
@@ -39,7 +38,6 @@ pub unsafe extern "C" fn ray_client_kv_get(
 /// Stores `value` under `key` in `namespace` (NULL: none). With `overwrite == 0` an
 /// existing value is kept. `*already_existed` (may be NULL) tells whether the key was
 /// there before.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_put(
     client: *const ray_client_client,
@@ -67,7 +65,6 @@ pub unsafe extern "C" fn ray_client_kv_put(
 
 /// Deletes `key`, or with `by_prefix != 0` every key starting with it. `*deleted` (may
 /// be NULL) is how many keys went.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_del(
     client: *const ray_client_client,
@@ -91,7 +88,6 @@ pub unsafe extern "C" fn ray_client_kv_del(
 }
 
 /// Whether `key` exists (`*exists` 1 or 0).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_exists(
     client: *const ray_client_client,
@@ -112,7 +108,6 @@ pub unsafe extern "C" fn ray_client_kv_exists(
 
 /// Every key starting with `prefix`, as a list value of bytes values. The caller frees
 /// `*out` with `ray_client_value_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_kv_list(
     client: *const ray_client_client,

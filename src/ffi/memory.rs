@@ -97,7 +97,8 @@ pub(crate) fn give_refs(refs: Vec<crate::ObjectRef>) -> *mut *mut ray_client_obj
 
 /// Frees a string returned by the library. NULL is a no-op; anything else not returned
 /// by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> c_int {
     guard(|| {
@@ -117,7 +118,8 @@ pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> c_int {
 /// Frees a byte buffer returned by the library (`ray_client_kv_get`,
 /// `ray_client_value_to_pickle`). NULL is a no-op; anything else not returned by the
 /// library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> c_int {
     guard(|| {
@@ -137,7 +139,8 @@ pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> c_int {
 /// Frees an array of values returned by the library (`ray_client_get_many`, ...) and
 /// every value handle still in it (entries the caller freed already and set to NULL
 /// are skipped; entries freed but not NULLed are skipped too). NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_array_free(values: *mut *mut ray_client_value) -> c_int {
     guard(|| {
@@ -162,7 +165,8 @@ pub unsafe extern "C" fn ray_client_value_array_free(values: *mut *mut ray_clien
 /// Frees an array of object refs returned by the library (`ray_client_call_n`, ...)
 /// and every ref handle still in it (the caller may have taken some out and freed them;
 /// those are skipped). NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_array_free(
     refs: *mut *mut ray_client_object_ref,

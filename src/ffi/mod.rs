@@ -29,13 +29,17 @@
 //!   a handle and stay valid until that handle is freed.
 //! - **Strings** given to the library are NUL-terminated UTF-8 (`RAY_CLIENT_ERROR_INVALID_UTF8`
 //!   otherwise), except where a length is passed.
-//! - **Threads.** Clients, object refs, actors and placement groups are thread-safe:
-//!   use one handle from any number of threads. Values are immutable once built and may be
-//!   read from many threads at once. Options builders may be used from any thread but
-//!   must not be modified concurrently with a call that reads them (they are locked, so
-//!   this is safe, merely racy). Freeing a handle while another thread uses it is safe
-//!   for the library (the other call keeps its own reference) but invalidates borrowed
-//!   pointers into it.
+//! - **Threads.** Every function may be called from any thread. What may be done with one
+//!   handle from several threads at once is stated once per handle type, here and on the
+//!   type (each opaque type's documentation has a `Thread-safety:` line): clients, object
+//!   refs, actors and placement groups are thread-safe, use one handle from any number of
+//!   threads; values and errors are immutable and may be read from many threads at once;
+//!   the two options builders are locked, so sharing one is safe but racy (don't change
+//!   options while another thread passes them to a call). Freeing a handle while another
+//!   thread uses it is safe for the library (the other call keeps its own reference) but
+//!   invalidates borrowed pointers into it. A function's own documentation has a
+//!   `Thread-safety:` note only where it differs from its types' rules: the `_free`
+//!   functions and the `*_async` functions (callable from a callback).
 //! - **Callbacks** (log lines, asynchronous completion) run on the library's single I/O
 //!   thread. They must return quickly and must not call blocking functions of this API
 //!   (`ray_client_get`, `ray_client_connect`, ...): those fail there with

@@ -26,7 +26,6 @@ pub(crate) unsafe fn refs_of(
 
 /// Stores `value` in the cluster's object store. Refs inside the value must belong to
 /// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_put(
     client: *const ray_client_client,
@@ -46,7 +45,6 @@ pub unsafe extern "C" fn ray_client_put(
 /// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
 /// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
 /// frees `*out` with `ray_client_value_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get(
     client: *const ray_client_client,
@@ -71,7 +69,6 @@ fn timeout_ms_of(ms: i64) -> Option<Duration> {
 /// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
 /// `*out` is an array of `n` new value handles; the caller frees the array and the
 /// handles in it with `ray_client_value_array_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_many(
     client: *const ray_client_client,
@@ -101,7 +98,6 @@ fn ready_flags(refs: &[ObjectRef], ready: &[ObjectRef]) -> Vec<u8> {
 /// no limit); no timeout error, the refs are just not all ready. `ready` is the
 /// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
 /// `*num_ready` (may be NULL) is how many are.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_wait(
     client: *const ray_client_client,
@@ -134,7 +130,6 @@ pub unsafe extern "C" fn ray_client_wait(
 
 /// The object id in hex (waits for it when the ref is a task's return still being
 /// scheduled). The caller frees `*out` with `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_hex(
     r: *const ray_client_object_ref,
@@ -149,7 +144,6 @@ pub unsafe extern "C" fn ray_client_object_ref_hex(
 }
 
 /// A new handle to the same object. The caller frees `*out`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_clone(
     r: *const ray_client_object_ref,
@@ -165,7 +159,8 @@ pub unsafe extern "C" fn ray_client_object_ref_clone(
 
 /// Frees a ref handle; the server's reference goes with the last handle (and value)
 /// holding it. NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_ref) -> c_int {
     guard(|| free_handle(r))
@@ -176,7 +171,6 @@ pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_re
 /// `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
 /// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
 /// a long numpy operation) runs on until that call returns; only `force` stops it at once.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_cancel(
     client: *const ray_client_client,
@@ -250,7 +244,8 @@ fn call_back(f: impl FnOnce()) {
 /// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
 /// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
 /// `user` must stay valid until the callback ran.
-/// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
+/// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+/// on the I/O thread.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_async(
     client: *const ray_client_client,
@@ -290,7 +285,8 @@ pub unsafe extern "C" fn ray_client_get_async(
 /// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
 /// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
 /// callback will not run. The refs are copied: the caller may free them at once.
-/// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
+/// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+/// on the I/O thread.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_get_many_async(
     client: *const ray_client_client,
@@ -331,7 +327,8 @@ pub unsafe extern "C" fn ray_client_get_many_async(
 /// (negative: no limit); `callback` runs once on the I/O thread (see
 /// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
 /// callback will not run. The refs are copied: the caller may free them at once.
-/// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
+/// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+/// on the I/O thread.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_wait_async(
     client: *const ray_client_client,

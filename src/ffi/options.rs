@@ -58,9 +58,7 @@ fn with_options(o: *mut ray_client_options, f: impl FnOnce(Options) -> R<Options
 
 /// New, empty task/actor options (Python's `.options(...)`). The caller frees `*out`
 /// with `ray_client_options_free`. Options are read when passed to a call, so one
-/// options object may serve many calls; don't modify it while another thread calls
-/// with it.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+/// options object may serve many calls.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_new(out: *mut *mut ray_client_options) -> c_int {
     guard(|| {
@@ -71,7 +69,8 @@ pub unsafe extern "C" fn ray_client_options_new(out: *mut *mut ray_client_option
 }
 
 /// Frees options. NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_free(options: *mut ray_client_options) -> c_int {
     guard(|| free_handle(options))
@@ -89,7 +88,6 @@ fn resource_amount(n: f64, what: &str) -> R<f64> {
 }
 
 /// `num_cpus` (finite, >= 0).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_cpus(
     options: *mut ray_client_options,
@@ -99,7 +97,6 @@ pub unsafe extern "C" fn ray_client_options_set_num_cpus(
 }
 
 /// `num_gpus` (finite, >= 0).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_gpus(
     options: *mut ray_client_options,
@@ -109,7 +106,6 @@ pub unsafe extern "C" fn ray_client_options_set_num_gpus(
 }
 
 /// `memory`, in bytes.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_memory(
     options: *mut ray_client_options,
@@ -120,7 +116,6 @@ pub unsafe extern "C" fn ray_client_options_set_memory(
 
 /// Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`; the
 /// amount must be finite and >= 0.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_resource(
     options: *mut ray_client_options,
@@ -143,7 +138,6 @@ pub unsafe extern "C" fn ray_client_options_set_resource(
 /// `max_retries`: 0 or more, or -1 to retry forever; anything else is refused here
 /// (`RAY_CLIENT_ERROR_INVALID_ARGUMENT`, with Ray's rule in the message), as are the
 /// other counts below.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_retries(
     options: *mut ray_client_options,
@@ -153,7 +147,6 @@ pub unsafe extern "C" fn ray_client_options_set_max_retries(
 }
 
 /// `retry_exceptions` (`retry != 0`).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
     options: *mut ray_client_options,
@@ -164,7 +157,6 @@ pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
 
 /// `num_returns`: how many refs a call returns (use the `_n` call functions when it is
 /// not 1). 0 is allowed, as in Ray (the call has no result: an `_n` call with 0 refs).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_returns(
     options: *mut ray_client_options,
@@ -174,7 +166,6 @@ pub unsafe extern "C" fn ray_client_options_set_num_returns(
 }
 
 /// `name` of the task or actor.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_name(
     options: *mut ray_client_options,
@@ -185,7 +176,6 @@ pub unsafe extern "C" fn ray_client_options_set_name(
 }
 
 /// `namespace` of a named actor.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_namespace(
     options: *mut ray_client_options,
@@ -196,7 +186,6 @@ pub unsafe extern "C" fn ray_client_options_set_namespace(
 }
 
 /// `lifetime="detached"`: the actor outlives this client.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_detached(
     options: *mut ray_client_options,
@@ -205,7 +194,6 @@ pub unsafe extern "C" fn ray_client_options_set_detached(
 }
 
 /// `max_restarts` of an actor (>= 0, or -1: restart forever).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_restarts(
     options: *mut ray_client_options,
@@ -215,7 +203,6 @@ pub unsafe extern "C" fn ray_client_options_set_max_restarts(
 }
 
 /// `max_task_retries` of an actor (>= 0, or -1: retry forever).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
     options: *mut ray_client_options,
@@ -225,7 +212,6 @@ pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
 }
 
 /// `max_concurrency` of an actor (>= 0, as Ray accepts).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_max_concurrency(
     options: *mut ray_client_options,
@@ -235,7 +221,6 @@ pub unsafe extern "C" fn ray_client_options_set_max_concurrency(
 }
 
 /// `get_if_exists` of a named actor.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_get_if_exists(
     options: *mut ray_client_options,
@@ -245,7 +230,6 @@ pub unsafe extern "C" fn ray_client_options_set_get_if_exists(
 }
 
 /// `runtime_env` as JSON text (an object: `env_vars`, `pip`, `working_dir`, ...).
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_runtime_env_json(
     options: *mut ray_client_options,
@@ -262,7 +246,6 @@ pub unsafe extern "C" fn ray_client_options_set_runtime_env_json(
 }
 
 /// `scheduling_strategy="SPREAD"`.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_spread(
     options: *mut ray_client_options,
@@ -273,7 +256,6 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_spread(
 }
 
 /// `scheduling_strategy="DEFAULT"`.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_default(
     options: *mut ray_client_options,
@@ -285,7 +267,6 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_default(
 
 /// `NodeAffinitySchedulingStrategy(node_id, soft)`: run on the node with hex id
 /// `node_id`; with `soft != 0`, elsewhere when it cannot.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_node_affinity(
     options: *mut ray_client_options,
@@ -303,7 +284,6 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_node_affinity(
 
 /// `PlacementGroupSchedulingStrategy(pg, bundle_index, capture_child_tasks)`
 /// (`bundle_index` -1: any bundle). The options keep their own reference to the group.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_placement_group(
     options: *mut ray_client_options,
@@ -323,7 +303,6 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_placement_group(
 
 /// Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
 /// rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_json(
     options: *mut ray_client_options,
@@ -342,7 +321,6 @@ pub unsafe extern "C" fn ray_client_options_set_json(
 }
 
 /// Sets any `.options()` keyword `key` to a copy of `value`.
-/// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_value(
     options: *mut ray_client_options,

@@ -27,7 +27,6 @@ pub const RAY_CLIENT_PLACEMENT_STRICT_SPREAD: i32 = 3;
 /// `name` may be NULL. Returns once the cluster accepted the request (wait with
 /// `ray_client_placement_group_wait`). The caller frees `*out` with
 /// `ray_client_placement_group_free` (which does not remove the group).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_create(
     client: *const ray_client_client,
@@ -76,7 +75,6 @@ pub unsafe extern "C" fn ray_client_placement_group_create(
 
 /// Waits up to `timeout_ms` until the group is placed: `*ready` 1, or 0 when the time
 /// passed first.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_wait(
     client: *const ray_client_client,
@@ -94,7 +92,6 @@ pub unsafe extern "C" fn ray_client_placement_group_wait(
 }
 
 /// Removes the group; tasks and actors in it are killed.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_remove(
     client: *const ray_client_client,
@@ -109,7 +106,6 @@ pub unsafe extern "C" fn ray_client_placement_group_remove(
 
 /// Ray's description of the group (`placement_group_table(pg)`: state, bundles,
 /// strategy, ...) as JSON text. The caller frees `*out` with `ray_client_string_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_table(
     client: *const ray_client_client,
@@ -124,7 +120,6 @@ pub unsafe extern "C" fn ray_client_placement_group_table(
 
 /// The group's hex id. Borrowed: valid until `pg` (this handle) is freed. NULL when `pg`
 /// is not a live handle.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_id(
     pg: *const ray_client_placement_group,
@@ -137,7 +132,8 @@ pub unsafe extern "C" fn ray_client_placement_group_id(
 }
 
 /// Frees a placement group handle (the group stays on the cluster). NULL is a no-op.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_free(
     pg: *mut ray_client_placement_group,

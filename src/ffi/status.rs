@@ -13,7 +13,6 @@ static VERSION_C: &CStr = c"0.1.0";
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`; compare with the `RAY_CLIENT_VERSION_*`
 /// macros to detect a header/library mismatch. Static storage: never free it. Thread-safe.
-/// Thread-safety: any thread.
 #[no_mangle]
 pub extern "C" fn ray_client_version() -> *const c_char {
     VERSION_C.as_ptr()

@@ -106,7 +106,6 @@ pub(crate) fn many_refs(
 /// arguments (nested too) must belong to `client`; Ray resolves them before the function
 /// runs. `options` may be NULL. The caller frees `*out` with `ray_client_object_ref_free`.
 /// Get the result with `ray_client_get` or `ray_client_get_async`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call(
     client: *const ray_client_client,
@@ -130,7 +129,6 @@ pub unsafe extern "C" fn ray_client_call(
 
 /// `ray_client_call` for any `num_returns`: `*out` is an array of `*n` new ref handles,
 /// freed (with the handles still in it) by `ray_client_object_ref_array_free`.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call_n(
     client: *const ray_client_client,
@@ -156,7 +154,6 @@ pub unsafe extern "C" fn ray_client_call_n(
 
 /// `ray_client_call` of the function `name` defined by Python `source` (a `def`, with
 /// the imports it needs inside); the cluster receives it by value.
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call_source(
     client: *const ray_client_client,
@@ -179,7 +176,6 @@ pub unsafe extern "C" fn ray_client_call_source(
 }
 
 /// `ray_client_call_source` for any `num_returns` (see `ray_client_call_n`).
-/// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_call_source_n(
     client: *const ray_client_client,

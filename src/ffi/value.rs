@@ -142,14 +142,14 @@ pub(crate) fn wrong_kind(v: &Value, want: &str) -> ErrorInfo {
 
 /// Frees a value handle. NULL is a no-op. Refs and actors inside the value stay alive
 /// as long as other handles hold them.
-/// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_free(value: *mut ray_client_value) -> c_int {
     guard(|| free_handle(value))
 }
 
 /// A new handle to the same (immutable) value. The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_clone(
     value: *const ray_client_value,
@@ -164,7 +164,6 @@ pub unsafe extern "C" fn ray_client_value_clone(
 }
 
 /// The value's kind, one of `RAY_CLIENT_VALUE_*`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_kind(
     value: *const ray_client_value,
@@ -178,7 +177,6 @@ pub unsafe extern "C" fn ray_client_value_kind(
 }
 
 /// Whether two values are equal (same kind and contents; refs compare by object id).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_equal(
     a: *const ray_client_value,

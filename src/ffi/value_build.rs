@@ -13,21 +13,18 @@ use crate::ndarray::{DType, NdArray};
 use crate::value::Value;
 
 /// `None`. The caller frees `*out` with `ray_client_value_free`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_none(out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::None))
 }
 
 /// A bool (`b != 0`). The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bool(b: c_int, out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::Bool(b != 0)))
 }
 
 /// An int. The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_int(i: i64, out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::Int(i)))
@@ -35,7 +32,6 @@ pub unsafe extern "C" fn ray_client_value_int(i: i64, out: *mut *mut ray_client_
 
 /// An int of any size from its decimal text (optional sign, digits). A number that fits
 /// in 64 bits becomes a plain int. The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bigint(
     decimal: *const c_char,
@@ -50,14 +46,12 @@ pub unsafe extern "C" fn ray_client_value_bigint(
 }
 
 /// A float. The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_float(f: f64, out: *mut *mut ray_client_value) -> c_int {
     give(out, || Ok(Value::Float(f)))
 }
 
 /// A str from NUL-terminated UTF-8. The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_str(
     s: *const c_char,
@@ -67,7 +61,6 @@ pub unsafe extern "C" fn ray_client_value_str(
 }
 
 /// A str from `len` bytes of UTF-8 (may contain NUL). The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_str_n(
     data: *const c_char,
@@ -79,7 +72,6 @@ pub unsafe extern "C" fn ray_client_value_str_n(
 
 /// A bytes value, copying `len` bytes (`data` may be NULL when `len` is 0). The caller
 /// frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bytes(
     data: *const u8,
@@ -106,7 +98,6 @@ pub unsafe extern "C" fn ray_client_value_bytes(
 /// library's I/O thread: it must not block and must not call this API's blocking
 /// functions. On failure the library never calls `release` and the buffer stays the
 /// caller's.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bytes_borrowed(
     data: *const u8,
@@ -175,7 +166,6 @@ unsafe fn borrowed(
 
 /// A bytearray value, copying `len` bytes. The caller frees `*out`. (Ray's object store
 /// turns a put bytearray into bytes.)
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_bytearray(
     data: *const u8,
@@ -191,7 +181,6 @@ pub unsafe extern "C" fn ray_client_value_bytearray(
 
 /// A list of `n` items. The items are copied: the caller still owns (and frees) the
 /// item handles, and frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_list(
     items: *const *const ray_client_value,
@@ -202,7 +191,6 @@ pub unsafe extern "C" fn ray_client_value_list(
 }
 
 /// A tuple of `n` items (copied; see `ray_client_value_list`).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_tuple(
     items: *const *const ray_client_value,
@@ -213,7 +201,6 @@ pub unsafe extern "C" fn ray_client_value_tuple(
 }
 
 /// A set of `n` items (copied; see `ray_client_value_list`).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_set(
     items: *const *const ray_client_value,
@@ -224,7 +211,6 @@ pub unsafe extern "C" fn ray_client_value_set(
 }
 
 /// A frozenset of `n` items (copied; see `ray_client_value_list`).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_frozenset(
     items: *const *const ray_client_value,
@@ -236,7 +222,6 @@ pub unsafe extern "C" fn ray_client_value_frozenset(
 
 /// A dict of `n` pairs `keys[i]: values[i]`, in that order (keys and values copied; the
 /// caller still owns the item handles and frees `*out`).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_dict(
     keys: *const *const ray_client_value,
@@ -253,7 +238,6 @@ pub unsafe extern "C" fn ray_client_value_dict(
 
 /// A value holding an object ref (e.g. to pass a ref nested in an argument). The ref
 /// handle stays the caller's; the caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_object_ref(
     r: *const ray_client_object_ref,
@@ -264,7 +248,6 @@ pub unsafe extern "C" fn ray_client_value_object_ref(
 
 /// A value holding an actor handle. The actor handle stays the caller's; the caller
 /// frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_actor(
     actor: *const ray_client_actor,
@@ -277,7 +260,6 @@ pub unsafe extern "C" fn ray_client_value_actor(
 /// copying `nbytes` bytes of little-endian element data from `data` once (C order, or
 /// Fortran order when `fortran_order != 0`). `nbytes` must equal the product of the
 /// shape times the element size. The caller frees `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_ndarray(
     dtype: c_int,
@@ -298,7 +280,6 @@ pub unsafe extern "C" fn ray_client_value_ndarray(
 /// Like `ray_client_value_ndarray`, but borrows `data` instead of copying it: see
 /// `ray_client_value_bytes_borrowed` for when `release` is called and what the caller
 /// must keep.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_ndarray_borrowed(
     dtype: c_int,
@@ -358,7 +339,6 @@ fn array(
 /// Decodes a pickle (any protocol 0-5) into a value, symbolically: nothing is executed.
 /// Pickles holding object refs are refused (refs come from a client). The caller frees
 /// `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_from_pickle(
     data: *const u8,
@@ -378,7 +358,6 @@ pub unsafe extern "C" fn ray_client_value_from_pickle(
 /// Parses JSON text (the rules of `ray_client::json`: `{"$bytes": base64}`,
 /// `{"$tuple": [...]}`, ...) into a value; `{"$ref": ...}` is refused. The caller frees
 /// `*out`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_from_json(
     json: *const c_char,

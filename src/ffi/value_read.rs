@@ -9,7 +9,6 @@ use crate::value::Value;
 
 /// The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
 /// with `ray_client_string_free`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_to_json(
     value: *const ray_client_value,
@@ -25,7 +24,6 @@ pub unsafe extern "C" fn ray_client_value_to_json(
 
 /// The value as a protocol 5 pickle (refs and actor handles cannot be pickled this way).
 /// The caller frees `*data` with `ray_client_bytes_free`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_to_pickle(
     value: *const ray_client_value,
@@ -51,7 +49,6 @@ pub unsafe extern "C" fn ray_client_value_to_pickle(
 }
 
 /// The bool of a bool value (0 or 1).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_bool(
     value: *const ray_client_value,
@@ -72,7 +69,6 @@ pub unsafe extern "C" fn ray_client_value_get_bool(
 
 /// The int of an int value (`RAY_CLIENT_VALUE_INT`; a big int gives
 /// `RAY_CLIENT_ERROR_INVALID_ARGUMENT`, read it with `ray_client_value_get_bigint`).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_int(
     value: *const ray_client_value,
@@ -93,7 +89,6 @@ pub unsafe extern "C" fn ray_client_value_get_int(
 
 /// The decimal text of any int value (plain or big). The caller frees `*out` with
 /// `ray_client_string_free`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_bigint(
     value: *const ray_client_value,
@@ -113,7 +108,6 @@ pub unsafe extern "C" fn ray_client_value_get_bigint(
 }
 
 /// The float of a float value (an int value is converted too).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_float(
     value: *const ray_client_value,
@@ -138,7 +132,6 @@ pub unsafe extern "C" fn ray_client_value_get_float(
 
 /// The UTF-8 text of a str value: `*data` points at `*len` bytes, **not** NUL-terminated
 /// (a str may contain NUL). Borrowed: valid until `value` is freed.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_str(
     value: *const ray_client_value,
@@ -162,7 +155,6 @@ pub unsafe extern "C" fn ray_client_value_get_str(
 
 /// The bytes of a bytes or bytearray value: `*data` points at `*len` bytes. Borrowed:
 /// valid until `value` is freed.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_bytes(
     value: *const ray_client_value,
@@ -185,7 +177,6 @@ pub unsafe extern "C" fn ray_client_value_get_bytes(
 }
 
 /// The number of items of a list, tuple, set, frozenset or dict (pairs).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_len(
     value: *const ray_client_value,
@@ -205,7 +196,6 @@ pub unsafe extern "C" fn ray_client_value_len(
 
 /// Item `index` of a list, tuple, set or frozenset, as a new handle the caller frees.
 /// An index out of range gives `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_item(
     value: *const ray_client_value,
@@ -228,7 +218,6 @@ pub unsafe extern "C" fn ray_client_value_item(
 }
 
 /// Pair `index` of a dict: new handles in `*key` and `*item`, which the caller frees.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_dict_item(
     value: *const ray_client_value,
@@ -254,7 +243,6 @@ pub unsafe extern "C" fn ray_client_value_dict_item(
 
 /// Looks the str key `key` up in a dict. `*out` is a new handle the caller frees, or
 /// NULL when the key is absent (still `RAY_CLIENT_OK`).
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_dict_get(
     value: *const ray_client_value,
@@ -276,7 +264,6 @@ pub unsafe extern "C" fn ray_client_value_dict_get(
 }
 
 /// The object ref in an object ref value, as a new ref handle the caller frees.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_object_ref(
     value: *const ray_client_value,
@@ -296,7 +283,6 @@ pub unsafe extern "C" fn ray_client_value_get_object_ref(
 }
 
 /// The actor in an actor handle value, as a new actor handle the caller frees.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_get_actor(
     value: *const ray_client_value,
@@ -320,7 +306,6 @@ pub unsafe extern "C" fn ray_client_value_get_actor(
 /// `*data` (the little-endian element data, `*nbytes` bytes; not necessarily aligned
 /// for the element type), `*fortran_order` (0: C order). `*shape` and `*data` are
 /// borrowed: valid until `value` is freed.
-/// Thread-safety: any thread; values are immutable and may be shared read-only.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_ndarray_info(
     value: *const ray_client_value,
