@@ -39,6 +39,8 @@
  */
 
 
+// ---- Version and status codes (src/ffi/status.rs) ----
+//
 // Major version of this library (the C ABI is stable within a major version from 1.0).
 #define RAY_CLIENT_VERSION_MAJOR 0
 
@@ -109,6 +111,8 @@
 // The library panicked (a bug); the call had no effect or an unknown partial effect.
 #define RAY_CLIENT_ERROR_PANIC -23
 
+// ---- Connect: log modes and connection states (src/ffi/connect.rs) ----
+//
 // Task and actor output is printed to this process's stderr (the default).
 #define RAY_CLIENT_LOGS_STDERR 0
 
@@ -133,6 +137,8 @@
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`.
 #define RAY_CLIENT_STATE_LOST 2
 
+// ---- Placement group strategies (src/ffi/placement_group.rs) ----
+//
 // Bundles packed on as few nodes as possible.
 #define RAY_CLIENT_PLACEMENT_PACK 0
 
@@ -145,6 +151,8 @@
 // Each bundle on a different node.
 #define RAY_CLIENT_PLACEMENT_STRICT_SPREAD 3
 
+// ---- Value kinds and numpy dtypes (src/ffi/value.rs) ----
+//
 // `None`.
 #define RAY_CLIENT_VALUE_NONE 0
 
@@ -232,6 +240,8 @@
 // numpy `float64`.
 #define RAY_CLIENT_DTYPE_FLOAT64 10
 
+// ---- Handle types (src/ffi/handles.rs), then the callback types ----
+//
 // A handle to an actor, owned by one client. Ownership: freed with
 // `ray_client_actor_free`, which does not kill the actor.
 // Thread-safety: thread-safe, like its client; one handle may be used from many threads.
@@ -332,10 +342,14 @@ typedef void (*ray_client_release_fn)(void *user_data);
 extern "C" {
 #endif // __cplusplus
 
+// ---- Version (src/ffi/status.rs) ----
+//
 // The library's version, `"MAJOR.MINOR.PATCH"`; compare with the `RAY_CLIENT_VERSION_*`
 // macros to detect a header/library mismatch. Static storage: never free it. Thread-safe.
 const char *ray_client_version(void);
 
+// ---- Errors: the last error, error handles (src/ffi/error.rs) ----
+//
 // The last failure on the calling thread as a new error handle, or `NULL` in `*out`
 // when this thread has had no failure. Ownership: the caller frees `*out` with
 // `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe
@@ -385,9 +399,13 @@ const char *ray_client_error_traceback(const ray_client_error *error);
 // normally, and borrowed pointers into it become invalid.
 int ray_client_error_free(ray_client_error *error);
 
+// ---- Handles (src/ffi/handles.rs) ----
+//
 // Number of live handles of every type (for leak checks in tests).
 size_t ray_client_live_handles(void);
 
+// ---- Returned memory: strings, byte buffers, handle arrays (src/ffi/memory.rs) ----
+//
 // Frees a string returned by the library. NULL is a no-op; anything else not returned
 // by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
 // Thread-safety: may run while other threads still use the handle: their calls finish
@@ -415,6 +433,8 @@ int ray_client_value_array_free(ray_client_value **values);
 // normally, and borrowed pointers into it become invalid.
 int ray_client_object_ref_array_free(ray_client_object_ref **refs);
 
+// ---- Connect options, connect, disconnect, the default client (src/ffi/connect.rs) ----
+//
 // New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
 // `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
 // `ray_client_connect_options_free`.
@@ -567,6 +587,8 @@ int ray_client_is_initialized(void);
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
 int ray_client_shutdown(void);
 
+// ---- Objects: put, get, wait, cancel, refs, async get/wait (src/ffi/objects.rs) ----
+//
 // Stores `value` in the cluster's object store. Refs inside the value must belong to
 // `client`. The caller frees `*out` with `ray_client_object_ref_free`.
 int ray_client_put(const ray_client_client *client,
@@ -667,6 +689,8 @@ int ray_client_wait_async(const ray_client_client *client,
                           ray_client_wait_callback callback,
                           void *user);
 
+// ---- Task and actor options (src/ffi/options.rs) ----
+//
 // New, empty task/actor options (Python's `.options(...)`). The caller frees `*out`
 // with `ray_client_options_free`. Options are read when passed to a call, so one
 // options object may serve many calls.
@@ -771,6 +795,8 @@ int ray_client_options_set_value(ray_client_options *options,
                                  const char *key,
                                  const ray_client_value *value);
 
+// ---- Tasks: calling remote functions (src/ffi/tasks.rs) ----
+//
 // Calls `module.qualname(*args, **kwargs)` on the cluster (the function must be
 // importable there) and returns the ref of its result at once, without waiting for the
 // task to be scheduled. `args`: `nargs` value handles; `kwarg_names` / `kwarg_values`:
@@ -829,6 +855,8 @@ int ray_client_call_source_n(const ray_client_client *client,
                              ray_client_object_ref ***out,
                              size_t *n);
 
+// ---- Actors (src/ffi/actors.rs) ----
+//
 // Creates an actor: `module.qualname(*args, **kwargs)` on the cluster (arguments as in
 // `ray_client_call`; `options` may be NULL: `name`, `namespace`, detached,
 // `max_restarts`, resources, ...). Returns at once; a failure to create shows on the
@@ -918,6 +946,8 @@ int ray_client_actor_clone(const ray_client_actor *actor,
 // normally, and borrowed pointers into it become invalid.
 int ray_client_actor_free(ray_client_actor *actor);
 
+// ---- Internal KV (src/ffi/kv.rs) ----
+//
 // The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 // key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
 // with `ray_client_bytes_free`; otherwise `*found` is 0 and `*value` NULL.
@@ -965,6 +995,8 @@ int ray_client_kv_list(const ray_client_client *client,
                        const char *namespace_,
                        ray_client_value **out);
 
+// ---- Cluster information (src/ffi/cluster.rs) ----
+//
 // Total resources of the cluster (`ray.cluster_resources()`) as a JSON object of
 // numbers, e.g. `{"CPU": 4.0, "memory": ...}`. The caller frees `*out` with
 // `ray_client_string_free`.
@@ -999,6 +1031,8 @@ int ray_client_ping(const ray_client_client *client);
 int ray_client_server_is_initialized(const ray_client_client *client,
                                      int *out);
 
+// ---- Placement groups (src/ffi/placement_group.rs) ----
+//
 // Creates a placement group. `bundles_json` is a JSON array of resource objects, e.g.
 // `[{"CPU": 1}, {"CPU": 1, "GPU": 1}]`; `strategy` is a `RAY_CLIENT_PLACEMENT_*`;
 // `name` may be NULL. Returns once the cluster accepted the request (wait with
@@ -1036,6 +1070,8 @@ const char *ray_client_placement_group_id(const ray_client_placement_group *pg);
 // normally, and borrowed pointers into it become invalid.
 int ray_client_placement_group_free(ray_client_placement_group *pg);
 
+// ---- Values: free, clone, kind, equality (src/ffi/value.rs) ----
+//
 // Frees a value handle. NULL is a no-op. Refs and actors inside the value stay alive
 // as long as other handles hold them.
 // Thread-safety: may run while other threads still use the handle: their calls finish
@@ -1055,6 +1091,8 @@ int ray_client_value_equal(const ray_client_value *a,
                            const ray_client_value *b,
                            int *out);
 
+// ---- Building values (src/ffi/value_build.rs) ----
+//
 // `None`. The caller frees `*out` with `ray_client_value_free`.
 int ray_client_value_none(ray_client_value **out);
 
@@ -1191,6 +1229,8 @@ int ray_client_value_from_pickle(const uint8_t *data,
 int ray_client_value_from_json(const char *json,
                                ray_client_value **out);
 
+// ---- Reading values (src/ffi/value_read.rs) ----
+//
 // The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
 // with `ray_client_string_free`.
 int ray_client_value_to_json(const ray_client_value *value,

@@ -26,6 +26,8 @@ unsafe fn create_actor(
     Ok(())
 }
 
+/// ---- Actors (src/ffi/actors.rs) ----
+///
 /// Creates an actor: `module.qualname(*args, **kwargs)` on the cluster (arguments as in
 /// `ray_client_call`; `options` may be NULL: `name`, `namespace`, detached,
 /// `max_restarts`, resources, ...). Returns at once; a failure to create shows on the

@@ -28,6 +28,8 @@ fn resources_json(r: std::collections::BTreeMap<String, f64>) -> String {
     .to_string()
 }
 
+/// ---- Cluster information (src/ffi/cluster.rs) ----
+///
 /// Total resources of the cluster (`ray.cluster_resources()`) as a JSON object of
 /// numbers, e.g. `{"CPU": 4.0, "memory": ...}`. The caller frees `*out` with
 /// `ray_client_string_free`.

@@ -40,6 +40,8 @@ pub(crate) fn client_of(c: *const ray_client_client) -> R<Client> {
     Ok(get::<ray_client_client>(c, "client")?.client.clone())
 }
 
+/// ---- Connect: log modes and connection states (src/ffi/connect.rs) ----
+///
 /// Task and actor output is printed to this process's stderr (the default).
 pub const RAY_CLIENT_LOGS_STDERR: i32 = 0;
 /// Task and actor output is not streamed.
@@ -82,6 +84,8 @@ fn with_connect_options(
     })
 }
 
+/// ---- Connect options, connect, disconnect, the default client (src/ffi/connect.rs) ----
+///
 /// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
 /// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
 /// `ray_client_connect_options_free`.

@@ -147,6 +147,8 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> R<T>) -> T {
     }
 }
 
+/// ---- Errors: the last error, error handles (src/ffi/error.rs) ----
+///
 /// The last failure on the calling thread as a new error handle, or `NULL` in `*out`
 /// when this thread has had no failure. Ownership: the caller frees `*out` with
 /// `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe

@@ -29,6 +29,10 @@ pub struct ray_client_object_ref {
     _private: [u8; 0],
 }
 
+// cbindgen writes the opaque types sorted by name, so the header's heading for them goes
+// on the first one by name.
+/// ---- Handle types (src/ffi/handles.rs), then the callback types ----
+///
 /// A handle to an actor, owned by one client. Ownership: freed with
 /// `ray_client_actor_free`, which does not kill the actor.
 /// Thread-safety: thread-safe, like its client; one handle may be used from many threads.
@@ -192,6 +196,8 @@ pub(crate) fn free_handle<H: Handle>(p: *mut H) -> R<()> {
     }
 }
 
+/// ---- Handles (src/ffi/handles.rs) ----
+///
 /// Number of live handles of every type (for leak checks in tests).
 #[no_mangle]
 pub extern "C" fn ray_client_live_handles() -> usize {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use super::*;
 use crate::value::Value;
 
+/// ---- Internal KV (src/ffi/kv.rs) ----
+///
 /// The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 /// key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
 /// with `ray_client_bytes_free`; otherwise `*found` is 0 and `*value` NULL.

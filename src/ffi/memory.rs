@@ -95,6 +95,8 @@ pub(crate) fn give_refs(refs: Vec<crate::ObjectRef>) -> *mut *mut ray_client_obj
     p
 }
 
+/// ---- Returned memory: strings, byte buffers, handle arrays (src/ffi/memory.rs) ----
+///
 /// Frees a string returned by the library. NULL is a no-op; anything else not returned
 /// by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
 /// Thread-safety: may run while other threads still use the handle: their calls finish

@@ -24,6 +24,8 @@ pub(crate) unsafe fn refs_of(
         .collect()
 }
 
+/// ---- Objects: put, get, wait, cancel, refs, async get/wait (src/ffi/objects.rs) ----
+///
 /// Stores `value` in the cluster's object store. Refs inside the value must belong to
 /// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
 #[no_mangle]

@@ -56,6 +56,8 @@ fn with_options(o: *mut ray_client_options, f: impl FnOnce(Options) -> R<Options
     })
 }
 
+/// ---- Task and actor options (src/ffi/options.rs) ----
+///
 /// New, empty task/actor options (Python's `.options(...)`). The caller frees `*out`
 /// with `ray_client_options_free`. Options are read when passed to a call, so one
 /// options object may serve many calls.

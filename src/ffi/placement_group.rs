@@ -13,6 +13,8 @@ pub(crate) struct PgBox {
     id: CString,
 }
 
+/// ---- Placement group strategies (src/ffi/placement_group.rs) ----
+///
 /// Bundles packed on as few nodes as possible.
 pub const RAY_CLIENT_PLACEMENT_PACK: i32 = 0;
 /// Bundles spread over nodes where possible.
@@ -22,6 +24,8 @@ pub const RAY_CLIENT_PLACEMENT_STRICT_PACK: i32 = 2;
 /// Each bundle on a different node.
 pub const RAY_CLIENT_PLACEMENT_STRICT_SPREAD: i32 = 3;
 
+/// ---- Placement groups (src/ffi/placement_group.rs) ----
+///
 /// Creates a placement group. `bundles_json` is a JSON array of resource objects, e.g.
 /// `[{"CPU": 1}, {"CPU": 1, "GPU": 1}]`; `strategy` is a `RAY_CLIENT_PLACEMENT_*`;
 /// `name` may be NULL. Returns once the cluster accepted the request (wait with

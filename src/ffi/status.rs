@@ -2,6 +2,8 @@
 
 use std::ffi::{c_char, CStr};
 
+/// ---- Version and status codes (src/ffi/status.rs) ----
+///
 /// Major version of this library (the C ABI is stable within a major version from 1.0).
 pub const RAY_CLIENT_VERSION_MAJOR: u32 = 0;
 /// Minor version of this library.
@@ -11,6 +13,8 @@ pub const RAY_CLIENT_VERSION_PATCH: u32 = 0;
 
 static VERSION_C: &CStr = c"0.1.0";
 
+/// ---- Version (src/ffi/status.rs) ----
+///
 /// The library's version, `"MAJOR.MINOR.PATCH"`; compare with the `RAY_CLIENT_VERSION_*`
 /// macros to detect a header/library mismatch. Static storage: never free it. Thread-safe.
 #[no_mangle]

@@ -99,6 +99,8 @@ pub(crate) fn many_refs(
     Ok(())
 }
 
+/// ---- Tasks: calling remote functions (src/ffi/tasks.rs) ----
+///
 /// Calls `module.qualname(*args, **kwargs)` on the cluster (the function must be
 /// importable there) and returns the ref of its result at once, without waiting for the
 /// task to be scheduled. `args`: `nargs` value handles; `kwarg_names` / `kwarg_values`:

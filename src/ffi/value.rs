@@ -9,6 +9,8 @@ use super::*;
 use crate::ndarray::DType;
 use crate::value::Value;
 
+/// ---- Value kinds and numpy dtypes (src/ffi/value.rs) ----
+///
 /// `None`.
 pub const RAY_CLIENT_VALUE_NONE: i32 = 0;
 /// `bool`.
@@ -140,6 +142,8 @@ pub(crate) fn wrong_kind(v: &Value, want: &str) -> ErrorInfo {
     ErrorInfo::invalid(format!("the value is a {}, not {want}", v.type_name()))
 }
 
+/// ---- Values: free, clone, kind, equality (src/ffi/value.rs) ----
+///
 /// Frees a value handle. NULL is a no-op. Refs and actors inside the value stay alive
 /// as long as other handles hold them.
 /// Thread-safety: may run while other threads still use the handle: their calls finish

@@ -12,6 +12,8 @@ use super::*;
 use crate::ndarray::{DType, NdArray};
 use crate::value::Value;
 
+/// ---- Building values (src/ffi/value_build.rs) ----
+///
 /// `None`. The caller frees `*out` with `ray_client_value_free`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_value_none(out: *mut *mut ray_client_value) -> c_int {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use super::*;
 use crate::value::Value;
 
+/// ---- Reading values (src/ffi/value_read.rs) ----
+///
 /// The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
 /// with `ray_client_string_free`.
 #[no_mangle]
