@@ -31,12 +31,16 @@
  *   Everything handed out is owned by the receiver and freed with its _free function
  *   (_free(NULL) is a no-op). "Borrowed" pointers live until the handle they came from
  *   is freed.
- * - Clients, refs, actors and placement groups are thread-safe; values are immutable.
+ * - Thread-safety is stated once per handle type, on its typedef: clients, refs, actors and
+ *   placement groups are thread-safe; values and errors are immutable; the options are
+ *   locked builders. Functions have a note only where they differ (_free, *_async).
  * - Callbacks run on the library's I/O thread: return quickly and make no blocking calls
  *   (those fail there with RAY_CLIENT_ERROR_INVALID_ARGUMENT instead of deadlocking).
  */
 
 
+// ---- Version and status codes (src/ffi/status.rs) ----
+//
 // Major version of this library (the C ABI is stable within a major version from 1.0).
 #define RAY_CLIENT_VERSION_MAJOR 0
 
@@ -107,6 +111,8 @@
 // The library panicked (a bug); the call had no effect or an unknown partial effect.
 #define RAY_CLIENT_ERROR_PANIC -23
 
+// ---- Connect: log modes and connection states (src/ffi/connect.rs) ----
+//
 // Task and actor output is printed to this process's stderr (the default).
 #define RAY_CLIENT_LOGS_STDERR 0
 
@@ -131,6 +137,8 @@
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`.
 #define RAY_CLIENT_STATE_LOST 2
 
+// ---- Placement group strategies (src/ffi/placement_group.rs) ----
+//
 // Bundles packed on as few nodes as possible.
 #define RAY_CLIENT_PLACEMENT_PACK 0
 
@@ -143,6 +151,8 @@
 // Each bundle on a different node.
 #define RAY_CLIENT_PLACEMENT_STRICT_SPREAD 3
 
+// ---- Value kinds and numpy dtypes (src/ffi/value.rs) ----
+//
 // `None`.
 #define RAY_CLIENT_VALUE_NONE 0
 
@@ -230,32 +240,58 @@
 // numpy `float64`.
 #define RAY_CLIENT_DTYPE_FLOAT64 10
 
-// A handle to an actor, owned by one client. Thread-safe.
+// ---- Handle types (src/ffi/handles.rs), then the callback types ----
+//
+// A handle to an actor, owned by one client. Ownership: freed with
+// `ray_client_actor_free`, which does not kill the actor.
+// Thread-safety: thread-safe, like its client; one handle may be used from many threads.
 typedef struct ray_client_actor ray_client_actor;
 
-// A connection to a Ray cluster. Thread-safe. Freeing the last handle of a connection
-// disconnects it (`ray_client_disconnect` does so explicitly while handles remain).
+// A connection to a Ray cluster. Ownership: freed with `ray_client_client_free`; freeing
+// the last handle of a connection disconnects it (`ray_client_disconnect` does so
+// explicitly while handles remain).
+// Thread-safety: thread-safe; any number of threads may use one client handle at once.
+// Inside a callback, on the library's I/O thread, a function that would wait for the
+// cluster fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` instead of blocking; the
+// `*_async` forms, value functions and `_free` functions work there.
 typedef struct ray_client_client ray_client_client;
 
-// Everything `ray_client_connect` can be told.
+// Everything `ray_client_connect` can be told, read when connecting. Ownership: freed
+// with `ray_client_connect_options_free`.
+// Thread-safety: a locked builder: using one from several threads is safe but racy;
+// don't change the options while another thread connects with them.
 typedef struct ray_client_connect_options ray_client_connect_options;
 
 // The details of a failure: status code, kind name, message and, for failures on the
 // cluster, the remote exception type, the user's exception type and the traceback.
+// Ownership: freed with `ray_client_error_free`; its strings are borrowed until then.
+// Thread-safety: immutable, so any thread may read it. The last error
+// (`ray_client_last_error*`) is kept per thread.
 typedef struct ray_client_error ray_client_error;
 
-// A reference to an object in the cluster, owned by one client. Thread-safe. The
-// server's reference is released when the last handle (and value holding it) is freed.
+// A reference to an object in the cluster, owned by one client. Ownership: freed with
+// `ray_client_object_ref_free`; the server's reference is released when the last handle
+// (and value holding it) is freed.
+// Thread-safety: thread-safe, like its client; one handle may be used from many threads.
 typedef struct ray_client_object_ref ray_client_object_ref;
 
-// Options of a task, actor or actor method call (Python's `.options(...)`).
+// Options of a task, actor or actor method call (Python's `.options(...)`), read when
+// passed to a call, so one options handle may serve many calls. Ownership: freed with
+// `ray_client_options_free`.
+// Thread-safety: a locked builder: using one from several threads is safe but racy;
+// don't change options while another thread passes them to a call.
 typedef struct ray_client_options ray_client_options;
 
-// A placement group on the cluster. Thread-safe.
+// A placement group on the cluster. Ownership: freed with
+// `ray_client_placement_group_free`, which does not remove the group.
+// Thread-safety: thread-safe; one handle may be used from many threads at once.
 typedef struct ray_client_placement_group ray_client_placement_group;
 
 // An immutable value (Python's object model: none, bool, int, float, str, bytes,
-// containers, refs, numpy arrays, ...). Thread-safe for reading.
+// containers, refs, numpy arrays, ...). Ownership: freed with `ray_client_value_free`;
+// pointers borrowed from it stay valid until then.
+// Thread-safety: immutable once built, so any number of threads may read one value at
+// once.
 typedef struct ray_client_value ray_client_value;
 
 // Receives task and actor output: `level` is `RAY_CLIENT_LOG_STDOUT`,
@@ -306,125 +342,379 @@ typedef void (*ray_client_release_fn)(void *user_data);
 extern "C" {
 #endif // __cplusplus
 
+// ---- Version (src/ffi/status.rs) ----
+//
 // The library's version, `"MAJOR.MINOR.PATCH"`; compare with the `RAY_CLIENT_VERSION_*`
 // macros to detect a header/library mismatch. Static storage: never free it. Thread-safe.
-// Thread-safety: any thread.
 const char *ray_client_version(void);
 
+// ---- Errors: the last error, error handles (src/ffi/error.rs) ----
+//
 // The last failure on the calling thread as a new error handle, or `NULL` in `*out`
 // when this thread has had no failure. Ownership: the caller frees `*out` with
 // `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe
 // (each thread has its own last error).
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 int ray_client_last_error(ray_client_error **out);
 
 // The message of the last failure on the calling thread (`""` when there was none).
 // Borrowed, thread-local: valid until the next failing call on this thread. Never NULL.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_last_error_message(void);
 
 // The status code of the last failure on the calling thread (`RAY_CLIENT_OK` if none).
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 int ray_client_last_error_code(void);
 
 // The error's status code (one of `RAY_CLIENT_ERROR_*`); `RAY_CLIENT_ERROR_INVALID_HANDLE`
 // or `RAY_CLIENT_ERROR_NULL_ARGUMENT` when `error` is not a live error handle.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 int ray_client_error_code(const ray_client_error *error);
 
 // The error's kind as a short stable name: `"timeout"`, `"task_error"`,
 // `"null_argument"`, `"invalid_handle"`, ... Borrowed: valid until the error is freed.
 // NULL when `error` is not a live handle.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_kind(const ray_client_error *error);
 
 // The human-readable message. Borrowed: valid until the error is freed. NULL when
 // `error` is not a live handle.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_message(const ray_client_error *error);
 
 // For failures on the cluster, the qualified Python type of the exception the server
 // sent (e.g. `ray.exceptions.RayTaskError(ValueError)`); NULL otherwise. Borrowed: valid
 // until the error is freed.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_remote_type(const ray_client_error *error);
 
 // For task errors, the user's exception type (e.g. `ValueError`); NULL otherwise.
 // Borrowed: valid until the error is freed.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_cause_type(const ray_client_error *error);
 
 // For failures on the cluster, the exception's own text as Python's `str(exception)`
 // gives it (`'x'` for `KeyError('x')`; for task errors, the user's exception's);
 // NULL otherwise. Borrowed: valid until the error is freed.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_remote_message(const ray_client_error *error);
 
 // The remote traceback text, when the server sent one; NULL otherwise. Borrowed: valid
 // until the error is freed.
-// Thread-safety: any thread; the last error is per thread, an error handle is immutable.
 const char *ray_client_error_traceback(const ray_client_error *error);
 
 // Frees an error handle. NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_error_free(ray_client_error *error);
 
+// ---- Handles (src/ffi/handles.rs) ----
+//
 // Number of live handles of every type (for leak checks in tests).
-// Thread-safety: any thread.
 size_t ray_client_live_handles(void);
 
+// ---- Returned memory: strings, byte buffers, handle arrays (src/ffi/memory.rs) ----
+//
 // Frees a string returned by the library. NULL is a no-op; anything else not returned
 // by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_string_free(char *s);
 
 // Frees a byte buffer returned by the library (`ray_client_kv_get`,
 // `ray_client_value_to_pickle`). NULL is a no-op; anything else not returned by the
 // library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_bytes_free(uint8_t *data);
 
 // Frees an array of values returned by the library (`ray_client_get_many`, ...) and
 // every value handle still in it (entries the caller freed already and set to NULL
 // are skipped; entries freed but not NULLed are skipped too). NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_value_array_free(ray_client_value **values);
 
 // Frees an array of object refs returned by the library (`ray_client_call_n`, ...)
 // and every ref handle still in it (the caller may have taken some out and freed them;
 // those are skipped). NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_object_ref_array_free(ray_client_object_ref **refs);
 
+// ---- Connect options, connect, disconnect, the default client (src/ffi/connect.rs) ----
+//
+// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
+// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
+// `ray_client_connect_options_free`.
+int ray_client_connect_options_new(const char *address,
+                                   ray_client_connect_options **out);
+
+// Frees connect options. NULL is a no-op.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
+int ray_client_connect_options_free(ray_client_connect_options *options);
+
+// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
+int ray_client_connect_options_set_namespace(ray_client_connect_options *options,
+                                             const char *namespace_);
+
+// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
+// `working_dir`, ...); NULL clears it.
+int ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
+                                                    const char *json);
+
+// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
+int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
+                                                      uint64_t timeout_ms);
+
+// How long the server keeps this client's state after the connection drops, in
+// seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
+int ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
+                                                            uint64_t seconds);
+
+// HTTP/2 keepalive: a ping every `interval_ms` (default 30000, like Python's client),
+// also while idle, so proxies that drop silent connections keep this one; a ping
+// unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
+// reconnection. Both must be > 0.
+int ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *options,
+                                                uint64_t interval_ms,
+                                                uint64_t timeout_ms);
+
+// Connect even when the server's Ray version is untested (`ignore != 0`).
+int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
+                                                           int ignore);
+
+// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
+// (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
+int ray_client_connect_options_set_tls(ray_client_connect_options *options,
+                                       int enabled);
+
+// The PEM file of the CA that signed the server's certificate (copied; read when
+// connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
+int ray_client_connect_options_set_tls_ca_cert(ray_client_connect_options *options,
+                                               const char *path);
+
+// This client's certificate chain and private key, PEM files (copied; read when
+// connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
+// `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
+// certificate signed by its CA).
+int ray_client_connect_options_set_tls_client_cert(ray_client_connect_options *options,
+                                                   const char *cert_path,
+                                                   const char *key_path);
+
+// The name the server's certificate must carry when it is not the host of the address
+// (copied); NULL clears it.
+int ray_client_connect_options_set_tls_server_name(ray_client_connect_options *options,
+                                                   const char *name);
+
+// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
+// `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
+// then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
+// token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
+int ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
+                                              const char *token);
+
+// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
+// (`ray_client_connect_options_set_log_callback` for a callback).
+int ray_client_connect_options_set_logs(ray_client_connect_options *options,
+                                        int mode);
+
+// Hands task and actor output to `callback(user, level, msg)` on the I/O thread (see
+// `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
+// until every client connected with these options is freed. NULL `callback` switches
+// output off.
+int ray_client_connect_options_set_log_callback(ray_client_connect_options *options,
+                                                ray_client_log_callback callback,
+                                                void *user);
+
+// Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
+// is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
+// when it is the last handle of the connection.
+int ray_client_connect(const ray_client_connect_options *options,
+                       ray_client_client **out);
+
+// Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
+// frees `*out` with `ray_client_client_free`.
+int ray_client_connect_address(const char *address,
+                               ray_client_client **out);
+
+// Sends `connection_cleanup` and closes the connection; the server releases every
+// object and actor of this client. Idempotent. Later calls on the client (and on its
+// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
+int ray_client_disconnect(const ray_client_client *client);
+
+// Frees a client handle; the connection closes when its last handle is freed (the
+// default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
+int ray_client_client_free(ray_client_client *client);
+
+// A new handle to the same connection. The caller frees `*out`.
+int ray_client_client_clone(const ray_client_client *client,
+                            ray_client_client **out);
+
+// Whether the client is connected (1) or was disconnected (0).
+int ray_client_is_connected(const ray_client_client *client,
+                            int *out);
+
+// The connection's state: one of `RAY_CLIENT_STATE_*`.
+int ray_client_connection_state(const ray_client_client *client,
+                                int *out);
+
+// What the server said about itself. Each out-parameter may be NULL when not wanted.
+// The strings are borrowed: valid until `client` (this handle) is freed.
+int ray_client_server_info(const ray_client_client *client,
+                           const char **ray_version,
+                           const char **ray_commit,
+                           const char **python_version,
+                           int32_t *num_clients);
+
+// The connection's client id (32 hex digits), its address and its namespace (NULL
+// when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
+// (this handle) is freed.
+int ray_client_client_info(const ray_client_client *client,
+                           const char **client_id,
+                           const char **address,
+                           const char **namespace_);
+
+// Connects the process's default client (Python's `ray.init`) with `options` (NULL:
+// defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
+// already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
+// frees; the connection itself stays until `ray_client_shutdown`.
+int ray_client_init(const ray_client_connect_options *options,
+                    ray_client_client **out);
+
+// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
+// connected. The caller frees `*out`.
+int ray_client_default_client(ray_client_client **out);
+
+// 1 when a default client is connected, else 0. Never fails.
+int ray_client_is_initialized(void);
+
+// Disconnects the default client, if any (handles to it then report
+// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
+int ray_client_shutdown(void);
+
+// ---- Objects: put, get, wait, cancel, refs, async get/wait (src/ffi/objects.rs) ----
+//
+// Stores `value` in the cluster's object store. Refs inside the value must belong to
+// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
+int ray_client_put(const ray_client_client *client,
+                   const ray_client_value *value,
+                   ray_client_object_ref **out);
+
+// Gets one object's value, waiting up to `timeout_ms` milliseconds (negative: no
+// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
+// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
+// frees `*out` with `ray_client_value_free`.
+int ray_client_get(const ray_client_client *client,
+                   const ray_client_object_ref *r,
+                   int64_t timeout_ms,
+                   ray_client_value **out);
+
+// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
+// `*out` is an array of `n` new value handles; the caller frees the array and the
+// handles in it with `ray_client_value_array_free`.
+int ray_client_get_many(const ray_client_client *client,
+                        const ray_client_object_ref *const *refs,
+                        size_t n,
+                        int64_t timeout_ms,
+                        ray_client_value ***out);
+
+// Waits until `num_returns` of the `n` refs are ready or `timeout_ms` passes (negative:
+// no limit); no timeout error, the refs are just not all ready. `ready` is the
+// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
+// `*num_ready` (may be NULL) is how many are.
+int ray_client_wait(const ray_client_client *client,
+                    const ray_client_object_ref *const *refs,
+                    size_t n,
+                    size_t num_returns,
+                    int64_t timeout_ms,
+                    uint8_t *ready,
+                    size_t *num_ready);
+
+// The object id in hex (waits for it when the ref is a task's return still being
+// scheduled). The caller frees `*out` with `ray_client_string_free`.
+int ray_client_object_ref_hex(const ray_client_object_ref *r,
+                              char **out);
+
+// A new handle to the same object. The caller frees `*out`.
+int ray_client_object_ref_clone(const ray_client_object_ref *r,
+                                ray_client_object_ref **out);
+
+// Frees a ref handle; the server's reference goes with the last handle (and value)
+// holding it. NULL is a no-op.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
+int ray_client_object_ref_free(ray_client_object_ref *r);
+
+// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
+// `recursive` cancels the tasks it started. A get of `r` then fails with
+// `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
+// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
+// a long numpy operation) runs on until that call returns; only `force` stops it at once.
+int ray_client_cancel(const ray_client_client *client,
+                      const ray_client_object_ref *r,
+                      int force,
+                      int recursive);
+
+// Starts getting one object's value (the result of a task, or a put object) and
+// returns at once; `callback(user, ...)` runs exactly once on the I/O thread when the
+// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
+// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
+// `user` must stay valid until the callback ran.
+// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+// on the I/O thread.
+int ray_client_get_async(const ray_client_client *client,
+                         const ray_client_object_ref *r,
+                         int64_t timeout_ms,
+                         ray_client_get_callback callback,
+                         void *user);
+
+// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
+// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
+// callback will not run. The refs are copied: the caller may free them at once.
+// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+// on the I/O thread.
+int ray_client_get_many_async(const ray_client_client *client,
+                              const ray_client_object_ref *const *refs,
+                              size_t n,
+                              int64_t timeout_ms,
+                              ray_client_get_many_callback callback,
+                              void *user);
+
+// Starts waiting until `num_returns` of the `n` refs are ready or `timeout_ms` passes
+// (negative: no limit); `callback` runs once on the I/O thread (see
+// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
+// callback will not run. The refs are copied: the caller may free them at once.
+// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+// on the I/O thread.
+int ray_client_wait_async(const ray_client_client *client,
+                          const ray_client_object_ref *const *refs,
+                          size_t n,
+                          size_t num_returns,
+                          int64_t timeout_ms,
+                          ray_client_wait_callback callback,
+                          void *user);
+
+// ---- Task and actor options (src/ffi/options.rs) ----
+//
 // New, empty task/actor options (Python's `.options(...)`). The caller frees `*out`
 // with `ray_client_options_free`. Options are read when passed to a call, so one
-// options object may serve many calls; don't modify it while another thread calls
-// with it.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
+// options object may serve many calls.
 int ray_client_options_new(ray_client_options **out);
 
 // Frees options. NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_options_free(ray_client_options *options);
 
 // `num_cpus` (finite, >= 0).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_cpus(ray_client_options *options,
                                     double n);
 
 // `num_gpus` (finite, >= 0).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_gpus(ray_client_options *options,
                                     double n);
 
 // `memory`, in bytes.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_memory(ray_client_options *options,
                                   uint64_t bytes);
 
 // Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`; the
 // amount must be finite and >= 0.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_resource(ray_client_options *options,
                                     const char *name,
                                     double amount);
@@ -432,78 +722,63 @@ int ray_client_options_set_resource(ray_client_options *options,
 // `max_retries`: 0 or more, or -1 to retry forever; anything else is refused here
 // (`RAY_CLIENT_ERROR_INVALID_ARGUMENT`, with Ray's rule in the message), as are the
 // other counts below.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_retries(ray_client_options *options,
                                        int64_t n);
 
 // `retry_exceptions` (`retry != 0`).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_retry_exceptions(ray_client_options *options,
                                             int retry);
 
 // `num_returns`: how many refs a call returns (use the `_n` call functions when it is
 // not 1). 0 is allowed, as in Ray (the call has no result: an `_n` call with 0 refs).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_num_returns(ray_client_options *options,
                                        size_t n);
 
 // `name` of the task or actor.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_name(ray_client_options *options,
                                 const char *name);
 
 // `namespace` of a named actor.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_namespace(ray_client_options *options,
                                      const char *namespace_);
 
 // `lifetime="detached"`: the actor outlives this client.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_detached(ray_client_options *options);
 
 // `max_restarts` of an actor (>= 0, or -1: restart forever).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_restarts(ray_client_options *options,
                                         int64_t n);
 
 // `max_task_retries` of an actor (>= 0, or -1: retry forever).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_task_retries(ray_client_options *options,
                                             int64_t n);
 
 // `max_concurrency` of an actor (>= 0, as Ray accepts).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_max_concurrency(ray_client_options *options,
                                            int64_t n);
 
 // `get_if_exists` of a named actor.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_get_if_exists(ray_client_options *options,
                                          int yes);
 
 // `runtime_env` as JSON text (an object: `env_vars`, `pip`, `working_dir`, ...).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_runtime_env_json(ray_client_options *options,
                                             const char *json);
 
 // `scheduling_strategy="SPREAD"`.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_spread(ray_client_options *options);
 
 // `scheduling_strategy="DEFAULT"`.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_default(ray_client_options *options);
 
 // `NodeAffinitySchedulingStrategy(node_id, soft)`: run on the node with hex id
 // `node_id`; with `soft != 0`, elsewhere when it cannot.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_node_affinity(ray_client_options *options,
                                                     const char *node_id,
                                                     int soft);
 
 // `PlacementGroupSchedulingStrategy(pg, bundle_index, capture_child_tasks)`
 // (`bundle_index` -1: any bundle). The options keep their own reference to the group.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_scheduling_placement_group(ray_client_options *options,
                                                       const ray_client_placement_group *pg,
                                                       int64_t bundle_index,
@@ -511,17 +786,17 @@ int ray_client_options_set_scheduling_placement_group(ray_client_options *option
 
 // Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
 // rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_json(ray_client_options *options,
                                 const char *key,
                                 const char *json);
 
 // Sets any `.options()` keyword `key` to a copy of `value`.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
 int ray_client_options_set_value(ray_client_options *options,
                                  const char *key,
                                  const ray_client_value *value);
 
+// ---- Tasks: calling remote functions (src/ffi/tasks.rs) ----
+//
 // Calls `module.qualname(*args, **kwargs)` on the cluster (the function must be
 // importable there) and returns the ref of its result at once, without waiting for the
 // task to be scheduled. `args`: `nargs` value handles; `kwarg_names` / `kwarg_values`:
@@ -529,7 +804,6 @@ int ray_client_options_set_value(ray_client_options *options,
 // arguments (nested too) must belong to `client`; Ray resolves them before the function
 // runs. `options` may be NULL. The caller frees `*out` with `ray_client_object_ref_free`.
 // Get the result with `ray_client_get` or `ray_client_get_async`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call(const ray_client_client *client,
                     const char *module,
                     const char *qualname,
@@ -543,7 +817,6 @@ int ray_client_call(const ray_client_client *client,
 
 // `ray_client_call` for any `num_returns`: `*out` is an array of `*n` new ref handles,
 // freed (with the handles still in it) by `ray_client_object_ref_array_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call_n(const ray_client_client *client,
                       const char *module,
                       const char *qualname,
@@ -558,7 +831,6 @@ int ray_client_call_n(const ray_client_client *client,
 
 // `ray_client_call` of the function `name` defined by Python `source` (a `def`, with
 // the imports it needs inside); the cluster receives it by value.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call_source(const ray_client_client *client,
                            const char *source,
                            const char *name,
@@ -571,7 +843,6 @@ int ray_client_call_source(const ray_client_client *client,
                            ray_client_object_ref **out);
 
 // `ray_client_call_source` for any `num_returns` (see `ray_client_call_n`).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_call_source_n(const ray_client_client *client,
                              const char *source,
                              const char *name,
@@ -584,12 +855,13 @@ int ray_client_call_source_n(const ray_client_client *client,
                              ray_client_object_ref ***out,
                              size_t *n);
 
+// ---- Actors (src/ffi/actors.rs) ----
+//
 // Creates an actor: `module.qualname(*args, **kwargs)` on the cluster (arguments as in
 // `ray_client_call`; `options` may be NULL: `name`, `namespace`, detached,
 // `max_restarts`, resources, ...). Returns at once; a failure to create shows on the
 // first method call. The caller frees `*out` with `ray_client_actor_free` (which does
 // not kill the actor; the server does when this client's job ends, unless detached).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_create(const ray_client_client *client,
                             const char *module,
                             const char *qualname,
@@ -602,7 +874,6 @@ int ray_client_actor_create(const ray_client_client *client,
                             ray_client_actor **out);
 
 // `ray_client_actor_create` of the class `name` defined by Python `source`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_create_source(const ray_client_client *client,
                                    const char *source,
                                    const char *name,
@@ -617,7 +888,6 @@ int ray_client_actor_create_source(const ray_client_client *client,
 // Calls `actor.method(*args, **kwargs)` (arguments as in `ray_client_call`; `options`
 // may be NULL) and returns the ref of its result at once. The actor must belong to
 // `client`. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_call(const ray_client_client *client,
                           const ray_client_actor *actor,
                           const char *method_name,
@@ -630,7 +900,6 @@ int ray_client_actor_call(const ray_client_client *client,
                           ray_client_object_ref **out);
 
 // `ray_client_actor_call` for any `num_returns` (see `ray_client_call_n`).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_call_n(const ray_client_client *client,
                             const ray_client_actor *actor,
                             const char *method_name,
@@ -645,7 +914,6 @@ int ray_client_actor_call_n(const ray_client_client *client,
 
 // The named actor `name` in `namespace` (NULL: this client's namespace);
 // `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when there is none. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_get_actor(const ray_client_client *client,
                          const char *name,
                          const char *namespace_,
@@ -653,7 +921,6 @@ int ray_client_get_actor(const ray_client_client *client,
 
 // Kills an actor (`ray.kill`); with `no_restart == 0` it may restart if it has
 // restarts left.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kill_actor(const ray_client_client *client,
                           const ray_client_actor *actor,
                           int no_restart);
@@ -661,310 +928,29 @@ int ray_client_kill_actor(const ray_client_client *client,
 // Named actors as JSON text: `[{"name": ..., "namespace": ...}, ...]`, of this
 // client's namespace or (`all_namespaces != 0`) of every namespace. The caller frees
 // `*out` with `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_list_named_actors(const ray_client_client *client,
                                  int all_namespaces,
                                  char **out);
 
 // The actor id in hex (waits for it right after creation). The caller frees `*out`
 // with `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_id_hex(const ray_client_actor *actor,
                             char **out);
 
 // A new handle to the same actor. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_actor_clone(const ray_client_actor *actor,
                            ray_client_actor **out);
 
 // Frees an actor handle (the actor keeps running). NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_actor_free(ray_client_actor *actor);
 
-// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
-// `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
-// `ray_client_connect_options_free`. Setters may be called from any thread, but not
-// concurrently with a connect that uses the same options.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_new(const char *address,
-                                   ray_client_connect_options **out);
-
-// Frees connect options. NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
-int ray_client_connect_options_free(ray_client_connect_options *options);
-
-// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_namespace(ray_client_connect_options *options,
-                                             const char *namespace_);
-
-// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
-// `working_dir`, ...); NULL clears it.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
-                                                    const char *json);
-
-// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
-                                                      uint64_t timeout_ms);
-
-// How long the server keeps this client's state after the connection drops, in
-// seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
-                                                            uint64_t seconds);
-
-// HTTP/2 keepalive: a ping every `interval_ms` (default 30000, like Python's client),
-// also while idle, so proxies that drop silent connections keep this one; a ping
-// unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
-// reconnection. Both must be > 0.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *options,
-                                                uint64_t interval_ms,
-                                                uint64_t timeout_ms);
-
-// Connect even when the server's Ray version is untested (`ignore != 0`).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
-                                                           int ignore);
-
-// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
-// (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls(ray_client_connect_options *options,
-                                       int enabled);
-
-// The PEM file of the CA that signed the server's certificate (copied; read when
-// connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls_ca_cert(ray_client_connect_options *options,
-                                               const char *path);
-
-// This client's certificate chain and private key, PEM files (copied; read when
-// connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
-// `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
-// certificate signed by its CA).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls_client_cert(ray_client_connect_options *options,
-                                                   const char *cert_path,
-                                                   const char *key_path);
-
-// The name the server's certificate must carry when it is not the host of the address
-// (copied); NULL clears it.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_tls_server_name(ray_client_connect_options *options,
-                                                   const char *name);
-
-// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
-// `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
-// then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
-// token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
-                                              const char *token);
-
-// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
-// (`ray_client_connect_options_set_log_callback` for a callback).
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_logs(ray_client_connect_options *options,
-                                        int mode);
-
-// Hands task and actor output to `callback(user, level, msg)` on the I/O thread (see
-// `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
-// until every client connected with these options is freed. NULL `callback` switches
-// output off.
-// Thread-safety: any thread; the builder is locked, so concurrent use is safe (but racy).
-int ray_client_connect_options_set_log_callback(ray_client_connect_options *options,
-                                                ray_client_log_callback callback,
-                                                void *user);
-
-// Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
-// is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
-// when it is the last handle of the connection.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_connect(const ray_client_connect_options *options,
-                       ray_client_client **out);
-
-// Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
-// frees `*out` with `ray_client_client_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_connect_address(const char *address,
-                               ray_client_client **out);
-
-// Sends `connection_cleanup` and closes the connection; the server releases every
-// object and actor of this client. Idempotent. Later calls on the client (and on its
-// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_disconnect(const ray_client_client *client);
-
-// Frees a client handle; the connection closes when its last handle is freed (the
-// default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
-int ray_client_client_free(ray_client_client *client);
-
-// A new handle to the same connection. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_client_clone(const ray_client_client *client,
-                            ray_client_client **out);
-
-// Whether the client is connected (1) or was disconnected (0).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_is_connected(const ray_client_client *client,
-                            int *out);
-
-// The connection's state: one of `RAY_CLIENT_STATE_*`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_connection_state(const ray_client_client *client,
-                                int *out);
-
-// What the server said about itself. Each out-parameter may be NULL when not wanted.
-// The strings are borrowed: valid until `client` (this handle) is freed.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_server_info(const ray_client_client *client,
-                           const char **ray_version,
-                           const char **ray_commit,
-                           const char **python_version,
-                           int32_t *num_clients);
-
-// The connection's client id (32 hex digits), its address and its namespace (NULL
-// when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
-// (this handle) is freed.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_client_info(const ray_client_client *client,
-                           const char **client_id,
-                           const char **address,
-                           const char **namespace_);
-
-// Connects the process's default client (Python's `ray.init`) with `options` (NULL:
-// defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
-// already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
-// frees; the connection itself stays until `ray_client_shutdown`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_init(const ray_client_connect_options *options,
-                    ray_client_client **out);
-
-// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
-// connected. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_default_client(ray_client_client **out);
-
-// 1 when a default client is connected, else 0. Never fails.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_is_initialized(void);
-
-// Disconnects the default client, if any (handles to it then report
-// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_shutdown(void);
-
-// Stores `value` in the cluster's object store. Refs inside the value must belong to
-// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_put(const ray_client_client *client,
-                   const ray_client_value *value,
-                   ray_client_object_ref **out);
-
-// Gets one object's value, waiting up to `timeout_ms` milliseconds (negative: no
-// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
-// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
-// frees `*out` with `ray_client_value_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_get(const ray_client_client *client,
-                   const ray_client_object_ref *r,
-                   int64_t timeout_ms,
-                   ray_client_value **out);
-
-// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
-// `*out` is an array of `n` new value handles; the caller frees the array and the
-// handles in it with `ray_client_value_array_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_get_many(const ray_client_client *client,
-                        const ray_client_object_ref *const *refs,
-                        size_t n,
-                        int64_t timeout_ms,
-                        ray_client_value ***out);
-
-// Waits until `num_returns` of the `n` refs are ready or `timeout_ms` passes (negative:
-// no limit); no timeout error, the refs are just not all ready. `ready` is the
-// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
-// `*num_ready` (may be NULL) is how many are.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_wait(const ray_client_client *client,
-                    const ray_client_object_ref *const *refs,
-                    size_t n,
-                    size_t num_returns,
-                    int64_t timeout_ms,
-                    uint8_t *ready,
-                    size_t *num_ready);
-
-// The object id in hex (waits for it when the ref is a task's return still being
-// scheduled). The caller frees `*out` with `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_object_ref_hex(const ray_client_object_ref *r,
-                              char **out);
-
-// A new handle to the same object. The caller frees `*out`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_object_ref_clone(const ray_client_object_ref *r,
-                                ray_client_object_ref **out);
-
-// Frees a ref handle; the server's reference goes with the last handle (and value)
-// holding it. NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
-int ray_client_object_ref_free(ray_client_object_ref *r);
-
-// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
-// `recursive` cancels the tasks it started. A get of `r` then fails with
-// `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
-// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
-// a long numpy operation) runs on until that call returns; only `force` stops it at once.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
-int ray_client_cancel(const ray_client_client *client,
-                      const ray_client_object_ref *r,
-                      int force,
-                      int recursive);
-
-// Starts getting one object's value (the result of a task, or a put object) and
-// returns at once; `callback(user, ...)` runs exactly once on the I/O thread when the
-// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
-// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
-// `user` must stay valid until the callback ran.
-// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
-int ray_client_get_async(const ray_client_client *client,
-                         const ray_client_object_ref *r,
-                         int64_t timeout_ms,
-                         ray_client_get_callback callback,
-                         void *user);
-
-// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
-// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
-// callback will not run. The refs are copied: the caller may free them at once.
-// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
-int ray_client_get_many_async(const ray_client_client *client,
-                              const ray_client_object_ref *const *refs,
-                              size_t n,
-                              int64_t timeout_ms,
-                              ray_client_get_many_callback callback,
-                              void *user);
-
-// Starts waiting until `num_returns` of the `n` refs are ready or `timeout_ms` passes
-// (negative: no limit); `callback` runs once on the I/O thread (see
-// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
-// callback will not run. The refs are copied: the caller may free them at once.
-// Thread-safety: any thread, including a callback on the I/O thread; the callback runs on the I/O thread.
-int ray_client_wait_async(const ray_client_client *client,
-                          const ray_client_object_ref *const *refs,
-                          size_t n,
-                          size_t num_returns,
-                          int64_t timeout_ms,
-                          ray_client_wait_callback callback,
-                          void *user);
-
+// ---- Internal KV (src/ffi/kv.rs) ----
+//
 // The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 // key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
 // with `ray_client_bytes_free`; otherwise `*found` is 0 and `*value` NULL.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_get(const ray_client_client *client,
                       const uint8_t *key,
                       size_t key_len,
@@ -976,7 +962,6 @@ int ray_client_kv_get(const ray_client_client *client,
 // Stores `value` under `key` in `namespace` (NULL: none). With `overwrite == 0` an
 // existing value is kept. `*already_existed` (may be NULL) tells whether the key was
 // there before.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_put(const ray_client_client *client,
                       const uint8_t *key,
                       size_t key_len,
@@ -988,7 +973,6 @@ int ray_client_kv_put(const ray_client_client *client,
 
 // Deletes `key`, or with `by_prefix != 0` every key starting with it. `*deleted` (may
 // be NULL) is how many keys went.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_del(const ray_client_client *client,
                       const uint8_t *key,
                       size_t key_len,
@@ -997,7 +981,6 @@ int ray_client_kv_del(const ray_client_client *client,
                       size_t *deleted);
 
 // Whether `key` exists (`*exists` 1 or 0).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_exists(const ray_client_client *client,
                          const uint8_t *key,
                          size_t key_len,
@@ -1006,60 +989,55 @@ int ray_client_kv_exists(const ray_client_client *client,
 
 // Every key starting with `prefix`, as a list value of bytes values. The caller frees
 // `*out` with `ray_client_value_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_kv_list(const ray_client_client *client,
                        const uint8_t *prefix,
                        size_t prefix_len,
                        const char *namespace_,
                        ray_client_value **out);
 
+// ---- Cluster information (src/ffi/cluster.rs) ----
+//
 // Total resources of the cluster (`ray.cluster_resources()`) as a JSON object of
 // numbers, e.g. `{"CPU": 4.0, "memory": ...}`. The caller frees `*out` with
 // `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_cluster_resources(const ray_client_client *client,
                                  char **out);
 
 // Resources not in use right now (`ray.available_resources()`), as for
 // `ray_client_cluster_resources`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_available_resources(const ray_client_client *client,
                                    char **out);
 
 // The cluster's nodes (`ray.nodes()`) as a JSON array of objects (`NodeID`, `Alive`,
 // `Resources`, ...). The caller frees `*out` with `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_nodes(const ray_client_client *client,
                      char **out);
 
 // The job's runtime context as a JSON object with the string fields `job_id`,
 // `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
 // `session_name`. The caller frees `*out` with `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_runtime_context(const ray_client_client *client,
                                char **out);
 
 // The dashboard's URL (`""` without a dashboard). The caller frees `*out` with
 // `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_dashboard_url(const ray_client_client *client,
                              char **out);
 
 // Asks the server whether it is there: `RAY_CLIENT_OK` when it answers.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_ping(const ray_client_client *client);
 
 // Whether Ray is initialized on the client's server (`*out` 1 or 0).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_server_is_initialized(const ray_client_client *client,
                                      int *out);
 
+// ---- Placement groups (src/ffi/placement_group.rs) ----
+//
 // Creates a placement group. `bundles_json` is a JSON array of resource objects, e.g.
 // `[{"CPU": 1}, {"CPU": 1, "GPU": 1}]`; `strategy` is a `RAY_CLIENT_PLACEMENT_*`;
 // `name` may be NULL. Returns once the cluster accepted the request (wait with
 // `ray_client_placement_group_wait`). The caller frees `*out` with
 // `ray_client_placement_group_free` (which does not remove the group).
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_create(const ray_client_client *client,
                                       const char *bundles_json,
                                       int strategy,
@@ -1068,93 +1046,84 @@ int ray_client_placement_group_create(const ray_client_client *client,
 
 // Waits up to `timeout_ms` until the group is placed: `*ready` 1, or 0 when the time
 // passed first.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_wait(const ray_client_client *client,
                                     const ray_client_placement_group *pg,
                                     uint64_t timeout_ms,
                                     int *ready);
 
 // Removes the group; tasks and actors in it are killed.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_remove(const ray_client_client *client,
                                       const ray_client_placement_group *pg);
 
 // Ray's description of the group (`placement_group_table(pg)`: state, bundles,
 // strategy, ...) as JSON text. The caller frees `*out` with `ray_client_string_free`.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 int ray_client_placement_group_table(const ray_client_client *client,
                                      const ray_client_placement_group *pg,
                                      char **out);
 
 // The group's hex id. Borrowed: valid until `pg` (this handle) is freed. NULL when `pg`
 // is not a live handle.
-// Thread-safety: any thread, concurrently with other calls on the same handles (from a callback on the I/O thread, a call that waits on the cluster fails instead of blocking).
 const char *ray_client_placement_group_id(const ray_client_placement_group *pg);
 
 // Frees a placement group handle (the group stays on the cluster). NULL is a no-op.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_placement_group_free(ray_client_placement_group *pg);
 
+// ---- Values: free, clone, kind, equality (src/ffi/value.rs) ----
+//
 // Frees a value handle. NULL is a no-op. Refs and actors inside the value stay alive
 // as long as other handles hold them.
-// Thread-safety: any thread; calls already running on the handle in other threads finish normally, borrowed pointers into it become invalid.
+// Thread-safety: may run while other threads still use the handle: their calls finish
+// normally, and borrowed pointers into it become invalid.
 int ray_client_value_free(ray_client_value *value);
 
 // A new handle to the same (immutable) value. The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_clone(const ray_client_value *value,
                            ray_client_value **out);
 
 // The value's kind, one of `RAY_CLIENT_VALUE_*`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_kind(const ray_client_value *value,
                           int *out);
 
 // Whether two values are equal (same kind and contents; refs compare by object id).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_equal(const ray_client_value *a,
                            const ray_client_value *b,
                            int *out);
 
+// ---- Building values (src/ffi/value_build.rs) ----
+//
 // `None`. The caller frees `*out` with `ray_client_value_free`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_none(ray_client_value **out);
 
 // A bool (`b != 0`). The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bool(int b,
                           ray_client_value **out);
 
 // An int. The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_int(int64_t i,
                          ray_client_value **out);
 
 // An int of any size from its decimal text (optional sign, digits). A number that fits
 // in 64 bits becomes a plain int. The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bigint(const char *decimal,
                             ray_client_value **out);
 
 // A float. The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_float(double f,
                            ray_client_value **out);
 
 // A str from NUL-terminated UTF-8. The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_str(const char *s,
                          ray_client_value **out);
 
 // A str from `len` bytes of UTF-8 (may contain NUL). The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_str_n(const char *data,
                            size_t len,
                            ray_client_value **out);
 
 // A bytes value, copying `len` bytes (`data` may be NULL when `len` is 0). The caller
 // frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bytes(const uint8_t *data,
                            size_t len,
                            ray_client_value **out);
@@ -1172,7 +1141,6 @@ int ray_client_value_bytes(const uint8_t *data,
 // library's I/O thread: it must not block and must not call this API's blocking
 // functions. On failure the library never calls `release` and the buffer stays the
 // caller's.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bytes_borrowed(const uint8_t *data,
                                     size_t len,
                                     ray_client_release_fn release,
@@ -1181,39 +1149,33 @@ int ray_client_value_bytes_borrowed(const uint8_t *data,
 
 // A bytearray value, copying `len` bytes. The caller frees `*out`. (Ray's object store
 // turns a put bytearray into bytes.)
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_bytearray(const uint8_t *data,
                                size_t len,
                                ray_client_value **out);
 
 // A list of `n` items. The items are copied: the caller still owns (and frees) the
 // item handles, and frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_list(const ray_client_value *const *items,
                           size_t n,
                           ray_client_value **out);
 
 // A tuple of `n` items (copied; see `ray_client_value_list`).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_tuple(const ray_client_value *const *items,
                            size_t n,
                            ray_client_value **out);
 
 // A set of `n` items (copied; see `ray_client_value_list`).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_set(const ray_client_value *const *items,
                          size_t n,
                          ray_client_value **out);
 
 // A frozenset of `n` items (copied; see `ray_client_value_list`).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_frozenset(const ray_client_value *const *items,
                                size_t n,
                                ray_client_value **out);
 
 // A dict of `n` pairs `keys[i]: values[i]`, in that order (keys and values copied; the
 // caller still owns the item handles and frees `*out`).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_dict(const ray_client_value *const *keys,
                           const ray_client_value *const *values,
                           size_t n,
@@ -1221,13 +1183,11 @@ int ray_client_value_dict(const ray_client_value *const *keys,
 
 // A value holding an object ref (e.g. to pass a ref nested in an argument). The ref
 // handle stays the caller's; the caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_object_ref(const ray_client_object_ref *r,
                                 ray_client_value **out);
 
 // A value holding an actor handle. The actor handle stays the caller's; the caller
 // frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_actor(const ray_client_actor *actor,
                            ray_client_value **out);
 
@@ -1235,7 +1195,6 @@ int ray_client_value_actor(const ray_client_actor *actor,
 // copying `nbytes` bytes of little-endian element data from `data` once (C order, or
 // Fortran order when `fortran_order != 0`). `nbytes` must equal the product of the
 // shape times the element size. The caller frees `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_ndarray(int dtype,
                              const size_t *shape,
                              size_t ndim,
@@ -1247,7 +1206,6 @@ int ray_client_value_ndarray(int dtype,
 // Like `ray_client_value_ndarray`, but borrows `data` instead of copying it: see
 // `ray_client_value_bytes_borrowed` for when `release` is called and what the caller
 // must keep.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_ndarray_borrowed(int dtype,
                                       const size_t *shape,
                                       size_t ndim,
@@ -1261,7 +1219,6 @@ int ray_client_value_ndarray_borrowed(int dtype,
 // Decodes a pickle (any protocol 0-5) into a value, symbolically: nothing is executed.
 // Pickles holding object refs are refused (refs come from a client). The caller frees
 // `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_from_pickle(const uint8_t *data,
                                  size_t len,
                                  ray_client_value **out);
@@ -1269,73 +1226,63 @@ int ray_client_value_from_pickle(const uint8_t *data,
 // Parses JSON text (the rules of `ray_client::json`: `{"$bytes": base64}`,
 // `{"$tuple": [...]}`, ...) into a value; `{"$ref": ...}` is refused. The caller frees
 // `*out`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_from_json(const char *json,
                                ray_client_value **out);
 
+// ---- Reading values (src/ffi/value_read.rs) ----
+//
 // The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
 // with `ray_client_string_free`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_to_json(const ray_client_value *value,
                              char **out);
 
 // The value as a protocol 5 pickle (refs and actor handles cannot be pickled this way).
 // The caller frees `*data` with `ray_client_bytes_free`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_to_pickle(const ray_client_value *value,
                                uint8_t **data,
                                size_t *len);
 
 // The bool of a bool value (0 or 1).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_bool(const ray_client_value *value,
                               int *out);
 
 // The int of an int value (`RAY_CLIENT_VALUE_INT`; a big int gives
 // `RAY_CLIENT_ERROR_INVALID_ARGUMENT`, read it with `ray_client_value_get_bigint`).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_int(const ray_client_value *value,
                              int64_t *out);
 
 // The decimal text of any int value (plain or big). The caller frees `*out` with
 // `ray_client_string_free`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_bigint(const ray_client_value *value,
                                 char **out);
 
 // The float of a float value (an int value is converted too).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_float(const ray_client_value *value,
                                double *out);
 
 // The UTF-8 text of a str value: `*data` points at `*len` bytes, **not** NUL-terminated
 // (a str may contain NUL). Borrowed: valid until `value` is freed.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_str(const ray_client_value *value,
                              const char **data,
                              size_t *len);
 
 // The bytes of a bytes or bytearray value: `*data` points at `*len` bytes. Borrowed:
 // valid until `value` is freed.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_bytes(const ray_client_value *value,
                                const uint8_t **data,
                                size_t *len);
 
 // The number of items of a list, tuple, set, frozenset or dict (pairs).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_len(const ray_client_value *value,
                          size_t *out);
 
 // Item `index` of a list, tuple, set or frozenset, as a new handle the caller frees.
 // An index out of range gives `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_item(const ray_client_value *value,
                           size_t index,
                           ray_client_value **out);
 
 // Pair `index` of a dict: new handles in `*key` and `*item`, which the caller frees.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_dict_item(const ray_client_value *value,
                                size_t index,
                                ray_client_value **key,
@@ -1343,18 +1290,15 @@ int ray_client_value_dict_item(const ray_client_value *value,
 
 // Looks the str key `key` up in a dict. `*out` is a new handle the caller frees, or
 // NULL when the key is absent (still `RAY_CLIENT_OK`).
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_dict_get(const ray_client_value *value,
                               const char *key,
                               ray_client_value **out);
 
 // The object ref in an object ref value, as a new ref handle the caller frees.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_object_ref(const ray_client_value *value,
                                     ray_client_object_ref **out);
 
 // The actor in an actor handle value, as a new actor handle the caller frees.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_get_actor(const ray_client_value *value,
                                ray_client_actor **out);
 
@@ -1363,7 +1307,6 @@ int ray_client_value_get_actor(const ray_client_value *value,
 // `*data` (the little-endian element data, `*nbytes` bytes; not necessarily aligned
 // for the element type), `*fortran_order` (0: C order). `*shape` and `*data` are
 // borrowed: valid until `value` is freed.
-// Thread-safety: any thread; values are immutable and may be shared read-only.
 int ray_client_value_ndarray_info(const ray_client_value *value,
                                   int *dtype,
                                   size_t *ndim,

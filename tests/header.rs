@@ -1,7 +1,8 @@
 //! `include/ray_client.h` is generated from `src/ffi/` by cbindgen. This test regenerates
 //! it in memory and fails when the checked-in header differs (update it with
 //! `UPDATE_HEADER=1 cargo test --test header`), then compiles the header as C99 and
-//! C++17 with `-Wall -Wextra -Werror` (skipped when no `cc` / `c++` is installed).
+//! C++17 with `-Wall -Wextra -Werror` (skipped when no `cc` / `c++` is installed), and
+//! checks that thread-safety is stated once per handle type rather than on every function.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -80,4 +81,64 @@ fn header_compiles_as_c99_and_cpp17() {
     compile("cc", &["-std=c99", "-x", "c"], &c);
     compile("c++", &["-std=c++17", "-x", "c++"], &cpp);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The declarations of a header with the comment block right above each: (comment, code).
+fn documented_items(header: &str) -> Vec<(String, String)> {
+    let mut items = Vec::new();
+    let mut comment = String::new();
+    for line in header.lines() {
+        let line = line.trim_start();
+        if let Some(text) = line.strip_prefix("//") {
+            comment.push_str(text);
+            comment.push('\n');
+        } else if line.is_empty() {
+            comment.clear();
+        } else {
+            items.push((std::mem::take(&mut comment), line.to_owned()));
+        }
+    }
+    items
+}
+
+/// Thread-safety is stated once per handle type, on the type, and a function repeats it
+/// only where it differs (the `_free` functions, the `*_async` ones). No line is longer
+/// than 100 columns.
+#[test]
+fn thread_safety_is_stated_per_type() {
+    let header = generate();
+    for (i, line) in header.lines().enumerate() {
+        assert!(
+            line.chars().count() <= 100,
+            "ray_client.h line {} is over 100 columns: {line}",
+            i + 1
+        );
+    }
+    let items = documented_items(&header);
+    let mut types = 0;
+    for (comment, code) in &items {
+        if code.starts_with("typedef struct ray_client_") {
+            types += 1;
+            assert!(
+                comment.contains("Thread-safety:"),
+                "the opaque type `{code}` does not state its thread-safety"
+            );
+        }
+        let function = code
+            .split_once('(')
+            .and_then(|(head, _)| head.split_whitespace().last())
+            .map(|name| name.trim_start_matches('*'))
+            .filter(|name| name.starts_with("ray_client_"))
+            .filter(|_| !code.starts_with("typedef") && !code.starts_with('*'));
+        if let Some(name) = function {
+            assert!(
+                !comment.contains("Thread-safety:")
+                    || name.ends_with("_free")
+                    || name.ends_with("_async"),
+                "{name} repeats a Thread-safety note; its types' rules apply (only _free and \
+                 *_async functions have notes of their own)"
+            );
+        }
+    }
+    assert_eq!(types, 8, "the eight opaque handle types");
 }

@@ -1,0 +1,194 @@
+//! Memory handed to the caller: strings, byte buffers and handle arrays, remembered in a
+//! table so that their `_free` functions can check what they are given.
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int, CString};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
+use super::*;
+
+/// A C string of `s`; an interior NUL (which C cannot represent) becomes `\0`.
+pub(crate) fn cstring_lossy(s: String) -> CString {
+    CString::new(s).unwrap_or_else(|e| {
+        let s = String::from_utf8_lossy(&e.into_vec()).replace('\0', "\\0");
+        CString::new(s).expect("no NUL left")
+    })
+}
+
+enum Alloc {
+    Str(#[allow(dead_code)] CString),
+    Bytes(#[allow(dead_code)] Vec<u8>),
+    /// Tokens of value handles, freed with the array.
+    Values(Vec<usize>),
+    /// Tokens of object ref handles, freed with the array.
+    Refs(Vec<usize>),
+}
+
+static ALLOCS: LazyLock<Mutex<HashMap<usize, Alloc>>> = LazyLock::new(Default::default);
+
+/// Number of strings, buffers and arrays handed out and not freed yet.
+pub(crate) fn live_allocations() -> usize {
+    ALLOCS.lock().unwrap_or_else(PoisonError::into_inner).len()
+}
+
+fn remember(addr: usize, a: Alloc) {
+    ALLOCS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(addr, a);
+}
+
+fn forget(addr: usize, what: &str) -> R<Alloc> {
+    ALLOCS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&addr)
+        .ok_or_else(|| {
+            ErrorInfo::new(
+                RAY_CLIENT_ERROR_INVALID_HANDLE,
+                "invalid_handle",
+                format!("{what} was not returned by ray-client, or was freed already"),
+            )
+        })
+}
+
+/// A string for the caller (free with `ray_client_string_free`).
+pub(crate) fn give_string(s: String) -> *mut c_char {
+    let c = cstring_lossy(s);
+    // The heap buffer does not move when the CString moves into the table; the caller
+    // only reads it, and hands it back to `ray_client_string_free`.
+    let p = c.as_ptr().cast_mut();
+    remember(p.addr(), Alloc::Str(c));
+    p
+}
+
+/// A byte buffer for the caller (free with `ray_client_bytes_free`). Never a dangling
+/// pointer, even when empty, so every buffer has its own address.
+pub(crate) fn give_bytes(b: &[u8]) -> *mut u8 {
+    let mut v = Vec::with_capacity(b.len().max(1));
+    v.extend_from_slice(b);
+    let p = v.as_mut_ptr();
+    remember(p.addr(), Alloc::Bytes(v));
+    p
+}
+
+pub(crate) fn give_values(values: Vec<crate::Value>) -> *mut *mut ray_client_value {
+    let mut tokens: Vec<usize> = Vec::with_capacity(values.len().max(1));
+    tokens.extend(
+        values
+            .into_iter()
+            .map(|v| new_handle::<ray_client_value>(Arc::new(v)).addr()),
+    );
+    let p = tokens.as_mut_ptr().cast::<*mut ray_client_value>();
+    remember(p.addr(), Alloc::Values(tokens));
+    p
+}
+
+pub(crate) fn give_refs(refs: Vec<crate::ObjectRef>) -> *mut *mut ray_client_object_ref {
+    let mut tokens: Vec<usize> = Vec::with_capacity(refs.len().max(1));
+    tokens.extend(
+        refs.into_iter()
+            .map(|r| new_handle::<ray_client_object_ref>(r).addr()),
+    );
+    let p = tokens.as_mut_ptr().cast::<*mut ray_client_object_ref>();
+    remember(p.addr(), Alloc::Refs(tokens));
+    p
+}
+
+/// ---- Returned memory: strings, byte buffers, handle arrays (src/ffi/memory.rs) ----
+///
+/// Frees a string returned by the library. NULL is a no-op; anything else not returned
+/// by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> c_int {
+    guard(|| {
+        if s.is_null() {
+            return Ok(());
+        }
+        match forget(s.addr(), "the string")? {
+            Alloc::Str(_) => Ok(()),
+            other => {
+                remember(s.addr(), other);
+                Err(invalid_handle("the string", "string"))
+            }
+        }
+    })
+}
+
+/// Frees a byte buffer returned by the library (`ray_client_kv_get`,
+/// `ray_client_value_to_pickle`). NULL is a no-op; anything else not returned by the
+/// library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> c_int {
+    guard(|| {
+        if data.is_null() {
+            return Ok(());
+        }
+        match forget(data.addr(), "the byte buffer")? {
+            Alloc::Bytes(_) => Ok(()),
+            other => {
+                remember(data.addr(), other);
+                Err(invalid_handle("the byte buffer", "byte buffer"))
+            }
+        }
+    })
+}
+
+/// Frees an array of values returned by the library (`ray_client_get_many`, ...) and
+/// every value handle still in it (entries the caller freed already and set to NULL
+/// are skipped; entries freed but not NULLed are skipped too). NULL is a no-op.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_value_array_free(values: *mut *mut ray_client_value) -> c_int {
+    guard(|| {
+        if values.is_null() {
+            return Ok(());
+        }
+        match forget(values.addr(), "the value array")? {
+            Alloc::Values(tokens) => {
+                for t in tokens {
+                    let _ = free_handle::<ray_client_value>(std::ptr::without_provenance_mut(t));
+                }
+                Ok(())
+            }
+            other => {
+                remember(values.addr(), other);
+                Err(invalid_handle("the value array", "value array"))
+            }
+        }
+    })
+}
+
+/// Frees an array of object refs returned by the library (`ray_client_call_n`, ...)
+/// and every ref handle still in it (the caller may have taken some out and freed them;
+/// those are skipped). NULL is a no-op.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_array_free(
+    refs: *mut *mut ray_client_object_ref,
+) -> c_int {
+    guard(|| {
+        if refs.is_null() {
+            return Ok(());
+        }
+        match forget(refs.addr(), "the ref array")? {
+            Alloc::Refs(tokens) => {
+                for t in tokens {
+                    let _ =
+                        free_handle::<ray_client_object_ref>(std::ptr::without_provenance_mut(t));
+                }
+                Ok(())
+            }
+            other => {
+                remember(refs.addr(), other);
+                Err(invalid_handle("the ref array", "object ref array"))
+            }
+        }
+    })
+}

@@ -1,0 +1,377 @@
+//! Objects: put, get, wait and cancel, object ref handles, and the asynchronous forms of
+//! get and wait with their completion callbacks.
+
+use std::collections::HashSet;
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::objects::ObjectRef;
+
+pub(crate) fn ref_of(r: *const ray_client_object_ref, what: &str) -> R<ObjectRef> {
+    get::<ray_client_object_ref>(r, what)
+}
+
+pub(crate) unsafe fn refs_of(
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+) -> R<Vec<ObjectRef>> {
+    slice(refs, n, "refs")?
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| ref_of(r, &format!("refs[{i}]")))
+        .collect()
+}
+
+/// ---- Objects: put, get, wait, cancel, refs, async get/wait (src/ffi/objects.rs) ----
+///
+/// Stores `value` in the cluster's object store. Refs inside the value must belong to
+/// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_put(
+    client: *const ray_client_client,
+    value: *const ray_client_value,
+    out: *mut *mut ray_client_object_ref,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let v = value_of(value, "value")?;
+        let out = out_handle(out, "out")?;
+        *out = new_handle::<ray_client_object_ref>(c.put((*v).clone())?);
+        Ok(())
+    })
+}
+
+/// Gets one object's value, waiting up to `timeout_ms` milliseconds (negative: no
+/// limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
+/// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
+/// frees `*out` with `ray_client_value_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get(
+    client: *const ray_client_client,
+    r: *const ray_client_object_ref,
+    timeout_ms: i64,
+    out: *mut *mut ray_client_value,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let r = ref_of(r, "ref")?;
+        let out = out_handle(out, "out")?;
+        let mut values = c.get_many(std::slice::from_ref(&r), timeout_ms_of(timeout_ms))?;
+        *out = new_handle::<ray_client_value>(Arc::new(values.pop().expect("one value")));
+        Ok(())
+    })
+}
+
+fn timeout_ms_of(ms: i64) -> Option<Duration> {
+    timeout_ms(ms)
+}
+
+/// Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
+/// `*out` is an array of `n` new value handles; the caller frees the array and the
+/// handles in it with `ray_client_value_array_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get_many(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    timeout_ms: i64,
+    out: *mut *mut *mut ray_client_value,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let out = out_handle(out, "out")?;
+        let values = c.get_many(&refs, timeout_ms_of(timeout_ms))?;
+        *out = give_values(values);
+        Ok(())
+    })
+}
+
+fn ready_flags(refs: &[ObjectRef], ready: &[ObjectRef]) -> Vec<u8> {
+    let ids: HashSet<_> = ready.iter().filter_map(ObjectRef::resolved_id).collect();
+    refs.iter()
+        .map(|r| u8::from(r.resolved_id().is_some_and(|id| ids.contains(&id))))
+        .collect()
+}
+
+/// Waits until `num_returns` of the `n` refs are ready or `timeout_ms` passes (negative:
+/// no limit); no timeout error, the refs are just not all ready. `ready` is the
+/// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
+/// `*num_ready` (may be NULL) is how many are.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_wait(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    num_returns: usize,
+    timeout_ms: i64,
+    ready: *mut u8,
+    num_ready: *mut usize,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let num_ready = opt_out(num_ready, "num_ready", 0)?;
+        let ready_out: &mut [u8] = match n {
+            0 => &mut [],
+            // n is bounded: `refs_of` read n pointers from a real array.
+            _ if ready.is_null() => return Err(ErrorInfo::null("ready")),
+            _ => std::slice::from_raw_parts_mut(ready, n),
+        };
+        ready_out.fill(0);
+        let (done, _) = c.wait(&refs, num_returns, timeout_ms_of(timeout_ms))?;
+        ready_out.copy_from_slice(&ready_flags(&refs, &done));
+        if let Some(o) = num_ready {
+            *o = done.len();
+        }
+        Ok(())
+    })
+}
+
+/// The object id in hex (waits for it when the ref is a task's return still being
+/// scheduled). The caller frees `*out` with `ray_client_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_hex(
+    r: *const ray_client_object_ref,
+    out: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        let r = ref_of(r, "ref")?;
+        let out = out_handle(out, "out")?;
+        *out = give_string(r.hex()?);
+        Ok(())
+    })
+}
+
+/// A new handle to the same object. The caller frees `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_clone(
+    r: *const ray_client_object_ref,
+    out: *mut *mut ray_client_object_ref,
+) -> c_int {
+    guard(|| {
+        let r = ref_of(r, "ref")?;
+        let out = out_handle(out, "out")?;
+        *out = new_handle::<ray_client_object_ref>(r);
+        Ok(())
+    })
+}
+
+/// Frees a ref handle; the server's reference goes with the last handle (and value)
+/// holding it. NULL is a no-op.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_ref) -> c_int {
+    guard(|| free_handle(r))
+}
+
+/// Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
+/// `recursive` cancels the tasks it started. A get of `r` then fails with
+/// `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
+/// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
+/// a long numpy operation) runs on until that call returns; only `force` stops it at once.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_cancel(
+    client: *const ray_client_client,
+    r: *const ray_client_object_ref,
+    force: c_int,
+    recursive: c_int,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let r = ref_of(r, "ref")?;
+        Ok(c.cancel(&r, force != 0, recursive != 0)?)
+    })
+}
+
+/// Completion of `ray_client_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
+/// error code with an error. Both `value` and `error` (whichever is not NULL) are owned
+/// by the callback, which frees them (`ray_client_value_free`, `ray_client_error_free`),
+/// possibly later on another thread. Runs on the library's I/O thread: return quickly,
+/// make no blocking calls (they fail there).
+pub type ray_client_get_callback = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        status: c_int,
+        value: *mut ray_client_value,
+        error: *mut ray_client_error,
+    ),
+>;
+
+/// Completion of `ray_client_get_many_async`: on success `values` is an array of `n`
+/// value handles that the callback owns (free with `ray_client_value_array_free`); on
+/// failure `values` is NULL and `error` is owned by the callback. I/O thread rules as
+/// for `ray_client_get_callback`.
+pub type ray_client_get_many_callback = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        status: c_int,
+        values: *mut *mut ray_client_value,
+        n: usize,
+        error: *mut ray_client_error,
+    ),
+>;
+
+/// Completion of `ray_client_wait_async`: on success `ready` holds `n` bytes (1: the
+/// ref at that index is ready), borrowed for the duration of the call, and `num_ready`
+/// counts them; on failure `ready` is NULL and `error` is owned by the callback. I/O
+/// thread rules as for `ray_client_get_callback`.
+pub type ray_client_wait_callback = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        status: c_int,
+        ready: *const u8,
+        n: usize,
+        num_ready: usize,
+        error: *mut ray_client_error,
+    ),
+>;
+
+fn give_error(e: crate::Error) -> (c_int, *mut ray_client_error) {
+    let info = ErrorInfo::from(e);
+    let code = info.code();
+    (code, new_handle::<ray_client_error>(Arc::new(info)))
+}
+
+/// Runs a callback, swallowing a panic so it cannot take the I/O thread down.
+fn call_back(f: impl FnOnce()) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+}
+
+/// Starts getting one object's value (the result of a task, or a put object) and
+/// returns at once; `callback(user, ...)` runs exactly once on the I/O thread when the
+/// value is there, the timeout (`timeout_ms`, negative: no limit) passed or the get
+/// failed. A status other than `RAY_CLIENT_OK` here means the callback will not run.
+/// `user` must stay valid until the callback ran.
+/// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+/// on the I/O thread.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get_async(
+    client: *const ray_client_client,
+    r: *const ray_client_object_ref,
+    timeout_ms: i64,
+    callback: ray_client_get_callback,
+    user: *mut c_void,
+) -> c_int {
+    let user = UserData(user);
+    guard(|| {
+        let c = client_of(client)?;
+        let r = ref_of(r, "ref")?;
+        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        c.check_open()?;
+        c.check_ref(&r)?;
+        let timeout = timeout_ms_of(timeout_ms);
+        crate::runtime::spawn(async move {
+            let result = c.get_on_io_thread(std::slice::from_ref(&r), timeout).await;
+            let (status, value, error) = match result {
+                Ok(mut v) => (
+                    RAY_CLIENT_OK,
+                    new_handle::<ray_client_value>(Arc::new(v.pop().expect("one value"))),
+                    std::ptr::null_mut(),
+                ),
+                Err(e) => {
+                    let (code, err) = give_error(e);
+                    (code, std::ptr::null_mut(), err)
+                }
+            };
+            // SAFETY: the caller's callback with the caller's pointer, as documented.
+            call_back(|| unsafe { cb(user.get(), status, value, error) });
+        });
+        Ok(())
+    })
+}
+
+/// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
+/// `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
+/// callback will not run. The refs are copied: the caller may free them at once.
+/// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+/// on the I/O thread.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_get_many_async(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    timeout_ms: i64,
+    callback: ray_client_get_many_callback,
+    user: *mut c_void,
+) -> c_int {
+    let user = UserData(user);
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        c.check_open()?;
+        refs.iter().try_for_each(|r| c.check_ref(r))?;
+        let timeout = timeout_ms_of(timeout_ms);
+        crate::runtime::spawn(async move {
+            let result = c.get_on_io_thread(&refs, timeout).await;
+            let (status, values, n, error) = match result {
+                Ok(v) => {
+                    let n = v.len();
+                    (RAY_CLIENT_OK, give_values(v), n, std::ptr::null_mut())
+                }
+                Err(e) => {
+                    let (code, err) = give_error(e);
+                    (code, std::ptr::null_mut(), 0, err)
+                }
+            };
+            // SAFETY: the caller's callback with the caller's pointer, as documented.
+            call_back(|| unsafe { cb(user.get(), status, values, n, error) });
+        });
+        Ok(())
+    })
+}
+
+/// Starts waiting until `num_returns` of the `n` refs are ready or `timeout_ms` passes
+/// (negative: no limit); `callback` runs once on the I/O thread (see
+/// `ray_client_wait_callback`). A status other than `RAY_CLIENT_OK` here means the
+/// callback will not run. The refs are copied: the caller may free them at once.
+/// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+/// on the I/O thread.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_wait_async(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    num_returns: usize,
+    timeout_ms: i64,
+    callback: ray_client_wait_callback,
+    user: *mut c_void,
+) -> c_int {
+    let user = UserData(user);
+    guard(|| {
+        let c = client_of(client)?;
+        let refs = refs_of(refs, n)?;
+        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        if num_returns == 0 || num_returns > refs.len() {
+            return Err(ErrorInfo::invalid(format!(
+                "num_returns must be between 1 and the number of refs ({}), got {num_returns}",
+                refs.len()
+            )));
+        }
+        c.check_open()?;
+        refs.iter().try_for_each(|r| c.check_ref(r))?;
+        let timeout = timeout_ms_of(timeout_ms);
+        crate::runtime::spawn(async move {
+            match c.wait_async(&refs, num_returns, timeout).await {
+                Ok((done, _)) => {
+                    let flags = ready_flags(&refs, &done);
+                    let (p, n, k) = (flags.as_ptr(), flags.len(), done.len());
+                    // SAFETY: the caller's callback; `flags` outlives the call.
+                    call_back(|| unsafe {
+                        cb(user.get(), RAY_CLIENT_OK, p, n, k, std::ptr::null_mut())
+                    });
+                }
+                Err(e) => {
+                    let (code, err) = give_error(e);
+                    // SAFETY: the caller's callback with the caller's pointer.
+                    call_back(|| unsafe { cb(user.get(), code, std::ptr::null(), 0, 0, err) });
+                }
+            }
+        });
+        Ok(())
+    })
+}

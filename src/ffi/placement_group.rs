@@ -1,0 +1,146 @@
+//! Placement groups: create, wait, remove, describe.
+
+use std::ffi::{c_char, c_int, CString};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::placement_group::{PlacementGroup, PlacementStrategy};
+
+/// What a placement group handle holds.
+pub(crate) struct PgBox {
+    pub(crate) pg: PlacementGroup,
+    id: CString,
+}
+
+/// ---- Placement group strategies (src/ffi/placement_group.rs) ----
+///
+/// Bundles packed on as few nodes as possible.
+pub const RAY_CLIENT_PLACEMENT_PACK: i32 = 0;
+/// Bundles spread over nodes where possible.
+pub const RAY_CLIENT_PLACEMENT_SPREAD: i32 = 1;
+/// All bundles on one node.
+pub const RAY_CLIENT_PLACEMENT_STRICT_PACK: i32 = 2;
+/// Each bundle on a different node.
+pub const RAY_CLIENT_PLACEMENT_STRICT_SPREAD: i32 = 3;
+
+/// ---- Placement groups (src/ffi/placement_group.rs) ----
+///
+/// Creates a placement group. `bundles_json` is a JSON array of resource objects, e.g.
+/// `[{"CPU": 1}, {"CPU": 1, "GPU": 1}]`; `strategy` is a `RAY_CLIENT_PLACEMENT_*`;
+/// `name` may be NULL. Returns once the cluster accepted the request (wait with
+/// `ray_client_placement_group_wait`). The caller frees `*out` with
+/// `ray_client_placement_group_free` (which does not remove the group).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_placement_group_create(
+    client: *const ray_client_client,
+    bundles_json: *const c_char,
+    strategy: c_int,
+    name: *const c_char,
+    out: *mut *mut ray_client_placement_group,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let json = str_arg(bundles_json, "bundles_json")?;
+        let name = opt_str(name, "name")?;
+        let out = out_handle(out, "out")?;
+        let strategy = match strategy {
+            RAY_CLIENT_PLACEMENT_PACK => PlacementStrategy::Pack,
+            RAY_CLIENT_PLACEMENT_SPREAD => PlacementStrategy::Spread,
+            RAY_CLIENT_PLACEMENT_STRICT_PACK => PlacementStrategy::StrictPack,
+            RAY_CLIENT_PLACEMENT_STRICT_SPREAD => PlacementStrategy::StrictSpread,
+            other => {
+                return Err(ErrorInfo::invalid(format!(
+                    "{other} is not a RAY_CLIENT_PLACEMENT strategy"
+                )))
+            }
+        };
+        let parsed: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| ErrorInfo::invalid(format!("bundles_json is not JSON: {e}")))?;
+        let bad = || ErrorInfo::invalid("bundles_json must be an array of objects of numbers");
+        let bundles = parsed
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|b| {
+                b.as_object()
+                    .ok_or_else(bad)?
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), v.as_f64().ok_or_else(bad)?)))
+                    .collect::<R<Vec<_>>>()
+            })
+            .collect::<R<Vec<_>>>()?;
+        let pg = c.create_placement_group(&bundles, strategy, name)?;
+        let id = cstring_lossy(pg.id().to_owned());
+        *out = new_handle::<ray_client_placement_group>(Arc::new(PgBox { pg, id }));
+        Ok(())
+    })
+}
+
+/// Waits up to `timeout_ms` until the group is placed: `*ready` 1, or 0 when the time
+/// passed first.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_placement_group_wait(
+    client: *const ray_client_client,
+    pg: *const ray_client_placement_group,
+    timeout_ms: u64,
+    ready: *mut c_int,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let pg = get::<ray_client_placement_group>(pg, "placement_group")?;
+        let ready = out_val(ready, "ready", 0)?;
+        *ready = c_int::from(c.wait_placement_group(&pg.pg, Duration::from_millis(timeout_ms))?);
+        Ok(())
+    })
+}
+
+/// Removes the group; tasks and actors in it are killed.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_placement_group_remove(
+    client: *const ray_client_client,
+    pg: *const ray_client_placement_group,
+) -> c_int {
+    guard(|| {
+        let c = client_of(client)?;
+        let pg = get::<ray_client_placement_group>(pg, "placement_group")?;
+        Ok(c.remove_placement_group(&pg.pg)?)
+    })
+}
+
+/// Ray's description of the group (`placement_group_table(pg)`: state, bundles,
+/// strategy, ...) as JSON text. The caller frees `*out` with `ray_client_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_placement_group_table(
+    client: *const ray_client_client,
+    pg: *const ray_client_placement_group,
+    out: *mut *mut c_char,
+) -> c_int {
+    let pg = get::<ray_client_placement_group>(pg, "placement_group");
+    json_out(client, out, |c| {
+        Ok(crate::json::to_json(&c.placement_group_table(&pg?.pg)?)?)
+    })
+}
+
+/// The group's hex id. Borrowed: valid until `pg` (this handle) is freed. NULL when `pg`
+/// is not a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_placement_group_id(
+    pg: *const ray_client_placement_group,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        Ok(get::<ray_client_placement_group>(pg, "placement_group")?
+            .id
+            .as_ptr())
+    })
+}
+
+/// Frees a placement group handle (the group stays on the cluster). NULL is a no-op.
+/// Thread-safety: may run while other threads still use the handle: their calls finish
+/// normally, and borrowed pointers into it become invalid.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_placement_group_free(
+    pg: *mut ray_client_placement_group,
+) -> c_int {
+    guard(|| free_handle(pg))
+}
