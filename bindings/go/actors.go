@@ -6,10 +6,7 @@ package ray
 */
 import "C"
 
-import (
-	"context"
-	"runtime"
-)
+import "context"
 
 // Actor is a handle to an actor (a Python class instance living on the cluster),
 // belonging to one Client.
@@ -29,28 +26,19 @@ func freeActor(p *C.ray_client_actor) { C.ray_client_actor_free(p) }
 
 func newActor(c *Client, p *C.ray_client_actor) *Actor {
 	a := &Actor{client: c}
-	a.h.p = p
-	a.h.cleanup = runtime.AddCleanup(a, freeActor, p)
+	own(a, &a.h, p, freeActor)
 	return a
 }
 
+func (*Actor) what() string                            { return "actor" }
+func (a *Actor) cHandle() *handle[*C.ray_client_actor] { return &a.h }
+
 func (a *Actor) use(op string, f func(p *C.ray_client_actor) error) error {
-	if a == nil {
-		return errNil(op, "actor")
-	}
-	return a.h.use(op, "actor", f)
+	return useWrapped(a, op, f)
 }
 
 // Close releases the handle (the actor keeps running). Idempotent.
-func (a *Actor) Close() error {
-	if a == nil {
-		return errNil("Close", "actor")
-	}
-	if p := a.h.take(); p != nil {
-		freeActor(p)
-	}
-	return nil
-}
+func (a *Actor) Close() error { return closeWrapped(a) }
 
 // Client is the client the actor handle belongs to.
 func (a *Actor) Client() *Client {

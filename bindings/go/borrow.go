@@ -140,24 +140,18 @@ func Borrow(data any) (*Borrowed, error) {
 	if len(e.loans) > 0 {
 		b.loan = e.loans[0]
 	}
-	b.h.p = v
-	b.h.cleanup = runtime.AddCleanup(b, freeValue, v)
+	own(b, &b.h, v, freeValue)
 	return b, nil
 }
 
 func freeValue(p *C.ray_client_value) { C.ray_client_value_free(p) }
 
+func (*Borrowed) what() string                            { return "borrowed value" }
+func (b *Borrowed) cHandle() *handle[*C.ray_client_value] { return &b.h }
+
 // Close drops this handle of the value; the memory is given back once the puts and
 // calls that took it have sent it (see Released). Idempotent.
-func (b *Borrowed) Close() error {
-	if b == nil {
-		return errNil("Close", "borrowed value")
-	}
-	if p := b.h.take(); p != nil {
-		freeValue(p)
-	}
-	return nil
-}
+func (b *Borrowed) Close() error { return closeWrapped(b) }
 
 // Released is closed when the library no longer reads the memory: after Close, once
 // every Put and call that took the value has sent it. From then on the memory is the
@@ -182,7 +176,7 @@ func (e *encoder) borrowed(b *Borrowed) (*C.ray_client_value, error) {
 		return e.none()
 	}
 	var out *C.ray_client_value
-	err := b.h.use(e.op, "borrowed value", func(p *C.ray_client_value) error {
+	err := useWrapped(b, e.op, func(p *C.ray_client_value) error {
 		return ccall(e.op, func() C.int { return C.ray_client_value_clone(p, &out) })
 	})
 	return out, err

@@ -122,40 +122,6 @@ func stringBytesPtr(s string) *C.uint8_t {
 	return (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s)))
 }
 
-// handle guards one C handle of a Go object. Methods run C calls under the read lock,
-// so Close (the write lock) never frees the handle while a call uses it; after Close the
-// pointer is nil and methods report ErrClosed instead of passing a dangling handle.
-type handle[P comparable] struct {
-	mu      sync.RWMutex
-	p       P // the C handle pointer; zero once closed
-	cleanup runtime.Cleanup
-}
-
-// use runs f with the live handle under the read lock.
-func (h *handle[P]) use(op, what string, f func(p P) error) error {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	var zero P
-	if h.p == zero {
-		return errClosed(op, what)
-	}
-	return f(h.p)
-}
-
-// take detaches the handle for freeing (zero when it was taken already) and cancels the
-// cleanup that would otherwise free it a second time.
-func (h *handle[P]) take() P {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	p := h.p
-	var zero P
-	h.p = zero
-	if p != zero {
-		h.cleanup.Stop()
-	}
-	return p
-}
-
 // timeoutMS is the C timeout for a call under ctx: the time left to its deadline (at
 // least 1 ms, so that an almost-passed deadline still waits instead of meaning "no
 // limit"), or -1 without a deadline. limit (negative: none) caps it.

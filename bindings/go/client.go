@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -30,9 +29,8 @@ import (
 // connection closes when its last handle goes); don't rely on that for timely release.
 // Refs, actors and placement groups keep their Client reachable.
 type Client struct {
-	h         handle[*C.ray_client_client]
-	sinkID    uintptr // 0: no Go log sink
-	isDefault bool    // made by Init or DefaultClient: Close leaves the connection to Shutdown
+	h         handle[*C.ray_client_client] // its free function also closes the Go log sink
+	isDefault bool                         // made by Init or DefaultClient: Close leaves the connection to Shutdown
 
 	infoOnce sync.Once
 	info     ClientInfo
@@ -177,17 +175,11 @@ func WithLogWriter(w io.Writer) Option {
 	}
 }
 
-// clientCleanup is what the garbage-collection cleanup of a Client needs; it must not
-// reference the Client itself.
-type clientCleanup struct {
-	p      *C.ray_client_client
-	sinkID uintptr
-}
-
-func freeClient(cc clientCleanup) {
-	C.ray_client_client_free(cc.p)
-	if cc.sinkID != 0 {
-		closeLogSink(cc.sinkID)
+// freeClient frees a client handle and its Go log sink (sinkID 0: none).
+func freeClient(p *C.ray_client_client, sinkID uintptr) {
+	C.ray_client_client_free(p)
+	if sinkID != 0 {
+		closeLogSink(sinkID)
 	}
 }
 
@@ -369,10 +361,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 		} else {
 			C.ray_client_disconnect(p)
 		}
-		C.ray_client_client_free(p)
-		if sinkID != 0 {
-			closeLogSink(sinkID)
-		}
+		freeClient(p, sinkID)
 	})
 	if err != nil {
 		// When ctx ended first, the connect goes on in the background: its failure
@@ -389,9 +378,8 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 }
 
 func newClient(p *C.ray_client_client, sinkID uintptr, isDefault bool) *Client {
-	c := &Client{sinkID: sinkID, isDefault: isDefault}
-	c.h.p = p
-	c.h.cleanup = runtime.AddCleanup(c, freeClient, clientCleanup{p: p, sinkID: sinkID})
+	c := &Client{isDefault: isDefault}
+	own(c, &c.h, p, func(p *C.ray_client_client) { freeClient(p, sinkID) })
 	return c
 }
 
@@ -423,12 +411,12 @@ func Shutdown() error {
 	return err
 }
 
+func (*Client) what() string                             { return "client" }
+func (c *Client) cHandle() *handle[*C.ray_client_client] { return &c.h }
+
 // use runs f with the client's live C handle (see handle.use).
 func (c *Client) use(op string, f func(p *C.ray_client_client) error) error {
-	if c == nil {
-		return errNil(op, "client")
-	}
-	return c.h.use(op, "client", f)
+	return useWrapped(c, op, f)
 }
 
 // Close disconnects from the cluster (the server releases this client's objects and
@@ -442,18 +430,16 @@ func (c *Client) Close() error {
 	if !c.isDefault {
 		// Disconnect before taking the write lock: calls blocked on the cluster under
 		// the read lock then return promptly instead of holding Close up.
-		err = c.h.use("Close", "client", func(p *C.ray_client_client) error {
+		err = c.h.use("Close", c.what(), func(p *C.ray_client_client) error {
 			return ccall("Close", func() C.int { return C.ray_client_disconnect(p) })
 		})
 		if ErrorCode(err) == codeGoClosed {
 			return nil
 		}
 	}
-	p := c.h.take()
-	if p == nil {
+	if !c.h.close() {
 		return nil
 	}
-	freeClient(clientCleanup{p: p, sinkID: c.sinkID})
 	return err
 }
 

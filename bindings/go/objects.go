@@ -16,7 +16,6 @@ import "C"
 import (
 	"context"
 	"reflect"
-	"runtime"
 	"strconv"
 	"time"
 	"unsafe"
@@ -39,28 +38,19 @@ func freeRef(p *C.ray_client_object_ref) { C.ray_client_object_ref_free(p) }
 
 func newObjectRef(c *Client, p *C.ray_client_object_ref) *ObjectRef {
 	r := &ObjectRef{client: c}
-	r.h.p = p
-	r.h.cleanup = runtime.AddCleanup(r, freeRef, p)
+	own(r, &r.h, p, freeRef)
 	return r
 }
 
+func (*ObjectRef) what() string                                 { return "object ref" }
+func (r *ObjectRef) cHandle() *handle[*C.ray_client_object_ref] { return &r.h }
+
 func (r *ObjectRef) use(op string, f func(p *C.ray_client_object_ref) error) error {
-	if r == nil {
-		return errNil(op, "object ref")
-	}
-	return r.h.use(op, "object ref", f)
+	return useWrapped(r, op, f)
 }
 
 // Close releases the ref. Idempotent; nil for an already closed ref.
-func (r *ObjectRef) Close() error {
-	if r == nil {
-		return errNil("Close", "object ref")
-	}
-	if p := r.h.take(); p != nil {
-		freeRef(p)
-	}
-	return nil
-}
+func (r *ObjectRef) Close() error { return closeWrapped(r) }
 
 // Client is the client the ref belongs to.
 func (r *ObjectRef) Client() *Client {

@@ -9,7 +9,6 @@ import "C"
 import (
 	"context"
 	"encoding/json"
-	"runtime"
 	"time"
 )
 
@@ -43,11 +42,11 @@ type PlacementGroup struct {
 
 func freePG(p *C.ray_client_placement_group) { C.ray_client_placement_group_free(p) }
 
+func (*PlacementGroup) what() string                                       { return "placement group" }
+func (pg *PlacementGroup) cHandle() *handle[*C.ray_client_placement_group] { return &pg.h }
+
 func (pg *PlacementGroup) use(op string, f func(p *C.ray_client_placement_group) error) error {
-	if pg == nil {
-		return errNil(op, "placement group")
-	}
-	return pg.h.use(op, "placement group", f)
+	return useWrapped(pg, op, f)
 }
 
 // CreatePlacementGroup asks the cluster for a placement group of bundles placed by
@@ -85,8 +84,7 @@ func (c *Client) CreatePlacementGroup(ctx context.Context, bundles []Bundle, str
 		return nil, err
 	}
 	pg := &PlacementGroup{client: c, id: goStringOrEmpty(C.ray_client_placement_group_id(out))}
-	pg.h.p = out
-	pg.h.cleanup = runtime.AddCleanup(pg, freePG, out)
+	own(pg, &pg.h, out, freePG)
 	return pg, nil
 }
 
@@ -174,12 +172,4 @@ func (pg *PlacementGroup) Table(ctx context.Context) (map[string]any, error) {
 }
 
 // Close releases the handle; the group stays on the cluster. Idempotent.
-func (pg *PlacementGroup) Close() error {
-	if pg == nil {
-		return errNil("Close", "placement group")
-	}
-	if p := pg.h.take(); p != nil {
-		freePG(p)
-	}
-	return nil
-}
+func (pg *PlacementGroup) Close() error { return closeWrapped(pg) }

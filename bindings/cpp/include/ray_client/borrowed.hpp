@@ -1,6 +1,6 @@
 // ray_client/borrowed.hpp: values over the caller's memory, put and passed to calls
 // without a copy (the Value::bytes_view / ndarray_view family declared in
-// ray_client.hpp; include that one). Apache-2.0.
+// ray_client/value.hpp, which includes this header). Apache-2.0.
 //
 // The library reads such a buffer in place until it calls the release function, exactly
 // once: after the Value, its copies and every value holding it are gone and any put or
@@ -10,7 +10,7 @@
 #ifndef RAY_CLIENT_BORROWED_HPP
 #define RAY_CLIENT_BORROWED_HPP
 
-#include <ray_client.hpp>
+#include <ray_client/value.hpp>
 
 #include <functional>
 #include <memory>

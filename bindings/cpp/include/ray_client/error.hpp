@@ -1,5 +1,8 @@
 // ray_client/error.hpp: ray_client::Error, the exception every failing call of the C++
-// binding throws (included by ray_client.hpp; include that one). Apache-2.0.
+// binding throws (included by every other header). Apache-2.0.
+//
+// Ownership and thread-safety: an Error is a plain copyable value holding copies of the
+// library's error details; nothing in it refers back to the library.
 #ifndef RAY_CLIENT_ERROR_HPP
 #define RAY_CLIENT_ERROR_HPP
 

@@ -1,0 +1,250 @@
+// ray_client/client.hpp: ray_client::Client, a connection to a Ray cluster, and what it
+// reports about itself (ServerInfo, ClientInfo, WaitResult, Timeout). The class below is
+// the whole API in one place: connecting and the connection's state are defined in it;
+// the other members are declared here and defined, by concept, in
+//   ray_client/client_objects.hpp  put, get, wait, cancel and their *_async forms
+//   ray_client/client_tasks.hpp    call, call_source (remote functions)
+//   ray_client/client_actors.hpp   create_actor, call_method, get_actor, kill_actor, ...
+//   ray_client/client_kv.hpp       the internal KV store
+//   ray_client/client_cluster.hpp  cluster resources, nodes, placement groups
+// (all included at the end of this header). Apache-2.0.
+//
+// Ownership: a Client owns one handle of the connection; clone() makes another, and the
+// connection closes (the server ends the job) when the last handle goes, or at once with
+// disconnect(). Move-only; a moved-from Client holds none and throws Error
+// (null_argument) when used. The default client (init()) stays connected until
+// shutdown(), whatever its handles do.
+// Thread-safety: the connection is thread-safe; any number of threads may make calls on
+// one Client (or on clones of it) at once. Do not assign or move a Client object while
+// others use it. Futures of the *_async calls are completed on the library's I/O thread.
+#ifndef RAY_CLIENT_CLIENT_HPP
+#define RAY_CLIENT_CLIENT_HPP
+
+#include <ray_client/actor.hpp>
+#include <ray_client/connect.hpp>
+#include <ray_client/detail.hpp>
+#include <ray_client/object_ref.hpp>
+#include <ray_client/options.hpp>
+#include <ray_client/placement_group.hpp>
+#include <ray_client/value.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ray_client {
+
+/// The library's version string ("MAJOR.MINOR.PATCH").
+inline std::string version() { return ray_client_version(); }
+
+/// Number of live handles of every type (for leak checks).
+inline size_t live_handles() { return ray_client_live_handles(); }
+
+/// What the server said about itself.
+struct ServerInfo {
+  std::string ray_version, ray_commit, python_version;
+  int32_t num_clients = 0;
+};
+/// The connection's id, address and namespace.
+struct ClientInfo {
+  std::string client_id, address;
+  std::optional<std::string> namespace_;
+};
+/// The outcome of a wait: ready[i] tells whether refs[i] is ready.
+struct WaitResult {
+  std::vector<bool> ready;
+  size_t num_ready = 0;
+};
+
+/// Timeouts: std::nullopt waits without limit.
+using Timeout = std::optional<std::chrono::milliseconds>;
+
+/// A connection to a Ray cluster. Move-only; clone() gives another handle to the same
+/// connection; the connection closes with its last handle.
+class Client : public detail::Handle<ray_client_client, ray_client_client_free> {
+ public:
+  explicit Client(ray_client_client *raw, std::shared_ptr<void> keep = nullptr) noexcept
+      : Handle(raw), keep_(std::move(keep)) {}
+  Client(Client &&) noexcept = default;
+  Client &operator=(Client &&o) noexcept {
+    // Free the handle before the log callback it may use.
+    Handle::operator=(std::move(o));
+    keep_ = std::move(o.keep_);
+    return *this;
+  }
+  ~Client() { reset(); }
+
+  // ---- connecting and the connection ----
+  /// Connects to `address` (empty: RAY_ADDRESS) with default options.
+  static Client connect(const std::string &address) {
+    ray_client_client *c = nullptr;
+    detail::check(ray_client_connect_address(address.c_str(), &c));
+    return Client(c);
+  }
+  static Client connect(const ConnectOptions &options) {
+    ray_client_client *c = nullptr;
+    detail::check(ray_client_connect(detail::connect_raw(options), &c));
+    return Client(c, options.log_holder());
+  }
+  /// Connects the process's default client (ray.init) and returns a handle to it.
+  static Client init(const ConnectOptions &options) {
+    ray_client_client *c = nullptr;
+    detail::check(ray_client_init(detail::connect_raw(options), &c));
+    // The default connection outlives every handle (until shutdown): so does its callback.
+    if (options.log_holder()) new std::shared_ptr<LogCallback>(options.log_holder());
+    return Client(c, options.log_holder());
+  }
+  static Client default_client() {
+    ray_client_client *c = nullptr;
+    detail::check(ray_client_default_client(&c));
+    return Client(c);
+  }
+  static bool is_initialized() { return ray_client_is_initialized() != 0; }
+  static void shutdown() { detail::check(ray_client_shutdown()); }
+
+  Client clone() const {
+    ray_client_client *c = nullptr;
+    detail::check(ray_client_client_clone(raw_, &c));
+    return Client(c, keep_);
+  }
+  void disconnect() const { detail::check(ray_client_disconnect(raw_)); }
+  bool is_connected() const {
+    int c = 0;
+    detail::check(ray_client_is_connected(raw_, &c));
+    return c != 0;
+  }
+  /// Whether the connection is up, being re-established after a drop (calls wait for it,
+  /// up to the reconnect grace period), or lost for good.
+  enum class ConnectionState { Connected = RAY_CLIENT_STATE_CONNECTED, Reconnecting = RAY_CLIENT_STATE_RECONNECTING, Lost = RAY_CLIENT_STATE_LOST };
+  ConnectionState connection_state() const {
+    int s = 0;
+    detail::check(ray_client_connection_state(raw_, &s));
+    return static_cast<ConnectionState>(s);
+  }
+  void ping() const { detail::check(ray_client_ping(raw_)); }
+  bool server_is_initialized() const {
+    int i = 0;
+    detail::check(ray_client_server_is_initialized(raw_, &i));
+    return i != 0;
+  }
+  ServerInfo server_info() const {
+    const char *v = nullptr, *commit = nullptr, *py = nullptr;
+    ServerInfo info;
+    detail::check(ray_client_server_info(raw_, &v, &commit, &py, &info.num_clients));
+    info.ray_version = v ? v : "";
+    info.ray_commit = commit ? commit : "";
+    info.python_version = py ? py : "";
+    return info;
+  }
+  ClientInfo client_info() const {
+    const char *id = nullptr, *addr = nullptr, *ns = nullptr;
+    detail::check(ray_client_client_info(raw_, &id, &addr, &ns));
+    ClientInfo info;
+    info.client_id = id ? id : "";
+    info.address = addr ? addr : "";
+    if (ns) info.namespace_ = std::string(ns);
+    return info;
+  }
+
+  // ---- objects (ray_client/client_objects.hpp) ----
+  ObjectRef put(const Value &v) const;
+  Value get(const ObjectRef &r, Timeout timeout = std::nullopt) const;
+  /// get(r).as<T>()
+  template <class T>
+  T get_as(const ObjectRef &r, Timeout timeout = std::nullopt) const {
+    return get(r, timeout).as<T>();
+  }
+  std::vector<Value> get_many(const std::vector<ObjectRef> &refs, Timeout timeout = std::nullopt) const;
+  WaitResult wait(const std::vector<ObjectRef> &refs, size_t num_returns,
+                  Timeout timeout = std::nullopt) const;
+  void cancel(const ObjectRef &r, bool force = false, bool recursive = true) const;
+
+  // ---- async (ray_client/client_objects.hpp) ----
+  std::future<Value> get_async(const ObjectRef &r, Timeout timeout = std::nullopt) const;
+  std::future<std::vector<Value>> get_many_async(const std::vector<ObjectRef> &refs,
+                                                 Timeout timeout = std::nullopt) const;
+  std::future<WaitResult> wait_async(const std::vector<ObjectRef> &refs, size_t num_returns,
+                                     Timeout timeout = std::nullopt) const;
+
+  // ---- tasks (ray_client/client_tasks.hpp) ----
+  /// `module.qualname(*args, **kwargs)` on the cluster.
+  ObjectRef call(const std::string &module, const std::string &qualname, const Args &args = {},
+                 const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
+  std::vector<ObjectRef> call_n(const std::string &module, const std::string &qualname,
+                                const Args &args, const Kwargs &kwargs, const Options &options) const;
+  /// The function `name` defined by Python `source`, called on the cluster.
+  ObjectRef call_source(const std::string &source, const std::string &name, const Args &args = {},
+                        const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
+  std::vector<ObjectRef> call_source_n(const std::string &source, const std::string &name,
+                                       const Args &args, const Kwargs &kwargs,
+                                       const Options &options) const;
+
+  // ---- actors (ray_client/client_actors.hpp) ----
+  Actor create_actor(const std::string &module, const std::string &qualname, const Args &args = {},
+                     const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
+  /// An actor of the class `name` defined by Python `source`.
+  Actor create_actor_from_source(const std::string &source, const std::string &name,
+                                 const Args &args = {}, const Kwargs &kwargs = {},
+                                 const Options &options = Options::none()) const;
+  /// `actor.method(*args, **kwargs)`.
+  ObjectRef call_method(const Actor &actor, const std::string &method, const Args &args = {},
+                        const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
+  std::vector<ObjectRef> call_method_n(const Actor &actor, const std::string &method,
+                                       const Args &args, const Kwargs &kwargs,
+                                       const Options &options) const;
+  /// The named actor `name` in `ns` (nullopt: this client's namespace).
+  Actor get_actor(const std::string &name, const std::optional<std::string> &ns = std::nullopt) const;
+  void kill_actor(const Actor &actor, bool no_restart = true) const;
+  /// JSON array of {"name", "namespace"}.
+  std::string list_named_actors(bool all_namespaces = false) const;
+
+  // ---- KV store (ray_client/client_kv.hpp) ----
+  std::optional<std::string> kv_get(std::string_view key,
+                                    const std::optional<std::string> &ns = std::nullopt) const;
+  /// Returns whether the key existed before.
+  bool kv_put(std::string_view key, std::string_view value, bool overwrite = true,
+              const std::optional<std::string> &ns = std::nullopt) const;
+  /// Returns how many keys were deleted.
+  size_t kv_del(std::string_view key, bool by_prefix = false,
+                const std::optional<std::string> &ns = std::nullopt) const;
+  bool kv_exists(std::string_view key, const std::optional<std::string> &ns = std::nullopt) const;
+  std::vector<std::string> kv_list(std::string_view prefix,
+                                   const std::optional<std::string> &ns = std::nullopt) const;
+
+  // ---- cluster info, JSON text (ray_client/client_cluster.hpp) ----
+  std::string cluster_resources() const;
+  std::string available_resources() const;
+  std::string nodes() const;
+  std::string runtime_context() const;
+  std::string dashboard_url() const;
+
+  // ---- placement groups (ray_client/client_cluster.hpp) ----
+  /// `bundles_json`: e.g. `[{"CPU": 1}, {"CPU": 1}]`.
+  PlacementGroup create_placement_group(const std::string &bundles_json,
+                                        PlacementStrategy strategy = PlacementStrategy::Pack,
+                                        const std::optional<std::string> &name = std::nullopt) const;
+  /// Whether the group was placed within `timeout`.
+  bool wait_placement_group(const PlacementGroup &pg, std::chrono::milliseconds timeout) const;
+  void remove_placement_group(const PlacementGroup &pg) const;
+  std::string placement_group_table(const PlacementGroup &pg) const;
+
+ private:
+  std::shared_ptr<void> keep_;  // the log callback, alive as long as the connection may use it
+};
+
+}  // namespace ray_client
+
+#include <ray_client/client_actors.hpp>
+#include <ray_client/client_cluster.hpp>
+#include <ray_client/client_kv.hpp>
+#include <ray_client/client_objects.hpp>
+#include <ray_client/client_tasks.hpp>
+
+#endif  // RAY_CLIENT_CLIENT_HPP
