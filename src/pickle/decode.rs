@@ -14,10 +14,17 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use num_bigint::{BigInt, Sign};
 
 use crate::error::{Error, Result};
-use crate::value::{Construct, Global, PyObject, Value};
+use crate::value::{Construct, Global, Value};
+
+mod literals;
+mod tree;
+
+use literals::{
+    fix_py2_global, long_from_le, parse_int_text, py2_str, python_string_literal,
+    raw_unicode_escape,
+};
 
 /// Bounds that keep hostile input from exhausting the stack or memory.
 #[derive(Debug, Clone)]
@@ -202,14 +209,6 @@ fn weight(v: &Value) -> usize {
         }
     }
     total
-}
-
-/// One step of building the result tree.
-enum Task {
-    /// Produce the value of a node at a depth.
-    Visit(Id, usize),
-    /// Assemble a container node from the values of its children.
-    Build(Id),
 }
 
 impl Machine<'_, '_> {
@@ -827,181 +826,6 @@ impl Machine<'_, '_> {
             _ => None,
         }
     }
-
-    // ---- result --------------------------------------------------------------------------
-
-    /// Turns the node `root` into a tree of values, charging `budget`. Iterative, so that
-    /// the depth limit, not the thread's stack, bounds how deep a result can be.
-    fn to_value(&self, root: Id, budget: &mut usize) -> Result<Value> {
-        let mut tasks = vec![Task::Visit(root, 0)];
-        // Finished values, children before their parent.
-        let mut done: Vec<Value> = Vec::new();
-        // The containers being built: the ancestors of the node visited.
-        let mut path: Vec<Id> = Vec::new();
-        while let Some(task) = tasks.pop() {
-            match task {
-                Task::Visit(id, depth) => {
-                    let Some(node) = self.get(id) else {
-                        self.charge(1, depth, budget)?;
-                        done.push(inline_value(id));
-                        continue;
-                    };
-                    if let Node::Leaf(v) = node {
-                        self.charge_leaf(v, depth, budget)?;
-                        done.push(v.clone());
-                        continue;
-                    }
-                    self.charge(1, depth, budget)?;
-                    if path.contains(&id) {
-                        // A container that contains itself: like Python's repr (`[...]`),
-                        // the inner occurrence becomes Ellipsis.
-                        done.push(Value::global("builtins", "Ellipsis"));
-                        continue;
-                    }
-                    // A container of leaves only (a list of scalars, say) is built at
-                    // once, straight into a vector of the right size.
-                    let (mut count, mut leaves) = (0, true);
-                    for_each_child(node, |c| {
-                        count += 1;
-                        leaves &= matches!(self.get(c), None | Some(Node::Leaf(_)));
-                    });
-                    if leaves {
-                        let mut children = Vec::with_capacity(count);
-                        let mut failed = None;
-                        for_each_child(node, |c| {
-                            if failed.is_some() {
-                                return;
-                            }
-                            match self.get(c) {
-                                Some(Node::Leaf(v)) => match self.charge_leaf(v, depth + 1, budget)
-                                {
-                                    Ok(()) => children.push(v.clone()),
-                                    Err(e) => failed = Some(e),
-                                },
-                                None => match self.charge(1, depth + 1, budget) {
-                                    Ok(()) => children.push(inline_value(c)),
-                                    Err(e) => failed = Some(e),
-                                },
-                                Some(_) => unreachable!("checked to be leaves"),
-                            }
-                        });
-                        if let Some(e) = failed {
-                            return Err(e);
-                        }
-                        done.push(self.build(node, children)?);
-                        continue;
-                    }
-                    path.push(id);
-                    tasks.push(Task::Build(id));
-                    // Pushed in reverse, so that children are visited in order.
-                    let first = tasks.len();
-                    for_each_child(node, |c| tasks.push(Task::Visit(c, depth + 1)));
-                    tasks[first..].reverse();
-                }
-                Task::Build(id) => {
-                    path.pop();
-                    let node = self.get(id).expect("only arena nodes are built");
-                    let mut n = 0;
-                    for_each_child(node, |_| n += 1);
-                    let children = done.split_off(done.len() - n);
-                    let v = self.build(node, children)?;
-                    done.push(v);
-                }
-            }
-        }
-        debug_assert_eq!(done.len(), 1);
-        Ok(done.pop().expect("the root's value"))
-    }
-
-    /// Checks the depth of a value and charges its cost to `budget`.
-    fn charge(&self, cost: usize, depth: usize, budget: &mut usize) -> Result<()> {
-        if depth > self.limits.max_depth {
-            return Err(err(format!(
-                "pickle nests deeper than the limit of {}",
-                self.limits.max_depth
-            )));
-        }
-        *budget = budget.checked_sub(cost).ok_or_else(too_many_values)?;
-        Ok(())
-    }
-
-    fn charge_leaf(&self, v: &Value, depth: usize, budget: &mut usize) -> Result<()> {
-        self.charge(weight(v), depth, budget)
-    }
-
-    /// A container node's value from the values of its children (in `for_each_child`
-    /// order).
-    fn build(&self, node: &Node, children: Vec<Value>) -> Result<Value> {
-        let mut it = children.into_iter();
-        let pairs = |n: usize, it: &mut std::vec::IntoIter<Value>| -> Vec<(Value, Value)> {
-            (0..n)
-                .map(|_| (it.next().unwrap(), it.next().unwrap()))
-                .collect()
-        };
-        Ok(match node {
-            Node::Leaf(_) => unreachable!("leaves are not built"),
-            Node::List(_) => Value::List(it.collect()),
-            Node::Tuple(_) => Value::Tuple(it.collect()),
-            Node::Set(_) => Value::Set(it.collect()),
-            Node::FrozenSet(_) => Value::FrozenSet(it.collect()),
-            Node::Dict(v) => Value::Dict(pairs(v.len(), &mut it)),
-            Node::Object(o) => {
-                let callable = it.next().unwrap();
-                let kwargs = match o.kwargs {
-                    None => Vec::new(),
-                    Some(_) => match it.next().unwrap() {
-                        Value::Dict(pairs) => pairs,
-                        _ => return Err(err("NEWOBJ_EX keyword arguments are not a dict")),
-                    },
-                };
-                let args = it.by_ref().take(o.args.len()).collect();
-                let list_items = it.by_ref().take(o.list_items.len()).collect();
-                let dict_items = pairs(o.dict_items.len(), &mut it);
-                let state = o.state.map(|_| it.next().unwrap());
-                let obj = PyObject {
-                    callable,
-                    construct: o.construct,
-                    args,
-                    kwargs,
-                    list_items,
-                    dict_items,
-                    state,
-                };
-                // numpy arrays become typed arrays and numpy scalars plain values; other
-                // objects stay symbolic.
-                super::numpy::recognize(&obj).unwrap_or_else(|| Value::Object(Box::new(obj)))
-            }
-        })
-    }
-}
-
-/// The children of a node, in the order `Machine::build` takes their values.
-fn for_each_child(node: &Node, mut f: impl FnMut(Id)) {
-    match node {
-        Node::Leaf(_) => {}
-        Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
-            v.iter().for_each(|&c| f(c))
-        }
-        Node::Dict(v) => v.iter().for_each(|&(k, x)| {
-            f(k);
-            f(x)
-        }),
-        Node::Object(o) => {
-            f(o.callable);
-            if let Some(k) = o.kwargs {
-                f(k);
-            }
-            o.args.iter().for_each(|&c| f(c));
-            o.list_items.iter().for_each(|&c| f(c));
-            o.dict_items.iter().for_each(|&(k, x)| {
-                f(k);
-                f(x)
-            });
-            if let Some(st) = o.state {
-                f(st);
-            }
-        }
-    }
 }
 
 fn object(callable: Id, construct: Construct, args: Vec<Id>, kwargs: Option<Id>) -> Node {
@@ -1021,147 +845,4 @@ fn pairs(items: Vec<Id>) -> Result<Vec<(Id, Id)>> {
         return Err(err("odd number of items for a dict"));
     }
     Ok(items.chunks_exact(2).map(|c| (c[0], c[1])).collect())
-}
-
-/// Two's complement little-endian integer (LONG1/LONG4).
-fn long_from_le(b: &[u8]) -> Value {
-    if b.is_empty() {
-        return Value::Int(0);
-    }
-    if b.len() <= 8 {
-        let fill = if b[b.len() - 1] & 0x80 != 0 { 0xff } else { 0 };
-        let mut buf = [fill; 8];
-        buf[..b.len()].copy_from_slice(b);
-        return Value::Int(i64::from_le_bytes(buf));
-    }
-    Value::from(BigInt::from_signed_bytes_le(b))
-}
-
-/// CPython's `sys.int_info.default_max_str_digits`: it refuses to convert longer decimal
-/// text (the conversion takes quadratic time), so no CPython pickle holds such an int.
-const MAX_INT_DIGITS: usize = 4300;
-
-fn parse_int_text(s: &str) -> Result<Value> {
-    let s = s.trim();
-    if let Ok(i) = s.parse::<i64>() {
-        return Ok(Value::Int(i));
-    }
-    let (sign, digits) = match s.strip_prefix('-') {
-        Some(d) => (Sign::Minus, d),
-        None => (Sign::Plus, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if digits.len() > MAX_INT_DIGITS {
-        return Err(err(format!(
-            "integer text of {} digits exceeds the limit of {MAX_INT_DIGITS} digits",
-            digits.len()
-        )));
-    }
-    BigInt::parse_bytes(digits.as_bytes(), 10)
-        .map(|b| Value::from(if sign == Sign::Minus { -b } else { b }))
-        .ok_or_else(|| err(format!("bad integer text {s:?}")))
-}
-
-/// Python 2 `str` values (STRING/BINSTRING/SHORT_BINSTRING) load as `str` when they are
-/// ASCII (CPython's default `encoding="ASCII"`) and as bytes otherwise.
-fn py2_str(raw: Vec<u8>) -> Value {
-    if raw.is_ascii() {
-        Value::Str(String::from_utf8(raw).expect("ascii"))
-    } else {
-        Value::Bytes(raw.into())
-    }
-}
-
-/// The `repr` of a Python 2 str as written by protocol 0's STRING opcode.
-fn python_string_literal(l: &[u8]) -> Result<Vec<u8>> {
-    let q = *l.first().ok_or_else(|| err("empty STRING literal"))?;
-    if l.len() < 2 || (q != b'\'' && q != b'"') || l[l.len() - 1] != q {
-        return Err(err("STRING literal is not quoted"));
-    }
-    let body = &l[1..l.len() - 1];
-    let mut out = Vec::with_capacity(body.len());
-    let mut i = 0;
-    while i < body.len() {
-        let c = body[i];
-        i += 1;
-        if c != b'\\' {
-            out.push(c);
-            continue;
-        }
-        let e = *body
-            .get(i)
-            .ok_or_else(|| err("dangling escape in STRING"))?;
-        i += 1;
-        match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'0'..=b'7' => {
-                let mut v = (e - b'0') as u32;
-                for _ in 0..2 {
-                    match body.get(i) {
-                        Some(&d @ b'0'..=b'7') => {
-                            v = v * 8 + (d - b'0') as u32;
-                            i += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                out.push(v as u8);
-            }
-            b'x' => {
-                let h = body.get(i..i + 2).ok_or_else(|| err("short \\x escape"))?;
-                let h = std::str::from_utf8(h).map_err(|_| err("bad \\x escape"))?;
-                out.push(u8::from_str_radix(h, 16).map_err(|_| err("bad \\x escape"))?);
-                i += 2;
-            }
-            b'\\' | b'\'' | b'"' => out.push(e),
-            b'a' => out.push(7),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'v' => out.push(11),
-            other => {
-                out.push(b'\\');
-                out.push(other);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Decodes Python's `raw-unicode-escape` (protocol 0 UNICODE): latin-1 bytes with
-/// `\uXXXX` and `\UXXXXXXXX` escapes.
-fn raw_unicode_escape(l: &[u8]) -> Result<String> {
-    let mut out = String::with_capacity(l.len());
-    let mut i = 0;
-    while i < l.len() {
-        if l[i] == b'\\' && i + 1 < l.len() && (l[i + 1] == b'u' || l[i + 1] == b'U') {
-            let n = if l[i + 1] == b'u' { 4 } else { 8 };
-            let hex = l
-                .get(i + 2..i + 2 + n)
-                .ok_or_else(|| err("short \\u escape in UNICODE"))?;
-            let hex = std::str::from_utf8(hex).map_err(|_| err("bad \\u escape"))?;
-            let cp = u32::from_str_radix(hex, 16).map_err(|_| err("bad \\u escape"))?;
-            out.push(char::from_u32(cp).ok_or_else(|| err("bad code point in UNICODE"))?);
-            i += 2 + n;
-        } else {
-            out.push(l[i] as char);
-            i += 1;
-        }
-    }
-    Ok(out)
-}
-
-/// Python 2 module names that CPython maps to their Python 3 homes (`fix_imports`).
-fn fix_py2_global(module: String, name: String) -> Global {
-    let module = match module.as_str() {
-        "__builtin__" => "builtins".to_owned(),
-        "copy_reg" => "copyreg".to_owned(),
-        _ => module,
-    };
-    let name = match (module.as_str(), name.as_str()) {
-        ("builtins", "unicode") => "str".to_owned(),
-        ("builtins", "xrange") => "range".to_owned(),
-        _ => name,
-    };
-    Global::new(module, name)
 }
