@@ -306,22 +306,25 @@ impl Client {
         check_connect_timeout(options.connect_timeout)?;
         // Ray's proxy sometimes fails to fork the per-client server when several clients
         // connect at once (a gRPC fork race in the proxy), more often on a loaded
-        // machine. The failure happens before the server did anything for this client, so
-        // trying again with a fresh id is safe; it is tried until the connect timeout.
+        // machine; the same race has been seen to kill the proxy itself while a stream
+        // was being set up (the stream breaks, and the port refuses until the proxy is
+        // back). Either happens before the session exists (Python's client reconnects
+        // its data stream in that case too), so trying again with a fresh id is safe;
+        // it is tried until the connect timeout, which bounds every attempt together.
         let start = std::time::Instant::now();
         let mut attempt = 1u32;
+        let mut this_try = options.clone();
         loop {
-            match Client::connect_once(&options).await {
-                Err(e)
-                    if e.kind() == ErrorKind::InitFailed
-                        && proxy_failed_to_start_server(e.message()) =>
-                {
+            match Client::connect_once(&this_try).await {
+                Err(e) if setup_may_be_retried(&e) => {
                     // Let the other connects the proxy is serving get out of the way.
                     let pause = (Duration::from_millis(250) * attempt).min(SERVER_START_MAX_DELAY);
-                    if start.elapsed() + pause >= options.connect_timeout {
+                    let elapsed = start.elapsed();
+                    if elapsed + pause >= options.connect_timeout {
                         return Err(e);
                     }
                     tokio::time::sleep(pause).await;
+                    this_try.connect_timeout = options.connect_timeout - elapsed - pause;
                     attempt += 1;
                 }
                 other => return other,
@@ -658,6 +661,17 @@ pub(crate) fn server_info(reply: DataResponse) -> Result<ServerInfo> {
 /// process the proxy's startup check then trips over). Not the other failures of the
 /// same step, which a retry would only repeat: a runtime env the cluster cannot create,
 /// a refused token.
+/// A failure of `connect` before the session existed that another attempt may not meet.
+fn setup_may_be_retried(e: &Error) -> bool {
+    match e.kind() {
+        ErrorKind::InitFailed => proxy_failed_to_start_server(e.message()),
+        // The stream broke after the server was reached (not a refused or unreachable
+        // address, which `Connection::open` already waited out: ConnectionFailed).
+        ErrorKind::ConnectionLost => true,
+        _ => false,
+    }
+}
+
 pub(crate) fn proxy_failed_to_start_server(message: &str) -> bool {
     message.contains("Starting Ray client server failed")
         || message.contains("psutil.ZombieProcess")
