@@ -23,17 +23,21 @@
 #include <stdint.h>
 /*
  * Conventions (details in src/ffi/mod.rs):
- * - Fallible functions return int: RAY_CLIENT_OK (0) or a negative RAY_CLIENT_ERROR_*.
- *   Results come through out-parameters, set to NULL/0 first. Details of the last failure
- *   on this thread: ray_client_last_error() / ray_client_last_error_message().
+ * - Fallible functions return ray_client_status: RAY_CLIENT_OK (0) or a negative
+ *   RAY_CLIENT_ERROR_*. Results come through out-parameters, set to NULL/0 first. Details
+ *   of the last failure on this thread: ray_client_last_error() / _last_error_message().
+ * - Names are ray_client_<noun>_<verb> (ray_client_object_get, ray_client_actor_kill).
+ * - Calls: make a ray_client_function or ray_client_actor_class once, fill a
+ *   ray_client_args, and call with a results array you size to the call's num_returns.
  * - Handles are opaque tokens, checked on every use: NULL gives
  *   RAY_CLIENT_ERROR_NULL_ARGUMENT, a freed or foreign handle RAY_CLIENT_ERROR_INVALID_HANDLE.
  *   Everything handed out is owned by the receiver and freed with its _free function
  *   (_free(NULL) is a no-op). "Borrowed" pointers live until the handle they came from
  *   is freed.
  * - Thread-safety is stated once per handle type, on its typedef: clients, refs, actors and
- *   placement groups are thread-safe; values and errors are immutable; the options are
- *   locked builders. Functions have a note only where they differ (_free, *_async).
+ *   placement groups are thread-safe; functions, actor classes, values and errors are
+ *   immutable; options and argument lists are locked builders. Functions have a note
+ *   only where they differ (_free, *_async).
  * - Callbacks run on the library's I/O thread: return quickly and make no blocking calls
  *   (those fail there with RAY_CLIENT_ERROR_INVALID_ARGUMENT instead of deadlocking).
  */
@@ -45,71 +49,10 @@
 #define RAY_CLIENT_VERSION_MAJOR 0
 
 // Minor version of this library.
-#define RAY_CLIENT_VERSION_MINOR 1
+#define RAY_CLIENT_VERSION_MINOR 2
 
 // Patch version of this library.
 #define RAY_CLIENT_VERSION_PATCH 0
-
-// Success.
-#define RAY_CLIENT_OK 0
-
-// The caller passed something unusable: a bad address, an empty name, a ref of another
-// client, a value of the wrong kind, an absurd size, a blocking call on the I/O thread.
-#define RAY_CLIENT_ERROR_INVALID_ARGUMENT -1
-
-// The cluster could not be reached.
-#define RAY_CLIENT_ERROR_CONNECTION_FAILED -2
-
-// An established connection broke, or the client was disconnected.
-#define RAY_CLIENT_ERROR_CONNECTION_LOST -3
-
-// The server runs a Ray version this client was not tested against.
-#define RAY_CLIENT_ERROR_VERSION_MISMATCH -4
-
-// The server refused the connection setup.
-#define RAY_CLIENT_ERROR_INIT_FAILED -5
-
-// A get or wait did not finish within its timeout.
-#define RAY_CLIENT_ERROR_TIMEOUT -6
-
-// A remote task or actor method raised (see the error's remote type and traceback).
-#define RAY_CLIENT_ERROR_TASK_ERROR -7
-
-// The actor that should run a method is dead.
-#define RAY_CLIENT_ERROR_ACTOR_DIED -8
-
-// An object's value is lost.
-#define RAY_CLIENT_ERROR_OBJECT_LOST -9
-
-// The task was cancelled.
-#define RAY_CLIENT_ERROR_TASK_CANCELLED -10
-
-// The server failed a request for another reason.
-#define RAY_CLIENT_ERROR_SERVER_ERROR -11
-
-// A pickle could not be encoded or decoded.
-#define RAY_CLIENT_ERROR_PICKLE -12
-
-// The server's reply did not follow the protocol.
-#define RAY_CLIENT_ERROR_PROTOCOL -13
-
-// A bug in this library.
-#define RAY_CLIENT_ERROR_INTERNAL -14
-
-// The cluster requires token authentication and the token is missing or wrong.
-#define RAY_CLIENT_ERROR_AUTHENTICATION_FAILED -15
-
-// A required pointer argument was `NULL`.
-#define RAY_CLIENT_ERROR_NULL_ARGUMENT -20
-
-// A handle (or returned buffer) that is not live: freed, of another type, or made up.
-#define RAY_CLIENT_ERROR_INVALID_HANDLE -21
-
-// A string argument was not valid UTF-8.
-#define RAY_CLIENT_ERROR_INVALID_UTF8 -22
-
-// The library panicked (a bug); the call had no effect or an unknown partial effect.
-#define RAY_CLIENT_ERROR_PANIC -23
 
 // ---- Connect: log modes and connection states (src/ffi/connect.rs) ----
 //
@@ -125,14 +68,14 @@
 // Log level of a line the task wrote to stderr.
 #define RAY_CLIENT_LOG_STDERR -2
 
-// `ray_client_connection_state`: the connection is up.
+// `ray_client_client_state`: the connection is up.
 #define RAY_CLIENT_STATE_CONNECTED 0
 
-// `ray_client_connection_state`: the connection dropped and the client is reconnecting;
+// `ray_client_client_state`: the connection dropped and the client is reconnecting;
 // calls made meanwhile wait for it, up to the reconnect grace period.
 #define RAY_CLIENT_STATE_RECONNECTING 1
 
-// `ray_client_connection_state`: the connection is gone for good (disconnected, grace
+// `ray_client_client_state`: the connection is gone for good (disconnected, grace
 // period passed, or the server no longer knows this client); calls fail with
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`.
 #define RAY_CLIENT_STATE_LOST 2
@@ -240,6 +183,52 @@
 // numpy `float64`.
 #define RAY_CLIENT_DTYPE_FLOAT64 10
 
+// What every fallible function returns: `RAY_CLIENT_OK` (0) or a negative
+// `RAY_CLIENT_ERROR_*` code; the details of a failure are in the thread's last error.
+typedef enum {
+    // Success.
+    RAY_CLIENT_OK = 0,
+    // The caller passed something unusable: a bad address, an empty name, a ref of another
+    // client, a value of the wrong kind, an absurd size, a blocking call on the I/O thread.
+    RAY_CLIENT_ERROR_INVALID_ARGUMENT = -1,
+    // The cluster could not be reached.
+    RAY_CLIENT_ERROR_CONNECTION_FAILED = -2,
+    // An established connection broke, or the client was disconnected.
+    RAY_CLIENT_ERROR_CONNECTION_LOST = -3,
+    // The server runs a Ray version this client was not tested against.
+    RAY_CLIENT_ERROR_VERSION_MISMATCH = -4,
+    // The server refused the connection setup.
+    RAY_CLIENT_ERROR_INIT_FAILED = -5,
+    // A get or wait did not finish within its timeout.
+    RAY_CLIENT_ERROR_TIMEOUT = -6,
+    // A remote task or actor method raised (see the error's remote type and traceback).
+    RAY_CLIENT_ERROR_TASK_ERROR = -7,
+    // The actor that should run a method is dead.
+    RAY_CLIENT_ERROR_ACTOR_DIED = -8,
+    // An object's value is lost.
+    RAY_CLIENT_ERROR_OBJECT_LOST = -9,
+    // The task was cancelled.
+    RAY_CLIENT_ERROR_TASK_CANCELLED = -10,
+    // The server failed a request for another reason.
+    RAY_CLIENT_ERROR_SERVER_ERROR = -11,
+    // A pickle could not be encoded or decoded.
+    RAY_CLIENT_ERROR_PICKLE = -12,
+    // The server's reply did not follow the protocol.
+    RAY_CLIENT_ERROR_PROTOCOL = -13,
+    // A bug in this library.
+    RAY_CLIENT_ERROR_INTERNAL = -14,
+    // The cluster requires token authentication and the token is missing or wrong.
+    RAY_CLIENT_ERROR_AUTHENTICATION_FAILED = -15,
+    // A required pointer argument was `NULL`.
+    RAY_CLIENT_ERROR_NULL_ARGUMENT = -20,
+    // A handle (or returned buffer) that is not live: freed, of another type, or made up.
+    RAY_CLIENT_ERROR_INVALID_HANDLE = -21,
+    // A string argument was not valid UTF-8.
+    RAY_CLIENT_ERROR_INVALID_UTF8 = -22,
+    // The library panicked (a bug); the call had no effect or an unknown partial effect.
+    RAY_CLIENT_ERROR_PANIC = -23,
+} ray_client_status;
+
 // ---- Handle types (src/ffi/handles.rs), then the callback types ----
 //
 // A handle to an actor, owned by one client. Ownership: freed with
@@ -247,8 +236,21 @@
 // Thread-safety: thread-safe, like its client; one handle may be used from many threads.
 typedef struct ray_client_actor ray_client_actor;
 
+// An actor class: a Python class on the cluster (by module and qualified name or from
+// Python source), with the options its actors are created with. Ownership: freed with
+// `ray_client_actor_class_free`.
+// Thread-safety: immutable, so any number of threads may use one class at once.
+typedef struct ray_client_actor_class ray_client_actor_class;
+
+// The arguments of one call: positional values, then keyword arguments, copied in as
+// they are pushed and read when passed to a call, so one list may serve many calls.
+// Ownership: freed with `ray_client_args_free`.
+// Thread-safety: a locked builder: using one from several threads is safe but racy;
+// don't push arguments while another thread passes the list to a call.
+typedef struct ray_client_args ray_client_args;
+
 // A connection to a Ray cluster. Ownership: freed with `ray_client_client_free`; freeing
-// the last handle of a connection disconnects it (`ray_client_disconnect` does so
+// the last handle of a connection disconnects it (`ray_client_client_disconnect` does so
 // explicitly while handles remain).
 // Thread-safety: thread-safe; any number of threads may use one client handle at once.
 // Inside a callback, on the library's I/O thread, a function that would wait for the
@@ -268,6 +270,13 @@ typedef struct ray_client_connect_options ray_client_connect_options;
 // Thread-safety: immutable, so any thread may read it. The last error
 // (`ray_client_last_error*`) is kept per thread.
 typedef struct ray_client_error ray_client_error;
+
+// A remote function: a Python function on the cluster, named by module and qualified
+// name or defined by Python source, with the options its calls use. Made once, called
+// any number of times, from any client. Ownership: freed with
+// `ray_client_function_free`.
+// Thread-safety: immutable, so any number of threads may call one function at once.
+typedef struct ray_client_function ray_client_function;
 
 // A reference to an object in the cluster, owned by one client. Ownership: freed with
 // `ray_client_object_ref_free`; the server's reference is released when the last handle
@@ -303,32 +312,32 @@ typedef void (*ray_client_log_callback)(void *user,
                                         int level,
                                         const char *msg);
 
-// Completion of `ray_client_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
+// Completion of `ray_client_object_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
 // error code with an error. Both `value` and `error` (whichever is not NULL) are owned
 // by the callback, which frees them (`ray_client_value_free`, `ray_client_error_free`),
 // possibly later on another thread. Runs on the library's I/O thread: return quickly,
 // make no blocking calls (they fail there).
 typedef void (*ray_client_get_callback)(void *user,
-                                        int status,
+                                        ray_client_status status,
                                         ray_client_value *value,
                                         ray_client_error *error);
 
-// Completion of `ray_client_get_many_async`: on success `values` is an array of `n`
+// Completion of `ray_client_object_get_many_async`: on success `values` is an array of `n`
 // value handles that the callback owns (free with `ray_client_value_array_free`); on
 // failure `values` is NULL and `error` is owned by the callback. I/O thread rules as
 // for `ray_client_get_callback`.
 typedef void (*ray_client_get_many_callback)(void *user,
-                                             int status,
+                                             ray_client_status status,
                                              ray_client_value **values,
                                              size_t n,
                                              ray_client_error *error);
 
-// Completion of `ray_client_wait_async`: on success `ready` holds `n` bytes (1: the
+// Completion of `ray_client_object_wait_async`: on success `ready` holds `n` bytes (1: the
 // ref at that index is ready), borrowed for the duration of the call, and `num_ready`
 // counts them; on failure `ready` is NULL and `error` is owned by the callback. I/O
 // thread rules as for `ray_client_get_callback`.
 typedef void (*ray_client_wait_callback)(void *user,
-                                         int status,
+                                         ray_client_status status,
                                          const uint8_t *ready,
                                          size_t n,
                                          size_t num_ready,
@@ -354,18 +363,18 @@ const char *ray_client_version(void);
 // when this thread has had no failure. Ownership: the caller frees `*out` with
 // `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe
 // (each thread has its own last error).
-int ray_client_last_error(ray_client_error **out);
+ray_client_status ray_client_last_error(ray_client_error **out);
 
 // The message of the last failure on the calling thread (`""` when there was none).
 // Borrowed, thread-local: valid until the next failing call on this thread. Never NULL.
 const char *ray_client_last_error_message(void);
 
 // The status code of the last failure on the calling thread (`RAY_CLIENT_OK` if none).
-int ray_client_last_error_code(void);
+ray_client_status ray_client_last_error_code(void);
 
 // The error's status code (one of `RAY_CLIENT_ERROR_*`); `RAY_CLIENT_ERROR_INVALID_HANDLE`
 // or `RAY_CLIENT_ERROR_NULL_ARGUMENT` when `error` is not a live error handle.
-int ray_client_error_code(const ray_client_error *error);
+ray_client_status ray_client_error_code(const ray_client_error *error);
 
 // The error's kind as a short stable name: `"timeout"`, `"task_error"`,
 // `"null_argument"`, `"invalid_handle"`, ... Borrowed: valid until the error is freed.
@@ -397,7 +406,7 @@ const char *ray_client_error_traceback(const ray_client_error *error);
 // Frees an error handle. NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_error_free(ray_client_error *error);
+ray_client_status ray_client_error_free(ray_client_error *error);
 
 // ---- Handles (src/ffi/handles.rs) ----
 //
@@ -410,245 +419,238 @@ size_t ray_client_live_handles(void);
 // by the library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_string_free(char *s);
+ray_client_status ray_client_string_free(char *s);
 
 // Frees a byte buffer returned by the library (`ray_client_kv_get`,
 // `ray_client_value_to_pickle`). NULL is a no-op; anything else not returned by the
 // library (or freed already) gives `RAY_CLIENT_ERROR_INVALID_HANDLE`.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_bytes_free(uint8_t *data);
+ray_client_status ray_client_bytes_free(uint8_t *data);
 
-// Frees an array of values returned by the library (`ray_client_get_many`, ...) and
+// Frees an array of values returned by the library (`ray_client_object_get_many`, ...) and
 // every value handle still in it (entries the caller freed already and set to NULL
 // are skipped; entries freed but not NULLed are skipped too). NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_value_array_free(ray_client_value **values);
-
-// Frees an array of object refs returned by the library (`ray_client_call_n`, ...)
-// and every ref handle still in it (the caller may have taken some out and freed them;
-// those are skipped). NULL is a no-op.
-// Thread-safety: may run while other threads still use the handle: their calls finish
-// normally, and borrowed pointers into it become invalid.
-int ray_client_object_ref_array_free(ray_client_object_ref **refs);
+ray_client_status ray_client_value_array_free(ray_client_value **values);
 
 // ---- Connect options, connect, disconnect, the default client (src/ffi/connect.rs) ----
 //
 // New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
 // `""` reads `RAY_ADDRESS` at connect time). The caller frees `*out` with
 // `ray_client_connect_options_free`.
-int ray_client_connect_options_new(const char *address,
-                                   ray_client_connect_options **out);
+ray_client_status ray_client_connect_options_new(const char *address,
+                                                 ray_client_connect_options **out);
 
 // Frees connect options. NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_connect_options_free(ray_client_connect_options *options);
+ray_client_status ray_client_connect_options_free(ray_client_connect_options *options);
 
 // The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
-int ray_client_connect_options_set_namespace(ray_client_connect_options *options,
-                                             const char *namespace_);
+ray_client_status ray_client_connect_options_set_namespace(ray_client_connect_options *options,
+                                                           const char *namespace_);
 
 // The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
 // `working_dir`, ...); NULL clears it.
-int ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
-                                                    const char *json);
+ray_client_status ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
+                                                                  const char *json);
 
 // How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
-int ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
-                                                      uint64_t timeout_ms);
+ray_client_status ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
+                                                                    uint64_t timeout_ms);
 
 // How long the server keeps this client's state after the connection drops, in
 // seconds (0 disables reconnection; default `RAY_CLIENT_RECONNECT_GRACE_PERIOD` or 30).
-int ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
-                                                            uint64_t seconds);
+ray_client_status ray_client_connect_options_set_reconnect_grace_period_s(ray_client_connect_options *options,
+                                                                          uint64_t seconds);
 
 // HTTP/2 keepalive: a ping every `interval_ms` (default 30000, like Python's client),
 // also while idle, so proxies that drop silent connections keep this one; a ping
 // unanswered for `timeout_ms` (default 20000) counts the connection as broken and starts
 // reconnection. Both must be > 0.
-int ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *options,
-                                                uint64_t interval_ms,
-                                                uint64_t timeout_ms);
+ray_client_status ray_client_connect_options_set_keepalive_ms(ray_client_connect_options *options,
+                                                              uint64_t interval_ms,
+                                                              uint64_t timeout_ms);
 
 // Connect even when the server's Ray version is untested (`ignore != 0`).
-int ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
-                                                           int ignore);
+ray_client_status ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
+                                                                         int ignore);
 
 // TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
 // (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).
-int ray_client_connect_options_set_tls(ray_client_connect_options *options,
-                                       int enabled);
+ray_client_status ray_client_connect_options_set_tls(ray_client_connect_options *options,
+                                                     int enabled);
 
 // The PEM file of the CA that signed the server's certificate (copied; read when
 // connecting); NULL clears it, and then `RAY_TLS_CA_CERT` or the system's roots apply.
-int ray_client_connect_options_set_tls_ca_cert(ray_client_connect_options *options,
-                                               const char *path);
+ray_client_status ray_client_connect_options_set_tls_ca_cert(ray_client_connect_options *options,
+                                                             const char *path);
 
 // This client's certificate chain and private key, PEM files (copied; read when
 // connecting). Both or neither: two NULLs clear them, and then `RAY_TLS_SERVER_CERT` /
 // `RAY_TLS_SERVER_KEY` apply (a Ray cluster with `RAY_USE_TLS=1` requires a client
 // certificate signed by its CA).
-int ray_client_connect_options_set_tls_client_cert(ray_client_connect_options *options,
-                                                   const char *cert_path,
-                                                   const char *key_path);
+ray_client_status ray_client_connect_options_set_tls_client_cert(ray_client_connect_options *options,
+                                                                 const char *cert_path,
+                                                                 const char *key_path);
 
 // The name the server's certificate must carry when it is not the host of the address
 // (copied); NULL clears it.
-int ray_client_connect_options_set_tls_server_name(ray_client_connect_options *options,
-                                                   const char *name);
+ray_client_status ray_client_connect_options_set_tls_server_name(ray_client_connect_options *options,
+                                                                 const char *name);
 
 // The token for a cluster with token authentication (`RAY_AUTH_MODE=token`), sent as
 // `authorization: Bearer <token>` (copied; never shown in errors). NULL clears it, and
 // then `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` apply. An empty
 // token is `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
-int ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
-                                              const char *token);
+ray_client_status ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
+                                                            const char *token);
 
 // Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
 // (`ray_client_connect_options_set_log_callback` for a callback).
-int ray_client_connect_options_set_logs(ray_client_connect_options *options,
-                                        int mode);
+ray_client_status ray_client_connect_options_set_logs(ray_client_connect_options *options,
+                                                      int mode);
 
 // Hands task and actor output to `callback(user, level, msg)` on the I/O thread (see
 // `ray_client_log_callback`). `user` must stay valid, and usable from the I/O thread,
 // until every client connected with these options is freed. NULL `callback` switches
 // output off.
-int ray_client_connect_options_set_log_callback(ray_client_connect_options *options,
-                                                ray_client_log_callback callback,
-                                                void *user);
+ray_client_status ray_client_connect_options_set_log_callback(ray_client_connect_options *options,
+                                                              ray_client_log_callback callback,
+                                                              void *user);
 
 // Connects with `options` (NULL: defaults with `RAY_ADDRESS`); blocks until the server
 // is ready. The caller frees `*out` with `ray_client_client_free`, which disconnects
 // when it is the last handle of the connection.
-int ray_client_connect(const ray_client_connect_options *options,
-                       ray_client_client **out);
+ray_client_status ray_client_connect(const ray_client_connect_options *options,
+                                     ray_client_client **out);
 
 // Connects to `address` with default options (NULL or `""`: `RAY_ADDRESS`). The caller
 // frees `*out` with `ray_client_client_free`.
-int ray_client_connect_address(const char *address,
-                               ray_client_client **out);
+ray_client_status ray_client_connect_address(const char *address,
+                                             ray_client_client **out);
 
 // Sends `connection_cleanup` and closes the connection; the server releases every
 // object and actor of this client. Idempotent. Later calls on the client (and on its
 // refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
-int ray_client_disconnect(const ray_client_client *client);
+ray_client_status ray_client_client_disconnect(const ray_client_client *client);
 
 // Frees a client handle; the connection closes when its last handle is freed (the
 // default client's connection also stays until `ray_client_shutdown`). NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_client_free(ray_client_client *client);
+ray_client_status ray_client_client_free(ray_client_client *client);
 
 // A new handle to the same connection. The caller frees `*out`.
-int ray_client_client_clone(const ray_client_client *client,
-                            ray_client_client **out);
+ray_client_status ray_client_client_clone(const ray_client_client *client,
+                                          ray_client_client **out);
 
 // Whether the client is connected (1) or was disconnected (0).
-int ray_client_is_connected(const ray_client_client *client,
-                            int *out);
+ray_client_status ray_client_client_is_connected(const ray_client_client *client,
+                                                 int *out);
 
 // The connection's state: one of `RAY_CLIENT_STATE_*`.
-int ray_client_connection_state(const ray_client_client *client,
-                                int *out);
+ray_client_status ray_client_client_state(const ray_client_client *client,
+                                          int *out);
 
 // What the server said about itself. Each out-parameter may be NULL when not wanted.
 // The strings are borrowed: valid until `client` (this handle) is freed.
-int ray_client_server_info(const ray_client_client *client,
-                           const char **ray_version,
-                           const char **ray_commit,
-                           const char **python_version,
-                           int32_t *num_clients);
+ray_client_status ray_client_client_server_info(const ray_client_client *client,
+                                                const char **ray_version,
+                                                const char **ray_commit,
+                                                const char **python_version,
+                                                int32_t *num_clients);
 
 // The connection's client id (32 hex digits), its address and its namespace (NULL
 // when none was given). Each out-parameter may be NULL. Borrowed: valid until `client`
 // (this handle) is freed.
-int ray_client_client_info(const ray_client_client *client,
-                           const char **client_id,
-                           const char **address,
-                           const char **namespace_);
+ray_client_status ray_client_client_info(const ray_client_client *client,
+                                         const char **client_id,
+                                         const char **address,
+                                         const char **namespace_);
 
 // Connects the process's default client (Python's `ray.init`) with `options` (NULL:
 // defaults); fails with `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when one is connected
 // already. `*out` (may be NULL when not wanted) is a new handle to it, which the caller
 // frees; the connection itself stays until `ray_client_shutdown`.
-int ray_client_init(const ray_client_connect_options *options,
-                    ray_client_client **out);
+ray_client_status ray_client_init(const ray_client_connect_options *options,
+                                  ray_client_client **out);
 
 // A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
 // connected. The caller frees `*out`.
-int ray_client_default_client(ray_client_client **out);
+ray_client_status ray_client_default_client(ray_client_client **out);
 
 // 1 when a default client is connected, else 0. Never fails.
 int ray_client_is_initialized(void);
 
 // Disconnects the default client, if any (handles to it then report
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
-int ray_client_shutdown(void);
+ray_client_status ray_client_shutdown(void);
 
 // ---- Objects: put, get, wait, cancel, refs, async get/wait (src/ffi/objects.rs) ----
 //
 // Stores `value` in the cluster's object store. Refs inside the value must belong to
 // `client`. The caller frees `*out` with `ray_client_object_ref_free`.
-int ray_client_put(const ray_client_client *client,
-                   const ray_client_value *value,
-                   ray_client_object_ref **out);
+ray_client_status ray_client_object_put(const ray_client_client *client,
+                                        const ray_client_value *value,
+                                        ray_client_object_ref **out);
 
 // Gets one object's value, waiting up to `timeout_ms` milliseconds (negative: no
 // limit; `RAY_CLIENT_ERROR_TIMEOUT` when it passes). A task that raised gives
 // `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
 // frees `*out` with `ray_client_value_free`.
-int ray_client_get(const ray_client_client *client,
-                   const ray_client_object_ref *r,
-                   int64_t timeout_ms,
-                   ray_client_value **out);
+ray_client_status ray_client_object_get(const ray_client_client *client,
+                                        const ray_client_object_ref *r,
+                                        int64_t timeout_ms,
+                                        ray_client_value **out);
 
 // Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
 // `*out` is an array of `n` new value handles; the caller frees the array and the
 // handles in it with `ray_client_value_array_free`.
-int ray_client_get_many(const ray_client_client *client,
-                        const ray_client_object_ref *const *refs,
-                        size_t n,
-                        int64_t timeout_ms,
-                        ray_client_value ***out);
+ray_client_status ray_client_object_get_many(const ray_client_client *client,
+                                             const ray_client_object_ref *const *refs,
+                                             size_t n,
+                                             int64_t timeout_ms,
+                                             ray_client_value ***out);
 
 // Waits until `num_returns` of the `n` refs are ready or `timeout_ms` passes (negative:
 // no limit); no timeout error, the refs are just not all ready. `ready` is the
 // caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
 // `*num_ready` (may be NULL) is how many are.
-int ray_client_wait(const ray_client_client *client,
-                    const ray_client_object_ref *const *refs,
-                    size_t n,
-                    size_t num_returns,
-                    int64_t timeout_ms,
-                    uint8_t *ready,
-                    size_t *num_ready);
+ray_client_status ray_client_object_wait(const ray_client_client *client,
+                                         const ray_client_object_ref *const *refs,
+                                         size_t n,
+                                         size_t num_returns,
+                                         int64_t timeout_ms,
+                                         uint8_t *ready,
+                                         size_t *num_ready);
 
 // The object id in hex (waits for it when the ref is a task's return still being
 // scheduled). The caller frees `*out` with `ray_client_string_free`.
-int ray_client_object_ref_hex(const ray_client_object_ref *r,
-                              char **out);
+ray_client_status ray_client_object_ref_hex(const ray_client_object_ref *r,
+                                            char **out);
 
 // A new handle to the same object. The caller frees `*out`.
-int ray_client_object_ref_clone(const ray_client_object_ref *r,
-                                ray_client_object_ref **out);
+ray_client_status ray_client_object_ref_clone(const ray_client_object_ref *r,
+                                              ray_client_object_ref **out);
 
 // Frees a ref handle; the server's reference goes with the last handle (and value)
 // holding it. NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_object_ref_free(ray_client_object_ref *r);
+ray_client_status ray_client_object_ref_free(ray_client_object_ref *r);
 
 // Cancels the task that produces `r` (`ray.cancel`); `force` kills the worker,
 // `recursive` cancels the tasks it started. A get of `r` then fails with
 // `RAY_CLIENT_ERROR_TASK_CANCELLED`. As in Python, a non-force cancel interrupts the
 // task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
 // a long numpy operation) runs on until that call returns; only `force` stops it at once.
-int ray_client_cancel(const ray_client_client *client,
-                      const ray_client_object_ref *r,
-                      int force,
-                      int recursive);
+ray_client_status ray_client_object_cancel(const ray_client_client *client,
+                                           const ray_client_object_ref *r,
+                                           int force,
+                                           int recursive);
 
 // Starts getting one object's value (the result of a task, or a put object) and
 // returns at once; `callback(user, ...)` runs exactly once on the I/O thread when the
@@ -657,23 +659,23 @@ int ray_client_cancel(const ray_client_client *client,
 // `user` must stay valid until the callback ran.
 // Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
 // on the I/O thread.
-int ray_client_get_async(const ray_client_client *client,
-                         const ray_client_object_ref *r,
-                         int64_t timeout_ms,
-                         ray_client_get_callback callback,
-                         void *user);
+ray_client_status ray_client_object_get_async(const ray_client_client *client,
+                                              const ray_client_object_ref *r,
+                                              int64_t timeout_ms,
+                                              ray_client_get_callback callback,
+                                              void *user);
 
 // Starts getting `n` objects' values; `callback` runs once on the I/O thread (see
 // `ray_client_get_many_callback`). A status other than `RAY_CLIENT_OK` here means the
 // callback will not run. The refs are copied: the caller may free them at once.
 // Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
 // on the I/O thread.
-int ray_client_get_many_async(const ray_client_client *client,
-                              const ray_client_object_ref *const *refs,
-                              size_t n,
-                              int64_t timeout_ms,
-                              ray_client_get_many_callback callback,
-                              void *user);
+ray_client_status ray_client_object_get_many_async(const ray_client_client *client,
+                                                   const ray_client_object_ref *const *refs,
+                                                   size_t n,
+                                                   int64_t timeout_ms,
+                                                   ray_client_get_many_callback callback,
+                                                   void *user);
 
 // Starts waiting until `num_returns` of the `n` refs are ready or `timeout_ms` passes
 // (negative: no limit); `callback` runs once on the I/O thread (see
@@ -681,355 +683,347 @@ int ray_client_get_many_async(const ray_client_client *client,
 // callback will not run. The refs are copied: the caller may free them at once.
 // Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
 // on the I/O thread.
-int ray_client_wait_async(const ray_client_client *client,
-                          const ray_client_object_ref *const *refs,
-                          size_t n,
-                          size_t num_returns,
-                          int64_t timeout_ms,
-                          ray_client_wait_callback callback,
-                          void *user);
+ray_client_status ray_client_object_wait_async(const ray_client_client *client,
+                                               const ray_client_object_ref *const *refs,
+                                               size_t n,
+                                               size_t num_returns,
+                                               int64_t timeout_ms,
+                                               ray_client_wait_callback callback,
+                                               void *user);
 
 // ---- Task and actor options (src/ffi/options.rs) ----
 //
 // New, empty task/actor options (Python's `.options(...)`). The caller frees `*out`
 // with `ray_client_options_free`. Options are read when passed to a call, so one
 // options object may serve many calls.
-int ray_client_options_new(ray_client_options **out);
+ray_client_status ray_client_options_new(ray_client_options **out);
 
 // Frees options. NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_options_free(ray_client_options *options);
+ray_client_status ray_client_options_free(ray_client_options *options);
 
 // `num_cpus` (finite, >= 0).
-int ray_client_options_set_num_cpus(ray_client_options *options,
-                                    double n);
+ray_client_status ray_client_options_set_num_cpus(ray_client_options *options,
+                                                  double n);
 
 // `num_gpus` (finite, >= 0).
-int ray_client_options_set_num_gpus(ray_client_options *options,
-                                    double n);
+ray_client_status ray_client_options_set_num_gpus(ray_client_options *options,
+                                                  double n);
 
 // `memory`, in bytes.
-int ray_client_options_set_memory(ray_client_options *options,
-                                  uint64_t bytes);
+ray_client_status ray_client_options_set_memory(ray_client_options *options,
+                                                uint64_t bytes);
 
 // Adds (or replaces) one custom resource of `resources`, e.g. `("gadget", 1.0)`; the
 // amount must be finite and >= 0.
-int ray_client_options_set_resource(ray_client_options *options,
-                                    const char *name,
-                                    double amount);
+ray_client_status ray_client_options_set_resource(ray_client_options *options,
+                                                  const char *name,
+                                                  double amount);
 
 // `max_retries`: 0 or more, or -1 to retry forever; anything else is refused here
 // (`RAY_CLIENT_ERROR_INVALID_ARGUMENT`, with Ray's rule in the message), as are the
 // other counts below.
-int ray_client_options_set_max_retries(ray_client_options *options,
-                                       int64_t n);
+ray_client_status ray_client_options_set_max_retries(ray_client_options *options,
+                                                     int64_t n);
 
 // `retry_exceptions` (`retry != 0`).
-int ray_client_options_set_retry_exceptions(ray_client_options *options,
-                                            int retry);
+ray_client_status ray_client_options_set_retry_exceptions(ray_client_options *options,
+                                                          int retry);
 
 // `num_returns`: how many refs a call returns (use the `_n` call functions when it is
 // not 1). 0 is allowed, as in Ray (the call has no result: an `_n` call with 0 refs).
-int ray_client_options_set_num_returns(ray_client_options *options,
-                                       size_t n);
+ray_client_status ray_client_options_set_num_returns(ray_client_options *options,
+                                                     size_t n);
 
 // `name` of the task or actor.
-int ray_client_options_set_name(ray_client_options *options,
-                                const char *name);
+ray_client_status ray_client_options_set_name(ray_client_options *options,
+                                              const char *name);
 
 // `namespace` of a named actor.
-int ray_client_options_set_namespace(ray_client_options *options,
-                                     const char *namespace_);
+ray_client_status ray_client_options_set_namespace(ray_client_options *options,
+                                                   const char *namespace_);
 
 // `lifetime="detached"`: the actor outlives this client.
-int ray_client_options_set_detached(ray_client_options *options);
+ray_client_status ray_client_options_set_detached(ray_client_options *options);
 
 // `max_restarts` of an actor (>= 0, or -1: restart forever).
-int ray_client_options_set_max_restarts(ray_client_options *options,
-                                        int64_t n);
+ray_client_status ray_client_options_set_max_restarts(ray_client_options *options,
+                                                      int64_t n);
 
 // `max_task_retries` of an actor (>= 0, or -1: retry forever).
-int ray_client_options_set_max_task_retries(ray_client_options *options,
-                                            int64_t n);
+ray_client_status ray_client_options_set_max_task_retries(ray_client_options *options,
+                                                          int64_t n);
 
 // `max_concurrency` of an actor (>= 0, as Ray accepts).
-int ray_client_options_set_max_concurrency(ray_client_options *options,
-                                           int64_t n);
+ray_client_status ray_client_options_set_max_concurrency(ray_client_options *options,
+                                                         int64_t n);
 
 // `get_if_exists` of a named actor.
-int ray_client_options_set_get_if_exists(ray_client_options *options,
-                                         int yes);
+ray_client_status ray_client_options_set_get_if_exists(ray_client_options *options,
+                                                       int yes);
 
 // `runtime_env` as JSON text (an object: `env_vars`, `pip`, `working_dir`, ...).
-int ray_client_options_set_runtime_env_json(ray_client_options *options,
-                                            const char *json);
+ray_client_status ray_client_options_set_runtime_env_json(ray_client_options *options,
+                                                          const char *json);
 
 // `scheduling_strategy="SPREAD"`.
-int ray_client_options_set_scheduling_spread(ray_client_options *options);
+ray_client_status ray_client_options_set_scheduling_spread(ray_client_options *options);
 
 // `scheduling_strategy="DEFAULT"`.
-int ray_client_options_set_scheduling_default(ray_client_options *options);
+ray_client_status ray_client_options_set_scheduling_default(ray_client_options *options);
 
 // `NodeAffinitySchedulingStrategy(node_id, soft)`: run on the node with hex id
 // `node_id`; with `soft != 0`, elsewhere when it cannot.
-int ray_client_options_set_scheduling_node_affinity(ray_client_options *options,
-                                                    const char *node_id,
-                                                    int soft);
+ray_client_status ray_client_options_set_scheduling_node_affinity(ray_client_options *options,
+                                                                  const char *node_id,
+                                                                  int soft);
 
 // `PlacementGroupSchedulingStrategy(pg, bundle_index, capture_child_tasks)`
 // (`bundle_index` -1: any bundle). The options keep their own reference to the group.
-int ray_client_options_set_scheduling_placement_group(ray_client_options *options,
-                                                      const ray_client_placement_group *pg,
-                                                      int64_t bundle_index,
-                                                      int capture_child_tasks);
+ray_client_status ray_client_options_set_scheduling_placement_group(ray_client_options *options,
+                                                                    const ray_client_placement_group *pg,
+                                                                    int64_t bundle_index,
+                                                                    int capture_child_tasks);
 
 // Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
 // rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
-int ray_client_options_set_json(ray_client_options *options,
-                                const char *key,
-                                const char *json);
+ray_client_status ray_client_options_set_json(ray_client_options *options,
+                                              const char *key,
+                                              const char *json);
 
 // Sets any `.options()` keyword `key` to a copy of `value`.
-int ray_client_options_set_value(ray_client_options *options,
-                                 const char *key,
-                                 const ray_client_value *value);
+ray_client_status ray_client_options_set_value(ray_client_options *options,
+                                               const char *key,
+                                               const ray_client_value *value);
 
-// ---- Tasks: calling remote functions (src/ffi/tasks.rs) ----
+// ---- Argument lists (src/ffi/args.rs) ----
 //
-// Calls `module.qualname(*args, **kwargs)` on the cluster (the function must be
-// importable there) and returns the ref of its result at once, without waiting for the
-// task to be scheduled. `args`: `nargs` value handles; `kwarg_names` / `kwarg_values`:
-// `nkw` names and values; all copied, the caller keeps ownership. Refs among the
-// arguments (nested too) must belong to `client`; Ray resolves them before the function
-// runs. `options` may be NULL. The caller frees `*out` with `ray_client_object_ref_free`.
-// Get the result with `ray_client_get` or `ray_client_get_async`.
-int ray_client_call(const ray_client_client *client,
-                    const char *module,
-                    const char *qualname,
-                    const ray_client_value *const *args,
-                    size_t nargs,
-                    const char *const *kwarg_names,
-                    const ray_client_value *const *kwarg_values,
-                    size_t nkw,
-                    const ray_client_options *options,
-                    ray_client_object_ref **out);
+// A new, empty argument list. The caller frees `*out` with `ray_client_args_free`.
+ray_client_status ray_client_args_new(ray_client_args **out);
 
-// `ray_client_call` for any `num_returns`: `*out` is an array of `*n` new ref handles,
-// freed (with the handles still in it) by `ray_client_object_ref_array_free`.
-int ray_client_call_n(const ray_client_client *client,
-                      const char *module,
-                      const char *qualname,
-                      const ray_client_value *const *args,
-                      size_t nargs,
-                      const char *const *kwarg_names,
-                      const ray_client_value *const *kwarg_values,
-                      size_t nkw,
-                      const ray_client_options *options,
-                      ray_client_object_ref ***out,
-                      size_t *n);
+// Appends a positional argument (the value is copied; the caller keeps `value`). Refs
+// among the arguments, nested too, must belong to the client the call goes to; Ray
+// resolves them before the function runs.
+ray_client_status ray_client_args_push(ray_client_args *args,
+                                       const ray_client_value *value);
 
-// `ray_client_call` of the function `name` defined by Python `source` (a `def`, with
-// the imports it needs inside); the cluster receives it by value.
-int ray_client_call_source(const ray_client_client *client,
-                           const char *source,
-                           const char *name,
-                           const ray_client_value *const *args,
-                           size_t nargs,
-                           const char *const *kwarg_names,
-                           const ray_client_value *const *kwarg_values,
-                           size_t nkw,
-                           const ray_client_options *options,
-                           ray_client_object_ref **out);
+// Adds the keyword argument `name=value` (copied). A name given twice is refused, as
+// Python refuses `f(x=1, x=2)`.
+ray_client_status ray_client_args_push_kw(ray_client_args *args,
+                                          const char *name,
+                                          const ray_client_value *value);
 
-// `ray_client_call_source` for any `num_returns` (see `ray_client_call_n`).
-int ray_client_call_source_n(const ray_client_client *client,
-                             const char *source,
-                             const char *name,
-                             const ray_client_value *const *args,
-                             size_t nargs,
-                             const char *const *kwarg_names,
-                             const ray_client_value *const *kwarg_values,
-                             size_t nkw,
-                             const ray_client_options *options,
-                             ray_client_object_ref ***out,
-                             size_t *n);
+// Empties the list, to reuse it for another call.
+ray_client_status ray_client_args_clear(ray_client_args *args);
+
+// Frees an argument list. NULL is a no-op.
+ray_client_status ray_client_args_free(ray_client_args *args);
+
+// ---- Remote functions (src/ffi/tasks.rs) ----
+//
+// The function `qualname` (dotted for nested names) of `module`, which must be
+// importable on the cluster. Nothing is sent until it is called. The caller frees `*out`
+// with `ray_client_function_free`.
+ray_client_status ray_client_function_new(const char *module,
+                                          const char *qualname,
+                                          ray_client_function **out);
+
+// The function `name` defined by Python `source` (a `def`, with the imports it needs
+// inside); the cluster receives it by value. The caller frees `*out`.
+ray_client_status ray_client_function_from_source(const char *source,
+                                                  const char *name,
+                                                  ray_client_function **out);
+
+// The same function with `options` attached (Python's `f.options(...)`): its calls use
+// them, under any options a call gives. The options are copied. The caller frees `*out`.
+ray_client_status ray_client_function_with_options(const ray_client_function *function,
+                                                   const ray_client_options *options,
+                                                   ray_client_function **out);
+
+// Calls `function(*args, **kwargs)` on `client` and returns at once, without waiting for
+// the task to be scheduled: `results` receives one new ref per return value, and must
+// have room for exactly as many as the call returns (`num_returns`, 1 unless set; 0
+// allows `results` NULL). `args` may be NULL (no arguments); `options` may be NULL, and
+// are set over the function's own (`f.options(...)` per call). The caller frees each
+// ref with `ray_client_object_ref_free`; get the results with `ray_client_object_get`.
+ray_client_status ray_client_function_call(const ray_client_client *client,
+                                           const ray_client_function *function,
+                                           const ray_client_args *args,
+                                           const ray_client_options *options,
+                                           ray_client_object_ref **results,
+                                           size_t nresults);
+
+// Frees a function handle. NULL is a no-op.
+// Thread-safety: may run while other threads still call the function: their calls
+// finish normally.
+ray_client_status ray_client_function_free(ray_client_function *function);
 
 // ---- Actors (src/ffi/actors.rs) ----
 //
-// Creates an actor: `module.qualname(*args, **kwargs)` on the cluster (arguments as in
-// `ray_client_call`; `options` may be NULL: `name`, `namespace`, detached,
-// `max_restarts`, resources, ...). Returns at once; a failure to create shows on the
-// first method call. The caller frees `*out` with `ray_client_actor_free` (which does
-// not kill the actor; the server does when this client's job ends, unless detached).
-int ray_client_actor_create(const ray_client_client *client,
-                            const char *module,
-                            const char *qualname,
-                            const ray_client_value *const *args,
-                            size_t nargs,
-                            const char *const *kwarg_names,
-                            const ray_client_value *const *kwarg_values,
-                            size_t nkw,
-                            const ray_client_options *options,
-                            ray_client_actor **out);
+// The actor class `qualname` of `module`, importable on the cluster. The caller frees
+// `*out` with `ray_client_actor_class_free`.
+ray_client_status ray_client_actor_class_new(const char *module,
+                                             const char *qualname,
+                                             ray_client_actor_class **out);
 
-// `ray_client_actor_create` of the class `name` defined by Python `source`.
-int ray_client_actor_create_source(const ray_client_client *client,
-                                   const char *source,
-                                   const char *name,
-                                   const ray_client_value *const *args,
-                                   size_t nargs,
-                                   const char *const *kwarg_names,
-                                   const ray_client_value *const *kwarg_values,
-                                   size_t nkw,
-                                   const ray_client_options *options,
-                                   ray_client_actor **out);
+// The actor class `name` defined by Python `source` (sent by value). The caller frees
+// `*out`.
+ray_client_status ray_client_actor_class_from_source(const char *source,
+                                                     const char *name,
+                                                     ray_client_actor_class **out);
 
-// Calls `actor.method(*args, **kwargs)` (arguments as in `ray_client_call`; `options`
-// may be NULL) and returns the ref of its result at once. The actor must belong to
-// `client`. The caller frees `*out`.
-int ray_client_actor_call(const ray_client_client *client,
-                          const ray_client_actor *actor,
-                          const char *method_name,
-                          const ray_client_value *const *args,
-                          size_t nargs,
-                          const char *const *kwarg_names,
-                          const ray_client_value *const *kwarg_values,
-                          size_t nkw,
-                          const ray_client_options *options,
-                          ray_client_object_ref **out);
+// The same class with actor `options` attached (`name`, `namespace`, detached,
+// `max_restarts`, resources, ...; copied), under any options a creation gives. The
+// caller frees `*out`.
+ray_client_status ray_client_actor_class_with_options(const ray_client_actor_class *actor_class,
+                                                      const ray_client_options *options,
+                                                      ray_client_actor_class **out);
 
-// `ray_client_actor_call` for any `num_returns` (see `ray_client_call_n`).
-int ray_client_actor_call_n(const ray_client_client *client,
-                            const ray_client_actor *actor,
-                            const char *method_name,
-                            const ray_client_value *const *args,
-                            size_t nargs,
-                            const char *const *kwarg_names,
-                            const ray_client_value *const *kwarg_values,
-                            size_t nkw,
-                            const ray_client_options *options,
-                            ray_client_object_ref ***out,
-                            size_t *n);
+// Frees an actor class. NULL is a no-op.
+// Thread-safety: may run while other threads still create actors from it: their calls
+// finish normally.
+ray_client_status ray_client_actor_class_free(ray_client_actor_class *actor_class);
+
+// Creates an actor: `actor_class(*args, **kwargs)` on the cluster (`args` and `options` as in
+// `ray_client_function_call`). Returns at once; a failure to create shows on the first
+// method call. The caller frees `*out` with `ray_client_actor_free` (which does not
+// kill the actor; the server does when this client's job ends, unless detached).
+ray_client_status ray_client_actor_create(const ray_client_client *client,
+                                          const ray_client_actor_class *actor_class,
+                                          const ray_client_args *args,
+                                          const ray_client_options *options,
+                                          ray_client_actor **out);
+
+// Calls `actor.method(*args, **kwargs)` and returns at once; `args`, `options` and the
+// caller-sized `results` as in `ray_client_function_call`. The actor must belong to
+// `client`.
+ray_client_status ray_client_actor_call(const ray_client_client *client,
+                                        const ray_client_actor *actor,
+                                        const char *method,
+                                        const ray_client_args *args,
+                                        const ray_client_options *options,
+                                        ray_client_object_ref **results,
+                                        size_t nresults);
 
 // The named actor `name` in `namespace` (NULL: this client's namespace);
 // `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when there is none. The caller frees `*out`.
-int ray_client_get_actor(const ray_client_client *client,
-                         const char *name,
-                         const char *namespace_,
-                         ray_client_actor **out);
+ray_client_status ray_client_actor_get(const ray_client_client *client,
+                                       const char *name,
+                                       const char *namespace_,
+                                       ray_client_actor **out);
 
 // Kills an actor (`ray.kill`); with `no_restart == 0` it may restart if it has
 // restarts left.
-int ray_client_kill_actor(const ray_client_client *client,
-                          const ray_client_actor *actor,
-                          int no_restart);
+ray_client_status ray_client_actor_kill(const ray_client_client *client,
+                                        const ray_client_actor *actor,
+                                        int no_restart);
 
 // Named actors as JSON text: `[{"name": ..., "namespace": ...}, ...]`, of this
 // client's namespace or (`all_namespaces != 0`) of every namespace. The caller frees
 // `*out` with `ray_client_string_free`.
-int ray_client_list_named_actors(const ray_client_client *client,
-                                 int all_namespaces,
-                                 char **out);
+ray_client_status ray_client_actor_list_named(const ray_client_client *client,
+                                              int all_namespaces,
+                                              char **out);
 
 // The actor id in hex (waits for it right after creation). The caller frees `*out`
 // with `ray_client_string_free`.
-int ray_client_actor_id_hex(const ray_client_actor *actor,
-                            char **out);
+ray_client_status ray_client_actor_id_hex(const ray_client_actor *actor,
+                                          char **out);
 
 // A new handle to the same actor. The caller frees `*out`.
-int ray_client_actor_clone(const ray_client_actor *actor,
-                           ray_client_actor **out);
+ray_client_status ray_client_actor_clone(const ray_client_actor *actor,
+                                         ray_client_actor **out);
 
 // Frees an actor handle (the actor keeps running). NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_actor_free(ray_client_actor *actor);
+ray_client_status ray_client_actor_free(ray_client_actor *actor);
 
 // ---- Internal KV (src/ffi/kv.rs) ----
 //
 // The value stored under `key` (`key_len` bytes) in `namespace` (NULL: none). When the
 // key exists, `*found` is 1 and `*value` / `*value_len` hold a copy the caller frees
 // with `ray_client_bytes_free`; otherwise `*found` is 0 and `*value` NULL.
-int ray_client_kv_get(const ray_client_client *client,
-                      const uint8_t *key,
-                      size_t key_len,
-                      const char *namespace_,
-                      uint8_t **value,
-                      size_t *value_len,
-                      int *found);
+ray_client_status ray_client_kv_get(const ray_client_client *client,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    const char *namespace_,
+                                    uint8_t **value,
+                                    size_t *value_len,
+                                    int *found);
 
 // Stores `value` under `key` in `namespace` (NULL: none). With `overwrite == 0` an
 // existing value is kept. `*already_existed` (may be NULL) tells whether the key was
 // there before.
-int ray_client_kv_put(const ray_client_client *client,
-                      const uint8_t *key,
-                      size_t key_len,
-                      const uint8_t *value,
-                      size_t value_len,
-                      int overwrite,
-                      const char *namespace_,
-                      int *already_existed);
+ray_client_status ray_client_kv_put(const ray_client_client *client,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    const uint8_t *value,
+                                    size_t value_len,
+                                    int overwrite,
+                                    const char *namespace_,
+                                    int *already_existed);
 
 // Deletes `key`, or with `by_prefix != 0` every key starting with it. `*deleted` (may
 // be NULL) is how many keys went.
-int ray_client_kv_del(const ray_client_client *client,
-                      const uint8_t *key,
-                      size_t key_len,
-                      int by_prefix,
-                      const char *namespace_,
-                      size_t *deleted);
+ray_client_status ray_client_kv_del(const ray_client_client *client,
+                                    const uint8_t *key,
+                                    size_t key_len,
+                                    int by_prefix,
+                                    const char *namespace_,
+                                    size_t *deleted);
 
 // Whether `key` exists (`*exists` 1 or 0).
-int ray_client_kv_exists(const ray_client_client *client,
-                         const uint8_t *key,
-                         size_t key_len,
-                         const char *namespace_,
-                         int *exists);
+ray_client_status ray_client_kv_exists(const ray_client_client *client,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       const char *namespace_,
+                                       int *exists);
 
 // Every key starting with `prefix`, as a list value of bytes values. The caller frees
 // `*out` with `ray_client_value_free`.
-int ray_client_kv_list(const ray_client_client *client,
-                       const uint8_t *prefix,
-                       size_t prefix_len,
-                       const char *namespace_,
-                       ray_client_value **out);
+ray_client_status ray_client_kv_list(const ray_client_client *client,
+                                     const uint8_t *prefix,
+                                     size_t prefix_len,
+                                     const char *namespace_,
+                                     ray_client_value **out);
 
 // ---- Cluster information (src/ffi/cluster.rs) ----
 //
 // Total resources of the cluster (`ray.cluster_resources()`) as a JSON object of
 // numbers, e.g. `{"CPU": 4.0, "memory": ...}`. The caller frees `*out` with
 // `ray_client_string_free`.
-int ray_client_cluster_resources(const ray_client_client *client,
-                                 char **out);
+ray_client_status ray_client_cluster_resources(const ray_client_client *client,
+                                               char **out);
 
 // Resources not in use right now (`ray.available_resources()`), as for
 // `ray_client_cluster_resources`.
-int ray_client_available_resources(const ray_client_client *client,
-                                   char **out);
+ray_client_status ray_client_cluster_available_resources(const ray_client_client *client,
+                                                         char **out);
 
 // The cluster's nodes (`ray.nodes()`) as a JSON array of objects (`NodeID`, `Alive`,
 // `Resources`, ...). The caller frees `*out` with `ray_client_string_free`.
-int ray_client_nodes(const ray_client_client *client,
-                     char **out);
+ray_client_status ray_client_cluster_nodes(const ray_client_client *client,
+                                           char **out);
 
 // The job's runtime context as a JSON object with the string fields `job_id`,
 // `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
 // `session_name`. The caller frees `*out` with `ray_client_string_free`.
-int ray_client_runtime_context(const ray_client_client *client,
-                               char **out);
+ray_client_status ray_client_client_runtime_context(const ray_client_client *client,
+                                                    char **out);
 
 // The dashboard's URL (`""` without a dashboard). The caller frees `*out` with
 // `ray_client_string_free`.
-int ray_client_dashboard_url(const ray_client_client *client,
-                             char **out);
+ray_client_status ray_client_cluster_dashboard_url(const ray_client_client *client,
+                                                   char **out);
 
 // Asks the server whether it is there: `RAY_CLIENT_OK` when it answers.
-int ray_client_ping(const ray_client_client *client);
+ray_client_status ray_client_client_ping(const ray_client_client *client);
 
 // Whether Ray is initialized on the client's server (`*out` 1 or 0).
-int ray_client_server_is_initialized(const ray_client_client *client,
-                                     int *out);
+ray_client_status ray_client_client_server_is_initialized(const ray_client_client *client,
+                                                          int *out);
 
 // ---- Placement groups (src/ffi/placement_group.rs) ----
 //
@@ -1038,28 +1032,28 @@ int ray_client_server_is_initialized(const ray_client_client *client,
 // `name` may be NULL. Returns once the cluster accepted the request (wait with
 // `ray_client_placement_group_wait`). The caller frees `*out` with
 // `ray_client_placement_group_free` (which does not remove the group).
-int ray_client_placement_group_create(const ray_client_client *client,
-                                      const char *bundles_json,
-                                      int strategy,
-                                      const char *name,
-                                      ray_client_placement_group **out);
+ray_client_status ray_client_placement_group_create(const ray_client_client *client,
+                                                    const char *bundles_json,
+                                                    int strategy,
+                                                    const char *name,
+                                                    ray_client_placement_group **out);
 
 // Waits up to `timeout_ms` until the group is placed: `*ready` 1, or 0 when the time
 // passed first.
-int ray_client_placement_group_wait(const ray_client_client *client,
-                                    const ray_client_placement_group *pg,
-                                    uint64_t timeout_ms,
-                                    int *ready);
+ray_client_status ray_client_placement_group_wait(const ray_client_client *client,
+                                                  const ray_client_placement_group *pg,
+                                                  uint64_t timeout_ms,
+                                                  int *ready);
 
 // Removes the group; tasks and actors in it are killed.
-int ray_client_placement_group_remove(const ray_client_client *client,
-                                      const ray_client_placement_group *pg);
+ray_client_status ray_client_placement_group_remove(const ray_client_client *client,
+                                                    const ray_client_placement_group *pg);
 
 // Ray's description of the group (`placement_group_table(pg)`: state, bundles,
 // strategy, ...) as JSON text. The caller frees `*out` with `ray_client_string_free`.
-int ray_client_placement_group_table(const ray_client_client *client,
-                                     const ray_client_placement_group *pg,
-                                     char **out);
+ray_client_status ray_client_placement_group_table(const ray_client_client *client,
+                                                   const ray_client_placement_group *pg,
+                                                   char **out);
 
 // The group's hex id. Borrowed: valid until `pg` (this handle) is freed. NULL when `pg`
 // is not a live handle.
@@ -1068,7 +1062,7 @@ const char *ray_client_placement_group_id(const ray_client_placement_group *pg);
 // Frees a placement group handle (the group stays on the cluster). NULL is a no-op.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_placement_group_free(ray_client_placement_group *pg);
+ray_client_status ray_client_placement_group_free(ray_client_placement_group *pg);
 
 // ---- Values: free, clone, kind, equality (src/ffi/value.rs) ----
 //
@@ -1076,57 +1070,57 @@ int ray_client_placement_group_free(ray_client_placement_group *pg);
 // as long as other handles hold them.
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
-int ray_client_value_free(ray_client_value *value);
+ray_client_status ray_client_value_free(ray_client_value *value);
 
 // A new handle to the same (immutable) value. The caller frees `*out`.
-int ray_client_value_clone(const ray_client_value *value,
-                           ray_client_value **out);
+ray_client_status ray_client_value_clone(const ray_client_value *value,
+                                         ray_client_value **out);
 
 // The value's kind, one of `RAY_CLIENT_VALUE_*`.
-int ray_client_value_kind(const ray_client_value *value,
-                          int *out);
+ray_client_status ray_client_value_kind(const ray_client_value *value,
+                                        int *out);
 
 // Whether two values are equal (same kind and contents; refs compare by object id).
-int ray_client_value_equal(const ray_client_value *a,
-                           const ray_client_value *b,
-                           int *out);
+ray_client_status ray_client_value_equal(const ray_client_value *a,
+                                         const ray_client_value *b,
+                                         int *out);
 
 // ---- Building values (src/ffi/value_build.rs) ----
 //
 // `None`. The caller frees `*out` with `ray_client_value_free`.
-int ray_client_value_none(ray_client_value **out);
+ray_client_status ray_client_value_none(ray_client_value **out);
 
 // A bool (`b != 0`). The caller frees `*out`.
-int ray_client_value_bool(int b,
-                          ray_client_value **out);
+ray_client_status ray_client_value_bool(int b,
+                                        ray_client_value **out);
 
 // An int. The caller frees `*out`.
-int ray_client_value_int(int64_t i,
-                         ray_client_value **out);
+ray_client_status ray_client_value_int(int64_t i,
+                                       ray_client_value **out);
 
 // An int of any size from its decimal text (optional sign, digits). A number that fits
 // in 64 bits becomes a plain int. The caller frees `*out`.
-int ray_client_value_bigint(const char *decimal,
-                            ray_client_value **out);
+ray_client_status ray_client_value_bigint(const char *decimal,
+                                          ray_client_value **out);
 
 // A float. The caller frees `*out`.
-int ray_client_value_float(double f,
-                           ray_client_value **out);
+ray_client_status ray_client_value_float(double f,
+                                         ray_client_value **out);
 
 // A str from NUL-terminated UTF-8. The caller frees `*out`.
-int ray_client_value_str(const char *s,
-                         ray_client_value **out);
+ray_client_status ray_client_value_str(const char *s,
+                                       ray_client_value **out);
 
 // A str from `len` bytes of UTF-8 (may contain NUL). The caller frees `*out`.
-int ray_client_value_str_n(const char *data,
-                           size_t len,
-                           ray_client_value **out);
+ray_client_status ray_client_value_str_n(const char *data,
+                                         size_t len,
+                                         ray_client_value **out);
 
 // A bytes value, copying `len` bytes (`data` may be NULL when `len` is 0). The caller
 // frees `*out`.
-int ray_client_value_bytes(const uint8_t *data,
-                           size_t len,
-                           ray_client_value **out);
+ray_client_status ray_client_value_bytes(const uint8_t *data,
+                                         size_t len,
+                                         ray_client_value **out);
 
 // A bytes value over the caller's `len` bytes at `data`, without copying them: a put of
 // this value (or a call taking it as an argument) sends slices of the caller's buffer,
@@ -1141,179 +1135,179 @@ int ray_client_value_bytes(const uint8_t *data,
 // library's I/O thread: it must not block and must not call this API's blocking
 // functions. On failure the library never calls `release` and the buffer stays the
 // caller's.
-int ray_client_value_bytes_borrowed(const uint8_t *data,
-                                    size_t len,
-                                    ray_client_release_fn release,
-                                    void *user_data,
-                                    ray_client_value **out);
+ray_client_status ray_client_value_bytes_borrowed(const uint8_t *data,
+                                                  size_t len,
+                                                  ray_client_release_fn release,
+                                                  void *user_data,
+                                                  ray_client_value **out);
 
 // A bytearray value, copying `len` bytes. The caller frees `*out`. (Ray's object store
 // turns a put bytearray into bytes.)
-int ray_client_value_bytearray(const uint8_t *data,
-                               size_t len,
-                               ray_client_value **out);
+ray_client_status ray_client_value_bytearray(const uint8_t *data,
+                                             size_t len,
+                                             ray_client_value **out);
 
 // A list of `n` items. The items are copied: the caller still owns (and frees) the
 // item handles, and frees `*out`.
-int ray_client_value_list(const ray_client_value *const *items,
-                          size_t n,
-                          ray_client_value **out);
+ray_client_status ray_client_value_list(const ray_client_value *const *items,
+                                        size_t n,
+                                        ray_client_value **out);
 
 // A tuple of `n` items (copied; see `ray_client_value_list`).
-int ray_client_value_tuple(const ray_client_value *const *items,
-                           size_t n,
-                           ray_client_value **out);
+ray_client_status ray_client_value_tuple(const ray_client_value *const *items,
+                                         size_t n,
+                                         ray_client_value **out);
 
 // A set of `n` items (copied; see `ray_client_value_list`).
-int ray_client_value_set(const ray_client_value *const *items,
-                         size_t n,
-                         ray_client_value **out);
+ray_client_status ray_client_value_set(const ray_client_value *const *items,
+                                       size_t n,
+                                       ray_client_value **out);
 
 // A frozenset of `n` items (copied; see `ray_client_value_list`).
-int ray_client_value_frozenset(const ray_client_value *const *items,
-                               size_t n,
-                               ray_client_value **out);
+ray_client_status ray_client_value_frozenset(const ray_client_value *const *items,
+                                             size_t n,
+                                             ray_client_value **out);
 
 // A dict of `n` pairs `keys[i]: values[i]`, in that order (keys and values copied; the
 // caller still owns the item handles and frees `*out`).
-int ray_client_value_dict(const ray_client_value *const *keys,
-                          const ray_client_value *const *values,
-                          size_t n,
-                          ray_client_value **out);
+ray_client_status ray_client_value_dict(const ray_client_value *const *keys,
+                                        const ray_client_value *const *values,
+                                        size_t n,
+                                        ray_client_value **out);
 
 // A value holding an object ref (e.g. to pass a ref nested in an argument). The ref
 // handle stays the caller's; the caller frees `*out`.
-int ray_client_value_object_ref(const ray_client_object_ref *r,
-                                ray_client_value **out);
+ray_client_status ray_client_value_object_ref(const ray_client_object_ref *r,
+                                              ray_client_value **out);
 
 // A value holding an actor handle. The actor handle stays the caller's; the caller
 // frees `*out`.
-int ray_client_value_actor(const ray_client_actor *actor,
-                           ray_client_value **out);
+ray_client_status ray_client_value_actor(const ray_client_actor *actor,
+                                         ray_client_value **out);
 
 // A numpy array of `dtype` (`RAY_CLIENT_DTYPE_*`) and `shape` (`ndim` dimensions),
 // copying `nbytes` bytes of little-endian element data from `data` once (C order, or
 // Fortran order when `fortran_order != 0`). `nbytes` must equal the product of the
 // shape times the element size. The caller frees `*out`.
-int ray_client_value_ndarray(int dtype,
-                             const size_t *shape,
-                             size_t ndim,
-                             const void *data,
-                             size_t nbytes,
-                             int fortran_order,
-                             ray_client_value **out);
+ray_client_status ray_client_value_ndarray(int dtype,
+                                           const size_t *shape,
+                                           size_t ndim,
+                                           const void *data,
+                                           size_t nbytes,
+                                           int fortran_order,
+                                           ray_client_value **out);
 
 // Like `ray_client_value_ndarray`, but borrows `data` instead of copying it: see
 // `ray_client_value_bytes_borrowed` for when `release` is called and what the caller
 // must keep.
-int ray_client_value_ndarray_borrowed(int dtype,
-                                      const size_t *shape,
-                                      size_t ndim,
-                                      const void *data,
-                                      size_t nbytes,
-                                      int fortran_order,
-                                      ray_client_release_fn release,
-                                      void *user_data,
-                                      ray_client_value **out);
+ray_client_status ray_client_value_ndarray_borrowed(int dtype,
+                                                    const size_t *shape,
+                                                    size_t ndim,
+                                                    const void *data,
+                                                    size_t nbytes,
+                                                    int fortran_order,
+                                                    ray_client_release_fn release,
+                                                    void *user_data,
+                                                    ray_client_value **out);
 
 // Decodes a pickle (any protocol 0-5) into a value, symbolically: nothing is executed.
 // Pickles holding object refs are refused (refs come from a client). The caller frees
 // `*out`.
-int ray_client_value_from_pickle(const uint8_t *data,
-                                 size_t len,
-                                 ray_client_value **out);
+ray_client_status ray_client_value_from_pickle(const uint8_t *data,
+                                               size_t len,
+                                               ray_client_value **out);
 
 // Parses JSON text (the rules of `ray_client::json`: `{"$bytes": base64}`,
 // `{"$tuple": [...]}`, ...) into a value; `{"$ref": ...}` is refused. The caller frees
 // `*out`.
-int ray_client_value_from_json(const char *json,
-                               ray_client_value **out);
+ray_client_status ray_client_value_from_json(const char *json,
+                                             ray_client_value **out);
 
 // ---- Reading values (src/ffi/value_read.rs) ----
 //
 // The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
 // with `ray_client_string_free`.
-int ray_client_value_to_json(const ray_client_value *value,
-                             char **out);
+ray_client_status ray_client_value_to_json(const ray_client_value *value,
+                                           char **out);
 
 // The value as a protocol 5 pickle (refs and actor handles cannot be pickled this way).
 // The caller frees `*data` with `ray_client_bytes_free`.
-int ray_client_value_to_pickle(const ray_client_value *value,
-                               uint8_t **data,
-                               size_t *len);
+ray_client_status ray_client_value_to_pickle(const ray_client_value *value,
+                                             uint8_t **data,
+                                             size_t *len);
 
 // The bool of a bool value (0 or 1).
-int ray_client_value_get_bool(const ray_client_value *value,
-                              int *out);
+ray_client_status ray_client_value_get_bool(const ray_client_value *value,
+                                            int *out);
 
 // The int of an int value (`RAY_CLIENT_VALUE_INT`; a big int gives
 // `RAY_CLIENT_ERROR_INVALID_ARGUMENT`, read it with `ray_client_value_get_bigint`).
-int ray_client_value_get_int(const ray_client_value *value,
-                             int64_t *out);
+ray_client_status ray_client_value_get_int(const ray_client_value *value,
+                                           int64_t *out);
 
 // The decimal text of any int value (plain or big). The caller frees `*out` with
 // `ray_client_string_free`.
-int ray_client_value_get_bigint(const ray_client_value *value,
-                                char **out);
+ray_client_status ray_client_value_get_bigint(const ray_client_value *value,
+                                              char **out);
 
 // The float of a float value (an int value is converted too).
-int ray_client_value_get_float(const ray_client_value *value,
-                               double *out);
+ray_client_status ray_client_value_get_float(const ray_client_value *value,
+                                             double *out);
 
 // The UTF-8 text of a str value: `*data` points at `*len` bytes, **not** NUL-terminated
 // (a str may contain NUL). Borrowed: valid until `value` is freed.
-int ray_client_value_get_str(const ray_client_value *value,
-                             const char **data,
-                             size_t *len);
+ray_client_status ray_client_value_get_str(const ray_client_value *value,
+                                           const char **data,
+                                           size_t *len);
 
 // The bytes of a bytes or bytearray value: `*data` points at `*len` bytes. Borrowed:
 // valid until `value` is freed.
-int ray_client_value_get_bytes(const ray_client_value *value,
-                               const uint8_t **data,
-                               size_t *len);
+ray_client_status ray_client_value_get_bytes(const ray_client_value *value,
+                                             const uint8_t **data,
+                                             size_t *len);
 
 // The number of items of a list, tuple, set, frozenset or dict (pairs).
-int ray_client_value_len(const ray_client_value *value,
-                         size_t *out);
+ray_client_status ray_client_value_len(const ray_client_value *value,
+                                       size_t *out);
 
 // Item `index` of a list, tuple, set or frozenset, as a new handle the caller frees.
 // An index out of range gives `RAY_CLIENT_ERROR_INVALID_ARGUMENT`.
-int ray_client_value_item(const ray_client_value *value,
-                          size_t index,
-                          ray_client_value **out);
+ray_client_status ray_client_value_item(const ray_client_value *value,
+                                        size_t index,
+                                        ray_client_value **out);
 
 // Pair `index` of a dict: new handles in `*key` and `*item`, which the caller frees.
-int ray_client_value_dict_item(const ray_client_value *value,
-                               size_t index,
-                               ray_client_value **key,
-                               ray_client_value **item);
+ray_client_status ray_client_value_dict_item(const ray_client_value *value,
+                                             size_t index,
+                                             ray_client_value **key,
+                                             ray_client_value **item);
 
 // Looks the str key `key` up in a dict. `*out` is a new handle the caller frees, or
 // NULL when the key is absent (still `RAY_CLIENT_OK`).
-int ray_client_value_dict_get(const ray_client_value *value,
-                              const char *key,
-                              ray_client_value **out);
+ray_client_status ray_client_value_dict_get(const ray_client_value *value,
+                                            const char *key,
+                                            ray_client_value **out);
 
 // The object ref in an object ref value, as a new ref handle the caller frees.
-int ray_client_value_get_object_ref(const ray_client_value *value,
-                                    ray_client_object_ref **out);
+ray_client_status ray_client_value_get_object_ref(const ray_client_value *value,
+                                                  ray_client_object_ref **out);
 
 // The actor in an actor handle value, as a new actor handle the caller frees.
-int ray_client_value_get_actor(const ray_client_value *value,
-                               ray_client_actor **out);
+ray_client_status ray_client_value_get_actor(const ray_client_value *value,
+                                             ray_client_actor **out);
 
 // Describes a numpy array value without copying. Each out-parameter may be NULL when
 // not wanted: `*dtype` (`RAY_CLIENT_DTYPE_*`), `*ndim`, `*shape` (`ndim` sizes),
 // `*data` (the little-endian element data, `*nbytes` bytes; not necessarily aligned
 // for the element type), `*fortran_order` (0: C order). `*shape` and `*data` are
 // borrowed: valid until `value` is freed.
-int ray_client_value_ndarray_info(const ray_client_value *value,
-                                  int *dtype,
-                                  size_t *ndim,
-                                  const size_t **shape,
-                                  const void **data,
-                                  size_t *nbytes,
-                                  int *fortran_order);
+ray_client_status ray_client_value_ndarray_info(const ray_client_value *value,
+                                                int *dtype,
+                                                size_t *ndim,
+                                                const size_t **shape,
+                                                const void **data,
+                                                size_t *nbytes,
+                                                int *fortran_order);
 
 #ifdef __cplusplus
 }  // extern "C"

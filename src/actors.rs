@@ -47,6 +47,10 @@ impl ActorClass {
         self
     }
 
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     pub fn name(&self) -> &str {
         self.code.short_name()
     }

@@ -79,6 +79,23 @@ impl Options {
         self
     }
 
+    /// These options with every entry of `over` set on top, as Python's
+    /// `f.options(**over)` on a function declared with options; a refusal of either
+    /// is kept.
+    pub fn merged(&self, over: &Options) -> Options {
+        let mut out = self.clone();
+        for (key, value) in &over.entries {
+            match out.entries.iter_mut().find(|(k, _)| k == key) {
+                Some(entry) => entry.1 = value.clone(),
+                None => out.entries.push((key.clone(), value.clone())),
+            }
+        }
+        if out.refused.is_none() {
+            out.refused.clone_from(&over.refused);
+        }
+        out
+    }
+
     /// The value set for `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)

@@ -85,7 +85,7 @@ func (a *Actor) Kill(ctx context.Context, noRestart bool) error {
 	return a.client.use(op, func(cp *C.ray_client_client) error {
 		return a.use(op, func(p *C.ray_client_actor) error {
 			return blocking(ctx, op, func() error {
-				return ccall(op, func() C.int { return C.ray_client_kill_actor(cp, p, cbool(noRestart)) })
+				return ccall(op, func() C.int { return C.ray_client_actor_kill(cp, p, cbool(noRestart)) })
 			}, nil)
 		})
 	})
@@ -250,7 +250,7 @@ func (c *Client) GetActor(ctx context.Context, name, namespace string) (*Actor, 
 	var out *C.ray_client_actor
 	err = c.use(op, func(cp *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
-			return ccall(op, func() C.int { return C.ray_client_get_actor(cp, cn, cns, &out) })
+			return ccall(op, func() C.int { return C.ray_client_actor_get(cp, cn, cns, &out) })
 		}, func() { freeActor(out) })
 	})
 	if err != nil {
@@ -270,7 +270,7 @@ type NamedActor struct {
 func (c *Client) ListNamedActors(ctx context.Context, allNamespaces bool) ([]NamedActor, error) {
 	var out []NamedActor
 	err := c.jsonCall(ctx, "ListNamedActors", func(p *C.ray_client_client, s **C.char) C.int {
-		return C.ray_client_list_named_actors(p, cbool(allNamespaces), s)
+		return C.ray_client_actor_list_named(p, cbool(allNamespaces), s)
 	}, &out)
 	return out, err
 }

@@ -359,7 +359,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 		if asDefault {
 			C.ray_client_shutdown()
 		} else {
-			C.ray_client_disconnect(p)
+			C.ray_client_client_disconnect(p)
 		}
 		freeClient(p, sinkID)
 	})
@@ -431,7 +431,7 @@ func (c *Client) Close() error {
 		// Disconnect before taking the write lock: calls blocked on the cluster under
 		// the read lock then return promptly instead of holding Close up.
 		err = c.h.use("Close", c.what(), func(p *C.ray_client_client) error {
-			return ccall("Close", func() C.int { return C.ray_client_disconnect(p) })
+			return ccall("Close", func() C.int { return C.ray_client_client_disconnect(p) })
 		})
 		if ErrorCode(err) == codeGoClosed {
 			return nil
@@ -447,7 +447,7 @@ func (c *Client) Close() error {
 // ErrConnectionLost. Idempotent. Close is still needed to free the Client.
 func (c *Client) Disconnect() error {
 	return c.use("Disconnect", func(p *C.ray_client_client) error {
-		return ccall("Disconnect", func() C.int { return C.ray_client_disconnect(p) })
+		return ccall("Disconnect", func() C.int { return C.ray_client_client_disconnect(p) })
 	})
 }
 
@@ -456,7 +456,7 @@ func (c *Client) Disconnect() error {
 func (c *Client) IsConnected() bool {
 	var out C.int
 	err := c.use("IsConnected", func(p *C.ray_client_client) error {
-		return ccall("IsConnected", func() C.int { return C.ray_client_is_connected(p, &out) })
+		return ccall("IsConnected", func() C.int { return C.ray_client_client_is_connected(p, &out) })
 	})
 	return err == nil && out == 1
 }
@@ -497,7 +497,7 @@ func (s ConnectionState) String() string {
 func (c *Client) ConnectionState() ConnectionState {
 	var out C.int
 	err := c.use("ConnectionState", func(p *C.ray_client_client) error {
-		return ccall("ConnectionState", func() C.int { return C.ray_client_connection_state(p, &out) })
+		return ccall("ConnectionState", func() C.int { return C.ray_client_client_state(p, &out) })
 	})
 	if err != nil {
 		return StateLost
@@ -537,7 +537,7 @@ func (c *Client) loadInfo() error {
 			if err := ccall("Info", func() C.int { return C.ray_client_client_info(p, &id, &addr, &ns) }); err != nil {
 				return err
 			}
-			if err := ccall("Info", func() C.int { return C.ray_client_server_info(p, &rv, &rc, &pv, &n) }); err != nil {
+			if err := ccall("Info", func() C.int { return C.ray_client_client_server_info(p, &rv, &rc, &pv, &n) }); err != nil {
 				return err
 			}
 			c.info = ClientInfo{ID: goStringOrEmpty(id), Address: goStringOrEmpty(addr), Namespace: goStringOrEmpty(ns)}
@@ -607,7 +607,7 @@ func (c *Client) ClusterResources(ctx context.Context) (map[string]float64, erro
 func (c *Client) AvailableResources(ctx context.Context) (map[string]float64, error) {
 	var m map[string]float64
 	err := c.jsonCall(ctx, "AvailableResources", func(p *C.ray_client_client, out **C.char) C.int {
-		return C.ray_client_available_resources(p, out)
+		return C.ray_client_cluster_available_resources(p, out)
 	}, &m)
 	return m, err
 }
@@ -627,7 +627,7 @@ type Node struct {
 func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 	var raw []json.RawMessage
 	if err := c.jsonCall(ctx, "Nodes", func(p *C.ray_client_client, out **C.char) C.int {
-		return C.ray_client_nodes(p, out)
+		return C.ray_client_cluster_nodes(p, out)
 	}, &raw); err != nil {
 		return nil, err
 	}
@@ -657,7 +657,7 @@ type RuntimeContext struct {
 func (c *Client) RuntimeContext(ctx context.Context) (RuntimeContext, error) {
 	var rc RuntimeContext
 	err := c.jsonCall(ctx, "RuntimeContext", func(p *C.ray_client_client, out **C.char) C.int {
-		return C.ray_client_runtime_context(p, out)
+		return C.ray_client_client_runtime_context(p, out)
 	}, &rc)
 	return rc, err
 }
@@ -667,7 +667,7 @@ func (c *Client) DashboardURL(ctx context.Context) (string, error) {
 	var s *C.char
 	err := c.use("DashboardURL", func(p *C.ray_client_client) error {
 		return blocking(ctx, "DashboardURL", func() error {
-			return ccall("DashboardURL", func() C.int { return C.ray_client_dashboard_url(p, &s) })
+			return ccall("DashboardURL", func() C.int { return C.ray_client_cluster_dashboard_url(p, &s) })
 		}, func() { C.ray_client_string_free(s) })
 	})
 	if err != nil {
@@ -680,7 +680,7 @@ func (c *Client) DashboardURL(ctx context.Context) (string, error) {
 func (c *Client) Ping(ctx context.Context) error {
 	return c.use("Ping", func(p *C.ray_client_client) error {
 		return blocking(ctx, "Ping", func() error {
-			return ccall("Ping", func() C.int { return C.ray_client_ping(p) })
+			return ccall("Ping", func() C.int { return C.ray_client_client_ping(p) })
 		}, nil)
 	})
 }
@@ -690,7 +690,7 @@ func (c *Client) ServerInitialized(ctx context.Context) (bool, error) {
 	var out C.int
 	err := c.use("ServerInitialized", func(p *C.ray_client_client) error {
 		return blocking(ctx, "ServerInitialized", func() error {
-			return ccall("ServerInitialized", func() C.int { return C.ray_client_server_is_initialized(p, &out) })
+			return ccall("ServerInitialized", func() C.int { return C.ray_client_client_server_is_initialized(p, &out) })
 		}, nil)
 	})
 	return out == 1, err

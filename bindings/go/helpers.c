@@ -27,18 +27,18 @@ static void rc_go_log_trampoline(void *user, int level, const char *msg) {
 
 int rc_go_get_async(const ray_client_client *c, const ray_client_object_ref *r,
                     int64_t timeout_ms, uintptr_t id) {
-    return ray_client_get_async(c, r, timeout_ms, rc_go_get_trampoline, (void *)id);
+    return ray_client_object_get_async(c, r, timeout_ms, rc_go_get_trampoline, (void *)id);
 }
 
 int rc_go_get_many_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
                          size_t n, int64_t timeout_ms, uintptr_t id) {
-    return ray_client_get_many_async(c, refs, n, timeout_ms, rc_go_get_many_trampoline,
+    return ray_client_object_get_many_async(c, refs, n, timeout_ms, rc_go_get_many_trampoline,
                                      (void *)id);
 }
 
 int rc_go_wait_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
                      size_t n, size_t num_returns, int64_t timeout_ms, uintptr_t id) {
-    return ray_client_wait_async(c, refs, n, num_returns, timeout_ms, rc_go_wait_trampoline,
+    return ray_client_object_wait_async(c, refs, n, num_returns, timeout_ms, rc_go_wait_trampoline,
                                  (void *)id);
 }
 

@@ -115,7 +115,7 @@ func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 	var out *C.ray_client_object_ref
 	err = c.use(op, func(p *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
-			return ccall(op, func() C.int { return C.ray_client_put(p, val, &out) })
+			return ccall(op, func() C.int { return C.ray_client_object_put(p, val, &out) })
 		}, func() { freeRef(out) })
 	})
 	C.ray_client_value_free(val)
@@ -397,7 +397,7 @@ func (c *Client) Cancel(ctx context.Context, ref *ObjectRef, force, recursive bo
 	return c.use(op, func(cp *C.ray_client_client) error {
 		return ref.use(op, func(rp *C.ray_client_object_ref) error {
 			return blocking(ctx, op, func() error {
-				return ccall(op, func() C.int { return C.ray_client_cancel(cp, rp, cbool(force), cbool(recursive)) })
+				return ccall(op, func() C.int { return C.ray_client_object_cancel(cp, rp, cbool(force), cbool(recursive)) })
 			}, nil)
 		})
 	})

@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
     printf("libray_client %s\n", ray_client_version());
     TRY(ray_client_connect_address(address, &client));
     const char *ray_version = NULL;
-    TRY(ray_client_server_info(client, &ray_version, NULL, NULL, NULL));
+    TRY(ray_client_client_server_info(client, &ray_version, NULL, NULL, NULL));
     printf("connected to Ray %s\n", ray_version);
 
     /* statistics.mean([1, 2, 3, 4]) on the cluster */
@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
     TRY(ray_client_value_list((const ray_client_value *const *)items, 4, &list));
     const ray_client_value *args[1] = {list};
     TRY(ray_client_call(client, "statistics", "mean", args, 1, NULL, NULL, 0, NULL, &ref));
-    TRY(ray_client_get(client, ref, 60000, &mean));
+    TRY(ray_client_object_get(client, ref, 60000, &mean));
     double m = 0;
     TRY(ray_client_value_get_float(mean, &m));
     printf("statistics.mean([1, 2, 3, 4]) = %g\n", m);
@@ -65,8 +65,8 @@ int main(int argc, char **argv) {
 
     /* put / get */
     TRY(ray_client_value_str("hello from C", &hello));
-    TRY(ray_client_put(client, hello, &put_ref));
-    TRY(ray_client_get(client, put_ref, 60000, &got));
+    TRY(ray_client_object_put(client, hello, &put_ref));
+    TRY(ray_client_object_get(client, put_ref, 60000, &got));
     const char *text = NULL;
     size_t len = 0;
     TRY(ray_client_value_get_str(got, &text, &len));
@@ -86,12 +86,12 @@ int main(int argc, char **argv) {
     rc = ray_client_actor_call(client, greeter, "greet", margs, 1, NULL, NULL, 0, NULL, &greet_ref);
     ray_client_value_free(name);
     TRY(rc);
-    TRY(ray_client_get(client, greet_ref, 60000, &msg));
+    TRY(ray_client_object_get(client, greet_ref, 60000, &msg));
     TRY(ray_client_value_get_str(msg, &text, &len));
     printf("greeter.greet('Ray') = %.*s\n", (int)len, text);
-    TRY(ray_client_kill_actor(client, greeter, 1));
+    TRY(ray_client_actor_kill(client, greeter, 1));
 
-    TRY(ray_client_disconnect(client));
+    TRY(ray_client_client_disconnect(client));
     status = 0;
     printf("ok\n");
 fail:

@@ -1,168 +1,136 @@
-//! Actors: creating them, calling their methods, named actors, kill, actor handles.
+//! Actors: actor classes, creating actors, calling their methods, named actors, kill,
+//! actor handles.
 
 use std::ffi::{c_char, c_int};
+use std::sync::Arc;
 
 use super::*;
 use crate::actors::ActorClass;
-use crate::client::Client;
-use crate::options::Options;
 
-unsafe fn create_actor(
-    client: *const ray_client_client,
-    class: ActorClass,
-    args: *const *const ray_client_value,
-    nargs: usize,
-    kwarg_names: *const *const c_char,
-    kwarg_values: *const *const ray_client_value,
-    nkw: usize,
-    options: *const ray_client_options,
-    out: &mut *mut ray_client_actor,
-) -> R<()> {
-    let c = client_of(client)?;
-    let args = args_of(args, nargs)?;
-    let kwargs = kwargs_of(kwarg_names, kwarg_values, nkw)?;
-    let class = class.with_options(options_of(options)?);
-    *out = new_handle::<ray_client_actor>(c.create_actor(&class, args, kwargs)?);
+fn give_class(class: ActorClass, out: *mut *mut ray_client_actor_class) -> R<()> {
+    let out = unsafe { out_handle(out, "out")? };
+    *out = new_handle::<ray_client_actor_class>(Arc::new(class));
     Ok(())
 }
 
 /// ---- Actors (src/ffi/actors.rs) ----
 ///
-/// Creates an actor: `module.qualname(*args, **kwargs)` on the cluster (arguments as in
-/// `ray_client_call`; `options` may be NULL: `name`, `namespace`, detached,
-/// `max_restarts`, resources, ...). Returns at once; a failure to create shows on the
-/// first method call. The caller frees `*out` with `ray_client_actor_free` (which does
-/// not kill the actor; the server does when this client's job ends, unless detached).
+/// The actor class `qualname` of `module`, importable on the cluster. The caller frees
+/// `*out` with `ray_client_actor_class_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_actor_class_new(
+    module: *const c_char,
+    qualname: *const c_char,
+    out: *mut *mut ray_client_actor_class,
+) -> ray_client_status {
+    guard(|| {
+        let class = ActorClass::new(str_arg(module, "module")?, str_arg(qualname, "qualname")?)?;
+        give_class(class, out)
+    })
+}
+
+/// The actor class `name` defined by Python `source` (sent by value). The caller frees
+/// `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_actor_class_from_source(
+    source: *const c_char,
+    name: *const c_char,
+    out: *mut *mut ray_client_actor_class,
+) -> ray_client_status {
+    guard(|| {
+        let class = ActorClass::from_source(str_arg(source, "source")?, str_arg(name, "name")?)?;
+        give_class(class, out)
+    })
+}
+
+/// The same class with actor `options` attached (`name`, `namespace`, detached,
+/// `max_restarts`, resources, ...; copied), under any options a creation gives. The
+/// caller frees `*out`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_actor_class_with_options(
+    actor_class: *const ray_client_actor_class,
+    options: *const ray_client_options,
+    out: *mut *mut ray_client_actor_class,
+) -> ray_client_status {
+    guard(|| {
+        let class = get::<ray_client_actor_class>(actor_class, "actor_class")?;
+        let options = options_of(options)?;
+        options.check()?;
+        give_class((*class).clone().with_options(options), out)
+    })
+}
+
+/// Frees an actor class. NULL is a no-op.
+/// Thread-safety: may run while other threads still create actors from it: their calls
+/// finish normally.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_actor_class_free(
+    actor_class: *mut ray_client_actor_class,
+) -> ray_client_status {
+    guard(|| free_handle(actor_class))
+}
+
+/// Creates an actor: `actor_class(*args, **kwargs)` on the cluster (`args` and `options` as in
+/// `ray_client_function_call`). Returns at once; a failure to create shows on the first
+/// method call. The caller frees `*out` with `ray_client_actor_free` (which does not
+/// kill the actor; the server does when this client's job ends, unless detached).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_create(
     client: *const ray_client_client,
-    module: *const c_char,
-    qualname: *const c_char,
-    args: *const *const ray_client_value,
-    nargs: usize,
-    kwarg_names: *const *const c_char,
-    kwarg_values: *const *const ray_client_value,
-    nkw: usize,
+    actor_class: *const ray_client_actor_class,
+    args: *const ray_client_args,
     options: *const ray_client_options,
     out: *mut *mut ray_client_actor,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let out = out_handle(out, "out")?;
-        let class = ActorClass::new(str_arg(module, "module")?, str_arg(qualname, "qualname")?)?;
-        create_actor(
-            client,
-            class,
-            args,
-            nargs,
-            kwarg_names,
-            kwarg_values,
-            nkw,
-            options,
-            out,
-        )
-    })
-}
-
-/// `ray_client_actor_create` of the class `name` defined by Python `source`.
-#[no_mangle]
-pub unsafe extern "C" fn ray_client_actor_create_source(
-    client: *const ray_client_client,
-    source: *const c_char,
-    name: *const c_char,
-    args: *const *const ray_client_value,
-    nargs: usize,
-    kwarg_names: *const *const c_char,
-    kwarg_values: *const *const ray_client_value,
-    nkw: usize,
-    options: *const ray_client_options,
-    out: *mut *mut ray_client_actor,
-) -> c_int {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        let class = ActorClass::from_source(str_arg(source, "source")?, str_arg(name, "name")?)?;
-        create_actor(
-            client,
-            class,
-            args,
-            nargs,
-            kwarg_names,
-            kwarg_values,
-            nkw,
-            options,
-            out,
-        )
-    })
-}
-
-fn method<'a>(
-    client: *const ray_client_client,
-    actor: *const ray_client_actor,
-    name: R<&'a str>,
-) -> impl FnOnce(Options) -> R<(Client, ActorOrFn)> + 'a {
-    move |_| {
         let c = client_of(client)?;
-        let a = get::<ray_client_actor>(actor, "actor")?;
-        Ok((c, ActorOrFn::Method(a, name?.to_owned())))
-    }
+        let class = get::<ray_client_actor_class>(actor_class, "actor_class")?;
+        let options = class.options().merged(&options_of(options)?);
+        let list = args_of(args)?;
+        let class = (*class).clone().with_options(options);
+        *out = new_handle::<ray_client_actor>(c.create_actor(&class, list.args, list.kwargs)?);
+        Ok(())
+    })
 }
 
-/// Calls `actor.method(*args, **kwargs)` (arguments as in `ray_client_call`; `options`
-/// may be NULL) and returns the ref of its result at once. The actor must belong to
-/// `client`. The caller frees `*out`.
+/// Calls `actor.method(*args, **kwargs)` and returns at once; `args`, `options` and the
+/// caller-sized `results` as in `ray_client_function_call`. The actor must belong to
+/// `client`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_call(
     client: *const ray_client_client,
     actor: *const ray_client_actor,
-    method_name: *const c_char,
-    args: *const *const ray_client_value,
-    nargs: usize,
-    kwarg_names: *const *const c_char,
-    kwarg_values: *const *const ray_client_value,
-    nkw: usize,
+    method: *const c_char,
+    args: *const ray_client_args,
     options: *const ray_client_options,
-    out: *mut *mut ray_client_object_ref,
-) -> c_int {
+    results: *mut *mut ray_client_object_ref,
+    nresults: usize,
+) -> ray_client_status {
     guard(|| {
-        let out = out_handle(out, "out")?;
-        let m = method(client, actor, str_arg(method_name, "method"));
-        let refs = call_refs(m, args, nargs, kwarg_names, kwarg_values, nkw, options)?;
-        one_ref(refs, out)
-    })
-}
-
-/// `ray_client_actor_call` for any `num_returns` (see `ray_client_call_n`).
-#[no_mangle]
-pub unsafe extern "C" fn ray_client_actor_call_n(
-    client: *const ray_client_client,
-    actor: *const ray_client_actor,
-    method_name: *const c_char,
-    args: *const *const ray_client_value,
-    nargs: usize,
-    kwarg_names: *const *const c_char,
-    kwarg_values: *const *const ray_client_value,
-    nkw: usize,
-    options: *const ray_client_options,
-    out: *mut *mut *mut ray_client_object_ref,
-    n: *mut usize,
-) -> c_int {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        let n = out_val(n, "n", 0)?;
-        let m = method(client, actor, str_arg(method_name, "method"));
-        let refs = call_refs(m, args, nargs, kwarg_names, kwarg_values, nkw, options)?;
-        many_refs(refs, out, n)
+        let c = client_of(client)?;
+        let a = get::<ray_client_actor>(actor, "actor")?;
+        let method = str_arg(method, "method")?;
+        let options = options_of(options)?;
+        let out = results_of(results, nresults, &options)?;
+        let list = args_of(args)?;
+        give_results(
+            c.call_method_with(&a, method, list.args, list.kwargs, &options)?,
+            out,
+        );
+        Ok(())
     })
 }
 
 /// The named actor `name` in `namespace` (NULL: this client's namespace);
 /// `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when there is none. The caller frees `*out`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_get_actor(
+pub unsafe extern "C" fn ray_client_actor_get(
     client: *const ray_client_client,
     name: *const c_char,
     namespace: *const c_char,
     out: *mut *mut ray_client_actor,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let name = str_arg(name, "name")?;
@@ -176,11 +144,11 @@ pub unsafe extern "C" fn ray_client_get_actor(
 /// Kills an actor (`ray.kill`); with `no_restart == 0` it may restart if it has
 /// restarts left.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_kill_actor(
+pub unsafe extern "C" fn ray_client_actor_kill(
     client: *const ray_client_client,
     actor: *const ray_client_actor,
     no_restart: c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let a = get::<ray_client_actor>(actor, "actor")?;
@@ -192,11 +160,11 @@ pub unsafe extern "C" fn ray_client_kill_actor(
 /// client's namespace or (`all_namespaces != 0`) of every namespace. The caller frees
 /// `*out` with `ray_client_string_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_list_named_actors(
+pub unsafe extern "C" fn ray_client_actor_list_named(
     client: *const ray_client_client,
     all_namespaces: c_int,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let out = out_handle(out, "out")?;
@@ -216,7 +184,7 @@ pub unsafe extern "C" fn ray_client_list_named_actors(
 pub unsafe extern "C" fn ray_client_actor_id_hex(
     actor: *const ray_client_actor,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let a = get::<ray_client_actor>(actor, "actor")?;
         let out = out_handle(out, "out")?;
@@ -230,7 +198,7 @@ pub unsafe extern "C" fn ray_client_actor_id_hex(
 pub unsafe extern "C" fn ray_client_actor_clone(
     actor: *const ray_client_actor,
     out: *mut *mut ray_client_actor,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let a = get::<ray_client_actor>(actor, "actor")?;
         let out = out_handle(out, "out")?;
@@ -243,6 +211,6 @@ pub unsafe extern "C" fn ray_client_actor_clone(
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_actor_free(actor: *mut ray_client_actor) -> c_int {
+pub unsafe extern "C" fn ray_client_actor_free(actor: *mut ray_client_actor) -> ray_client_status {
     guard(|| free_handle(actor))
 }

@@ -1,112 +1,105 @@
-//! Reading the caller's arguments: out-parameters, strings, arrays, timeouts, and the
-//! user data pointer handed back to callbacks.
+//! Argument lists: the positional and keyword arguments of one call, built once and
+//! passed to `ray_client_function_call`, `ray_client_actor_create` or
+//! `ray_client_actor_call`.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::*;
+use crate::tasks::Kwargs;
+use crate::value::Value;
 
-/// A handle out-parameter, checked and set to NULL.
-pub(crate) unsafe fn out_handle<'a, T>(p: *mut *mut T, what: &str) -> R<&'a mut *mut T> {
-    if p.is_null() {
-        return Err(ErrorInfo::null(what));
-    }
-    check_aligned(p, what)?;
-    *p = std::ptr::null_mut();
-    Ok(&mut *p)
+/// What an argument-list handle holds.
+#[derive(Default, Clone)]
+pub(crate) struct ArgList {
+    pub(crate) args: Vec<Value>,
+    pub(crate) kwargs: Kwargs,
 }
 
-/// A plain out-parameter, checked and set to `init`.
-pub(crate) unsafe fn out_val<'a, T>(p: *mut T, what: &str, init: T) -> R<&'a mut T> {
-    if p.is_null() {
-        return Err(ErrorInfo::null(what));
+/// The arguments behind a handle (copied); NULL means no arguments.
+pub(crate) fn args_of(a: *const ray_client_args) -> R<ArgList> {
+    if a.is_null() {
+        return Ok(ArgList::default());
     }
-    check_aligned(p, what)?;
-    p.write(init);
-    Ok(&mut *p)
+    let list = get::<ray_client_args>(a, "args")?;
+    let list = list.lock().unwrap_or_else(PoisonError::into_inner);
+    Ok(list.clone())
 }
 
-/// An optional out-parameter (NULL: the caller does not want it), set to `init`.
-pub(crate) unsafe fn opt_out<'a, T>(p: *mut T, what: &str, init: T) -> R<Option<&'a mut T>> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    out_val(p, what, init).map(Some)
+fn with_list(a: *mut ray_client_args, f: impl FnOnce(&mut ArgList) -> R<()>) -> R<()> {
+    let list = get::<ray_client_args>(a, "args")?;
+    let mut list = list.lock().unwrap_or_else(PoisonError::into_inner);
+    f(&mut list)
 }
 
-fn check_aligned<T>(p: *const T, what: &str) -> R<()> {
-    if p.is_aligned() {
+/// ---- Argument lists (src/ffi/args.rs) ----
+///
+/// A new, empty argument list. The caller frees `*out` with `ray_client_args_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_args_new(out: *mut *mut ray_client_args) -> ray_client_status {
+    guard(|| {
+        let out = out_handle(out, "out")?;
+        *out = new_handle::<ray_client_args>(Arc::new(Mutex::new(ArgList::default())));
         Ok(())
-    } else {
-        Err(ErrorInfo::invalid(format!("{what} is not aligned")))
-    }
+    })
 }
 
-fn invalid_utf8(what: &str) -> ErrorInfo {
-    ErrorInfo::new(
-        RAY_CLIENT_ERROR_INVALID_UTF8,
-        "invalid_utf8",
-        format!("{what} is not valid UTF-8"),
-    )
+/// Appends a positional argument (the value is copied; the caller keeps `value`). Refs
+/// among the arguments, nested too, must belong to the client the call goes to; Ray
+/// resolves them before the function runs.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_args_push(
+    args: *mut ray_client_args,
+    value: *const ray_client_value,
+) -> ray_client_status {
+    guard(|| {
+        let v = value_of(value, "value")?;
+        with_list(args, |l| {
+            l.args.push((*v).clone());
+            Ok(())
+        })
+    })
 }
 
-/// A required NUL-terminated UTF-8 string argument.
-pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> R<&'a str> {
-    if p.is_null() {
-        return Err(ErrorInfo::null(what));
-    }
-    CStr::from_ptr(p).to_str().map_err(|_| invalid_utf8(what))
+/// Adds the keyword argument `name=value` (copied). A name given twice is refused, as
+/// Python refuses `f(x=1, x=2)`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_args_push_kw(
+    args: *mut ray_client_args,
+    name: *const c_char,
+    value: *const ray_client_value,
+) -> ray_client_status {
+    guard(|| {
+        let name = str_arg(name, "name")?;
+        let v = value_of(value, "value")?;
+        if name.is_empty() {
+            return Err(ErrorInfo::invalid("a keyword argument needs a name"));
+        }
+        with_list(args, |l| {
+            if l.kwargs.iter().any(|(k, _)| k == name) {
+                return Err(ErrorInfo::invalid(format!(
+                    "got multiple values for keyword argument '{name}'"
+                )));
+            }
+            l.kwargs.push((name.to_owned(), (*v).clone()));
+            Ok(())
+        })
+    })
 }
 
-/// An optional string argument (NULL: not given).
-pub(crate) unsafe fn opt_str<'a>(p: *const c_char, what: &str) -> R<Option<&'a str>> {
-    if p.is_null() {
-        Ok(None)
-    } else {
-        str_arg(p, what).map(Some)
-    }
+/// Empties the list, to reuse it for another call.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_args_clear(args: *mut ray_client_args) -> ray_client_status {
+    guard(|| {
+        with_list(args, |l| {
+            *l = ArgList::default();
+            Ok(())
+        })
+    })
 }
 
-/// A UTF-8 string given as pointer and length.
-pub(crate) unsafe fn str_n<'a>(p: *const c_char, len: usize, what: &str) -> R<&'a str> {
-    std::str::from_utf8(slice(p.cast::<u8>(), len, what)?).map_err(|_| invalid_utf8(what))
-}
-
-/// An array argument: `len` elements at `p` (`p` may be NULL when `len` is 0). Refuses
-/// lengths no real buffer can have.
-pub(crate) unsafe fn slice<'a, T>(p: *const T, len: usize, what: &str) -> R<&'a [T]> {
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if p.is_null() {
-        return Err(ErrorInfo::null(what));
-    }
-    let max = isize::MAX as usize / std::mem::size_of::<T>().max(1);
-    if len > max {
-        return Err(ErrorInfo::invalid(format!(
-            "{what}: a length of {len} is impossible"
-        )));
-    }
-    check_aligned(p, what)?;
-    Ok(std::slice::from_raw_parts(p, len))
-}
-
-/// Milliseconds to an optional duration: negative means "no limit".
-pub(crate) fn timeout_ms(ms: i64) -> Option<std::time::Duration> {
-    u64::try_from(ms).ok().map(std::time::Duration::from_millis)
-}
-
-/// A pointer the library hands back to a callback on another thread.
-#[derive(Clone, Copy)]
-pub(crate) struct UserData(pub(super) *mut std::ffi::c_void);
-
-// SAFETY: the pointer is never dereferenced by the library, only handed back to the
-// caller's callback; the ABI documents that callbacks run on the I/O thread, so the
-// caller is responsible for what the pointer points at being usable there.
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
-
-impl UserData {
-    pub(crate) fn get(self) -> *mut std::ffi::c_void {
-        self.0
-    }
+/// Frees an argument list. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_args_free(args: *mut ray_client_args) -> ray_client_status {
+    guard(|| free_handle(args))
 }

@@ -9,7 +9,7 @@ pub(crate) fn json_out(
     client: *const ray_client_client,
     out: *mut *mut c_char,
     f: impl FnOnce(&crate::Client) -> R<String>,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         // SAFETY: `out` is checked by `out_handle`.
@@ -37,17 +37,17 @@ fn resources_json(r: std::collections::BTreeMap<String, f64>) -> String {
 pub unsafe extern "C" fn ray_client_cluster_resources(
     client: *const ray_client_client,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     json_out(client, out, |c| Ok(resources_json(c.cluster_resources()?)))
 }
 
 /// Resources not in use right now (`ray.available_resources()`), as for
 /// `ray_client_cluster_resources`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_available_resources(
+pub unsafe extern "C" fn ray_client_cluster_available_resources(
     client: *const ray_client_client,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     json_out(client, out, |c| {
         Ok(resources_json(c.available_resources()?))
     })
@@ -56,10 +56,10 @@ pub unsafe extern "C" fn ray_client_available_resources(
 /// The cluster's nodes (`ray.nodes()`) as a JSON array of objects (`NodeID`, `Alive`,
 /// `Resources`, ...). The caller frees `*out` with `ray_client_string_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_nodes(
+pub unsafe extern "C" fn ray_client_cluster_nodes(
     client: *const ray_client_client,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     json_out(client, out, |c| {
         Ok(crate::json::to_json(&Value::List(c.nodes()?))?)
     })
@@ -69,10 +69,10 @@ pub unsafe extern "C" fn ray_client_nodes(
 /// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
 /// `session_name`. The caller frees `*out` with `ray_client_string_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_runtime_context(
+pub unsafe extern "C" fn ray_client_client_runtime_context(
     client: *const ray_client_client,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     json_out(client, out, |c| {
         let r = c.runtime_context()?;
         Ok(serde_json::json!({
@@ -90,25 +90,27 @@ pub unsafe extern "C" fn ray_client_runtime_context(
 /// The dashboard's URL (`""` without a dashboard). The caller frees `*out` with
 /// `ray_client_string_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_dashboard_url(
+pub unsafe extern "C" fn ray_client_cluster_dashboard_url(
     client: *const ray_client_client,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     json_out(client, out, |c| Ok(c.dashboard_url()?))
 }
 
 /// Asks the server whether it is there: `RAY_CLIENT_OK` when it answers.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_ping(client: *const ray_client_client) -> c_int {
+pub unsafe extern "C" fn ray_client_client_ping(
+    client: *const ray_client_client,
+) -> ray_client_status {
     guard(|| Ok(client_of(client)?.ping()?))
 }
 
 /// Whether Ray is initialized on the client's server (`*out` 1 or 0).
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_server_is_initialized(
+pub unsafe extern "C" fn ray_client_client_server_is_initialized(
     client: *const ray_client_client,
     out: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let out = out_val(out, "out", 0)?;

@@ -76,7 +76,7 @@ fn connect_options_or_default(o: *const ray_client_connect_options) -> R<Connect
 fn with_connect_options(
     o: *mut ray_client_connect_options,
     f: impl FnOnce(&mut ConnectOptions) -> R<()>,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let o = connect_options_of(o)?;
         let mut o = o.lock().unwrap_or_else(PoisonError::into_inner);
@@ -93,7 +93,7 @@ fn with_connect_options(
 pub unsafe extern "C" fn ray_client_connect_options_new(
     address: *const c_char,
     out: *mut *mut ray_client_connect_options,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let address = opt_str(address, "address")?.unwrap_or_default();
         let out = out_handle(out, "out")?;
@@ -110,7 +110,7 @@ pub unsafe extern "C" fn ray_client_connect_options_new(
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_free(
     options: *mut ray_client_connect_options,
-) -> c_int {
+) -> ray_client_status {
     guard(|| free_handle(options))
 }
 
@@ -119,7 +119,7 @@ pub unsafe extern "C" fn ray_client_connect_options_free(
 pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
     options: *mut ray_client_connect_options,
     namespace: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let ns = opt_str(namespace, "namespace");
     with_connect_options(options, |o| {
         o.namespace = ns?.map(str::to_owned);
@@ -133,7 +133,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
 pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
     options: *mut ray_client_connect_options,
     json: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let json = opt_str(json, "json");
     with_connect_options(options, |o| {
         o.runtime_env = match json? {
@@ -149,7 +149,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
 pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
     options: *mut ray_client_connect_options,
     timeout_ms: u64,
-) -> c_int {
+) -> ray_client_status {
     with_connect_options(options, |o| {
         let timeout = Duration::from_millis(timeout_ms);
         crate::client::check_connect_timeout(timeout)?;
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(
 pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s(
     options: *mut ray_client_connect_options,
     seconds: u64,
-) -> c_int {
+) -> ray_client_status {
     with_connect_options(options, |o| {
         o.reconnect_grace_period = Some(Duration::from_secs(seconds));
         Ok(())
@@ -180,7 +180,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_keepalive_ms(
     options: *mut ray_client_connect_options,
     interval_ms: u64,
     timeout_ms: u64,
-) -> c_int {
+) -> ray_client_status {
     with_connect_options(options, |o| {
         if interval_ms == 0 || timeout_ms == 0 {
             return Err(ErrorInfo::invalid(
@@ -198,7 +198,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_keepalive_ms(
 pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
     options: *mut ray_client_connect_options,
     ignore: c_int,
-) -> c_int {
+) -> ray_client_status {
     with_connect_options(options, |o| {
         o.ignore_version_mismatch = ignore != 0;
         Ok(())
@@ -211,7 +211,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
 pub unsafe extern "C" fn ray_client_connect_options_set_tls(
     options: *mut ray_client_connect_options,
     enabled: c_int,
-) -> c_int {
+) -> ray_client_status {
     with_connect_options(options, |o| {
         o.tls.enabled = match enabled {
             1 => Some(true),
@@ -233,7 +233,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls(
 pub unsafe extern "C" fn ray_client_connect_options_set_tls_ca_cert(
     options: *mut ray_client_connect_options,
     path: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let path = opt_str(path, "path");
     with_connect_options(options, |o| {
         o.tls.ca_cert = path?.map(PathBuf::from);
@@ -250,7 +250,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_client_cert(
     options: *mut ray_client_connect_options,
     cert_path: *const c_char,
     key_path: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let cert = opt_str(cert_path, "cert_path");
     let key = opt_str(key_path, "key_path");
     with_connect_options(options, |o| {
@@ -275,7 +275,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_client_cert(
 pub unsafe extern "C" fn ray_client_connect_options_set_tls_server_name(
     options: *mut ray_client_connect_options,
     name: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let name = opt_str(name, "name");
     with_connect_options(options, |o| {
         o.tls.server_name = name?.map(str::to_owned);
@@ -291,7 +291,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_server_name(
 pub unsafe extern "C" fn ray_client_connect_options_set_auth_token(
     options: *mut ray_client_connect_options,
     token: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let token = opt_str(token, "token");
     with_connect_options(options, |o| {
         o.auth_token = match token? {
@@ -311,7 +311,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_auth_token(
 pub unsafe extern "C" fn ray_client_connect_options_set_logs(
     options: *mut ray_client_connect_options,
     mode: c_int,
-) -> c_int {
+) -> ray_client_status {
     with_connect_options(options, |o| {
         o.logs = match mode {
             RAY_CLIENT_LOGS_STDERR => LogHandler::Stderr,
@@ -331,7 +331,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
     options: *mut ray_client_connect_options,
     callback: ray_client_log_callback,
     user: *mut c_void,
-) -> c_int {
+) -> ray_client_status {
     let user = UserData(user);
     with_connect_options(options, |o| {
         o.logs = match callback {
@@ -353,7 +353,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
 pub unsafe extern "C" fn ray_client_connect(
     options: *const ray_client_connect_options,
     out: *mut *mut ray_client_client,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let opts = connect_options_or_default(options)?;
         let out = out_handle(out, "out")?;
@@ -368,7 +368,7 @@ pub unsafe extern "C" fn ray_client_connect(
 pub unsafe extern "C" fn ray_client_connect_address(
     address: *const c_char,
     out: *mut *mut ray_client_client,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let address = opt_str(address, "address")?.unwrap_or_default();
         let out = out_handle(out, "out")?;
@@ -381,7 +381,9 @@ pub unsafe extern "C" fn ray_client_connect_address(
 /// object and actor of this client. Idempotent. Later calls on the client (and on its
 /// refs) fail with `RAY_CLIENT_ERROR_CONNECTION_LOST`. The handle must still be freed.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_disconnect(client: *const ray_client_client) -> c_int {
+pub unsafe extern "C" fn ray_client_client_disconnect(
+    client: *const ray_client_client,
+) -> ray_client_status {
     guard(|| {
         client_of(client)?.disconnect();
         Ok(())
@@ -393,7 +395,9 @@ pub unsafe extern "C" fn ray_client_disconnect(client: *const ray_client_client)
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_client_free(client: *mut ray_client_client) -> c_int {
+pub unsafe extern "C" fn ray_client_client_free(
+    client: *mut ray_client_client,
+) -> ray_client_status {
     guard(|| free_handle(client))
 }
 
@@ -402,7 +406,7 @@ pub unsafe extern "C" fn ray_client_client_free(client: *mut ray_client_client) 
 pub unsafe extern "C" fn ray_client_client_clone(
     client: *const ray_client_client,
     out: *mut *mut ray_client_client,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = get::<ray_client_client>(client, "client")?;
         let out = out_handle(out, "out")?;
@@ -413,10 +417,10 @@ pub unsafe extern "C" fn ray_client_client_clone(
 
 /// Whether the client is connected (1) or was disconnected (0).
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_is_connected(
+pub unsafe extern "C" fn ray_client_client_is_connected(
     client: *const ray_client_client,
     out: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         *out_val(out, "out", 0)? = c_int::from(c.is_connected());
@@ -424,22 +428,22 @@ pub unsafe extern "C" fn ray_client_is_connected(
     })
 }
 
-/// `ray_client_connection_state`: the connection is up.
+/// `ray_client_client_state`: the connection is up.
 pub const RAY_CLIENT_STATE_CONNECTED: c_int = 0;
-/// `ray_client_connection_state`: the connection dropped and the client is reconnecting;
+/// `ray_client_client_state`: the connection dropped and the client is reconnecting;
 /// calls made meanwhile wait for it, up to the reconnect grace period.
 pub const RAY_CLIENT_STATE_RECONNECTING: c_int = 1;
-/// `ray_client_connection_state`: the connection is gone for good (disconnected, grace
+/// `ray_client_client_state`: the connection is gone for good (disconnected, grace
 /// period passed, or the server no longer knows this client); calls fail with
 /// `RAY_CLIENT_ERROR_CONNECTION_LOST`.
 pub const RAY_CLIENT_STATE_LOST: c_int = 2;
 
 /// The connection's state: one of `RAY_CLIENT_STATE_*`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_connection_state(
+pub unsafe extern "C" fn ray_client_client_state(
     client: *const ray_client_client,
     out: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         *out_val(out, "out", 0)? = match c.connection_state() {
@@ -454,13 +458,13 @@ pub unsafe extern "C" fn ray_client_connection_state(
 /// What the server said about itself. Each out-parameter may be NULL when not wanted.
 /// The strings are borrowed: valid until `client` (this handle) is freed.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_server_info(
+pub unsafe extern "C" fn ray_client_client_server_info(
     client: *const ray_client_client,
     ray_version: *mut *const c_char,
     ray_commit: *mut *const c_char,
     python_version: *mut *const c_char,
     num_clients: *mut i32,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = get::<ray_client_client>(client, "client")?;
         if let Some(o) = opt_out(ray_version, "ray_version", std::ptr::null())? {
@@ -488,7 +492,7 @@ pub unsafe extern "C" fn ray_client_client_info(
     client_id: *mut *const c_char,
     address: *mut *const c_char,
     namespace: *mut *const c_char,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = get::<ray_client_client>(client, "client")?;
         if let Some(o) = opt_out(client_id, "client_id", std::ptr::null())? {
@@ -515,7 +519,7 @@ pub unsafe extern "C" fn ray_client_client_info(
 pub unsafe extern "C" fn ray_client_init(
     options: *const ray_client_connect_options,
     out: *mut *mut ray_client_client,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let opts = connect_options_or_default(options)?;
         let out = opt_out(out, "out", std::ptr::null_mut())?;
@@ -530,7 +534,9 @@ pub unsafe extern "C" fn ray_client_init(
 /// A new handle to the default client; `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when none is
 /// connected. The caller frees `*out`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_default_client(out: *mut *mut ray_client_client) -> c_int {
+pub unsafe extern "C" fn ray_client_default_client(
+    out: *mut *mut ray_client_client,
+) -> ray_client_status {
     guard(|| {
         let out = out_handle(out, "out")?;
         *out = give_client(crate::context::default_client()?);
@@ -547,7 +553,7 @@ pub extern "C" fn ray_client_is_initialized() -> c_int {
 /// Disconnects the default client, if any (handles to it then report
 /// `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
 #[no_mangle]
-pub extern "C" fn ray_client_shutdown() -> c_int {
+pub extern "C" fn ray_client_shutdown() -> ray_client_status {
     guard(|| {
         crate::context::shutdown();
         Ok(())

@@ -3,14 +3,14 @@
 //! accessors of the ABI.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use super::*;
 use crate::error::{Error, ErrorKind};
 
-fn kind_code(kind: ErrorKind) -> (c_int, &'static str) {
+fn kind_code(kind: ErrorKind) -> (ray_client_status, &'static str) {
     let code = match kind {
         ErrorKind::InvalidArgument => RAY_CLIENT_ERROR_INVALID_ARGUMENT,
         ErrorKind::ConnectionFailed => RAY_CLIENT_ERROR_CONNECTION_FAILED,
@@ -33,7 +33,7 @@ fn kind_code(kind: ErrorKind) -> (c_int, &'static str) {
 
 /// What a `ray_client_error` handle holds; also the thread's last error.
 pub(crate) struct ErrorInfo {
-    code: c_int,
+    code: ray_client_status,
     kind: CString,
     message: CString,
     remote_type: Option<CString>,
@@ -45,7 +45,11 @@ pub(crate) struct ErrorInfo {
 pub(crate) type R<T> = Result<T, ErrorInfo>;
 
 impl ErrorInfo {
-    pub(crate) fn new(code: c_int, kind: &str, message: impl Into<String>) -> ErrorInfo {
+    pub(crate) fn new(
+        code: ray_client_status,
+        kind: &str,
+        message: impl Into<String>,
+    ) -> ErrorInfo {
         ErrorInfo {
             code,
             kind: cstring_lossy(kind.to_owned()),
@@ -73,7 +77,7 @@ impl ErrorInfo {
         )
     }
 
-    pub(crate) fn code(&self) -> c_int {
+    pub(crate) fn code(&self) -> ray_client_status {
         self.code
     }
 }
@@ -96,7 +100,7 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<Arc<ErrorInfo>>> = const { RefCell::new(None) };
 }
 
-fn set_last_error(e: ErrorInfo) -> c_int {
+fn set_last_error(e: ErrorInfo) -> ray_client_status {
     let code = e.code;
     let _ = LAST_ERROR.try_with(|l| *l.borrow_mut() = Some(Arc::new(e)));
     code
@@ -115,7 +119,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// Runs the body of an ABI function: catches panics, records a failure as this thread's
 /// last error and turns the outcome into a status code. Every fallible function goes
 /// through here.
-pub(crate) fn guard(f: impl FnOnce() -> R<()>) -> c_int {
+pub(crate) fn guard(f: impl FnOnce() -> R<()>) -> ray_client_status {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => RAY_CLIENT_OK,
         Ok(Err(e)) => set_last_error(e),
@@ -154,7 +158,9 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> R<T>) -> T {
 /// `ray_client_error_free`. Successful calls do not clear the last error. Thread-safe
 /// (each thread has its own last error).
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_last_error(out: *mut *mut ray_client_error) -> c_int {
+pub unsafe extern "C" fn ray_client_last_error(
+    out: *mut *mut ray_client_error,
+) -> ray_client_status {
     guard(|| {
         let out = out_handle(out, "out")?;
         if let Some(e) = LAST_ERROR.with(|l| l.borrow().clone()) {
@@ -179,7 +185,7 @@ pub extern "C" fn ray_client_last_error_message() -> *const c_char {
 
 /// The status code of the last failure on the calling thread (`RAY_CLIENT_OK` if none).
 #[no_mangle]
-pub extern "C" fn ray_client_last_error_code() -> c_int {
+pub extern "C" fn ray_client_last_error_code() -> ray_client_status {
     LAST_ERROR
         .try_with(|l| l.borrow().as_ref().map_or(RAY_CLIENT_OK, |e| e.code))
         .unwrap_or(RAY_CLIENT_OK)
@@ -188,7 +194,9 @@ pub extern "C" fn ray_client_last_error_code() -> c_int {
 /// The error's status code (one of `RAY_CLIENT_ERROR_*`); `RAY_CLIENT_ERROR_INVALID_HANDLE`
 /// or `RAY_CLIENT_ERROR_NULL_ARGUMENT` when `error` is not a live error handle.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_error_code(error: *const ray_client_error) -> c_int {
+pub unsafe extern "C" fn ray_client_error_code(
+    error: *const ray_client_error,
+) -> ray_client_status {
     match get::<ray_client_error>(error, "error") {
         Ok(e) => e.code,
         Err(e) => e.code,
@@ -263,6 +271,6 @@ pub unsafe extern "C" fn ray_client_error_traceback(
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_error_free(error: *mut ray_client_error) -> c_int {
+pub unsafe extern "C" fn ray_client_error_free(error: *mut ray_client_error) -> ray_client_status {
     guard(|| free_handle(error))
 }

@@ -11,7 +11,7 @@ use super::placement_group::PgBox;
 use super::*;
 
 /// A connection to a Ray cluster. Ownership: freed with `ray_client_client_free`; freeing
-/// the last handle of a connection disconnects it (`ray_client_disconnect` does so
+/// the last handle of a connection disconnects it (`ray_client_client_disconnect` does so
 /// explicitly while handles remain).
 /// Thread-safety: thread-safe; any number of threads may use one client handle at once.
 /// Inside a callback, on the library's I/O thread, a function that would wait for the
@@ -82,6 +82,32 @@ pub struct ray_client_placement_group {
     _private: [u8; 0],
 }
 
+/// A remote function: a Python function on the cluster, named by module and qualified
+/// name or defined by Python source, with the options its calls use. Made once, called
+/// any number of times, from any client. Ownership: freed with
+/// `ray_client_function_free`.
+/// Thread-safety: immutable, so any number of threads may call one function at once.
+pub struct ray_client_function {
+    _private: [u8; 0],
+}
+
+/// An actor class: a Python class on the cluster (by module and qualified name or from
+/// Python source), with the options its actors are created with. Ownership: freed with
+/// `ray_client_actor_class_free`.
+/// Thread-safety: immutable, so any number of threads may use one class at once.
+pub struct ray_client_actor_class {
+    _private: [u8; 0],
+}
+
+/// The arguments of one call: positional values, then keyword arguments, copied in as
+/// they are pushed and read when passed to a call, so one list may serve many calls.
+/// Ownership: freed with `ray_client_args_free`.
+/// Thread-safety: a locked builder: using one from several threads is safe but racy;
+/// don't push arguments while another thread passes the list to a call.
+pub struct ray_client_args {
+    _private: [u8; 0],
+}
+
 /// Types of handles: a tag stored in the token's low bits, and what the registry holds.
 pub(crate) trait Handle {
     const TAG: usize;
@@ -101,6 +127,9 @@ pub(crate) enum Slot {
     Options(Arc<Mutex<OptionsBuilder>>),
     ConnectOptions(Arc<Mutex<crate::ConnectOptions>>),
     PlacementGroup(Arc<PgBox>),
+    Function(Arc<crate::RemoteFunction>),
+    ActorClass(Arc<crate::ActorClass>),
+    Args(Arc<Mutex<super::args::ArgList>>),
 }
 
 macro_rules! handle {
@@ -135,6 +164,14 @@ handle!(
     Arc<Mutex<crate::ConnectOptions>>
 );
 handle!(ray_client_placement_group, 8, PlacementGroup, Arc<PgBox>);
+handle!(ray_client_function, 9, Function, Arc<crate::RemoteFunction>);
+handle!(
+    ray_client_actor_class,
+    10,
+    ActorClass,
+    Arc<crate::ActorClass>
+);
+handle!(ray_client_args, 11, Args, Arc<Mutex<super::args::ArgList>>);
 
 const TAG_BITS: u32 = 4;
 

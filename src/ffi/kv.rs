@@ -20,7 +20,7 @@ pub unsafe extern "C" fn ray_client_kv_get(
     value: *mut *mut u8,
     value_len: *mut usize,
     found: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let key = slice(key, key_len, "key")?;
@@ -50,7 +50,7 @@ pub unsafe extern "C" fn ray_client_kv_put(
     overwrite: c_int,
     namespace: *const c_char,
     already_existed: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let key = slice(key, key_len, "key")?;
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn ray_client_kv_del(
     by_prefix: c_int,
     namespace: *const c_char,
     deleted: *mut usize,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let key = slice(key, key_len, "key")?;
@@ -97,7 +97,7 @@ pub unsafe extern "C" fn ray_client_kv_exists(
     key_len: usize,
     namespace: *const c_char,
     exists: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let key = slice(key, key_len, "key")?;
@@ -117,7 +117,7 @@ pub unsafe extern "C" fn ray_client_kv_list(
     prefix_len: usize,
     namespace: *const c_char,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let prefix = slice(prefix, prefix_len, "prefix")?;

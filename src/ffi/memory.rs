@@ -2,7 +2,7 @@
 //! table so that their `_free` functions can check what they are given.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, CString};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use super::*;
@@ -20,8 +20,6 @@ enum Alloc {
     Bytes(#[allow(dead_code)] Vec<u8>),
     /// Tokens of value handles, freed with the array.
     Values(Vec<usize>),
-    /// Tokens of object ref handles, freed with the array.
-    Refs(Vec<usize>),
 }
 
 static ALLOCS: LazyLock<Mutex<HashMap<usize, Alloc>>> = LazyLock::new(Default::default);
@@ -84,17 +82,6 @@ pub(crate) fn give_values(values: Vec<crate::Value>) -> *mut *mut ray_client_val
     p
 }
 
-pub(crate) fn give_refs(refs: Vec<crate::ObjectRef>) -> *mut *mut ray_client_object_ref {
-    let mut tokens: Vec<usize> = Vec::with_capacity(refs.len().max(1));
-    tokens.extend(
-        refs.into_iter()
-            .map(|r| new_handle::<ray_client_object_ref>(r).addr()),
-    );
-    let p = tokens.as_mut_ptr().cast::<*mut ray_client_object_ref>();
-    remember(p.addr(), Alloc::Refs(tokens));
-    p
-}
-
 /// ---- Returned memory: strings, byte buffers, handle arrays (src/ffi/memory.rs) ----
 ///
 /// Frees a string returned by the library. NULL is a no-op; anything else not returned
@@ -102,7 +89,7 @@ pub(crate) fn give_refs(refs: Vec<crate::ObjectRef>) -> *mut *mut ray_client_obj
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> c_int {
+pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> ray_client_status {
     guard(|| {
         if s.is_null() {
             return Ok(());
@@ -123,7 +110,7 @@ pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> c_int {
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> c_int {
+pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> ray_client_status {
     guard(|| {
         if data.is_null() {
             return Ok(());
@@ -138,13 +125,15 @@ pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> c_int {
     })
 }
 
-/// Frees an array of values returned by the library (`ray_client_get_many`, ...) and
+/// Frees an array of values returned by the library (`ray_client_object_get_many`, ...) and
 /// every value handle still in it (entries the caller freed already and set to NULL
 /// are skipped; entries freed but not NULLed are skipped too). NULL is a no-op.
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_value_array_free(values: *mut *mut ray_client_value) -> c_int {
+pub unsafe extern "C" fn ray_client_value_array_free(
+    values: *mut *mut ray_client_value,
+) -> ray_client_status {
     guard(|| {
         if values.is_null() {
             return Ok(());
@@ -159,35 +148,6 @@ pub unsafe extern "C" fn ray_client_value_array_free(values: *mut *mut ray_clien
             other => {
                 remember(values.addr(), other);
                 Err(invalid_handle("the value array", "value array"))
-            }
-        }
-    })
-}
-
-/// Frees an array of object refs returned by the library (`ray_client_call_n`, ...)
-/// and every ref handle still in it (the caller may have taken some out and freed them;
-/// those are skipped). NULL is a no-op.
-/// Thread-safety: may run while other threads still use the handle: their calls finish
-/// normally, and borrowed pointers into it become invalid.
-#[no_mangle]
-pub unsafe extern "C" fn ray_client_object_ref_array_free(
-    refs: *mut *mut ray_client_object_ref,
-) -> c_int {
-    guard(|| {
-        if refs.is_null() {
-            return Ok(());
-        }
-        match forget(refs.addr(), "the ref array")? {
-            Alloc::Refs(tokens) => {
-                for t in tokens {
-                    let _ =
-                        free_handle::<ray_client_object_ref>(std::ptr::without_provenance_mut(t));
-                }
-                Ok(())
-            }
-            other => {
-                remember(refs.addr(), other);
-                Err(invalid_handle("the ref array", "object ref array"))
             }
         }
     })

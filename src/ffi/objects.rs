@@ -29,11 +29,11 @@ pub(crate) unsafe fn refs_of(
 /// Stores `value` in the cluster's object store. Refs inside the value must belong to
 /// `client`. The caller frees `*out` with `ray_client_object_ref_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_put(
+pub unsafe extern "C" fn ray_client_object_put(
     client: *const ray_client_client,
     value: *const ray_client_value,
     out: *mut *mut ray_client_object_ref,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let v = value_of(value, "value")?;
@@ -48,12 +48,12 @@ pub unsafe extern "C" fn ray_client_put(
 /// `RAY_CLIENT_ERROR_TASK_ERROR` with the remote exception in the last error. The caller
 /// frees `*out` with `ray_client_value_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_get(
+pub unsafe extern "C" fn ray_client_object_get(
     client: *const ray_client_client,
     r: *const ray_client_object_ref,
     timeout_ms: i64,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let r = ref_of(r, "ref")?;
@@ -72,13 +72,13 @@ fn timeout_ms_of(ms: i64) -> Option<Duration> {
 /// `*out` is an array of `n` new value handles; the caller frees the array and the
 /// handles in it with `ray_client_value_array_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_get_many(
+pub unsafe extern "C" fn ray_client_object_get_many(
     client: *const ray_client_client,
     refs: *const *const ray_client_object_ref,
     n: usize,
     timeout_ms: i64,
     out: *mut *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let refs = refs_of(refs, n)?;
@@ -101,7 +101,7 @@ fn ready_flags(refs: &[ObjectRef], ready: &[ObjectRef]) -> Vec<u8> {
 /// caller's array of `n` bytes: `ready[i]` becomes 1 when `refs[i]` is ready, else 0.
 /// `*num_ready` (may be NULL) is how many are.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_wait(
+pub unsafe extern "C" fn ray_client_object_wait(
     client: *const ray_client_client,
     refs: *const *const ray_client_object_ref,
     n: usize,
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn ray_client_wait(
     timeout_ms: i64,
     ready: *mut u8,
     num_ready: *mut usize,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let refs = refs_of(refs, n)?;
@@ -136,7 +136,7 @@ pub unsafe extern "C" fn ray_client_wait(
 pub unsafe extern "C" fn ray_client_object_ref_hex(
     r: *const ray_client_object_ref,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let r = ref_of(r, "ref")?;
         let out = out_handle(out, "out")?;
@@ -150,7 +150,7 @@ pub unsafe extern "C" fn ray_client_object_ref_hex(
 pub unsafe extern "C" fn ray_client_object_ref_clone(
     r: *const ray_client_object_ref,
     out: *mut *mut ray_client_object_ref,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let r = ref_of(r, "ref")?;
         let out = out_handle(out, "out")?;
@@ -164,7 +164,9 @@ pub unsafe extern "C" fn ray_client_object_ref_clone(
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_ref) -> c_int {
+pub unsafe extern "C" fn ray_client_object_ref_free(
+    r: *mut ray_client_object_ref,
+) -> ray_client_status {
     guard(|| free_handle(r))
 }
 
@@ -174,12 +176,12 @@ pub unsafe extern "C" fn ray_client_object_ref_free(r: *mut ray_client_object_re
 /// task at its next Python bytecode: a task blocked in one long C call (`time.sleep(60)`,
 /// a long numpy operation) runs on until that call returns; only `force` stops it at once.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_cancel(
+pub unsafe extern "C" fn ray_client_object_cancel(
     client: *const ray_client_client,
     r: *const ray_client_object_ref,
     force: c_int,
     recursive: c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let r = ref_of(r, "ref")?;
@@ -187,7 +189,7 @@ pub unsafe extern "C" fn ray_client_cancel(
     })
 }
 
-/// Completion of `ray_client_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
+/// Completion of `ray_client_object_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
 /// error code with an error. Both `value` and `error` (whichever is not NULL) are owned
 /// by the callback, which frees them (`ray_client_value_free`, `ray_client_error_free`),
 /// possibly later on another thread. Runs on the library's I/O thread: return quickly,
@@ -195,34 +197,34 @@ pub unsafe extern "C" fn ray_client_cancel(
 pub type ray_client_get_callback = Option<
     unsafe extern "C" fn(
         user: *mut c_void,
-        status: c_int,
+        status: ray_client_status,
         value: *mut ray_client_value,
         error: *mut ray_client_error,
     ),
 >;
 
-/// Completion of `ray_client_get_many_async`: on success `values` is an array of `n`
+/// Completion of `ray_client_object_get_many_async`: on success `values` is an array of `n`
 /// value handles that the callback owns (free with `ray_client_value_array_free`); on
 /// failure `values` is NULL and `error` is owned by the callback. I/O thread rules as
 /// for `ray_client_get_callback`.
 pub type ray_client_get_many_callback = Option<
     unsafe extern "C" fn(
         user: *mut c_void,
-        status: c_int,
+        status: ray_client_status,
         values: *mut *mut ray_client_value,
         n: usize,
         error: *mut ray_client_error,
     ),
 >;
 
-/// Completion of `ray_client_wait_async`: on success `ready` holds `n` bytes (1: the
+/// Completion of `ray_client_object_wait_async`: on success `ready` holds `n` bytes (1: the
 /// ref at that index is ready), borrowed for the duration of the call, and `num_ready`
 /// counts them; on failure `ready` is NULL and `error` is owned by the callback. I/O
 /// thread rules as for `ray_client_get_callback`.
 pub type ray_client_wait_callback = Option<
     unsafe extern "C" fn(
         user: *mut c_void,
-        status: c_int,
+        status: ray_client_status,
         ready: *const u8,
         n: usize,
         num_ready: usize,
@@ -230,7 +232,7 @@ pub type ray_client_wait_callback = Option<
     ),
 >;
 
-fn give_error(e: crate::Error) -> (c_int, *mut ray_client_error) {
+fn give_error(e: crate::Error) -> (ray_client_status, *mut ray_client_error) {
     let info = ErrorInfo::from(e);
     let code = info.code();
     (code, new_handle::<ray_client_error>(Arc::new(info)))
@@ -249,13 +251,13 @@ fn call_back(f: impl FnOnce()) {
 /// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
 /// on the I/O thread.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_get_async(
+pub unsafe extern "C" fn ray_client_object_get_async(
     client: *const ray_client_client,
     r: *const ray_client_object_ref,
     timeout_ms: i64,
     callback: ray_client_get_callback,
     user: *mut c_void,
-) -> c_int {
+) -> ray_client_status {
     let user = UserData(user);
     guard(|| {
         let c = client_of(client)?;
@@ -290,14 +292,14 @@ pub unsafe extern "C" fn ray_client_get_async(
 /// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
 /// on the I/O thread.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_get_many_async(
+pub unsafe extern "C" fn ray_client_object_get_many_async(
     client: *const ray_client_client,
     refs: *const *const ray_client_object_ref,
     n: usize,
     timeout_ms: i64,
     callback: ray_client_get_many_callback,
     user: *mut c_void,
-) -> c_int {
+) -> ray_client_status {
     let user = UserData(user);
     guard(|| {
         let c = client_of(client)?;
@@ -332,7 +334,7 @@ pub unsafe extern "C" fn ray_client_get_many_async(
 /// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
 /// on the I/O thread.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_wait_async(
+pub unsafe extern "C" fn ray_client_object_wait_async(
     client: *const ray_client_client,
     refs: *const *const ray_client_object_ref,
     n: usize,
@@ -340,7 +342,7 @@ pub unsafe extern "C" fn ray_client_wait_async(
     timeout_ms: i64,
     callback: ray_client_wait_callback,
     user: *mut c_void,
-) -> c_int {
+) -> ray_client_status {
     let user = UserData(user);
     guard(|| {
         let c = client_of(client)?;

@@ -37,7 +37,10 @@ pub(crate) fn options_of(o: *const ray_client_options) -> R<Options> {
         .build())
 }
 
-fn with_options(o: *mut ray_client_options, f: impl FnOnce(Options) -> R<Options>) -> c_int {
+fn with_options(
+    o: *mut ray_client_options,
+    f: impl FnOnce(Options) -> R<Options>,
+) -> ray_client_status {
     guard(|| {
         let o = get::<ray_client_options>(o, "options")?;
         let mut b = o.lock().unwrap_or_else(PoisonError::into_inner);
@@ -63,7 +66,9 @@ fn with_options(o: *mut ray_client_options, f: impl FnOnce(Options) -> R<Options
 /// with `ray_client_options_free`. Options are read when passed to a call, so one
 /// options object may serve many calls.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_options_new(out: *mut *mut ray_client_options) -> c_int {
+pub unsafe extern "C" fn ray_client_options_new(
+    out: *mut *mut ray_client_options,
+) -> ray_client_status {
     guard(|| {
         let out = out_handle(out, "out")?;
         *out = new_handle::<ray_client_options>(Arc::new(Mutex::new(OptionsBuilder::default())));
@@ -75,7 +80,9 @@ pub unsafe extern "C" fn ray_client_options_new(out: *mut *mut ray_client_option
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_options_free(options: *mut ray_client_options) -> c_int {
+pub unsafe extern "C" fn ray_client_options_free(
+    options: *mut ray_client_options,
+) -> ray_client_status {
     guard(|| free_handle(options))
 }
 
@@ -95,7 +102,7 @@ fn resource_amount(n: f64, what: &str) -> R<f64> {
 pub unsafe extern "C" fn ray_client_options_set_num_cpus(
     options: *mut ray_client_options,
     n: f64,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.num_cpus(resource_amount(n, "num_cpus")?)))
 }
 
@@ -104,7 +111,7 @@ pub unsafe extern "C" fn ray_client_options_set_num_cpus(
 pub unsafe extern "C" fn ray_client_options_set_num_gpus(
     options: *mut ray_client_options,
     n: f64,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.num_gpus(resource_amount(n, "num_gpus")?)))
 }
 
@@ -113,7 +120,7 @@ pub unsafe extern "C" fn ray_client_options_set_num_gpus(
 pub unsafe extern "C" fn ray_client_options_set_memory(
     options: *mut ray_client_options,
     bytes: u64,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.memory(bytes)))
 }
 
@@ -124,7 +131,7 @@ pub unsafe extern "C" fn ray_client_options_set_resource(
     options: *mut ray_client_options,
     name: *const c_char,
     amount: f64,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let name = str_arg(name, "name")?.to_owned();
         let amount = resource_amount(amount, "a resource amount")?;
@@ -145,7 +152,7 @@ pub unsafe extern "C" fn ray_client_options_set_resource(
 pub unsafe extern "C" fn ray_client_options_set_max_retries(
     options: *mut ray_client_options,
     n: i64,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.max_retries(n)))
 }
 
@@ -154,7 +161,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_retries(
 pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
     options: *mut ray_client_options,
     retry: c_int,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.retry_exceptions(retry != 0)))
 }
 
@@ -164,7 +171,7 @@ pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
 pub unsafe extern "C" fn ray_client_options_set_num_returns(
     options: *mut ray_client_options,
     n: usize,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.num_returns(n)))
 }
 
@@ -173,7 +180,7 @@ pub unsafe extern "C" fn ray_client_options_set_num_returns(
 pub unsafe extern "C" fn ray_client_options_set_name(
     options: *mut ray_client_options,
     name: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let name = str_arg(name, "name");
     with_options(options, |o| Ok(o.name(name?)))
 }
@@ -183,7 +190,7 @@ pub unsafe extern "C" fn ray_client_options_set_name(
 pub unsafe extern "C" fn ray_client_options_set_namespace(
     options: *mut ray_client_options,
     namespace: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let ns = str_arg(namespace, "namespace");
     with_options(options, |o| Ok(o.namespace(ns?)))
 }
@@ -192,7 +199,7 @@ pub unsafe extern "C" fn ray_client_options_set_namespace(
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_detached(
     options: *mut ray_client_options,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.detached()))
 }
 
@@ -201,7 +208,7 @@ pub unsafe extern "C" fn ray_client_options_set_detached(
 pub unsafe extern "C" fn ray_client_options_set_max_restarts(
     options: *mut ray_client_options,
     n: i64,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.max_restarts(n)))
 }
 
@@ -210,7 +217,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_restarts(
 pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
     options: *mut ray_client_options,
     n: i64,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.max_task_retries(n)))
 }
 
@@ -219,7 +226,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_task_retries(
 pub unsafe extern "C" fn ray_client_options_set_max_concurrency(
     options: *mut ray_client_options,
     n: i64,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.max_concurrency(n)))
 }
 
@@ -228,7 +235,7 @@ pub unsafe extern "C" fn ray_client_options_set_max_concurrency(
 pub unsafe extern "C" fn ray_client_options_set_get_if_exists(
     options: *mut ray_client_options,
     yes: c_int,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| Ok(o.get_if_exists(yes != 0)))
 }
 
@@ -237,7 +244,7 @@ pub unsafe extern "C" fn ray_client_options_set_get_if_exists(
 pub unsafe extern "C" fn ray_client_options_set_runtime_env_json(
     options: *mut ray_client_options,
     json: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let json = str_arg(json, "json");
     with_options(options, |o| {
         let env = crate::json::from_json(json?)?;
@@ -252,7 +259,7 @@ pub unsafe extern "C" fn ray_client_options_set_runtime_env_json(
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_spread(
     options: *mut ray_client_options,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| {
         Ok(o.scheduling_strategy(SchedulingStrategy::Spread))
     })
@@ -262,7 +269,7 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_spread(
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_scheduling_default(
     options: *mut ray_client_options,
-) -> c_int {
+) -> ray_client_status {
     with_options(options, |o| {
         Ok(o.scheduling_strategy(SchedulingStrategy::Default))
     })
@@ -275,7 +282,7 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_node_affinity(
     options: *mut ray_client_options,
     node_id: *const c_char,
     soft: c_int,
-) -> c_int {
+) -> ray_client_status {
     let node = str_arg(node_id, "node_id");
     with_options(options, |o| {
         Ok(o.scheduling_strategy(SchedulingStrategy::NodeAffinity {
@@ -293,7 +300,7 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_placement_group(
     pg: *const ray_client_placement_group,
     bundle_index: i64,
     capture_child_tasks: c_int,
-) -> c_int {
+) -> ray_client_status {
     let pg = get::<ray_client_placement_group>(pg, "placement_group");
     with_options(options, |o| {
         Ok(o.scheduling_strategy(SchedulingStrategy::PlacementGroup {
@@ -311,7 +318,7 @@ pub unsafe extern "C" fn ray_client_options_set_json(
     options: *mut ray_client_options,
     key: *const c_char,
     json: *const c_char,
-) -> c_int {
+) -> ray_client_status {
     let key = str_arg(key, "key");
     let json = str_arg(json, "json");
     with_options(options, |o| {
@@ -329,7 +336,7 @@ pub unsafe extern "C" fn ray_client_options_set_value(
     options: *mut ray_client_options,
     key: *const c_char,
     value: *const ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     let key = str_arg(key, "key");
     let value = value_of(value, "value");
     with_options(options, |o| {

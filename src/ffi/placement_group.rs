@@ -38,7 +38,7 @@ pub unsafe extern "C" fn ray_client_placement_group_create(
     strategy: c_int,
     name: *const c_char,
     out: *mut *mut ray_client_placement_group,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let json = str_arg(bundles_json, "bundles_json")?;
@@ -85,7 +85,7 @@ pub unsafe extern "C" fn ray_client_placement_group_wait(
     pg: *const ray_client_placement_group,
     timeout_ms: u64,
     ready: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let pg = get::<ray_client_placement_group>(pg, "placement_group")?;
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn ray_client_placement_group_wait(
 pub unsafe extern "C" fn ray_client_placement_group_remove(
     client: *const ray_client_client,
     pg: *const ray_client_placement_group,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
         let pg = get::<ray_client_placement_group>(pg, "placement_group")?;
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn ray_client_placement_group_table(
     client: *const ray_client_client,
     pg: *const ray_client_placement_group,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     let pg = get::<ray_client_placement_group>(pg, "placement_group");
     json_out(client, out, |c| {
         Ok(crate::json::to_json(&c.placement_group_table(&pg?.pg)?)?)
@@ -141,6 +141,6 @@ pub unsafe extern "C" fn ray_client_placement_group_id(
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_placement_group_free(
     pg: *mut ray_client_placement_group,
-) -> c_int {
+) -> ray_client_status {
     guard(|| free_handle(pg))
 }

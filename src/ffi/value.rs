@@ -116,7 +116,10 @@ fn kind_of(v: &Value) -> c_int {
 }
 
 /// Stores a new value handle in `out` (checked first).
-pub(crate) unsafe fn give(out: *mut *mut ray_client_value, v: impl FnOnce() -> R<Value>) -> c_int {
+pub(crate) unsafe fn give(
+    out: *mut *mut ray_client_value,
+    v: impl FnOnce() -> R<Value>,
+) -> ray_client_status {
     guard(|| {
         let out = out_handle(out, "out")?;
         *out = new_handle::<ray_client_value>(Arc::new(v()?));
@@ -149,7 +152,7 @@ pub(crate) fn wrong_kind(v: &Value, want: &str) -> ErrorInfo {
 /// Thread-safety: may run while other threads still use the handle: their calls finish
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_value_free(value: *mut ray_client_value) -> c_int {
+pub unsafe extern "C" fn ray_client_value_free(value: *mut ray_client_value) -> ray_client_status {
     guard(|| free_handle(value))
 }
 
@@ -158,7 +161,7 @@ pub unsafe extern "C" fn ray_client_value_free(value: *mut ray_client_value) -> 
 pub unsafe extern "C" fn ray_client_value_clone(
     value: *const ray_client_value,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_handle(out, "out")?;
@@ -172,7 +175,7 @@ pub unsafe extern "C" fn ray_client_value_clone(
 pub unsafe extern "C" fn ray_client_value_kind(
     value: *const ray_client_value,
     out: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         *out_val(out, "out", 0)? = kind_of(&v);
@@ -186,7 +189,7 @@ pub unsafe extern "C" fn ray_client_value_equal(
     a: *const ray_client_value,
     b: *const ray_client_value,
     out: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let (a, b) = (value_of(a, "a")?, value_of(b, "b")?);
         *out_val(out, "out", 0)? = c_int::from(a == b);

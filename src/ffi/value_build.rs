@@ -16,19 +16,27 @@ use crate::value::Value;
 ///
 /// `None`. The caller frees `*out` with `ray_client_value_free`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_value_none(out: *mut *mut ray_client_value) -> c_int {
+pub unsafe extern "C" fn ray_client_value_none(
+    out: *mut *mut ray_client_value,
+) -> ray_client_status {
     give(out, || Ok(Value::None))
 }
 
 /// A bool (`b != 0`). The caller frees `*out`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_value_bool(b: c_int, out: *mut *mut ray_client_value) -> c_int {
+pub unsafe extern "C" fn ray_client_value_bool(
+    b: c_int,
+    out: *mut *mut ray_client_value,
+) -> ray_client_status {
     give(out, || Ok(Value::Bool(b != 0)))
 }
 
 /// An int. The caller frees `*out`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_value_int(i: i64, out: *mut *mut ray_client_value) -> c_int {
+pub unsafe extern "C" fn ray_client_value_int(
+    i: i64,
+    out: *mut *mut ray_client_value,
+) -> ray_client_status {
     give(out, || Ok(Value::Int(i)))
 }
 
@@ -38,7 +46,7 @@ pub unsafe extern "C" fn ray_client_value_int(i: i64, out: *mut *mut ray_client_
 pub unsafe extern "C" fn ray_client_value_bigint(
     decimal: *const c_char,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         let s = str_arg(decimal, "decimal")?;
         let n = BigInt::from_str(s.trim())
@@ -49,7 +57,10 @@ pub unsafe extern "C" fn ray_client_value_bigint(
 
 /// A float. The caller frees `*out`.
 #[no_mangle]
-pub unsafe extern "C" fn ray_client_value_float(f: f64, out: *mut *mut ray_client_value) -> c_int {
+pub unsafe extern "C" fn ray_client_value_float(
+    f: f64,
+    out: *mut *mut ray_client_value,
+) -> ray_client_status {
     give(out, || Ok(Value::Float(f)))
 }
 
@@ -58,7 +69,7 @@ pub unsafe extern "C" fn ray_client_value_float(f: f64, out: *mut *mut ray_clien
 pub unsafe extern "C" fn ray_client_value_str(
     s: *const c_char,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::Str(str_arg(s, "s")?.to_owned())))
 }
 
@@ -68,7 +79,7 @@ pub unsafe extern "C" fn ray_client_value_str_n(
     data: *const c_char,
     len: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::Str(str_n(data, len, "data")?.to_owned())))
 }
 
@@ -79,7 +90,7 @@ pub unsafe extern "C" fn ray_client_value_bytes(
     data: *const u8,
     len: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         Ok(Value::Bytes(Bytes::copy_from_slice(slice(
             data, len, "data",
@@ -107,7 +118,7 @@ pub unsafe extern "C" fn ray_client_value_bytes_borrowed(
     release: ray_client_release_fn,
     user_data: *mut c_void,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         Ok(Value::Bytes(borrowed(data, len, release, user_data)?))
     })
@@ -173,7 +184,7 @@ pub unsafe extern "C" fn ray_client_value_bytearray(
     data: *const u8,
     len: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         Ok(Value::ByteArray(Bytes::copy_from_slice(slice(
             data, len, "data",
@@ -188,7 +199,7 @@ pub unsafe extern "C" fn ray_client_value_list(
     items: *const *const ray_client_value,
     n: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::List(values_of(items, n)?)))
 }
 
@@ -198,7 +209,7 @@ pub unsafe extern "C" fn ray_client_value_tuple(
     items: *const *const ray_client_value,
     n: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::Tuple(values_of(items, n)?)))
 }
 
@@ -208,7 +219,7 @@ pub unsafe extern "C" fn ray_client_value_set(
     items: *const *const ray_client_value,
     n: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::Set(values_of(items, n)?)))
 }
 
@@ -218,7 +229,7 @@ pub unsafe extern "C" fn ray_client_value_frozenset(
     items: *const *const ray_client_value,
     n: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::FrozenSet(values_of(items, n)?)))
 }
 
@@ -230,7 +241,7 @@ pub unsafe extern "C" fn ray_client_value_dict(
     values: *const *const ray_client_value,
     n: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         let k = values_of(keys, n)?;
         let v = values_of(values, n)?;
@@ -244,7 +255,7 @@ pub unsafe extern "C" fn ray_client_value_dict(
 pub unsafe extern "C" fn ray_client_value_object_ref(
     r: *const ray_client_object_ref,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::ObjectRef(get(r, "ref")?)))
 }
 
@@ -254,7 +265,7 @@ pub unsafe extern "C" fn ray_client_value_object_ref(
 pub unsafe extern "C" fn ray_client_value_actor(
     actor: *const ray_client_actor,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(Value::ActorHandle(get(actor, "actor")?)))
 }
 
@@ -271,7 +282,7 @@ pub unsafe extern "C" fn ray_client_value_ndarray(
     nbytes: usize,
     fortran_order: c_int,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         let (dtype, shape) = array_layout(dtype, shape, ndim, nbytes)?;
         let bytes = Bytes::copy_from_slice(slice(data.cast::<u8>(), nbytes, "data")?);
@@ -293,7 +304,7 @@ pub unsafe extern "C" fn ray_client_value_ndarray_borrowed(
     release: ray_client_release_fn,
     user_data: *mut c_void,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         let (dtype, shape) = array_layout(dtype, shape, ndim, nbytes)?;
         let bytes = borrowed(data.cast::<u8>(), nbytes, release, user_data)?;
@@ -346,7 +357,7 @@ pub unsafe extern "C" fn ray_client_value_from_pickle(
     data: *const u8,
     len: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || {
         let bytes = Bytes::copy_from_slice(slice(data, len, "data")?);
         Ok(crate::pickle::decode(
@@ -364,6 +375,6 @@ pub unsafe extern "C" fn ray_client_value_from_pickle(
 pub unsafe extern "C" fn ray_client_value_from_json(
     json: *const c_char,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     give(out, || Ok(crate::json::from_json(str_arg(json, "json")?)?))
 }

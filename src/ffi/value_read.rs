@@ -15,7 +15,7 @@ use crate::value::Value;
 pub unsafe extern "C" fn ray_client_value_to_json(
     value: *const ray_client_value,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_handle(out, "out")?;
@@ -31,7 +31,7 @@ pub unsafe extern "C" fn ray_client_value_to_pickle(
     value: *const ray_client_value,
     data: *mut *mut u8,
     len: *mut usize,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let data = out_handle(data, "data")?;
@@ -55,7 +55,7 @@ pub unsafe extern "C" fn ray_client_value_to_pickle(
 pub unsafe extern "C" fn ray_client_value_get_bool(
     value: *const ray_client_value,
     out: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_val(out, "out", 0)?;
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn ray_client_value_get_bool(
 pub unsafe extern "C" fn ray_client_value_get_int(
     value: *const ray_client_value,
     out: *mut i64,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_val(out, "out", 0)?;
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn ray_client_value_get_int(
 pub unsafe extern "C" fn ray_client_value_get_bigint(
     value: *const ray_client_value,
     out: *mut *mut c_char,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_handle(out, "out")?;
@@ -114,7 +114,7 @@ pub unsafe extern "C" fn ray_client_value_get_bigint(
 pub unsafe extern "C" fn ray_client_value_get_float(
     value: *const ray_client_value,
     out: *mut f64,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_val(out, "out", 0.0)?;
@@ -139,7 +139,7 @@ pub unsafe extern "C" fn ray_client_value_get_str(
     value: *const ray_client_value,
     data: *mut *const c_char,
     len: *mut usize,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let data = out_val(data, "data", std::ptr::null())?;
@@ -162,7 +162,7 @@ pub unsafe extern "C" fn ray_client_value_get_bytes(
     value: *const ray_client_value,
     data: *mut *const u8,
     len: *mut usize,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let data = out_val(data, "data", std::ptr::null())?;
@@ -183,7 +183,7 @@ pub unsafe extern "C" fn ray_client_value_get_bytes(
 pub unsafe extern "C" fn ray_client_value_len(
     value: *const ray_client_value,
     out: *mut usize,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_val(out, "out", 0)?;
@@ -203,7 +203,7 @@ pub unsafe extern "C" fn ray_client_value_item(
     value: *const ray_client_value,
     index: usize,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_handle(out, "out")?;
@@ -226,7 +226,7 @@ pub unsafe extern "C" fn ray_client_value_dict_item(
     index: usize,
     key: *mut *mut ray_client_value,
     item: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let key = out_handle(key, "key")?;
@@ -250,7 +250,7 @@ pub unsafe extern "C" fn ray_client_value_dict_get(
     value: *const ray_client_value,
     key: *const c_char,
     out: *mut *mut ray_client_value,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let key = str_arg(key, "key")?;
@@ -270,7 +270,7 @@ pub unsafe extern "C" fn ray_client_value_dict_get(
 pub unsafe extern "C" fn ray_client_value_get_object_ref(
     value: *const ray_client_value,
     out: *mut *mut ray_client_object_ref,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_handle(out, "out")?;
@@ -289,7 +289,7 @@ pub unsafe extern "C" fn ray_client_value_get_object_ref(
 pub unsafe extern "C" fn ray_client_value_get_actor(
     value: *const ray_client_value,
     out: *mut *mut ray_client_actor,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let out = out_handle(out, "out")?;
@@ -317,7 +317,7 @@ pub unsafe extern "C" fn ray_client_value_ndarray_info(
     data: *mut *const c_void,
     nbytes: *mut usize,
     fortran_order: *mut c_int,
-) -> c_int {
+) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
         let dtype = opt_out(dtype, "dtype", 0)?;

@@ -43,7 +43,7 @@ static inline int call_get(ray_client_client *c, const char *fn,
     ray_client_object_ref *r = NULL;
     int rc = ray_client_call(c, "rc_test_tasks", fn, args, nargs, NULL, NULL, 0, NULL, &r);
     if (rc != RAY_CLIENT_OK) return rc;
-    rc = ray_client_get(c, r, 60000, out);
+    rc = ray_client_object_get(c, r, 60000, out);
     OK(ray_client_object_ref_free(r));
     return rc;
 }

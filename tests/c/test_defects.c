@@ -87,9 +87,9 @@ static void test_cancel(ray_client_client *c) {
     ray_client_object_ref *r = NULL;
     OK(ray_client_call(c, "rc_test_tasks", "spin_forever", NULL, 0, NULL, NULL, 0, NULL, &r));
     sleep_ms(2000); /* running, not queued */
-    OK(ray_client_cancel(c, r, 0, 1));
+    OK(ray_client_object_cancel(c, r, 0, 1));
     ray_client_value *v = NULL;
-    FAILS(ray_client_get(c, r, 60000, &v), RAY_CLIENT_ERROR_TASK_CANCELLED);
+    FAILS(ray_client_object_get(c, r, 60000, &v), RAY_CLIENT_ERROR_TASK_CANCELLED);
     ray_client_error *e = NULL;
     OK(ray_client_last_error(&e));
     CHECK(strcmp(ray_client_error_kind(e), "task_cancelled") == 0);
@@ -158,14 +158,14 @@ static void test_error_texts(ray_client_client *c) {
     ray_client_actor *a = NULL;
     OK(ray_client_actor_create(c, "rc_test_tasks", "Counter", NULL, 0, NULL, NULL, 0, NULL, &a));
     OK(ray_client_actor_call(c, a, "incr", NULL, 0, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_get(c, r, 60000, &v));
+    OK(ray_client_object_get(c, r, 60000, &v));
     OK(ray_client_value_free(v));
     OK(ray_client_object_ref_free(r));
-    OK(ray_client_kill_actor(c, a, 1));
+    OK(ray_client_actor_kill(c, a, 1));
     int rc = RAY_CLIENT_OK;
     for (int i = 0; i < 50 && rc == RAY_CLIENT_OK; i++) {
         OK(ray_client_actor_call(c, a, "incr", NULL, 0, NULL, NULL, 0, NULL, &r));
-        rc = ray_client_get(c, r, 60000, &v);
+        rc = ray_client_object_get(c, r, 60000, &v);
         if (rc == RAY_CLIENT_OK) {
             OK(ray_client_value_free(v));
             sleep_ms(100);
@@ -219,10 +219,10 @@ static void test_borrowed_buffers(ray_client_client *c) {
     ray_client_value *v = NULL, *back = NULL;
     OK(ray_client_value_bytes_borrowed(buf, n, on_release, &one, &v));
     ray_client_object_ref *r = NULL;
-    OK(ray_client_put(c, v, &r));
+    OK(ray_client_object_put(c, v, &r));
     CHECK(released == 0); /* the value still holds it */
     OK(ray_client_value_free(v));
-    OK(ray_client_get(c, r, 60000, &back));
+    OK(ray_client_object_get(c, r, 60000, &back));
     const uint8_t *data = NULL;
     size_t len = 0;
     OK(ray_client_value_get_bytes(back, &data, &len));
@@ -296,7 +296,7 @@ int main(void) {
     test_error_texts(c);
     test_set_equality(c);
     test_borrowed_buffers(c);
-    OK(ray_client_disconnect(c));
+    OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));
     CHECK(ray_client_live_handles() == 0);
     printf("%d checks, %d failures\n", checks, failures);

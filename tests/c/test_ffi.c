@@ -289,7 +289,7 @@ static void test_connect_errors(void) {
     FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_INVALID_HANDLE);
     FAILS(ray_client_connect_address("\xff", &c), RAY_CLIENT_ERROR_INVALID_UTF8);
     FAILS(ray_client_connect_address(address, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
-    FAILS(ray_client_ping(NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_client_ping(NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
     FAILS(ray_client_default_client(&c), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     CHECK(ray_client_is_initialized() == 0);
 }
@@ -347,7 +347,7 @@ static void test_security(void) {
         OK(ray_client_connect_options_set_auth_token(o, token));
         OK(ray_client_connect(o, &c));
         if (c) {
-            OK(ray_client_ping(c));
+            OK(ray_client_client_ping(c));
             OK(ray_client_client_free(c));
             c = NULL;
         }
@@ -383,7 +383,7 @@ static void test_security(void) {
         OK(ray_client_connect_options_set_tls_client_cert(o, cert, key));
         OK(ray_client_connect(o, &c));
         if (c) {
-            OK(ray_client_ping(c));
+            OK(ray_client_client_ping(c));
             OK(ray_client_client_free(c));
             c = NULL;
         }
@@ -431,24 +431,24 @@ static ray_client_client *connect_main(void) {
 static void test_client_info(ray_client_client *c) {
     const char *ray_version = NULL, *python_version = NULL, *id = NULL, *addr = NULL, *ns = NULL;
     int32_t n = -1;
-    OK(ray_client_server_info(c, &ray_version, NULL, &python_version, &n));
+    OK(ray_client_client_server_info(c, &ray_version, NULL, &python_version, &n));
     CHECK(ray_version != NULL && strncmp(ray_version, "2.", 2) == 0);
     CHECK(python_version != NULL && python_version[0] == '3');
     OK(ray_client_client_info(c, &id, &addr, &ns));
     CHECK(id != NULL && strlen(id) == 32);
     CHECK(ns != NULL && strcmp(ns, "cffi") == 0);
     int connected = 0;
-    OK(ray_client_is_connected(c, &connected));
+    OK(ray_client_client_is_connected(c, &connected));
     CHECK(connected == 1);
-    OK(ray_client_ping(c));
+    OK(ray_client_client_ping(c));
 }
 
 static void test_put_get(ray_client_client *c) {
     ray_client_value *v = v_str("hello");
     ray_client_object_ref *r = NULL;
-    OK(ray_client_put(c, v, &r));
+    OK(ray_client_object_put(c, v, &r));
     ray_client_value *got = NULL;
-    OK(ray_client_get(c, r, -1, &got));
+    OK(ray_client_object_get(c, r, -1, &got));
     CHECK(got != NULL && str_eq(got, "hello"));
     free_value(got);
     char *hex = NULL;
@@ -459,11 +459,11 @@ static void test_put_get(ray_client_client *c) {
     /* get many */
     ray_client_object_ref *r2 = NULL, *rc = NULL;
     ray_client_value *v2 = v_int(7);
-    OK(ray_client_put(c, v2, &r2));
+    OK(ray_client_object_put(c, v2, &r2));
     OK(ray_client_object_ref_clone(r, &rc));
     const ray_client_object_ref *refs[3] = {r, r2, rc};
     ray_client_value **values = NULL;
-    OK(ray_client_get_many(c, refs, 3, 10000, &values));
+    OK(ray_client_object_get_many(c, refs, 3, 10000, &values));
     CHECK(values != NULL && str_eq(values[0], "hello") && as_int(values[1]) == 7 &&
           str_eq(values[2], "hello"));
     /* taking one out and freeing it early is fine */
@@ -476,10 +476,10 @@ static void test_put_get(ray_client_client *c) {
     /* (Ray refuses a wait on the same object twice: r and rc are one object.) */
     uint8_t ready[3] = {9, 9, 9};
     size_t nready = 0;
-    OK(ray_client_wait(c, refs, 2, 2, 10000, ready, &nready));
+    OK(ray_client_object_wait(c, refs, 2, 2, 10000, ready, &nready));
     CHECK(nready == 2 && ready[0] == 1 && ready[1] == 1);
-    FAILS(ray_client_wait(c, refs, 3, 4, 10, ready, &nready), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-    FAILS(ray_client_wait(c, refs, 3, 1, 10, NULL, &nready), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_object_wait(c, refs, 3, 4, 10, ready, &nready), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_object_wait(c, refs, 3, 1, 10, NULL, &nready), RAY_CLIENT_ERROR_NULL_ARGUMENT);
 
     /* a value holding a ref round-trips through the store */
     ray_client_value *holder = NULL;
@@ -488,14 +488,14 @@ static void test_put_get(ray_client_client *c) {
     ray_client_value *lst = NULL;
     OK(ray_client_value_list(one, 1, &lst));
     ray_client_object_ref *rl = NULL;
-    OK(ray_client_put(c, lst, &rl));
+    OK(ray_client_object_put(c, lst, &rl));
     ray_client_value *lst_back = NULL, *inner = NULL;
-    OK(ray_client_get(c, rl, 10000, &lst_back));
+    OK(ray_client_object_get(c, rl, 10000, &lst_back));
     OK(ray_client_value_item(lst_back, 0, &inner));
     ray_client_object_ref *inner_ref = NULL;
     OK(ray_client_value_get_object_ref(inner, &inner_ref));
     ray_client_value *seven = NULL;
-    OK(ray_client_get(c, inner_ref, 10000, &seven));
+    OK(ray_client_object_get(c, inner_ref, 10000, &seven));
     CHECK(as_int(seven) == 7);
     char *json = NULL;
     OK(ray_client_value_to_json(inner, &json));
@@ -511,19 +511,19 @@ static void test_put_get(ray_client_client *c) {
     OK(ray_client_object_ref_free(rl));
 
     /* misuse */
-    FAILS(ray_client_get(c, NULL, 10, &got), RAY_CLIENT_ERROR_NULL_ARGUMENT);
-    FAILS(ray_client_get(NULL, r, 10, &got), RAY_CLIENT_ERROR_NULL_ARGUMENT);
-    FAILS(ray_client_get(c, r, 10, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
-    FAILS(ray_client_get(c, (const ray_client_object_ref *)(const void *)v, 10, &got),
+    FAILS(ray_client_object_get(c, NULL, 10, &got), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_object_get(NULL, r, 10, &got), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_object_get(c, r, 10, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_object_get(c, (const ray_client_object_ref *)(const void *)v, 10, &got),
           RAY_CLIENT_ERROR_INVALID_HANDLE); /* a value is not a ref */
-    FAILS(ray_client_get_many(c, refs, SIZE_MAX, 10, &values), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-    FAILS(ray_client_put(c, NULL, &r), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_object_get_many(c, refs, SIZE_MAX, 10, &values), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_object_put(c, NULL, &r), RAY_CLIENT_ERROR_NULL_ARGUMENT);
 
     OK(ray_client_object_ref_free(rc));
     OK(ray_client_object_ref_free(r2));
     OK(ray_client_object_ref_free(r));
     FAILS(ray_client_object_ref_free(r), RAY_CLIENT_ERROR_INVALID_HANDLE);
-    FAILS(ray_client_get(c, r, 10, &got), RAY_CLIENT_ERROR_INVALID_HANDLE); /* freed ref */
+    FAILS(ray_client_object_get(c, r, 10, &got), RAY_CLIENT_ERROR_INVALID_HANDLE); /* freed ref */
     OK(ray_client_object_ref_free(NULL));
     free_value(v);
     free_value(v2);
@@ -551,7 +551,7 @@ static void test_tasks(ray_client_client *c) {
     OK(ray_client_options_set_json(o, "max_retries", "1")); /* any key, JSON value */
     ray_client_object_ref *r = NULL;
     OK(ray_client_call(c, "rc_test_tasks", "add", pos, 2, names, kwv, 1, o, &r));
-    OK(ray_client_get(c, r, 60000, &res));
+    OK(ray_client_object_get(c, r, 60000, &res));
     CHECK(res != NULL && as_int(res) == 33);
     free_value(res);
     OK(ray_client_object_ref_free(r));
@@ -565,7 +565,7 @@ static void test_tasks(ray_client_client *c) {
     OK(ray_client_call_n(c, "rc_test_tasks", "pair", args, 1, NULL, NULL, 0, o, &refs, &n));
     CHECK(n == 2);
     ray_client_value **vals = NULL;
-    OK(ray_client_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
+    OK(ray_client_object_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
     CHECK(vals != NULL && as_int(vals[0]) == 12 && as_int(vals[1]) == 13);
     OK(ray_client_value_array_free(vals));
     OK(ray_client_object_ref_array_free(refs));
@@ -573,7 +573,7 @@ static void test_tasks(ray_client_client *c) {
 
     /* a task that raises: the remote exception comes back */
     OK(ray_client_call(c, "rc_test_tasks", "boom", args, 1, NULL, NULL, 0, NULL, &r));
-    FAILS(ray_client_get(c, r, 60000, &res), RAY_CLIENT_ERROR_TASK_ERROR);
+    FAILS(ray_client_object_get(c, r, 60000, &res), RAY_CLIENT_ERROR_TASK_ERROR);
     CHECK(res == NULL);
     ray_client_error *e = NULL;
     OK(ray_client_last_error(&e));
@@ -588,7 +588,7 @@ static void test_tasks(ray_client_client *c) {
     /* from source */
     const char *src = "def triple(x):\n    print('ffi-log-marker', x)\n    return 3 * x\n";
     OK(ray_client_call_source(c, src, "triple", args, 1, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_get(c, r, 60000, &res));
+    OK(ray_client_object_get(c, r, 60000, &res));
     CHECK(as_int(res) == 36);
     free_value(res);
     OK(ray_client_object_ref_free(r));
@@ -598,13 +598,13 @@ static void test_tasks(ray_client_client *c) {
     OK(ray_client_value_float(3.0, &secs));
     const ray_client_value *sargs[2] = {secs, val};
     OK(ray_client_call(c, "rc_test_tasks", "sleep_then", sargs, 2, NULL, NULL, 0, NULL, &r));
-    FAILS(ray_client_get(c, r, 50, &res), RAY_CLIENT_ERROR_TIMEOUT);
+    FAILS(ray_client_object_get(c, r, 50, &res), RAY_CLIENT_ERROR_TIMEOUT);
     uint8_t ready[1] = {7};
     size_t nready = 9;
     const ray_client_object_ref *wr[1] = {r};
-    OK(ray_client_wait(c, wr, 1, 1, 50, ready, &nready));
+    OK(ray_client_object_wait(c, wr, 1, 1, 50, ready, &nready));
     CHECK(ready[0] == 0 && nready == 0);
-    OK(ray_client_cancel(c, r, 1, 0));
+    OK(ray_client_object_cancel(c, r, 1, 0));
     OK(ray_client_object_ref_free(r));
     free_value(secs);
     free_value(val);
@@ -633,9 +633,9 @@ static void test_wrong_client(ray_client_client *c) {
     OK(ray_client_connect_address(address, &other));
     ray_client_value *v = v_int(3);
     ray_client_object_ref *r = NULL;
-    OK(ray_client_put(other, v, &r));
+    OK(ray_client_object_put(other, v, &r));
     ray_client_value *got = NULL;
-    FAILS(ray_client_get(c, r, 1000, &got), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_object_get(c, r, 1000, &got), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     CHECK(strstr(ray_client_last_error_message(), "belongs to client") != NULL);
     ray_client_value *holder = NULL;
     OK(ray_client_value_object_ref(r, &holder));
@@ -643,18 +643,18 @@ static void test_wrong_client(ray_client_client *c) {
     ray_client_object_ref *r2 = NULL;
     FAILS(ray_client_call(c, "rc_test_tasks", "identity", args, 1, NULL, NULL, 0, NULL, &r2),
           RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-    OK(ray_client_get(other, r, 10000, &got));
+    OK(ray_client_object_get(other, r, 10000, &got));
     CHECK(as_int(got) == 3);
     free_value(got);
     /* after disconnect: connection lost, handles still valid to free */
-    OK(ray_client_disconnect(other));
-    FAILS(ray_client_get(other, r, 1000, &got), RAY_CLIENT_ERROR_CONNECTION_LOST);
+    OK(ray_client_client_disconnect(other));
+    FAILS(ray_client_object_get(other, r, 1000, &got), RAY_CLIENT_ERROR_CONNECTION_LOST);
     int connected = 1;
-    OK(ray_client_is_connected(other, &connected));
+    OK(ray_client_client_is_connected(other, &connected));
     CHECK(connected == 0);
     OK(ray_client_object_ref_free(r));
     OK(ray_client_client_free(other));
-    FAILS(ray_client_ping(other), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_client_ping(other), RAY_CLIENT_ERROR_INVALID_HANDLE);
     FAILS(ray_client_client_free(other), RAY_CLIENT_ERROR_INVALID_HANDLE);
     free_value(holder);
     free_value(v);
@@ -678,15 +678,15 @@ static void test_actors(ray_client_client *c) {
     ray_client_object_ref *r = NULL;
     OK(ray_client_actor_call(c, a, "incr", NULL, 0, kn, kv, 1, NULL, &r));
     ray_client_value *res = NULL;
-    OK(ray_client_get(c, r, 60000, &res));
+    OK(ray_client_object_get(c, r, 60000, &res));
     CHECK(res != NULL && as_int(res) == 15);
     free_value(res);
     OK(ray_client_object_ref_free(r));
 
     ray_client_actor *named = NULL;
-    OK(ray_client_get_actor(c, "ffi-counter", NULL, &named));
+    OK(ray_client_actor_get(c, "ffi-counter", NULL, &named));
     OK(ray_client_actor_call(c, named, "get", NULL, 0, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_get(c, r, 60000, &res));
+    OK(ray_client_object_get(c, r, 60000, &res));
     CHECK(as_int(res) == 15);
     free_value(res);
     OK(ray_client_object_ref_free(r));
@@ -697,11 +697,11 @@ static void test_actors(ray_client_client *c) {
     OK(ray_client_string_free(h1));
     OK(ray_client_string_free(h2));
     char *list = NULL;
-    OK(ray_client_list_named_actors(c, 0, &list));
+    OK(ray_client_actor_list_named(c, 0, &list));
     CHECK(strstr(list, "ffi-counter") != NULL);
     OK(ray_client_string_free(list));
     ray_client_actor *missing = NULL;
-    FAILS(ray_client_get_actor(c, "no-such-actor", NULL, &missing),
+    FAILS(ray_client_actor_get(c, "no-such-actor", NULL, &missing),
           RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     CHECK(missing == NULL);
 
@@ -711,7 +711,7 @@ static void test_actors(ray_client_client *c) {
     ray_client_value *two = v_int(2);
     const ray_client_value *cargs[2] = {hv, two};
     OK(ray_client_call(c, "rc_test_tasks", "call_actor", cargs, 2, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_get(c, r, 60000, &res));
+    OK(ray_client_object_get(c, r, 60000, &res));
     free_value(res);
     OK(ray_client_object_ref_free(r));
     free_value(hv);
@@ -726,17 +726,17 @@ static void test_actors(ray_client_client *c) {
     OK(ray_client_actor_call_n(c, a, "pair", NULL, 0, NULL, NULL, 0, mo, &refs, &n));
     CHECK(n == 2);
     ray_client_value **vals = NULL;
-    OK(ray_client_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
+    OK(ray_client_object_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
     OK(ray_client_value_array_free(vals));
     OK(ray_client_object_ref_array_free(refs));
     OK(ray_client_options_free(mo));
 
-    OK(ray_client_kill_actor(c, a, 1));
+    OK(ray_client_actor_kill(c, a, 1));
     /* ray.kill is asynchronous: a call sent right after it may still be served. */
     int rc = RAY_CLIENT_OK;
     for (int i = 0; i < 100 && rc == RAY_CLIENT_OK; i++) {
         OK(ray_client_actor_call(c, a, "get", NULL, 0, NULL, NULL, 0, NULL, &r));
-        rc = ray_client_get(c, r, 60000, &res);
+        rc = ray_client_object_get(c, r, 60000, &res);
         if (rc == RAY_CLIENT_OK) {
             free_value(res);
             nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
@@ -747,7 +747,7 @@ static void test_actors(ray_client_client *c) {
     OK(ray_client_actor_free(named));
     OK(ray_client_actor_free(a));
     FAILS(ray_client_actor_free(a), RAY_CLIENT_ERROR_INVALID_HANDLE);
-    FAILS(ray_client_kill_actor(c, a, 1), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_actor_kill(c, a, 1), RAY_CLIENT_ERROR_INVALID_HANDLE);
     free_value(start);
     free_value(k);
 }
@@ -786,20 +786,20 @@ static void test_cluster(ray_client_client *c) {
     OK(ray_client_cluster_resources(c, &s));
     CHECK(strstr(s, "\"CPU\"") != NULL);
     OK(ray_client_string_free(s));
-    OK(ray_client_available_resources(c, &s));
+    OK(ray_client_cluster_available_resources(c, &s));
     OK(ray_client_string_free(s));
-    OK(ray_client_nodes(c, &s));
+    OK(ray_client_cluster_nodes(c, &s));
     CHECK(strstr(s, "NodeID") != NULL);
     OK(ray_client_string_free(s));
-    OK(ray_client_runtime_context(c, &s));
+    OK(ray_client_client_runtime_context(c, &s));
     CHECK(strstr(s, "\"namespace\":\"cffi\"") != NULL);
     OK(ray_client_string_free(s));
-    OK(ray_client_dashboard_url(c, &s));
+    OK(ray_client_cluster_dashboard_url(c, &s));
     OK(ray_client_string_free(s));
     int init = 0;
-    OK(ray_client_server_is_initialized(c, &init));
+    OK(ray_client_client_server_is_initialized(c, &init));
     CHECK(init == 1);
-    FAILS(ray_client_nodes(c, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_cluster_nodes(c, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT);
 }
 
 static void test_placement_group(ray_client_client *c) {
@@ -827,7 +827,7 @@ static void test_placement_group(ray_client_client *c) {
     const ray_client_value *args[1] = {x};
     ray_client_object_ref *r = NULL;
     OK(ray_client_call(c, "rc_test_tasks", "square", args, 1, NULL, NULL, 0, o, &r));
-    OK(ray_client_get(c, r, 60000, &res));
+    OK(ray_client_object_get(c, r, 60000, &res));
     CHECK(as_int(res) == 16);
     free_value(res);
     free_value(x);
@@ -885,7 +885,7 @@ static void on_get(void *user, int status, ray_client_value *value, ray_client_e
     if (error) ray_client_error_free(error);
     /* Blocking calls fail here instead of deadlocking. */
     ray_client_value *v = NULL;
-    s->blocking_status = ray_client_get(s->client, s->ref, 10, &v);
+    s->blocking_status = ray_client_object_get(s->client, s->ref, 10, &v);
     async_done(s);
 }
 
@@ -921,19 +921,19 @@ static void test_async(ray_client_client *c) {
 
     struct async_state s;
     async_init(&s, c, r);
-    OK(ray_client_get_async(c, r, 60000, on_get, &s));
+    OK(ray_client_object_get_async(c, r, 60000, on_get, &s));
     async_wait(&s);
     CHECK(s.status == RAY_CLIENT_OK && s.int_value == 81);
     CHECK(s.blocking_status == RAY_CLIENT_ERROR_INVALID_ARGUMENT);
 
     const ray_client_object_ref *refs[1] = {r};
     async_init(&s, c, r);
-    OK(ray_client_get_many_async(c, refs, 1, 60000, on_get_many, &s));
+    OK(ray_client_object_get_many_async(c, refs, 1, 60000, on_get_many, &s));
     async_wait(&s);
     CHECK(s.status == RAY_CLIENT_OK && s.n == 1 && s.int_value == 81);
 
     async_init(&s, c, r);
-    OK(ray_client_wait_async(c, refs, 1, 1, 60000, on_wait, &s));
+    OK(ray_client_object_wait_async(c, refs, 1, 1, 60000, on_wait, &s));
     async_wait(&s);
     CHECK(s.status == RAY_CLIENT_OK && s.n == 1 && s.num_ready == 1 && s.int_value == 1);
 
@@ -941,15 +941,15 @@ static void test_async(ray_client_client *c) {
     ray_client_object_ref *bad = NULL;
     OK(ray_client_call(c, "rc_test_tasks", "boom", args, 1, NULL, NULL, 0, NULL, &bad));
     async_init(&s, c, bad);
-    OK(ray_client_get_async(c, bad, 60000, on_get, &s));
+    OK(ray_client_object_get_async(c, bad, 60000, on_get, &s));
     async_wait(&s);
     CHECK(s.status == RAY_CLIENT_ERROR_TASK_ERROR);
     OK(ray_client_object_ref_free(bad));
 
-    FAILS(ray_client_get_async(c, r, 10, NULL, &s), RAY_CLIENT_ERROR_NULL_ARGUMENT);
-    FAILS(ray_client_wait_async(c, refs, 1, 0, 10, on_wait, &s), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS(ray_client_object_get_async(c, r, 10, NULL, &s), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_object_wait_async(c, refs, 1, 0, 10, on_wait, &s), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     OK(ray_client_object_ref_free(r));
-    FAILS(ray_client_get_async(c, r, 10, on_get, &s), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    FAILS(ray_client_object_get_async(c, r, 10, on_get, &s), RAY_CLIENT_ERROR_INVALID_HANDLE);
     free_value(x);
 }
 
@@ -986,12 +986,12 @@ static void test_default_client(void) {
     OK(ray_client_default_client(&d2));
     ray_client_value *v = v_int(1);
     ray_client_object_ref *r = NULL;
-    OK(ray_client_put(d2, v, &r));
+    OK(ray_client_object_put(d2, v, &r));
     OK(ray_client_object_ref_free(r));
     free_value(v);
     OK(ray_client_shutdown());
     CHECK(ray_client_is_initialized() == 0);
-    OK(ray_client_ping(d) == RAY_CLIENT_ERROR_CONNECTION_LOST ? RAY_CLIENT_OK : -1);
+    OK(ray_client_client_ping(d) == RAY_CLIENT_ERROR_CONNECTION_LOST ? RAY_CLIENT_OK : -1);
     OK(ray_client_client_free(d));
     OK(ray_client_client_free(d2));
 }
@@ -1036,7 +1036,7 @@ int main(void) {
     }
     CHECK(log_lines_seen > 0);
 
-    OK(ray_client_disconnect(c));
+    OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));
     test_default_client();
 

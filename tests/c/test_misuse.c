@@ -21,10 +21,10 @@ static const char BAD_UTF8[] = "caf\xc3\x28 \xff\xfe";
 static void test_null_and_foreign_pointers(ray_client_client *c) {
     ray_client_value *v = NULL;
     ray_client_object_ref *r = NULL;
-    FAILS_WITH(ray_client_put(NULL, NULL, &r), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
-    FAILS_WITH(ray_client_get(c, NULL, 0, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+    FAILS_WITH(ray_client_object_put(NULL, NULL, &r), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+    FAILS_WITH(ray_client_object_get(c, NULL, 0, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
     OK(ray_client_value_int(7, &v));
-    FAILS_WITH(ray_client_put(c, v, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
+    FAILS_WITH(ray_client_object_put(c, v, NULL), RAY_CLIENT_ERROR_NULL_ARGUMENT, "NULL");
 
     /* Pointers that were never handles: a stack address, a heap block, a small int. */
     int on_stack = 0;
@@ -33,10 +33,10 @@ static void test_null_and_foreign_pointers(ray_client_client *c) {
     const void *fakes[] = {&on_stack, heap, (void *)(uintptr_t)0x10, (void *)(uintptr_t)-8};
     for (size_t i = 0; i < sizeof fakes / sizeof fakes[0]; i++) {
         ray_client_value *got = NULL;
-        FAILS_WITH(ray_client_get(c, (const ray_client_object_ref *)fakes[i], 0, &got),
+        FAILS_WITH(ray_client_object_get(c, (const ray_client_object_ref *)fakes[i], 0, &got),
                    RAY_CLIENT_ERROR_INVALID_HANDLE, "");
         CHECK(got == NULL);
-        FAILS_WITH(ray_client_put((const ray_client_client *)fakes[i], v, &r),
+        FAILS_WITH(ray_client_object_put((const ray_client_client *)fakes[i], v, &r),
                    RAY_CLIENT_ERROR_INVALID_HANDLE, "");
         FAILS_WITH(ray_client_value_free((ray_client_value *)fakes[i]),
                    RAY_CLIENT_ERROR_INVALID_HANDLE, "");
@@ -51,14 +51,14 @@ static void test_wrong_type_handles(ray_client_client *c) {
     ray_client_value *v = NULL;
     ray_client_object_ref *r = NULL;
     OK(ray_client_value_int(1, &v));
-    OK(ray_client_put(c, v, &r));
+    OK(ray_client_object_put(c, v, &r));
     ray_client_value *got = NULL;
     /* A value where a ref is expected, a ref where a value is, a client as either. */
-    FAILS_WITH(ray_client_get(c, (const ray_client_object_ref *)v, 0, &got),
+    FAILS_WITH(ray_client_object_get(c, (const ray_client_object_ref *)v, 0, &got),
                RAY_CLIENT_ERROR_INVALID_HANDLE, "");
-    FAILS_WITH(ray_client_put(c, (const ray_client_value *)r, &r),
+    FAILS_WITH(ray_client_object_put(c, (const ray_client_value *)r, &r),
                RAY_CLIENT_ERROR_INVALID_HANDLE, "");
-    FAILS_WITH(ray_client_put((const ray_client_client *)v, v, &r),
+    FAILS_WITH(ray_client_object_put((const ray_client_client *)v, v, &r),
                RAY_CLIENT_ERROR_INVALID_HANDLE, "");
     int64_t i = 0;
     FAILS_WITH(ray_client_value_get_int((const ray_client_value *)c, &i),
@@ -71,10 +71,10 @@ static void test_wrong_type_handles(ray_client_client *c) {
                "");
     FAILS_WITH(ray_client_actor_free((ray_client_actor *)r), RAY_CLIENT_ERROR_INVALID_HANDLE,
                "");
-    FAILS_WITH(ray_client_kill_actor(c, (const ray_client_actor *)r, 1),
+    FAILS_WITH(ray_client_actor_kill(c, (const ray_client_actor *)r, 1),
                RAY_CLIENT_ERROR_INVALID_HANDLE, "");
     /* Both handles survived the misuse. */
-    OK(ray_client_get(c, r, 10000, &got));
+    OK(ray_client_object_get(c, r, 10000, &got));
     OK(ray_client_value_get_int(got, &i));
     CHECK(i == 1);
     OK(ray_client_value_free(got));
@@ -88,7 +88,7 @@ static void test_freed_handles(ray_client_client *c) {
     ray_client_options *o = NULL;
     ray_client_connect_options *co = NULL;
     OK(ray_client_value_str("x", &v));
-    OK(ray_client_put(c, v, &r));
+    OK(ray_client_object_put(c, v, &r));
     OK(ray_client_options_new(&o));
     OK(ray_client_connect_options_new(NULL, &co));
     OK(ray_client_value_free(v));
@@ -101,7 +101,7 @@ static void test_freed_handles(ray_client_client *c) {
     FAILS_WITH(ray_client_value_get_str(v, &s, &len), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
     FAILS_WITH(ray_client_value_free(v), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
     ray_client_value *got = NULL;
-    FAILS_WITH(ray_client_get(c, r, 0, &got), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
+    FAILS_WITH(ray_client_object_get(c, r, 0, &got), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
     FAILS_WITH(ray_client_object_ref_free(r), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
     FAILS_WITH(ray_client_options_set_num_cpus(o, 1.0), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
     FAILS_WITH(ray_client_options_free(o), RAY_CLIENT_ERROR_INVALID_HANDLE, "");
@@ -182,18 +182,18 @@ static void test_absurd_sizes(ray_client_client *c) {
     ray_client_object_ref *r = NULL;
     ray_client_value *one = NULL;
     OK(ray_client_value_int(1, &one));
-    OK(ray_client_put(c, one, &r));
+    OK(ray_client_object_put(c, one, &r));
     const ray_client_object_ref *refs[1] = {r};
     ray_client_value **values = NULL;
-    FAILS_WITH(ray_client_get_many(c, refs, SIZE_MAX, 0, &values),
+    FAILS_WITH(ray_client_object_get_many(c, refs, SIZE_MAX, 0, &values),
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "impossible");
     uint8_t ready[1] = {0};
     size_t nready = 0;
-    FAILS_WITH(ray_client_wait(c, refs, 1, 2, -1, ready, &nready),
+    FAILS_WITH(ray_client_object_wait(c, refs, 1, 2, -1, ready, &nready),
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "num_returns");
-    FAILS_WITH(ray_client_wait(c, refs, 1, SIZE_MAX, -1, ready, &nready),
+    FAILS_WITH(ray_client_object_wait(c, refs, 1, SIZE_MAX, -1, ready, &nready),
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "num_returns");
-    FAILS_WITH(ray_client_wait(c, refs, SIZE_MAX, 1, -1, ready, &nready),
+    FAILS_WITH(ray_client_object_wait(c, refs, SIZE_MAX, 1, -1, ready, &nready),
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "impossible");
     ray_client_object_ref *r2 = NULL;
     FAILS_WITH(ray_client_call(c, "rc_test_tasks", "nop", (const ray_client_value *const *)refs,
@@ -201,9 +201,9 @@ static void test_absurd_sizes(ray_client_client *c) {
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "impossible");
     /* Absurd timeouts are clamped or refused, never overflow. */
     ray_client_value *got = NULL;
-    OK(ray_client_get(c, r, INT64_MAX, &got));
+    OK(ray_client_object_get(c, r, INT64_MAX, &got));
     OK(ray_client_value_free(got));
-    OK(ray_client_get(c, r, INT64_MIN, &got));
+    OK(ray_client_object_get(c, r, INT64_MIN, &got));
     OK(ray_client_value_free(got));
     ray_client_options *o = NULL;
     OK(ray_client_options_new(&o));
@@ -261,7 +261,7 @@ int main(void) {
     test_invalid_utf8(c);
     test_absurd_sizes(c);
     test_hostile_pickles();
-    OK(ray_client_disconnect(c));
+    OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));
     printf("test_misuse: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;

@@ -101,9 +101,9 @@ static int round_trip(ray_client_client *c, int64_t i) {
     ray_client_value *v = NULL, *got = NULL;
     ray_client_object_ref *r = NULL;
     OK(ray_client_value_int(i, &v));
-    int rc = ray_client_put(c, v, &r);
+    int rc = ray_client_object_put(c, v, &r);
     if (rc == RAY_CLIENT_OK) {
-        rc = ray_client_get(c, r, -1, &got);
+        rc = ray_client_object_get(c, r, -1, &got);
         if (rc == RAY_CLIENT_OK) {
             int64_t back = -1;
             OK(ray_client_value_get_int(got, &back));
@@ -118,7 +118,7 @@ static int round_trip(ray_client_client *c, int64_t i) {
 
 static int state_of(ray_client_client *c) {
     int s = -1;
-    OK(ray_client_connection_state(c, &s));
+    OK(ray_client_client_state(c, &s));
     return s;
 }
 
@@ -142,7 +142,7 @@ int main(void) {
           RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     OK(ray_client_connect_options_set_keepalive_ms(o, 1000, 5000));
     OK(ray_client_connect_options_free(o));
-    CHECK(ray_client_connection_state(NULL, NULL) == RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    CHECK(ray_client_client_state(NULL, NULL) == RAY_CLIENT_ERROR_NULL_ARGUMENT);
 
     /* Cuts within the grace period: every call succeeds. */
     ray_client_client *c = connect_via(p.address, 30, 0);
@@ -171,7 +171,7 @@ int main(void) {
 
     /* The first client, cut during the partition too, came back once it ended. */
     OK(round_trip(c, 42));
-    OK(ray_client_disconnect(c));
+    OK(ray_client_client_disconnect(c));
     CHECK(state_of(c) == RAY_CLIENT_STATE_LOST);
     OK(ray_client_client_free(c));
     stop_proxy(&p);

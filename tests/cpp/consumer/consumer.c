@@ -22,7 +22,7 @@ int main(int argc, char **argv) {
     ray_client_value_free(v);
     if (argc > 1) {
         ray_client_client *c = NULL;
-        if (ray_client_connect_address(argv[1], &c) != RAY_CLIENT_OK || ray_client_ping(c) != RAY_CLIENT_OK) {
+        if (ray_client_connect_address(argv[1], &c) != RAY_CLIENT_OK || ray_client_client_ping(c) != RAY_CLIENT_OK) {
             fprintf(stderr, "connect: %s\n", ray_client_last_error_message());
             return 1;
         }

@@ -114,10 +114,10 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
     detail::check(ray_client_client_clone(raw_, &c));
     return Client(c, keep_);
   }
-  void disconnect() const { detail::check(ray_client_disconnect(raw_)); }
+  void disconnect() const { detail::check(ray_client_client_disconnect(raw_)); }
   bool is_connected() const {
     int c = 0;
-    detail::check(ray_client_is_connected(raw_, &c));
+    detail::check(ray_client_client_is_connected(raw_, &c));
     return c != 0;
   }
   /// Whether the connection is up, being re-established after a drop (calls wait for it,
@@ -125,19 +125,19 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
   enum class ConnectionState { Connected = RAY_CLIENT_STATE_CONNECTED, Reconnecting = RAY_CLIENT_STATE_RECONNECTING, Lost = RAY_CLIENT_STATE_LOST };
   ConnectionState connection_state() const {
     int s = 0;
-    detail::check(ray_client_connection_state(raw_, &s));
+    detail::check(ray_client_client_state(raw_, &s));
     return static_cast<ConnectionState>(s);
   }
-  void ping() const { detail::check(ray_client_ping(raw_)); }
+  void ping() const { detail::check(ray_client_client_ping(raw_)); }
   bool server_is_initialized() const {
     int i = 0;
-    detail::check(ray_client_server_is_initialized(raw_, &i));
+    detail::check(ray_client_client_server_is_initialized(raw_, &i));
     return i != 0;
   }
   ServerInfo server_info() const {
     const char *v = nullptr, *commit = nullptr, *py = nullptr;
     ServerInfo info;
-    detail::check(ray_client_server_info(raw_, &v, &commit, &py, &info.num_clients));
+    detail::check(ray_client_client_server_info(raw_, &v, &commit, &py, &info.num_clients));
     info.ray_version = v ? v : "";
     info.ray_commit = commit ? commit : "";
     info.python_version = py ? py : "";

@@ -43,17 +43,17 @@ inline std::vector<ObjectRef> Client::call_method_n(const Actor &actor, const st
 
 inline Actor Client::get_actor(const std::string &name, const std::optional<std::string> &ns) const {
   ray_client_actor *out = nullptr;
-  detail::check(ray_client_get_actor(raw_, name.c_str(), detail::c_str_or_null(ns), &out));
+  detail::check(ray_client_actor_get(raw_, name.c_str(), detail::c_str_or_null(ns), &out));
   return Actor(out);
 }
 
 inline void Client::kill_actor(const Actor &actor, bool no_restart) const {
-  detail::check(ray_client_kill_actor(raw_, actor.raw(), no_restart ? 1 : 0));
+  detail::check(ray_client_actor_kill(raw_, actor.raw(), no_restart ? 1 : 0));
 }
 
 inline std::string Client::list_named_actors(bool all_namespaces) const {
   return detail::string_call(
-      [&](char **out) { return ray_client_list_named_actors(raw_, all_namespaces ? 1 : 0, out); });
+      [&](char **out) { return ray_client_actor_list_named(raw_, all_namespaces ? 1 : 0, out); });
 }
 
 }  // namespace ray_client

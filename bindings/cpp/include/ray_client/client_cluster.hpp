@@ -21,16 +21,16 @@ inline std::string Client::cluster_resources() const {
   return detail::string_call([&](char **o) { return ray_client_cluster_resources(raw_, o); });
 }
 inline std::string Client::available_resources() const {
-  return detail::string_call([&](char **o) { return ray_client_available_resources(raw_, o); });
+  return detail::string_call([&](char **o) { return ray_client_cluster_available_resources(raw_, o); });
 }
 inline std::string Client::nodes() const {
-  return detail::string_call([&](char **o) { return ray_client_nodes(raw_, o); });
+  return detail::string_call([&](char **o) { return ray_client_cluster_nodes(raw_, o); });
 }
 inline std::string Client::runtime_context() const {
-  return detail::string_call([&](char **o) { return ray_client_runtime_context(raw_, o); });
+  return detail::string_call([&](char **o) { return ray_client_client_runtime_context(raw_, o); });
 }
 inline std::string Client::dashboard_url() const {
-  return detail::string_call([&](char **o) { return ray_client_dashboard_url(raw_, o); });
+  return detail::string_call([&](char **o) { return ray_client_cluster_dashboard_url(raw_, o); });
 }
 
 inline PlacementGroup Client::create_placement_group(const std::string &bundles_json, PlacementStrategy strategy,

@@ -25,20 +25,20 @@ namespace ray_client {
 
 inline ObjectRef Client::put(const Value &v) const {
   ray_client_object_ref *r = nullptr;
-  detail::check(ray_client_put(raw_, v.raw(), &r));
+  detail::check(ray_client_object_put(raw_, v.raw(), &r));
   return ObjectRef(r);
 }
 
 inline Value Client::get(const ObjectRef &r, Timeout timeout) const {
   ray_client_value *v = nullptr;
-  detail::check(ray_client_get(raw_, r.raw(), detail::to_ms(timeout), &v));
+  detail::check(ray_client_object_get(raw_, r.raw(), detail::to_ms(timeout), &v));
   return Value(v);
 }
 
 inline std::vector<Value> Client::get_many(const std::vector<ObjectRef> &refs, Timeout timeout) const {
   auto raws = detail::raw_refs(refs);
   ray_client_value **vs = nullptr;
-  detail::check(ray_client_get_many(raw_, raws.data(), raws.size(), detail::to_ms(timeout), &vs));
+  detail::check(ray_client_object_get_many(raw_, raws.data(), raws.size(), detail::to_ms(timeout), &vs));
   return detail::take_values(vs, refs.size());
 }
 
@@ -47,7 +47,7 @@ inline WaitResult Client::wait(const std::vector<ObjectRef> &refs, size_t num_re
   auto raws = detail::raw_refs(refs);
   std::vector<uint8_t> ready(refs.size());
   size_t n = 0;
-  detail::check(ray_client_wait(raw_, raws.data(), raws.size(), num_returns, detail::to_ms(timeout),
+  detail::check(ray_client_object_wait(raw_, raws.data(), raws.size(), num_returns, detail::to_ms(timeout),
                                 ready.data(), &n));
   WaitResult w;
   w.ready.assign(ready.begin(), ready.end());
@@ -56,7 +56,7 @@ inline WaitResult Client::wait(const std::vector<ObjectRef> &refs, size_t num_re
 }
 
 inline void Client::cancel(const ObjectRef &r, bool force, bool recursive) const {
-  detail::check(ray_client_cancel(raw_, r.raw(), force ? 1 : 0, recursive ? 1 : 0));
+  detail::check(ray_client_object_cancel(raw_, r.raw(), force ? 1 : 0, recursive ? 1 : 0));
 }
 
 namespace detail {
@@ -135,7 +135,7 @@ inline void on_wait(void *user, int status, const uint8_t *ready, size_t n, size
 inline std::future<Value> Client::get_async(const ObjectRef &r, Timeout timeout) const {
   auto p = std::make_unique<std::promise<Value>>();
   auto fut = p->get_future();
-  detail::check(ray_client_get_async(raw_, r.raw(), detail::to_ms(timeout), &detail::on_get, p.get()));
+  detail::check(ray_client_object_get_async(raw_, r.raw(), detail::to_ms(timeout), &detail::on_get, p.get()));
   p.release();  // the callback owns it now
   return fut;
 }
@@ -145,7 +145,7 @@ inline std::future<std::vector<Value>> Client::get_many_async(const std::vector<
   auto raws = detail::raw_refs(refs);
   auto p = std::make_unique<std::promise<std::vector<Value>>>();
   auto fut = p->get_future();
-  detail::check(ray_client_get_many_async(raw_, raws.data(), raws.size(), detail::to_ms(timeout),
+  detail::check(ray_client_object_get_many_async(raw_, raws.data(), raws.size(), detail::to_ms(timeout),
                                           &detail::on_get_many, p.get()));
   p.release();
   return fut;
@@ -156,7 +156,7 @@ inline std::future<WaitResult> Client::wait_async(const std::vector<ObjectRef> &
   auto raws = detail::raw_refs(refs);
   auto p = std::make_unique<std::promise<WaitResult>>();
   auto fut = p->get_future();
-  detail::check(ray_client_wait_async(raw_, raws.data(), raws.size(), num_returns,
+  detail::check(ray_client_object_wait_async(raw_, raws.data(), raws.size(), num_returns,
                                       detail::to_ms(timeout), &detail::on_wait, p.get()));
   p.release();
   return fut;

@@ -60,7 +60,7 @@ extension RayClient {
     public func actor(named name: String, namespace: String? = nil) throws -> ActorHandle {
         var out: OpaquePointer?
         try withCString(name, "actor name") { n in
-            try withOptionalCString(namespace, "namespace") { ns in try check(ray_client_get_actor(raw, n, ns, &out)) }
+            try withOptionalCString(namespace, "namespace") { ns in try check(ray_client_actor_get(raw, n, ns, &out)) }
         }
         return ActorHandle(adopting: out!)
     }
@@ -68,13 +68,13 @@ extension RayClient {
     /// Kills an actor (`ray.kill`); with `noRestart: false` it may restart if it has
     /// restarts left. Asynchronous on the cluster: the actor dies shortly after.
     public func kill(_ actor: ActorHandle, noRestart: Bool = true) throws {
-        try check(ray_client_kill_actor(raw, actor.raw, noRestart ? 1 : 0))
+        try check(ray_client_actor_kill(raw, actor.raw, noRestart ? 1 : 0))
     }
 
     /// Named actors of this client's namespace, or of every namespace.
     public func namedActors(allNamespaces: Bool = false) throws -> [NamedActor] {
         var s: UnsafeMutablePointer<CChar>?
-        try check(ray_client_list_named_actors(raw, allNamespaces ? 1 : 0, &s))
+        try check(ray_client_actor_list_named(raw, allNamespaces ? 1 : 0, &s))
         let json = takeString(s)
         guard let list = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
             throw RayError.invalid("unexpected named actor list: \(json)")

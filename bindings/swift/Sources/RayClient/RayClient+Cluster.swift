@@ -34,12 +34,12 @@ public struct RuntimeContext: Sendable, Equatable {
 /// `ray.get_runtime_context()`, ...
 extension RayClient {
     /// Asks the server whether it is there; throws when it does not answer.
-    public func ping() throws { try check(ray_client_ping(raw)) }
+    public func ping() throws { try check(ray_client_client_ping(raw)) }
 
     /// Whether Ray is initialized on the client's server.
     public func serverIsInitialized() throws -> Bool {
         var i: Int32 = 0
-        try check(ray_client_server_is_initialized(raw, &i))
+        try check(ray_client_client_server_is_initialized(raw, &i))
         return i != 0
     }
 
@@ -49,7 +49,7 @@ extension RayClient {
         var commit: UnsafePointer<CChar>?
         var py: UnsafePointer<CChar>?
         var n: Int32 = 0
-        try check(ray_client_server_info(raw, &v, &commit, &py, &n))
+        try check(ray_client_client_server_info(raw, &v, &commit, &py, &n))
         func s(_ p: UnsafePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
         return ServerInfo(rayVersion: s(v), rayCommit: s(commit), pythonVersion: s(py), numClients: Int(n))
     }
@@ -72,20 +72,20 @@ extension RayClient {
 
     /// Resources not in use right now (`ray.available_resources()`).
     public func availableResources() throws -> [String: Double] {
-        try resources(ray_client_available_resources)
+        try resources(ray_client_cluster_available_resources)
     }
 
     /// The cluster's nodes (`ray.nodes()`): one dict each (`NodeID`, `Alive`, `Resources`, ...).
     public func nodes() throws -> [RayValue] {
         var s: UnsafeMutablePointer<CChar>?
-        try check(ray_client_nodes(raw, &s))
+        try check(ray_client_cluster_nodes(raw, &s))
         return try [RayValue](rayValue: try RayValue(json: takeString(s)))
     }
 
     /// The job's runtime context.
     public func runtimeContext() throws -> RuntimeContext {
         var s: UnsafeMutablePointer<CChar>?
-        try check(ray_client_runtime_context(raw, &s))
+        try check(ray_client_client_runtime_context(raw, &s))
         let json = takeString(s)
         guard let o = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw RayError.invalid("unexpected runtime context: \(json)")
@@ -99,7 +99,7 @@ extension RayClient {
     /// The dashboard's URL (empty without a dashboard).
     public func dashboardURL() throws -> String {
         var s: UnsafeMutablePointer<CChar>?
-        try check(ray_client_dashboard_url(raw, &s))
+        try check(ray_client_cluster_dashboard_url(raw, &s))
         return takeString(s)
     }
 

@@ -15,7 +15,7 @@ extension RayClient {
     public func put(_ value: any RayEncodable) throws -> ObjectRef {
         let h = try makeHandle(for: value)
         var r: OpaquePointer?
-        try check(ray_client_put(raw, h.raw, &r))
+        try check(ray_client_object_put(raw, h.raw, &r))
         return ObjectRef(adopting: r!)
     }
 
@@ -28,7 +28,7 @@ extension RayClient {
     public func get(_ ref: ObjectRef, timeout: Duration? = nil) async throws -> RayValue {
         let ms = try milliseconds(timeout)
         let owned: OwnedValue = try await callback { user in
-            ray_client_get_async(
+            ray_client_object_get_async(
                 raw, ref.raw, ms,
                 { user, status, value, error in
                     // I/O thread: hand the handle over, convert on the awaiting side.
@@ -55,7 +55,7 @@ extension RayClient {
         if refs.isEmpty { return [] }
         let raws: [OpaquePointer?] = refs.map { $0.raw }
         let owned: [OwnedValue] = try await callback { user in
-            ray_client_get_many_async(
+            ray_client_object_get_many_async(
                 raw, raws, raws.count, ms,
                 { user, status, values, n, error in
                     let c = Completion<[OwnedValue]>.take(user)
@@ -101,7 +101,7 @@ extension RayClient {
         }
         let raws: [OpaquePointer?] = refs.map { $0.raw }
         let ready: [Bool] = try await callback { user in
-            ray_client_wait_async(
+            ray_client_object_wait_async(
                 raw, raws, raws.count, want, ms,
                 { user, status, ready, n, _, error in
                     let c = Completion<[Bool]>.take(user)

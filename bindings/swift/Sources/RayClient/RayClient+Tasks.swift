@@ -46,6 +46,6 @@ extension RayClient {
     /// Cancels the task that produces `ref` (`ray.cancel`): `force` kills the worker,
     /// `recursive` cancels the tasks it started.
     public func cancel(_ ref: ObjectRef, force: Bool = false, recursive: Bool = true) throws {
-        try check(ray_client_cancel(raw, ref.raw, force ? 1 : 0, recursive ? 1 : 0))
+        try check(ray_client_object_cancel(raw, ref.raw, force ? 1 : 0, recursive ? 1 : 0))
     }
 }

@@ -76,7 +76,7 @@ public final class RayClient: @unchecked Sendable {
         // Disconnect explicitly: refs and actor handles that outlive the client would
         // otherwise keep the connection (and the job's objects) alive. Not the default
         // client's: that connection is the process's until shutdown().
-        if !isDefault { ray_client_disconnect(raw) }
+        if !isDefault { ray_client_client_disconnect(raw) }
         ray_client_client_free(raw)
         withExtendedLifetime(logSink) {}
     }
@@ -85,12 +85,12 @@ public final class RayClient: @unchecked Sendable {
 
     /// Sends `connection_cleanup` and closes the connection; the server releases every
     /// object and actor of this client. Idempotent.
-    public func disconnect() throws { try check(ray_client_disconnect(raw)) }
+    public func disconnect() throws { try check(ray_client_client_disconnect(raw)) }
 
     /// Whether the client is connected (false after ``disconnect()``).
     public var isConnected: Bool {
         var c: Int32 = 0
-        return ray_client_is_connected(raw, &c) == RAY_CLIENT_OK && c != 0
+        return ray_client_client_is_connected(raw, &c) == RAY_CLIENT_OK && c != 0
     }
 
     /// The connection's state: `.connected`; `.reconnecting` after the connection dropped
@@ -98,7 +98,7 @@ public final class RayClient: @unchecked Sendable {
     /// (disconnected, grace period passed, or the server no longer knows this client).
     public var connectionState: ConnectionState {
         var s: Int32 = 0
-        guard ray_client_connection_state(raw, &s) == RAY_CLIENT_OK else { return .lost }
+        guard ray_client_client_state(raw, &s) == RAY_CLIENT_OK else { return .lost }
         switch s {
         case RAY_CLIENT_STATE_CONNECTED: return .connected
         case RAY_CLIENT_STATE_RECONNECTING: return .reconnecting
