@@ -7,7 +7,8 @@
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::objects::ObjectRef;
+pub use crate::object_ref::ActorHandle;
+use crate::object_ref::ObjectRef;
 use crate::options::Options;
 use crate::proto::{
     client_task::RemoteExecType, data_request, data_response, terminate_request,
@@ -53,32 +54,6 @@ impl ActorClass {
 
     pub fn name(&self) -> &str {
         self.code.short_name()
-    }
-}
-
-/// A handle to an actor. Clones share one handle.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ActorHandle {
-    pub(crate) handle: ObjectRef,
-}
-
-impl ActorHandle {
-    /// The actor id (waits for the server's ticket when the actor was just created).
-    pub fn id_blocking(&self) -> Result<bytes::Bytes> {
-        self.handle.id_blocking()
-    }
-
-    /// Hex form of the actor id.
-    pub fn hex(&self) -> Result<String> {
-        self.handle.hex()
-    }
-
-    pub fn client_id(&self) -> &str {
-        self.handle.client_id()
-    }
-
-    pub(crate) fn resolved_id(&self) -> Option<bytes::Bytes> {
-        self.handle.resolved_id()
     }
 }
 

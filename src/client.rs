@@ -17,7 +17,7 @@ use crate::connection::{
 use crate::datapath::Datapath;
 use crate::error::{Error, ErrorKind, Result};
 use crate::logs::{LogHandler, LogStream};
-use crate::objects::{ObjectRef, RefInner, ReturnSizes, SizeHint};
+use crate::object_ref::{ObjectRef, RefInner, RefOwner, ReturnSizes, SizeHint};
 use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{data_request, data_response, ConnectionInfoRequest, DataResponse, InitRequest};
@@ -566,10 +566,16 @@ impl ClientInner {
         }
         self.refs.lock().unwrap().insert(id, r);
     }
+}
 
-    /// Called when the last handle of `dropped` goes: releases `id` on the server unless
-    /// another live handle took over the id in the meantime.
-    pub(crate) fn release(&self, id: Bytes, dropped: *const RefInner) {
+impl RefOwner for ClientInner {
+    fn client_id(&self) -> &str {
+        self.conn.client_id()
+    }
+
+    /// Releases `id` on the server unless another live handle took over the id in the
+    /// meantime.
+    fn release(&self, id: Bytes, dropped: *const RefInner) {
         if self.closed.load(Ordering::Acquire) {
             return;
         }
@@ -583,7 +589,9 @@ impl ClientInner {
         // Sent while holding the lock, so a concurrent re-registration is ordered after it.
         self.datapath.release(id);
     }
+}
 
+impl ClientInner {
     fn close_blocking(&self) {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;

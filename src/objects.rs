@@ -1,23 +1,18 @@
-//! Object refs and the object calls: put, get, wait.
-//!
-//! An [`ObjectRef`] is a reference-counted handle. Its id may still be on its way (a
-//! task's return value is known only once the server's ticket arrives), so the id is a
-//! shared future that anyone may await; submitting work never waits for it. When the last
-//! handle to an id goes, the client releases it on the server.
+//! The object calls: put, get, wait, and how a get travels (by the size hint of the ref,
+//! see [`SizeHint`]). The refs themselves are in `object_ref.rs`.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures::future::{BoxFuture, FutureExt, Shared};
 
-use crate::client::{Client, ClientInner};
+use crate::client::Client;
 use crate::connection::Retry;
 use crate::datapath::{Segments, CHUNK_SIZE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::get_reply::{self, CallError, Chunks};
-use crate::hex::hex;
+use crate::object_ref::{ObjectRef, SizeHint, SIZE_LARGE, SIZE_SMALL};
 use crate::pickle;
 use crate::proto::{
     data_request, data_response, DataResponse, GetRequest, PutRequest, WaitRequest, WaitResponse,
@@ -29,47 +24,6 @@ use crate::value::Value;
 /// Python's MAX_BLOCKING_OPERATION_TIME_S: a get without a deadline asks the server in
 /// slices of this length, so it stays interruptible and notices a dead connection.
 pub const GET_SLICE: Duration = Duration::from_secs(2);
-
-pub(crate) type IdFuture = Shared<BoxFuture<'static, Result<Bytes>>>;
-
-/// A reference to an object in the cluster. Clones share one handle; the server's
-/// reference is released when the last clone is dropped.
-#[derive(Clone)]
-pub struct ObjectRef(Arc<RefInner>);
-
-pub(crate) struct RefInner {
-    client: Weak<ClientInner>,
-    client_id: Arc<str>,
-    id: IdFuture,
-    size: SizeHint,
-}
-
-/// What the client knows of an object's size before getting it. It decides how a get of
-/// that one object travels (see [`Client::fetch`]): a small object as an asynchronous get
-/// on the Datapath, the server's cheap path; a large or unknown one through a `GetObject`
-/// call, which streams it into its buffer with one copy and without holding up the
-/// Datapath (an asynchronous get makes the server queue every chunk at once: a 512 MiB
-/// get took 25% longer and 50% more server CPU that way).
-#[derive(Clone, Default)]
-pub(crate) enum SizeHint {
-    /// Nothing known (a ref that came back inside a value).
-    #[default]
-    Unknown,
-    /// Put by this client: the size of its pickle, and whether the value held refs or
-    /// actor handles.
-    Put { size: usize, holds_refs: bool },
-    /// The return of a task or actor method: what gets of the same function's (or
-    /// method's) earlier returns showed.
-    Returned(Arc<ReturnSizes>),
-}
-
-/// The size seen last of one function's or actor method's returns: 0 (none fetched yet),
-/// [`SIZE_SMALL`] or [`SIZE_LARGE`].
-#[derive(Default)]
-pub(crate) struct ReturnSizes(AtomicU8);
-
-const SIZE_SMALL: u8 = 1;
-const SIZE_LARGE: u8 = 2;
 
 impl SizeHint {
     /// Known to fit in one chunk.
@@ -102,130 +56,6 @@ impl SizeHint {
                 SIZE_LARGE
             };
             seen.0.store(size, Ordering::Relaxed);
-        }
-    }
-}
-
-impl ObjectRef {
-    pub(crate) fn resolved(client: &Arc<ClientInner>, id: Bytes, size: SizeHint) -> ObjectRef {
-        let fut: BoxFuture<'static, Result<Bytes>> = futures::future::ready(Ok(id)).boxed();
-        let id = fut.shared();
-        // Poll once so `peek` sees the id without anyone awaiting it.
-        let _ = id.clone().now_or_never();
-        ObjectRef::from_parts(client, id, size)
-    }
-
-    pub(crate) fn pending(
-        client: &Arc<ClientInner>,
-        id: BoxFuture<'static, Result<Bytes>>,
-        size: SizeHint,
-    ) -> ObjectRef {
-        ObjectRef::from_parts(client, id.shared(), size)
-    }
-
-    fn from_parts(client: &Arc<ClientInner>, id: IdFuture, size: SizeHint) -> ObjectRef {
-        ObjectRef(Arc::new(RefInner {
-            client: Arc::downgrade(client),
-            client_id: Arc::from(client.conn.client_id()),
-            id,
-            size,
-        }))
-    }
-
-    pub(crate) fn from_inner(inner: Arc<RefInner>) -> ObjectRef {
-        ObjectRef(inner)
-    }
-
-    pub(crate) fn downgrade(&self) -> Weak<RefInner> {
-        Arc::downgrade(&self.0)
-    }
-
-    /// The id, if it is known already.
-    pub fn resolved_id(&self) -> Option<Bytes> {
-        match self.0.id.peek() {
-            Some(Ok(id)) => Some(id.clone()),
-            _ => None,
-        }
-    }
-
-    /// The object id, waiting for the server's ticket if needed. Fails if the task that
-    /// produces this object could not be scheduled.
-    pub async fn id(&self) -> Result<Bytes> {
-        self.0.id.clone().await
-    }
-
-    /// Blocking [`id`](Self::id).
-    pub fn id_blocking(&self) -> Result<Bytes> {
-        if let Some(id) = self.0.id.peek() {
-            return id.clone();
-        }
-        let id = self.0.id.clone();
-        runtime::block_on(id)
-    }
-
-    /// Hex form of the id (waits for it).
-    pub fn hex(&self) -> Result<String> {
-        Ok(hex(&self.id_blocking()?))
-    }
-
-    /// Hex form of the id when the server has given it already (never waits).
-    pub(crate) fn hex_if_known(&self) -> Option<String> {
-        match self.0.id.peek() {
-            Some(Ok(id)) => Some(hex(id)),
-            _ => None,
-        }
-    }
-
-    /// The id of the client that owns this ref.
-    pub fn client_id(&self) -> &str {
-        &self.0.client_id
-    }
-
-    fn owned_by(&self, client: &Client) -> bool {
-        Weak::as_ptr(&self.0.client) == Arc::as_ptr(&client.inner)
-    }
-}
-
-impl PartialEq for ObjectRef {
-    /// Same client and same object id (refs whose id is not known yet are equal only to
-    /// their own clones).
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-            || (self.0.client_id == other.0.client_id
-                && matches!((self.resolved_id(), other.resolved_id()), (Some(a), Some(b)) if a == b))
-    }
-}
-
-impl std::fmt::Debug for ObjectRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.resolved_id() {
-            Some(id) => write!(f, "ObjectRef({})", hex(&id)),
-            None => write!(f, "ObjectRef(<pending>)"),
-        }
-    }
-}
-
-impl Drop for RefInner {
-    fn drop(&mut self) {
-        let Some(client) = self.client.upgrade() else {
-            return;
-        };
-        let me = self as *const RefInner;
-        match self.id.peek() {
-            Some(Ok(id)) => client.release(id.clone(), me),
-            Some(Err(_)) => {}
-            None => {
-                // The id is still coming: release it once it is known. Raw pointers are
-                // not Send; the address only serves as an identity check.
-                let me = me as usize;
-                let id = self.id.clone();
-                let client = Arc::downgrade(&client);
-                runtime::spawn(async move {
-                    if let (Ok(id), Some(client)) = (id.await, client.upgrade()) {
-                        client.release(id, me as *const RefInner);
-                    }
-                });
-            }
         }
     }
 }
@@ -342,7 +172,7 @@ impl Client {
     }
 
     pub(crate) fn check_ref(&self, r: &ObjectRef) -> Result<()> {
-        if r.owned_by(self) {
+        if r.owned_by(Arc::as_ptr(&self.inner).cast()) {
             Ok(())
         } else {
             Err(Error::invalid(format!(
@@ -423,10 +253,10 @@ impl Client {
         Ok(async move {
             let ids = ids_of(&refs).await?;
             let size = match &refs[..] {
-                [one] => one.0.size.clone(),
+                [one] => one.size().clone(),
                 _ => SizeHint::Unknown,
             };
-            let may_hold_refs = refs.iter().any(|r| r.0.size.may_hold_refs());
+            let may_hold_refs = refs.iter().any(|r| r.size().may_hold_refs());
             if timeout.is_none() && size.is_small() {
                 client.inner.datapath_gets.fetch_add(1, Ordering::Relaxed);
                 let data = client.get_async_once(ids.clone(), may_hold_refs).await?;

@@ -14,7 +14,7 @@ use futures::future::FutureExt;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::objects::{ObjectRef, SizeHint};
+use crate::object_ref::{ObjectRef, SizeHint};
 use crate::options::Options;
 use crate::pickle::Encoder;
 use crate::proto::{

@@ -7,9 +7,8 @@
 use bytes::Bytes;
 use num_bigint::BigInt;
 
-use crate::actors::ActorHandle;
 use crate::ndarray::NdArray;
-use crate::objects::ObjectRef;
+use crate::object_ref::{ActorHandle, ObjectRef};
 
 /// A Python value.
 ///

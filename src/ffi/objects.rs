@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::objects::ObjectRef;
+use crate::object_ref::ObjectRef;
 
 pub(crate) fn ref_of(r: *const ray_client_object_ref, what: &str) -> R<ObjectRef> {
     get::<ray_client_object_ref>(r, what)

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::sync::Arc;
 
 use super::*;
-use crate::objects::ObjectRef;
+use crate::object_ref::ObjectRef;
 use crate::options::Options;
 use crate::tasks::RemoteFunction;
 
