@@ -28,6 +28,7 @@ mod connection;
 pub mod context;
 mod datapath;
 pub mod error;
+#[cfg(feature = "c-api")]
 pub mod ffi;
 #[cfg(feature = "test-hooks")]
 mod fuzz_hooks;

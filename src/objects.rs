@@ -211,6 +211,7 @@ impl Client {
     /// For callers already on the I/O thread (the C ABI's completion callbacks): fetches
     /// there, but decodes on a blocking-pool thread, so unpickling a large value does not
     /// stall every stream of every client.
+    #[cfg(feature = "c-api")]
     pub(crate) async fn get_on_io_thread(
         &self,
         refs: &[ObjectRef],
