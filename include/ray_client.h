@@ -731,8 +731,8 @@ ray_client_status ray_client_options_set_max_retries(ray_client_options *options
 ray_client_status ray_client_options_set_retry_exceptions(ray_client_options *options,
                                                           int retry);
 
-// `num_returns`: how many refs a call returns (use the `_n` call functions when it is
-// not 1). 0 is allowed, as in Ray (the call has no result: an `_n` call with 0 refs).
+// `num_returns`: how many refs a call returns, so how many its `results` array must
+// hold. 0 is allowed, as in Ray (the call has no result: `results` may be NULL).
 ray_client_status ray_client_options_set_num_returns(ray_client_options *options,
                                                      size_t n);
 
@@ -835,8 +835,9 @@ ray_client_status ray_client_function_from_source(const char *source,
                                                   const char *name,
                                                   ray_client_function **out);
 
-// The same function with `options` attached (Python's `f.options(...)`): its calls use
-// them, under any options a call gives. The options are copied. The caller frees `*out`.
+// The same function with `options` attached instead of any attached before (Python's
+// `f.options(...)`): its calls use them, under any options a call gives. The options are
+// copied. The caller frees `*out`.
 ray_client_status ray_client_function_with_options(const ray_client_function *function,
                                                    const ray_client_options *options,
                                                    ray_client_function **out);
@@ -873,9 +874,9 @@ ray_client_status ray_client_actor_class_from_source(const char *source,
                                                      const char *name,
                                                      ray_client_actor_class **out);
 
-// The same class with actor `options` attached (`name`, `namespace`, detached,
-// `max_restarts`, resources, ...; copied), under any options a creation gives. The
-// caller frees `*out`.
+// The same class with actor `options` attached instead of any attached before (`name`,
+// `namespace`, detached, `max_restarts`, resources, ...; copied), under any options a
+// creation gives. The caller frees `*out`.
 ray_client_status ray_client_actor_class_with_options(const ray_client_actor_class *actor_class,
                                                       const ray_client_options *options,
                                                       ray_client_actor_class **out);

@@ -43,9 +43,9 @@ pub unsafe extern "C" fn ray_client_actor_class_from_source(
     })
 }
 
-/// The same class with actor `options` attached (`name`, `namespace`, detached,
-/// `max_restarts`, resources, ...; copied), under any options a creation gives. The
-/// caller frees `*out`.
+/// The same class with actor `options` attached instead of any attached before (`name`,
+/// `namespace`, detached, `max_restarts`, resources, ...; copied), under any options a
+/// creation gives. The caller frees `*out`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_actor_class_with_options(
     actor_class: *const ray_client_actor_class,

@@ -165,8 +165,8 @@ pub unsafe extern "C" fn ray_client_options_set_retry_exceptions(
     with_options(options, |o| Ok(o.retry_exceptions(retry != 0)))
 }
 
-/// `num_returns`: how many refs a call returns (use the `_n` call functions when it is
-/// not 1). 0 is allowed, as in Ray (the call has no result: an `_n` call with 0 refs).
+/// `num_returns`: how many refs a call returns, so how many its `results` array must
+/// hold. 0 is allowed, as in Ray (the call has no result: `results` may be NULL).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_num_returns(
     options: *mut ray_client_options,

@@ -77,8 +77,9 @@ pub unsafe extern "C" fn ray_client_function_from_source(
     })
 }
 
-/// The same function with `options` attached (Python's `f.options(...)`): its calls use
-/// them, under any options a call gives. The options are copied. The caller frees `*out`.
+/// The same function with `options` attached instead of any attached before (Python's
+/// `f.options(...)`): its calls use them, under any options a call gives. The options are
+/// copied. The caller frees `*out`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_function_with_options(
     function: *const ray_client_function,
