@@ -44,6 +44,11 @@ pub fn check_option(key: &str, value: &Value) -> Result<()> {
             Value::Str(s) if s == "dynamic" || s == "streaming" => Err(format!(
                 "num_returns=\"{s}\" (generators) is not supported by this library yet"
             )),
+            // The upper bound is this library's: a results array of more than that many
+            // refs is a mistake, refused where it is set rather than at the call.
+            Value::Int(n) if *n > 100_000 => Err(format!(
+                "num_returns must be a whole number from 0 to 100000, got {n}"
+            )),
             _ => count(0, "only accepts a non-negative integer"),
         },
         "num_cpus" | "num_gpus" | "memory" | "object_store_memory" => amount(value, key),
