@@ -4,7 +4,9 @@
  *                                     exits 77 when there is none)
  *
  * Connects, calls the stdlib function statistics.mean on the cluster, puts and gets an
- * object, and runs an actor defined from Python source. Exits 0 on success. */
+ * object, and runs an actor defined from Python source. A call takes a function (or
+ * actor class) handle, an argument list and a results array sized to the call's
+ * num_returns (1 unless options say otherwise). Exits 0 on success. */
 #include <ray_client.h>
 
 #include <stdio.h>
@@ -14,10 +16,10 @@
 /* Prints the last failure on this thread and jumps to `fail`. */
 #define TRY(call)                                                                       \
     do {                                                                                \
-        int rc_ = (call);                                                               \
+        ray_client_status rc_ = (call);                                                 \
         if (rc_ != RAY_CLIENT_OK) {                                                     \
             fprintf(stderr, "%s:%d: %s failed (%d): %s\n", __FILE__, __LINE__, #call,   \
-                    rc_, ray_client_last_error_message());                              \
+                    (int)rc_, ray_client_last_error_message());                         \
             goto fail;                                                                  \
         }                                                                               \
     } while (0)
@@ -42,8 +44,12 @@ int main(int argc, char **argv) {
     int status = 1;
     ray_client_client *client = NULL;
     ray_client_value *list = NULL, *mean = NULL, *msg = NULL, *got = NULL, *hello = NULL;
+    ray_client_value *greeting = NULL, *name = NULL;
     ray_client_value *items[4] = {NULL, NULL, NULL, NULL};
     ray_client_object_ref *ref = NULL, *put_ref = NULL, *greet_ref = NULL;
+    ray_client_function *mean_fn = NULL;
+    ray_client_actor_class *greeter_class = NULL;
+    ray_client_args *args = NULL;
     ray_client_actor *greeter = NULL;
 
     printf("libray_client %s\n", ray_client_version());
@@ -52,11 +58,13 @@ int main(int argc, char **argv) {
     TRY(ray_client_client_server_info(client, &ray_version, NULL, NULL, NULL));
     printf("connected to Ray %s\n", ray_version);
 
-    /* statistics.mean([1, 2, 3, 4]) on the cluster */
+    /* statistics.mean([1, 2, 3, 4]) on the cluster; the argument list copies the value */
     for (int i = 0; i < 4; i++) TRY(ray_client_value_int(i + 1, &items[i]));
     TRY(ray_client_value_list((const ray_client_value *const *)items, 4, &list));
-    const ray_client_value *args[1] = {list};
-    TRY(ray_client_call(client, "statistics", "mean", args, 1, NULL, NULL, 0, NULL, &ref));
+    TRY(ray_client_function_new("statistics", "mean", &mean_fn));
+    TRY(ray_client_args_new(&args));
+    TRY(ray_client_args_push(args, list));
+    TRY(ray_client_function_call(client, mean_fn, args, NULL, &ref, 1));
     TRY(ray_client_object_get(client, ref, 60000, &mean));
     double m = 0;
     TRY(ray_client_value_get_float(mean, &m));
@@ -73,19 +81,17 @@ int main(int argc, char **argv) {
     printf("get(put(...)) = %.*s\n", (int)len, text);
     if (len != strlen("hello from C")) goto fail;
 
-    /* an actor from Python source */
-    ray_client_value *greeting = NULL, *name = NULL;
+    /* an actor from Python source: Greeter("Hello"), then greeter.greet("Ray"), reusing
+     * the argument list */
+    TRY(ray_client_actor_class_from_source(ACTOR_SOURCE, "Greeter", &greeter_class));
+    TRY(ray_client_args_clear(args));
     TRY(ray_client_value_str("Hello", &greeting));
-    const ray_client_value *cargs[1] = {greeting};
-    int rc = ray_client_actor_create_source(client, ACTOR_SOURCE, "Greeter", cargs, 1, NULL, NULL,
-                                            0, NULL, &greeter);
-    ray_client_value_free(greeting);
-    TRY(rc);
+    TRY(ray_client_args_push(args, greeting));
+    TRY(ray_client_actor_create(client, greeter_class, args, NULL, &greeter));
+    TRY(ray_client_args_clear(args));
     TRY(ray_client_value_str("Ray", &name));
-    const ray_client_value *margs[1] = {name};
-    rc = ray_client_actor_call(client, greeter, "greet", margs, 1, NULL, NULL, 0, NULL, &greet_ref);
-    ray_client_value_free(name);
-    TRY(rc);
+    TRY(ray_client_args_push(args, name));
+    TRY(ray_client_actor_call(client, greeter, "greet", args, NULL, &greet_ref, 1));
     TRY(ray_client_object_get(client, greet_ref, 60000, &msg));
     TRY(ray_client_value_get_str(msg, &text, &len));
     printf("greeter.greet('Ray') = %.*s\n", (int)len, text);
@@ -101,10 +107,15 @@ fail:
     ray_client_value_free(hello);
     ray_client_value_free(got);
     ray_client_value_free(msg);
+    ray_client_value_free(greeting);
+    ray_client_value_free(name);
     ray_client_object_ref_free(ref);
     ray_client_object_ref_free(put_ref);
     ray_client_object_ref_free(greet_ref);
     ray_client_actor_free(greeter);
+    ray_client_actor_class_free(greeter_class);
+    ray_client_function_free(mean_fn);
+    ray_client_args_free(args);
     ray_client_client_free(client);
     return status;
 }

@@ -17,13 +17,7 @@ static void sleep_ms(long ms) {
 }
 
 static ray_client_client *connect_main(void) {
-    ray_client_connect_options *o = NULL;
-    OK(ray_client_connect_options_new(address, &o));
-    const char *modules = getenv("RC_TEST_MODULES");
-    char env[4096];
-    snprintf(env, sizeof env, "{\"working_dir\": \"%s\", \"excludes\": [\"__pycache__\"]}",
-             modules ? modules : "tests/python");
-    OK(ray_client_connect_options_set_runtime_env_json(o, env));
+    ray_client_connect_options *o = modules_options(address, NULL);
     ray_client_client *c = NULL;
     OK(ray_client_connect(o, &c));
     OK(ray_client_connect_options_free(o));
@@ -84,8 +78,10 @@ static void test_numpy_scalars(ray_client_client *c) {
 }
 
 static void test_cancel(ray_client_client *c) {
+    ray_client_function *spin = test_function("spin_forever");
     ray_client_object_ref *r = NULL;
-    OK(ray_client_call(c, "rc_test_tasks", "spin_forever", NULL, 0, NULL, NULL, 0, NULL, &r));
+    OK(ray_client_function_call(c, spin, NULL, NULL, &r, 1));
+    OK(ray_client_function_free(spin));
     sleep_ms(2000); /* running, not queued */
     OK(ray_client_object_cancel(c, r, 0, 1));
     ray_client_value *v = NULL;
@@ -147,32 +143,25 @@ static void test_error_texts(ray_client_client *c) {
     OK(ray_client_error_free(e));
     OK(ray_client_value_free(key));
 
-    /* An unknown function names what the user asked for. */
+    /* An unknown function names what the user asked for, when it is called (making the
+     * handle sends nothing). */
+    ray_client_function *missing = test_function("no_such_function");
     ray_client_object_ref *r = NULL;
-    FAILS_WITH(ray_client_call(c, "rc_test_tasks", "no_such_function", NULL, 0, NULL, NULL, 0,
-                               NULL, &r),
+    FAILS_WITH(ray_client_function_call(c, missing, NULL, NULL, &r, 1),
                RAY_CLIENT_ERROR_SERVER_ERROR,
                "looking up rc_test_tasks.no_such_function on the cluster: AttributeError");
+    CHECK(r == NULL);
+    OK(ray_client_function_free(missing));
 
     /* A killed actor says why it died. */
+    ray_client_actor_class *counter = NULL;
+    OK(ray_client_actor_class_new("rc_test_tasks", "Counter", &counter));
     ray_client_actor *a = NULL;
-    OK(ray_client_actor_create(c, "rc_test_tasks", "Counter", NULL, 0, NULL, NULL, 0, NULL, &a));
-    OK(ray_client_actor_call(c, a, "incr", NULL, 0, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_object_get(c, r, 60000, &v));
+    OK(ray_client_actor_create(c, counter, NULL, NULL, &a));
+    OK(ray_client_actor_class_free(counter));
+    OK(call_method_get(c, a, "incr", NULL, &v));
     OK(ray_client_value_free(v));
-    OK(ray_client_object_ref_free(r));
-    OK(ray_client_actor_kill(c, a, 1));
-    int rc = RAY_CLIENT_OK;
-    for (int i = 0; i < 50 && rc == RAY_CLIENT_OK; i++) {
-        OK(ray_client_actor_call(c, a, "incr", NULL, 0, NULL, NULL, 0, NULL, &r));
-        rc = ray_client_object_get(c, r, 60000, &v);
-        if (rc == RAY_CLIENT_OK) {
-            OK(ray_client_value_free(v));
-            sleep_ms(100);
-        }
-        OK(ray_client_object_ref_free(r));
-    }
-    CHECK(rc == RAY_CLIENT_ERROR_ACTOR_DIED);
+    CHECK(kill_and_call(c, a, "incr") == RAY_CLIENT_ERROR_ACTOR_DIED);
     OK(ray_client_last_error(&e));
     CHECK(strstr(ray_client_error_remote_message(e), "killed by `ray.kill`") != NULL);
     CHECK(strncmp(ray_client_error_message(e), "get: ActorDiedError: The actor died", 35) == 0);

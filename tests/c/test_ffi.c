@@ -2,8 +2,9 @@
  * Plain C99, no framework: CHECK macros count failures; the exit status is the count.
  * Built and run under AddressSanitizer + UBSan (with leak detection) by tests/run-c.
  * tests/python (RC_TEST_MODULES) is shipped as the job's working_dir, so its
- * rc_test_tasks.py is importable on the cluster (square, add, boom,
- * Counter, ...), as tests/harness/ray-cluster arranges. */
+ * rc_test_tasks.py is importable on the cluster (square, boom, shout, env_var, ...),
+ * as tests/harness/ray-cluster arranges. Calls themselves (functions, actor classes,
+ * argument lists, results, options) are test_calls.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include "ray_client.h"
 #include "check.h"
@@ -17,36 +18,6 @@
 
 
 static const char *address;
-
-/* --- small helpers ----------------------------------------------------------------- */
-
-static ray_client_value *v_int(int64_t i) {
-    ray_client_value *v = NULL;
-    OK(ray_client_value_int(i, &v));
-    return v;
-}
-
-static ray_client_value *v_str(const char *s) {
-    ray_client_value *v = NULL;
-    OK(ray_client_value_str(s, &v));
-    return v;
-}
-
-static int64_t as_int(const ray_client_value *v) {
-    int64_t i = -999;
-    OK(ray_client_value_get_int(v, &i));
-    return i;
-}
-
-static void free_value(ray_client_value *v) { OK(ray_client_value_free(v)); }
-
-static int str_eq(const ray_client_value *v, const char *want) {
-    const char *data = NULL;
-    size_t len = 0;
-    if (ray_client_value_get_str(v, &data, &len) != RAY_CLIENT_OK) return 0;
-    return len == strlen(want) && memcmp(data, want, len) == 0;
-}
-
 
 /* --- tests ---------------------------------------------------------------------------- */
 
@@ -407,17 +378,9 @@ static void on_log(void *user, int level, const char *msg) {
 }
 
 static ray_client_client *connect_main(void) {
-    ray_client_connect_options *o = NULL;
-    OK(ray_client_connect_options_new(address, &o));
-    OK(ray_client_connect_options_set_namespace(o, "cffi"));
     /* The test's Python modules travel as the job's working_dir (RC_TEST_MODULES). */
-    const char *modules = getenv("RC_TEST_MODULES");
-    char env[4096];
-    snprintf(env, sizeof env,
-             "{\"env_vars\": {\"RC_FFI\": \"yes\"}, \"working_dir\": \"%s\", "
-             "\"excludes\": [\"__pycache__\"]}",
-             modules ? modules : "tests/python");
-    OK(ray_client_connect_options_set_runtime_env_json(o, env));
+    ray_client_connect_options *o = modules_options(address, "{\"RC_FFI\": \"yes\"}");
+    OK(ray_client_connect_options_set_namespace(o, "cffi"));
     OK(ray_client_connect_options_set_connect_timeout_ms(o, 60000));
     OK(ray_client_connect_options_set_reconnect_grace_period_s(o, 0));
     OK(ray_client_connect_options_set_ignore_version_mismatch(o, 0));
@@ -426,6 +389,23 @@ static ray_client_client *connect_main(void) {
     OK(ray_client_connect(o, &c));
     OK(ray_client_connect_options_free(o));
     return c;
+}
+
+/* A task's print reaches the log callback (logs arrive asynchronously). */
+static void test_logs(ray_client_client *c) {
+    ray_client_value *marker = v_str("ffi-log-marker"), *res = NULL;
+    const ray_client_value *args[1] = {marker};
+    OK(call_get(c, "shout", args, 1, &res));
+    free_value(res);
+    free_value(marker);
+    int seen = 0;
+    for (int i = 0; i < 100 && !seen; i++) {
+        pthread_mutex_lock(&log_mu);
+        seen = log_lines_seen;
+        pthread_mutex_unlock(&log_mu);
+        if (!seen) nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    }
+    CHECK(seen > 0);
 }
 
 static void test_client_info(ray_client_client *c) {
@@ -529,105 +509,6 @@ static void test_put_get(ray_client_client *c) {
     free_value(v2);
 }
 
-static void test_tasks(ray_client_client *c) {
-    ray_client_value *x = v_int(12);
-    const ray_client_value *args[1] = {x};
-    ray_client_value *res = NULL;
-    OK(call_get(c, "square", args, 1, &res));
-    CHECK(res != NULL && as_int(res) == 144);
-    free_value(res);
-
-    /* keyword arguments and options */
-    ray_client_value *a = v_int(1), *b = v_int(2), *cc = v_int(30);
-    const ray_client_value *pos[2] = {a, b};
-    const char *names[1] = {"c"};
-    const ray_client_value *kwv[1] = {cc};
-    ray_client_options *o = NULL;
-    OK(ray_client_options_new(&o));
-    OK(ray_client_options_set_num_cpus(o, 0.5));
-    OK(ray_client_options_set_max_retries(o, 0));
-    OK(ray_client_options_set_name(o, "ffi-add"));
-    OK(ray_client_options_set_scheduling_spread(o));
-    OK(ray_client_options_set_json(o, "max_retries", "1")); /* any key, JSON value */
-    ray_client_object_ref *r = NULL;
-    OK(ray_client_call(c, "rc_test_tasks", "add", pos, 2, names, kwv, 1, o, &r));
-    OK(ray_client_object_get(c, r, 60000, &res));
-    CHECK(res != NULL && as_int(res) == 33);
-    free_value(res);
-    OK(ray_client_object_ref_free(r));
-
-    /* num_returns = 2 */
-    OK(ray_client_options_set_num_returns(o, 2));
-    FAILS(ray_client_call(c, "rc_test_tasks", "pair", args, 1, NULL, NULL, 0, o, &r),
-          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-    ray_client_object_ref **refs = NULL;
-    size_t n = 0;
-    OK(ray_client_call_n(c, "rc_test_tasks", "pair", args, 1, NULL, NULL, 0, o, &refs, &n));
-    CHECK(n == 2);
-    ray_client_value **vals = NULL;
-    OK(ray_client_object_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
-    CHECK(vals != NULL && as_int(vals[0]) == 12 && as_int(vals[1]) == 13);
-    OK(ray_client_value_array_free(vals));
-    OK(ray_client_object_ref_array_free(refs));
-    OK(ray_client_options_free(o));
-
-    /* a task that raises: the remote exception comes back */
-    OK(ray_client_call(c, "rc_test_tasks", "boom", args, 1, NULL, NULL, 0, NULL, &r));
-    FAILS(ray_client_object_get(c, r, 60000, &res), RAY_CLIENT_ERROR_TASK_ERROR);
-    CHECK(res == NULL);
-    ray_client_error *e = NULL;
-    OK(ray_client_last_error(&e));
-    CHECK(strcmp(ray_client_error_kind(e), "task_error") == 0);
-    CHECK(ray_client_error_cause_type(e) != NULL &&
-          strstr(ray_client_error_cause_type(e), "ValueError") != NULL);
-    CHECK(ray_client_error_remote_type(e) != NULL);
-    CHECK(strstr(ray_client_error_message(e), "bad value 12") != NULL);
-    OK(ray_client_error_free(e));
-    OK(ray_client_object_ref_free(r));
-
-    /* from source */
-    const char *src = "def triple(x):\n    print('ffi-log-marker', x)\n    return 3 * x\n";
-    OK(ray_client_call_source(c, src, "triple", args, 1, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_object_get(c, r, 60000, &res));
-    CHECK(as_int(res) == 36);
-    free_value(res);
-    OK(ray_client_object_ref_free(r));
-
-    /* timeout */
-    ray_client_value *secs = NULL, *val = v_int(5);
-    OK(ray_client_value_float(3.0, &secs));
-    const ray_client_value *sargs[2] = {secs, val};
-    OK(ray_client_call(c, "rc_test_tasks", "sleep_then", sargs, 2, NULL, NULL, 0, NULL, &r));
-    FAILS(ray_client_object_get(c, r, 50, &res), RAY_CLIENT_ERROR_TIMEOUT);
-    uint8_t ready[1] = {7};
-    size_t nready = 9;
-    const ray_client_object_ref *wr[1] = {r};
-    OK(ray_client_object_wait(c, wr, 1, 1, 50, ready, &nready));
-    CHECK(ready[0] == 0 && nready == 0);
-    OK(ray_client_object_cancel(c, r, 1, 0));
-    OK(ray_client_object_ref_free(r));
-    free_value(secs);
-    free_value(val);
-
-    /* misuse */
-    FAILS(ray_client_call(c, "rc_test_tasks", "\xff", args, 1, NULL, NULL, 0, NULL, &r),
-          RAY_CLIENT_ERROR_INVALID_UTF8);
-    FAILS(ray_client_call(c, "", "square", args, 1, NULL, NULL, 0, NULL, &r),
-          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-    FAILS(ray_client_call(c, "rc_test_tasks", "square", args, 1, names, NULL, 1, NULL, &r),
-          RAY_CLIENT_ERROR_NULL_ARGUMENT);
-    FAILS(ray_client_call(c, "rc_test_tasks", "square", NULL, 1, NULL, NULL, 0, NULL, &r),
-          RAY_CLIENT_ERROR_NULL_ARGUMENT);
-    FAILS(ray_client_call_source(c, "x", "not an identifier", NULL, 0, NULL, NULL, 0, NULL, &r),
-          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-    FAILS(ray_client_options_set_runtime_env_json(NULL, "{}"), RAY_CLIENT_ERROR_NULL_ARGUMENT);
-
-    free_value(x);
-    free_value(a);
-    free_value(b);
-    free_value(cc);
-}
-
 static void test_wrong_client(ray_client_client *c) {
     ray_client_client *other = NULL;
     OK(ray_client_connect_address(address, &other));
@@ -639,10 +520,22 @@ static void test_wrong_client(ray_client_client *c) {
     CHECK(strstr(ray_client_last_error_message(), "belongs to client") != NULL);
     ray_client_value *holder = NULL;
     OK(ray_client_value_object_ref(r, &holder));
-    const ray_client_value *args[1] = {holder};
+    /* An argument list may hold it (lists belong to no client), a call on `c` may not;
+     * `other` has no test module, so the function comes from source. */
+    const ray_client_value *holders[1] = {holder};
+    ray_client_args *args = args_of(holders, 1);
+    ray_client_function *identity = NULL;
+    OK(ray_client_function_from_source("def identity(x):\n    return x\n", "identity",
+                                       &identity));
     ray_client_object_ref *r2 = NULL;
-    FAILS(ray_client_call(c, "rc_test_tasks", "identity", args, 1, NULL, NULL, 0, NULL, &r2),
-          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    FAILS_WITH(ray_client_function_call(c, identity, args, NULL, &r2, 1),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "belongs to client");
+    CHECK(r2 == NULL);
+    OK(call_function_get(other, identity, args, NULL, &got));
+    CHECK(got != NULL && as_int(got) == 3);
+    free_value(got);
+    OK(ray_client_function_free(identity));
+    OK(ray_client_args_free(args));
     OK(ray_client_object_get(other, r, 10000, &got));
     CHECK(as_int(got) == 3);
     free_value(got);
@@ -658,98 +551,6 @@ static void test_wrong_client(ray_client_client *c) {
     FAILS(ray_client_client_free(other), RAY_CLIENT_ERROR_INVALID_HANDLE);
     free_value(holder);
     free_value(v);
-}
-
-static void test_actors(ray_client_client *c) {
-    ray_client_value *start = v_int(10);
-    const ray_client_value *args[1] = {start};
-    ray_client_options *o = NULL;
-    OK(ray_client_options_new(&o));
-    OK(ray_client_options_set_name(o, "ffi-counter"));
-    OK(ray_client_options_set_max_restarts(o, 0));
-    OK(ray_client_options_set_max_concurrency(o, 1));
-    OK(ray_client_options_set_num_cpus(o, 0));
-    ray_client_actor *a = NULL;
-    OK(ray_client_actor_create(c, "rc_test_tasks", "Counter", args, 1, NULL, NULL, 0, o, &a));
-    OK(ray_client_options_free(o));
-    ray_client_value *k = v_int(5);
-    const ray_client_value *kv[1] = {k};
-    const char *kn[1] = {"k"};
-    ray_client_object_ref *r = NULL;
-    OK(ray_client_actor_call(c, a, "incr", NULL, 0, kn, kv, 1, NULL, &r));
-    ray_client_value *res = NULL;
-    OK(ray_client_object_get(c, r, 60000, &res));
-    CHECK(res != NULL && as_int(res) == 15);
-    free_value(res);
-    OK(ray_client_object_ref_free(r));
-
-    ray_client_actor *named = NULL;
-    OK(ray_client_actor_get(c, "ffi-counter", NULL, &named));
-    OK(ray_client_actor_call(c, named, "get", NULL, 0, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_object_get(c, r, 60000, &res));
-    CHECK(as_int(res) == 15);
-    free_value(res);
-    OK(ray_client_object_ref_free(r));
-    char *h1 = NULL, *h2 = NULL;
-    OK(ray_client_actor_id_hex(a, &h1));
-    OK(ray_client_actor_id_hex(named, &h2));
-    CHECK(strcmp(h1, h2) == 0);
-    OK(ray_client_string_free(h1));
-    OK(ray_client_string_free(h2));
-    char *list = NULL;
-    OK(ray_client_actor_list_named(c, 0, &list));
-    CHECK(strstr(list, "ffi-counter") != NULL);
-    OK(ray_client_string_free(list));
-    ray_client_actor *missing = NULL;
-    FAILS(ray_client_actor_get(c, "no-such-actor", NULL, &missing),
-          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-    CHECK(missing == NULL);
-
-    /* actor handle in a value, passed to a task */
-    ray_client_value *hv = NULL;
-    OK(ray_client_value_actor(a, &hv));
-    ray_client_value *two = v_int(2);
-    const ray_client_value *cargs[2] = {hv, two};
-    OK(ray_client_call(c, "rc_test_tasks", "call_actor", cargs, 2, NULL, NULL, 0, NULL, &r));
-    OK(ray_client_object_get(c, r, 60000, &res));
-    free_value(res);
-    OK(ray_client_object_ref_free(r));
-    free_value(hv);
-    free_value(two);
-
-    /* num_returns on a method */
-    ray_client_options *mo = NULL;
-    OK(ray_client_options_new(&mo));
-    OK(ray_client_options_set_num_returns(mo, 2));
-    ray_client_object_ref **refs = NULL;
-    size_t n = 0;
-    OK(ray_client_actor_call_n(c, a, "pair", NULL, 0, NULL, NULL, 0, mo, &refs, &n));
-    CHECK(n == 2);
-    ray_client_value **vals = NULL;
-    OK(ray_client_object_get_many(c, (const ray_client_object_ref *const *)refs, n, 60000, &vals));
-    OK(ray_client_value_array_free(vals));
-    OK(ray_client_object_ref_array_free(refs));
-    OK(ray_client_options_free(mo));
-
-    OK(ray_client_actor_kill(c, a, 1));
-    /* ray.kill is asynchronous: a call sent right after it may still be served. */
-    int rc = RAY_CLIENT_OK;
-    for (int i = 0; i < 100 && rc == RAY_CLIENT_OK; i++) {
-        OK(ray_client_actor_call(c, a, "get", NULL, 0, NULL, NULL, 0, NULL, &r));
-        rc = ray_client_object_get(c, r, 60000, &res);
-        if (rc == RAY_CLIENT_OK) {
-            free_value(res);
-            nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-        }
-        OK(ray_client_object_ref_free(r));
-    }
-    CHECK(rc == RAY_CLIENT_ERROR_ACTOR_DIED);
-    OK(ray_client_actor_free(named));
-    OK(ray_client_actor_free(a));
-    FAILS(ray_client_actor_free(a), RAY_CLIENT_ERROR_INVALID_HANDLE);
-    FAILS(ray_client_actor_kill(c, a, 1), RAY_CLIENT_ERROR_INVALID_HANDLE);
-    free_value(start);
-    free_value(k);
 }
 
 static void test_kv(ray_client_client *c) {
@@ -794,6 +595,13 @@ static void test_cluster(ray_client_client *c) {
     OK(ray_client_client_runtime_context(c, &s));
     CHECK(strstr(s, "\"namespace\":\"cffi\"") != NULL);
     OK(ray_client_string_free(s));
+    /* The runtime env's env_vars reached the workers. */
+    ray_client_value *name = v_str("RC_FFI"), *value = NULL;
+    const ray_client_value *args[1] = {name};
+    OK(call_get(c, "env_var", args, 1, &value));
+    CHECK(value != NULL && str_eq(value, "yes"));
+    free_value(value);
+    free_value(name);
     OK(ray_client_cluster_dashboard_url(c, &s));
     OK(ray_client_string_free(s));
     int init = 0;
@@ -824,14 +632,15 @@ static void test_placement_group(ray_client_client *c) {
     OK(ray_client_options_set_num_cpus(o, 1));
     OK(ray_client_options_set_scheduling_placement_group(o, pg, 0, 0));
     ray_client_value *x = v_int(4), *res = NULL;
-    const ray_client_value *args[1] = {x};
-    ray_client_object_ref *r = NULL;
-    OK(ray_client_call(c, "rc_test_tasks", "square", args, 1, NULL, NULL, 0, o, &r));
-    OK(ray_client_object_get(c, r, 60000, &res));
-    CHECK(as_int(res) == 16);
+    const ray_client_value *xs[1] = {x};
+    ray_client_args *args = args_of(xs, 1);
+    ray_client_function *square = test_function("square");
+    OK(call_function_get(c, square, args, o, &res));
+    CHECK(res != NULL && as_int(res) == 16);
     free_value(res);
     free_value(x);
-    OK(ray_client_object_ref_free(r));
+    OK(ray_client_args_free(args));
+    OK(ray_client_function_free(square));
     OK(ray_client_options_free(o));
     OK(ray_client_placement_group_remove(c, pg));
     OK(ray_client_placement_group_free(pg));
@@ -844,9 +653,9 @@ struct async_state {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int done;
-    int status;
+    ray_client_status status;
     int64_t int_value;
-    int blocking_status; /* a blocking call made inside the callback */
+    ray_client_status blocking_status; /* a blocking call made inside the callback */
     size_t n, num_ready;
     ray_client_client *client;
     ray_client_object_ref *ref;
@@ -875,7 +684,8 @@ static void async_wait(struct async_state *s) {
     pthread_cond_destroy(&s->cv);
 }
 
-static void on_get(void *user, int status, ray_client_value *value, ray_client_error *error) {
+static void on_get(void *user, ray_client_status status, ray_client_value *value,
+                   ray_client_error *error) {
     struct async_state *s = user;
     s->status = status;
     if (value) {
@@ -889,8 +699,8 @@ static void on_get(void *user, int status, ray_client_value *value, ray_client_e
     async_done(s);
 }
 
-static void on_get_many(void *user, int status, ray_client_value **values, size_t n,
-                        ray_client_error *error) {
+static void on_get_many(void *user, ray_client_status status, ray_client_value **values,
+                        size_t n, ray_client_error *error) {
     struct async_state *s = user;
     s->status = status;
     s->n = n;
@@ -902,8 +712,8 @@ static void on_get_many(void *user, int status, ray_client_value **values, size_
     async_done(s);
 }
 
-static void on_wait(void *user, int status, const uint8_t *ready, size_t n, size_t num_ready,
-                    ray_client_error *error) {
+static void on_wait(void *user, ray_client_status status, const uint8_t *ready, size_t n,
+                    size_t num_ready, ray_client_error *error) {
     struct async_state *s = user;
     s->status = status;
     s->n = n;
@@ -915,9 +725,11 @@ static void on_wait(void *user, int status, const uint8_t *ready, size_t n, size
 
 static void test_async(ray_client_client *c) {
     ray_client_value *x = v_int(9);
-    const ray_client_value *args[1] = {x};
+    const ray_client_value *xs[1] = {x};
+    ray_client_args *args = args_of(xs, 1);
+    ray_client_function *square = test_function("square"), *boom = test_function("boom");
     ray_client_object_ref *r = NULL;
-    OK(ray_client_call(c, "rc_test_tasks", "square", args, 1, NULL, NULL, 0, NULL, &r));
+    OK(ray_client_function_call(c, square, args, NULL, &r, 1));
 
     struct async_state s;
     async_init(&s, c, r);
@@ -939,7 +751,7 @@ static void test_async(ray_client_client *c) {
 
     /* an error reaches the callback */
     ray_client_object_ref *bad = NULL;
-    OK(ray_client_call(c, "rc_test_tasks", "boom", args, 1, NULL, NULL, 0, NULL, &bad));
+    OK(ray_client_function_call(c, boom, args, NULL, &bad, 1));
     async_init(&s, c, bad);
     OK(ray_client_object_get_async(c, bad, 60000, on_get, &s));
     async_wait(&s);
@@ -950,31 +762,43 @@ static void test_async(ray_client_client *c) {
     FAILS(ray_client_object_wait_async(c, refs, 1, 0, 10, on_wait, &s), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     OK(ray_client_object_ref_free(r));
     FAILS(ray_client_object_get_async(c, r, 10, on_get, &s), RAY_CLIENT_ERROR_INVALID_HANDLE);
+    OK(ray_client_function_free(square));
+    OK(ray_client_function_free(boom));
+    OK(ray_client_args_free(args));
     free_value(x);
 }
 
-/* --- threads share a client --------------------------------------------------------------- */
+/* --- threads share a client and a function ------------------------------------------------ */
+
+struct shared {
+    ray_client_client *client;
+    ray_client_function *square;
+};
 
 static void *thread_main(void *arg) {
-    ray_client_client *c = arg;
+    const struct shared *sh = arg;
     for (int i = 0; i < 5; i++) {
         ray_client_value *x = v_int(i), *res = NULL;
-        const ray_client_value *args[1] = {x};
-        if (call_get(c, "square", args, 1, &res) == RAY_CLIENT_OK) {
+        const ray_client_value *xs[1] = {x};
+        ray_client_args *args = args_of(xs, 1);
+        if (call_function_get(sh->client, sh->square, args, NULL, &res) == RAY_CLIENT_OK) {
             CHECK(as_int(res) == i * i);
             free_value(res);
         } else {
             CHECK(0);
         }
+        OK(ray_client_args_free(args));
         free_value(x);
     }
     return NULL;
 }
 
 static void test_threads(ray_client_client *c) {
+    struct shared sh = {c, test_function("square")};
     pthread_t t[4];
-    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, thread_main, c);
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, thread_main, &sh);
     for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    OK(ray_client_function_free(sh.square));
 }
 
 static void test_default_client(void) {
@@ -1017,24 +841,14 @@ int main(void) {
     }
     test_client_info(c);
     test_put_get(c);
-    test_tasks(c);
     test_wrong_client(c);
-    test_actors(c);
     test_kv(c);
     test_cluster(c);
     test_placement_group(c);
     test_async(c);
     test_threads(c);
 
-    /* The log callback saw the task's print (logs arrive asynchronously). */
-    for (int i = 0; i < 100; i++) {
-        pthread_mutex_lock(&log_mu);
-        int seen = log_lines_seen;
-        pthread_mutex_unlock(&log_mu);
-        if (seen) break;
-        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-    }
-    CHECK(log_lines_seen > 0);
+    test_logs(c);
 
     OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));

@@ -5,9 +5,13 @@
 #include <string.h>
 
 int main(int argc, char **argv) {
-    if (strcmp(ray_client_version(), "0.1.0") != 0 && RAY_CLIENT_VERSION_MAJOR == 0 &&
-        RAY_CLIENT_VERSION_MINOR == 1) {
-        fprintf(stderr, "header/library mismatch: %s\n", ray_client_version());
+    /* The header compiled in and the library loaded are one MAJOR.MINOR (a check pinned
+     * to one version would go silent at the next). */
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.", RAY_CLIENT_VERSION_MAJOR, RAY_CLIENT_VERSION_MINOR);
+    if (strncmp(ray_client_version(), want, strlen(want)) != 0) {
+        fprintf(stderr, "header/library mismatch: header %s*, library %s\n", want,
+                ray_client_version());
         return 1;
     }
     ray_client_value *v = NULL;
