@@ -97,7 +97,7 @@ class Cluster : public ::testing::Test {
 
 // Runs `f`, expecting an Error with status `code`; returns it.
 template <class F>
-Error expect_error(F &&f, int code) {
+Error expect_error(F &&f, ray_client_status code) {
   try {
     f();
   } catch (const Error &e) {
@@ -105,7 +105,7 @@ Error expect_error(F &&f, int code) {
     return e;
   }
   ADD_FAILURE() << "expected ray_client::Error " << code;
-  return Error(0, "none", "");
+  return Error(RAY_CLIENT_OK, "none", "");
 }
 
 const std::string kCounterSource =
@@ -456,12 +456,12 @@ TEST_F(Cluster, WaitAndTimeout) {
 
 TEST_F(Cluster, CallByName) {
   EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {12}), 60s).as<int64_t>(), 144);
-  EXPECT_EQ(c().get(c().call("rc_test_tasks", "add", {1, 2}, {{"c", 10}}), 60s).as<int64_t>(), 13);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "add", Args{1, 2}.push_kw("c", 10)), 60s).as<int64_t>(), 13);
   // stdlib function: no modules needed
   EXPECT_DOUBLE_EQ(
       c().get(c().call("statistics", "mean", {std::vector<double>{1, 2, 3, 4}}), 60s).as<double>(), 2.5);
   // kwargs and types arrive as sent
-  Value echo = c().get(c().call("rc_test_tasks", "echo", {1, "s"}, {{"k", std::vector<uint8_t>{7}}}), 60s);
+  Value echo = c().get(c().call("rc_test_tasks", "echo", Args({1, "s"}, {{"k", std::vector<uint8_t>{7}}})), 60s);
   EXPECT_EQ(echo.get("args")->as<std::vector<Value>>().size(), 2u);
   EXPECT_EQ(echo.get("kwargs")->get("k")->as<std::vector<uint8_t>>(), std::vector<uint8_t>{7});
   EXPECT_EQ(c().get(c().call("rc_test_tasks", "type_name", {std::vector<uint8_t>{1}})).as<std::string>(),
@@ -476,11 +476,12 @@ TEST_F(Cluster, CallByName) {
 TEST_F(Cluster, CallWithOptions) {
   Options o;
   o.num_cpus(1).max_retries(1).set_json("retry_exceptions", "false").runtime_env_json("{\"env_vars\": {\"RC_X\": \"opt\"}}");
-  EXPECT_EQ(c().get(c().call("rc_test_tasks", "env_var", {"RC_X"}, {}, o), 60s).as<std::string>(), "opt");
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "env_var", {"RC_X"}, o), 60s).as<std::string>(), "opt");
+  RemoteFunction pair("rc_test_tasks", "pair");
   Options two;
   two.num_returns(2);
-  expect_error([&] { c().call("rc_test_tasks", "pair", {12}, {}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-  std::vector<ObjectRef> refs = c().call_n("rc_test_tasks", "pair", {12}, {}, two);
+  expect_error([&] { c().call(pair, {12}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  std::vector<ObjectRef> refs = c().call_n(pair, 2, {12}, two);
   ASSERT_EQ(refs.size(), 2u);
   auto vals = c().get_many(refs, 60s);
   EXPECT_EQ(vals[0].as<int>(), 12);
@@ -498,16 +499,18 @@ TEST_F(Cluster, CallWithOptions) {
 
 TEST_F(Cluster, CallFromSource) {
   const std::string src = "def triple(x):\n    print('cpp-log-marker', x)\n    return 3 * x\n";
-  EXPECT_EQ(c().get(c().call_source(src, "triple", {12}), 60s).as<int64_t>(), 36);
+  RemoteFunction triple = RemoteFunction::from_source(src, "triple");
+  EXPECT_EQ(c().get(c().call(triple, {12}), 60s).as<int64_t>(), 36);
   Options o;
   o.num_cpus(0.5);
-  EXPECT_EQ(c().get(c().call_source(src, "triple", {}, {{"x", 2}}, o), 60s).as<int64_t>(), 6);
+  EXPECT_EQ(c().get(c().call(triple, Args().push_kw("x", 2), o), 60s).as<int64_t>(), 6);
   Options two;
   two.num_returns(2);
-  auto refs = c().call_source_n("def two():\n    return 1, 2\n", "two", {}, {}, two);
+  auto refs = c().call_n(RemoteFunction::from_source("def two():\n    return 1, 2\n", "two"), 2, {}, two);
   ASSERT_EQ(refs.size(), 2u);
   EXPECT_EQ(c().get(refs[1]).as<int>(), 2);
-  expect_error([&] { c().call_source("x", "not an identifier"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  // The name is checked where the function is made, before anything is sent.
+  expect_error([&] { RemoteFunction::from_source("x", "not an identifier"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
 }
 
 TEST_F(Cluster, TaskErrorIsException) {
@@ -533,9 +536,9 @@ TEST_F(Cluster, TaskErrorIsException) {
 TEST_F(Cluster, Actors) {
   Options o;
   o.name("cpp-counter").max_concurrency(1);
-  Actor a = c().create_actor("rc_test_tasks", "Counter", {5}, {}, o);
-  EXPECT_EQ(c().get(c().call_method(a, "incr", {}, {{"k", 2}}), 60s).as<int64_t>(), 7);
-  Actor named = c().get_actor("cpp-counter");
+  ActorHandle a = c().create_actor(ActorClass("rc_test_tasks", "Counter"), {5}, o);
+  EXPECT_EQ(c().get(c().call_method(a, "incr", Args().push_kw("k", 2)), 60s).as<int64_t>(), 7);
+  ActorHandle named = c().get_actor("cpp-counter");
   EXPECT_EQ(named.id_hex(), a.id_hex());
   EXPECT_EQ(c().get(c().call_method(named, "get"), 60s).as<int64_t>(), 7);
   EXPECT_EQ(c().get_actor("cpp-counter", std::string("cpp")).id_hex(), a.id_hex());
@@ -548,10 +551,10 @@ TEST_F(Cluster, Actors) {
   // num_returns on a method
   Options two;
   two.num_returns(2);
-  auto refs = c().call_method_n(a, "pair", {}, {}, two);
+  auto refs = c().call_method_n(a, "pair", 2, {}, two);
   ASSERT_EQ(refs.size(), 2u);
   EXPECT_EQ(c().get(refs[1], 60s).as<int64_t>(), -8);
-  Actor copy = a.clone();
+  ActorHandle copy = a.clone();
   EXPECT_EQ(copy.id_hex(), a.id_hex());
 
   // killed: calls fail with an exception. ray.kill is asynchronous, so a call sent right
@@ -571,7 +574,7 @@ TEST_F(Cluster, Actors) {
 }
 
 TEST_F(Cluster, ActorFromSource) {
-  Actor acc = c().create_actor_from_source(kCounterSource, "Acc", {10});
+  ActorHandle acc = c().create_actor(ActorClass::from_source(kCounterSource, "Acc"), {10});
   EXPECT_EQ(c().get(c().call_method(acc, "add", {5}), 60s).as<int64_t>(), 15);
   EXPECT_EQ(c().get(c().call_method(acc, "add", {1}), 60s).as<int64_t>(), 16);
   c().kill_actor(acc);
@@ -615,7 +618,7 @@ TEST_F(Cluster, PlacementGroup) {
   EXPECT_FALSE(table.empty());
   Options o;
   o.num_cpus(1).scheduling_placement_group(pg, 0);
-  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {3}, {}, o), 60s).as<int64_t>(), 9);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {3}, o), 60s).as<int64_t>(), 9);
   c().remove_placement_group(pg);
   PlacementGroup moved = std::move(pg);
   expect_error([&] { pg.id(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
@@ -688,7 +691,7 @@ TEST_F(Cluster, Misuse) {
   expect_error([&] { other.ping(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
   ObjectRef r;
   expect_error([&] { c().get(r); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
-  Actor none;
+  ActorHandle none;
   expect_error([&] { c().call_method(none, "get"); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
   // a disconnected client
   moved.disconnect();
