@@ -97,7 +97,7 @@ class Cluster : public ::testing::Test {
 
 // Runs `f`, expecting an Error with status `code`; returns it.
 template <class F>
-Error expect_error(F &&f, int code) {
+Error expect_error(F &&f, ray_client_status code) {
   try {
     f();
   } catch (const Error &e) {
@@ -105,7 +105,7 @@ Error expect_error(F &&f, int code) {
     return e;
   }
   ADD_FAILURE() << "expected ray_client::Error " << code;
-  return Error(0, "none", "");
+  return Error(RAY_CLIENT_OK, "none", "");
 }
 
 const std::string kCounterSource =
@@ -256,6 +256,49 @@ TEST(Values, Version) {
   EXPECT_EQ(version(), std::to_string(RAY_CLIENT_VERSION_MAJOR) + "." +
                            std::to_string(RAY_CLIENT_VERSION_MINOR) + "." +
                            std::to_string(RAY_CLIENT_VERSION_PATCH));
+}
+
+// ---------------------------------------------------------------- the call surface (no cluster)
+
+TEST(Calls, ArgsBuildReuseAndRefuse) {
+  size_t before = live_handles();
+  {
+    Args a{1, "two"};
+    a.push(3.0).push_kw("k", 4);
+    // A keyword given twice is refused, as Python refuses f(k=1, k=2).
+    Error e = expect_error([&] { a.push_kw("k", 5); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(e.message().find("multiple values for keyword argument 'k'"), std::string::npos) << e.what();
+    expect_error([&] { a.push_kw("", 1); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    expect_error([] { Args({}, Kwargs{{"x", 1}, {"x", 2}}); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    a.clear();
+    a.push_kw("k", 5);  // emptied: the name is free again
+    // Built on a temporary, the list is moved out, not left dangling.
+    Args b = Args{1}.push_kw("x", 2);
+    Args moved = std::move(b);
+    expect_error([&] { b.push(1); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  }
+  EXPECT_EQ(live_handles(), before);
+}
+
+TEST(Calls, DefinitionsCheckNamesWhereMade) {
+  size_t before = live_handles();
+  {
+    expect_error([] { RemoteFunction("", "f"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    expect_error([] { RemoteFunction("m", ""); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    expect_error([] { RemoteFunction::from_source("x", "not an identifier"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    expect_error([] { ActorClass("m", ""); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    expect_error([] { ActorClass::from_source("class A: pass", "A B"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    // Nothing is sent when one is made: a module that exists nowhere is fine until called.
+    RemoteFunction f("no_such_module_xyz", "f");
+    RemoteFunction g = f.with_options(Options().num_cpus(1));
+    EXPECT_NE(f.raw(), g.raw());
+    RemoteFunction taken = std::move(f);
+    expect_error([&] { f.with_options(Options()); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    ActorClass cls = ActorClass::from_source("class A:\n    pass\n", "A");
+    ActorClass cls_taken = std::move(cls);
+    expect_error([&] { cls.with_options(Options()); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  }
+  EXPECT_EQ(live_handles(), before);
 }
 
 TEST(Connect, RefusedAddressThrows) {
@@ -456,12 +499,12 @@ TEST_F(Cluster, WaitAndTimeout) {
 
 TEST_F(Cluster, CallByName) {
   EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {12}), 60s).as<int64_t>(), 144);
-  EXPECT_EQ(c().get(c().call("rc_test_tasks", "add", {1, 2}, {{"c", 10}}), 60s).as<int64_t>(), 13);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "add", Args{1, 2}.push_kw("c", 10)), 60s).as<int64_t>(), 13);
   // stdlib function: no modules needed
   EXPECT_DOUBLE_EQ(
       c().get(c().call("statistics", "mean", {std::vector<double>{1, 2, 3, 4}}), 60s).as<double>(), 2.5);
   // kwargs and types arrive as sent
-  Value echo = c().get(c().call("rc_test_tasks", "echo", {1, "s"}, {{"k", std::vector<uint8_t>{7}}}), 60s);
+  Value echo = c().get(c().call("rc_test_tasks", "echo", Args({1, "s"}, {{"k", std::vector<uint8_t>{7}}})), 60s);
   EXPECT_EQ(echo.get("args")->as<std::vector<Value>>().size(), 2u);
   EXPECT_EQ(echo.get("kwargs")->get("k")->as<std::vector<uint8_t>>(), std::vector<uint8_t>{7});
   EXPECT_EQ(c().get(c().call("rc_test_tasks", "type_name", {std::vector<uint8_t>{1}})).as<std::string>(),
@@ -476,11 +519,12 @@ TEST_F(Cluster, CallByName) {
 TEST_F(Cluster, CallWithOptions) {
   Options o;
   o.num_cpus(1).max_retries(1).set_json("retry_exceptions", "false").runtime_env_json("{\"env_vars\": {\"RC_X\": \"opt\"}}");
-  EXPECT_EQ(c().get(c().call("rc_test_tasks", "env_var", {"RC_X"}, {}, o), 60s).as<std::string>(), "opt");
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "env_var", {"RC_X"}, o), 60s).as<std::string>(), "opt");
+  RemoteFunction pair("rc_test_tasks", "pair");
   Options two;
   two.num_returns(2);
-  expect_error([&] { c().call("rc_test_tasks", "pair", {12}, {}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
-  std::vector<ObjectRef> refs = c().call_n("rc_test_tasks", "pair", {12}, {}, two);
+  expect_error([&] { c().call(pair, {12}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  std::vector<ObjectRef> refs = c().call_n(pair, 2, {12}, two);
   ASSERT_EQ(refs.size(), 2u);
   auto vals = c().get_many(refs, 60s);
   EXPECT_EQ(vals[0].as<int>(), 12);
@@ -498,16 +542,128 @@ TEST_F(Cluster, CallWithOptions) {
 
 TEST_F(Cluster, CallFromSource) {
   const std::string src = "def triple(x):\n    print('cpp-log-marker', x)\n    return 3 * x\n";
-  EXPECT_EQ(c().get(c().call_source(src, "triple", {12}), 60s).as<int64_t>(), 36);
+  RemoteFunction triple = RemoteFunction::from_source(src, "triple");
+  EXPECT_EQ(c().get(c().call(triple, {12}), 60s).as<int64_t>(), 36);
   Options o;
   o.num_cpus(0.5);
-  EXPECT_EQ(c().get(c().call_source(src, "triple", {}, {{"x", 2}}, o), 60s).as<int64_t>(), 6);
+  EXPECT_EQ(c().get(c().call(triple, Args().push_kw("x", 2), o), 60s).as<int64_t>(), 6);
   Options two;
   two.num_returns(2);
-  auto refs = c().call_source_n("def two():\n    return 1, 2\n", "two", {}, {}, two);
+  auto refs = c().call_n(RemoteFunction::from_source("def two():\n    return 1, 2\n", "two"), 2, {}, two);
   ASSERT_EQ(refs.size(), 2u);
   EXPECT_EQ(c().get(refs[1]).as<int>(), 2);
-  expect_error([&] { c().call_source("x", "not an identifier"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  // The name is checked where the function is made, before anything is sent.
+  expect_error([&] { RemoteFunction::from_source("x", "not an identifier"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+}
+
+// One function, one argument list: any number of calls, from any client.
+TEST_F(Cluster, RemoteFunctionAndArgsServeManyCalls) {
+  RemoteFunction add("rc_test_tasks", "add");
+  Args args = Args{1, 2}.push_kw("c", 10);
+  ObjectRef r1 = c().call(add, args);
+  ObjectRef r2 = c().call(add, args);
+  EXPECT_NE(r1.hex(), r2.hex());
+  EXPECT_EQ(c().get(r1, 60s).as<int64_t>(), 13);
+  EXPECT_EQ(c().get(r2, 60s).as<int64_t>(), 13);
+  args.clear().push(5).push(6);
+  EXPECT_EQ(c().get(c().call(add, args), 60s).as<int64_t>(), 11);
+
+  RemoteFunction mean("statistics", "mean");
+  Client other = Client::connect(address());
+  EXPECT_DOUBLE_EQ(other.get(other.call(mean, {std::vector<double>{1, 2}}), 60s).as<double>(), 1.5);
+  EXPECT_DOUBLE_EQ(c().get(c().call(mean, {std::vector<double>{3, 5}}), 60s).as<double>(), 4.0);
+
+  // Moved-from handles are refused, not taken for "no function" or "no arguments".
+  RemoteFunction taken = std::move(add);
+  expect_error([&] { c().call(add, {1, 2}); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  Args args_taken = std::move(args);
+  expect_error([&] { c().call(taken, args); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+}
+
+// Options given to a call are set over the function's attached ones, key by key, as
+// Python's f.options(...) per call; the attached ones stay the function's.
+TEST_F(Cluster, PerCallOptionsMergeOverAttached) {
+  auto env = [](const char *v) { return std::string("{\"env_vars\": {\"RC_X\": \"") + v + "\"}}"; };
+  auto get_str = [&](const ObjectRef &r) { return c().get(r, 60s).as<std::optional<std::string>>(); };
+  RemoteFunction env_var("rc_test_tasks", "env_var");
+  RemoteFunction attached = env_var.with_options(Options().runtime_env_json(env("attached")));
+  EXPECT_EQ(get_str(c().call(attached, {"RC_X"})), "attached");
+  EXPECT_EQ(get_str(c().call(attached, {"RC_X"}, Options().runtime_env_json(env("call")))), "call");
+  EXPECT_EQ(get_str(c().call(attached, {"RC_X"})), "attached");
+  EXPECT_EQ(get_str(c().call(env_var, {"RC_X"})), std::nullopt);
+
+  // A key the call does not set keeps the attached value.
+  auto cpus = [&](const RemoteFunction &f, const Options &o) {
+    return c().get(c().call(f, {}, o), 60s).get("resources")->get("CPU")->as<double>();
+  };
+  RemoteFunction half = RemoteFunction("rc_test_tasks", "task_resources").with_options(Options().num_cpus(0.5));
+  EXPECT_DOUBLE_EQ(cpus(half, Options().max_retries(0)), 0.5);
+  EXPECT_DOUBLE_EQ(cpus(half, Options().num_cpus(0.25)), 0.25);
+
+  // num_returns attached: call_n with room for 2; one call may set it back to 1.
+  RemoteFunction pair = RemoteFunction("rc_test_tasks", "pair").with_options(Options().num_returns(2));
+  std::vector<ObjectRef> refs = c().call_n(pair, 2, {12});
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(c().get(refs[1], 60s).as<int64_t>(), 13);
+  EXPECT_EQ(c().get(c().call(pair, {12}, Options().num_returns(1)), 60s), Value::tuple({12, 13}));
+  // with_options attaches in place of what was attached (num_returns back to 1); only a
+  // call's own options merge.
+  RemoteFunction replaced = pair.with_options(Options().num_cpus(1));
+  EXPECT_EQ(c().get(c().call(replaced, {12}), 60s), Value::tuple({12, 13}));
+}
+
+// The results array is sized by the caller to the call's num_returns; any other size is
+// refused before anything is sent, for functions and methods alike.
+TEST_F(Cluster, ResultsSizedToNumReturns) {
+  RemoteFunction pair("rc_test_tasks", "pair");
+  Options two;
+  two.num_returns(2);
+  Error e = expect_error([&] { c().call(pair, {12}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(e.message().find("the call returns 2 results (num_returns), but results has room for 1"),
+            std::string::npos) << e.what();
+  e = expect_error([&] { c().call_n(pair, 3, {12}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(e.message().find("room for 3"), std::string::npos) << e.what();
+  e = expect_error([&] { c().call_n(pair, 2, {12}); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(e.message().find("the call returns 1 result (num_returns), but results has room for 2"),
+            std::string::npos) << e.what();
+  expect_error([&] { c().call_n(pair, 0, {12}); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  Options three;
+  three.num_returns(3);
+  std::vector<ObjectRef> refs = c().call_n(RemoteFunction::from_source("def t():\n    return 1, 2, 3\n", "t"), 3, {}, three);
+  ASSERT_EQ(refs.size(), 3u);
+  EXPECT_EQ(c().get_many(refs, 60s), (std::vector<Value>{1, 2, 3}));
+
+  ActorHandle a = c().create_actor(ActorClass("rc_test_tasks", "Counter"), {4});
+  expect_error([&] { c().call_method(a, "incr", {}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  expect_error([&] { c().call_method_n(a, "incr", 3, {}, two); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  expect_error([&] { c().call_method_n(a, "incr", 2); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  refs = c().call_method_n(a, "pair", 2, {}, two);
+  ASSERT_EQ(refs.size(), 2u);
+  // The refused calls never reached the actor: it still counts 4.
+  EXPECT_EQ(c().get(refs[0], 60s).as<int64_t>(), 4);
+  EXPECT_EQ(c().get(refs[1], 60s).as<int64_t>(), -4);
+  c().kill_actor(a);
+}
+
+// An actor class's attached options, and options per creation set over them.
+TEST_F(Cluster, ActorClassOptionsAndCreation) {
+  ActorClass counter =
+      ActorClass("rc_test_tasks", "Counter").with_options(Options().name("cpp-attached-name").max_concurrency(1));
+  ActorHandle a = c().create_actor(counter, {1});
+  EXPECT_EQ(c().get_actor("cpp-attached-name").id_hex(), a.id_hex());
+  ActorHandle b = c().create_actor(counter, Args().push_kw("start", 2), Options().name("cpp-per-call-name"));
+  EXPECT_EQ(c().get_actor("cpp-per-call-name").id_hex(), b.id_hex());
+  EXPECT_EQ(c().get(c().call_method(b, "get"), 60s).as<int64_t>(), 2);
+  EXPECT_EQ(c().get(c().call_method(a, "incr", {5}), 60s).as<int64_t>(), 6);
+  c().kill_actor(a);
+  c().kill_actor(b);
+
+  ActorClass taken = std::move(counter);
+  expect_error([&] { c().create_actor(counter); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  Args args;
+  Args args_taken = std::move(args);
+  expect_error([&] { c().create_actor(taken, args); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+  expect_error([&] { c().call_method(a, "get", args); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
 }
 
 TEST_F(Cluster, TaskErrorIsException) {
@@ -533,9 +689,9 @@ TEST_F(Cluster, TaskErrorIsException) {
 TEST_F(Cluster, Actors) {
   Options o;
   o.name("cpp-counter").max_concurrency(1);
-  Actor a = c().create_actor("rc_test_tasks", "Counter", {5}, {}, o);
-  EXPECT_EQ(c().get(c().call_method(a, "incr", {}, {{"k", 2}}), 60s).as<int64_t>(), 7);
-  Actor named = c().get_actor("cpp-counter");
+  ActorHandle a = c().create_actor(ActorClass("rc_test_tasks", "Counter"), {5}, o);
+  EXPECT_EQ(c().get(c().call_method(a, "incr", Args().push_kw("k", 2)), 60s).as<int64_t>(), 7);
+  ActorHandle named = c().get_actor("cpp-counter");
   EXPECT_EQ(named.id_hex(), a.id_hex());
   EXPECT_EQ(c().get(c().call_method(named, "get"), 60s).as<int64_t>(), 7);
   EXPECT_EQ(c().get_actor("cpp-counter", std::string("cpp")).id_hex(), a.id_hex());
@@ -548,10 +704,10 @@ TEST_F(Cluster, Actors) {
   // num_returns on a method
   Options two;
   two.num_returns(2);
-  auto refs = c().call_method_n(a, "pair", {}, {}, two);
+  auto refs = c().call_method_n(a, "pair", 2, {}, two);
   ASSERT_EQ(refs.size(), 2u);
   EXPECT_EQ(c().get(refs[1], 60s).as<int64_t>(), -8);
-  Actor copy = a.clone();
+  ActorHandle copy = a.clone();
   EXPECT_EQ(copy.id_hex(), a.id_hex());
 
   // killed: calls fail with an exception. ray.kill is asynchronous, so a call sent right
@@ -571,7 +727,7 @@ TEST_F(Cluster, Actors) {
 }
 
 TEST_F(Cluster, ActorFromSource) {
-  Actor acc = c().create_actor_from_source(kCounterSource, "Acc", {10});
+  ActorHandle acc = c().create_actor(ActorClass::from_source(kCounterSource, "Acc"), {10});
   EXPECT_EQ(c().get(c().call_method(acc, "add", {5}), 60s).as<int64_t>(), 15);
   EXPECT_EQ(c().get(c().call_method(acc, "add", {1}), 60s).as<int64_t>(), 16);
   c().kill_actor(acc);
@@ -615,7 +771,7 @@ TEST_F(Cluster, PlacementGroup) {
   EXPECT_FALSE(table.empty());
   Options o;
   o.num_cpus(1).scheduling_placement_group(pg, 0);
-  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {3}, {}, o), 60s).as<int64_t>(), 9);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {3}, o), 60s).as<int64_t>(), 9);
   c().remove_placement_group(pg);
   PlacementGroup moved = std::move(pg);
   expect_error([&] { pg.id(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
@@ -688,7 +844,7 @@ TEST_F(Cluster, Misuse) {
   expect_error([&] { other.ping(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
   ObjectRef r;
   expect_error([&] { c().get(r); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
-  Actor none;
+  ActorHandle none;
   expect_error([&] { c().call_method(none, "get"); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
   // a disconnected client
   moved.disconnect();

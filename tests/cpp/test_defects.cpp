@@ -89,7 +89,7 @@ class Defects : public ::testing::Test {
 
 // Runs `f`, expecting an Error with status `code`; returns it.
 template <class F>
-Error expect_error(F &&f, int code) {
+Error expect_error(F &&f, ray_client_status code) {
   try {
     f();
   } catch (const Error &e) {
@@ -97,7 +97,7 @@ Error expect_error(F &&f, int code) {
     return e;
   }
   ADD_FAILURE() << "expected ray_client::Error " << code;
-  return Error(0, "none", "");
+  return Error(RAY_CLIENT_OK, "none", "");
 }
 
 bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
@@ -324,7 +324,7 @@ TEST_F(Defects, ErrorMessagesReadAsPythonPrintsThem) {
       << e.what();
 
   // A killed actor: Python's text, with why it died.
-  Actor a = c().create_actor("rc_test_tasks", "Counter");
+  ActorHandle a = c().create_actor("rc_test_tasks", "Counter");
   EXPECT_EQ(c().get(c().call_method(a, "incr"), 60s).as<int64_t>(), 1);
   c().kill_actor(a, true);
   std::optional<Error> died;
@@ -424,9 +424,9 @@ TEST_F(Defects, OptionValuesRayAcceptsStillWork) {
   // so no call can carry one; the limits themselves still work.
   Options forever;
   forever.max_retries(-1);
-  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {7}, {}, forever), 60s).as<int64_t>(), 49);
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "square", {7}, forever), 60s).as<int64_t>(), 49);
   // num_returns=0 is valid in Ray (the call has no result).
   Options none;
   none.num_returns(0);
-  EXPECT_TRUE(c().call_n("rc_test_tasks", "nop", {}, {}, none).empty());
+  EXPECT_TRUE(c().call_n(RemoteFunction("rc_test_tasks", "nop"), 0, {}, none).empty());
 }

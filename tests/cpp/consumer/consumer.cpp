@@ -11,7 +11,8 @@ int main(int argc, char **argv) {
     std::cout << "c++ consumer: libray_client " << version() << ", " << v.to_json() << "\n";
     if (argc > 1) {
       Client c = Client::connect(argv[1]);
-      double m = c.get(c.call("statistics", "mean", {std::vector<double>{1, 2}})).as<double>();
+      RemoteFunction mean("statistics", "mean");
+      double m = c.get(c.call(mean, {std::vector<double>{1, 2}})).as<double>();
       std::cout << "c++ consumer: statistics.mean([1, 2]) = " << m << "\n";
       if (m != 1.5) return 1;
     }

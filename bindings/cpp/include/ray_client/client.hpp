@@ -3,8 +3,9 @@
 // the whole API in one place: connecting and the connection's state are defined in it;
 // the other members are declared here and defined, by concept, in
 //   ray_client/client_objects.hpp  put, get, wait, cancel and their *_async forms
-//   ray_client/client_tasks.hpp    call, call_source (remote functions)
-//   ray_client/client_actors.hpp   create_actor, call_method, get_actor, kill_actor, ...
+//   ray_client/client_tasks.hpp    call, call_n (remote functions), and the results
+//                                  array every function and method call fills
+//   ray_client/client_actors.hpp   create_actor, call_method(_n), get_actor, kill_actor, ...
 //   ray_client/client_kv.hpp       the internal KV store
 //   ray_client/client_cluster.hpp  cluster resources, nodes, placement groups
 // (all included at the end of this header). Apache-2.0.
@@ -21,8 +22,11 @@
 #define RAY_CLIENT_CLIENT_HPP
 
 #include <ray_client/actor.hpp>
+#include <ray_client/actor_class.hpp>
+#include <ray_client/args.hpp>
 #include <ray_client/connect.hpp>
 #include <ray_client/detail.hpp>
+#include <ray_client/function.hpp>
 #include <ray_client/object_ref.hpp>
 #include <ray_client/options.hpp>
 #include <ray_client/placement_group.hpp>
@@ -174,34 +178,39 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
                                      Timeout timeout = std::nullopt) const;
 
   // ---- tasks (ray_client/client_tasks.hpp) ----
-  /// `module.qualname(*args, **kwargs)` on the cluster.
+  // Every call is call_n underneath; call() is the common case of one return.
+  /// `f(*args, **kwargs)` on the cluster, with `options` set over f's attached ones (key by
+  /// key, as Python's `f.options(...)` per call), for a call of one return (num_returns
+  /// 1, the default). Returns at once. A call of another num_returns throws Error
+  /// (invalid_argument): use call_n.
+  ObjectRef call(const RemoteFunction &f, const Args &args = {},
+                 const Options &options = Options::none()) const;
+  /// Like call() for a call of `num_returns` returns: one ref per return value.
+  /// `num_returns` must be what the call returns (its num_returns option, per call or
+  /// attached; 1 unless set), or it throws Error (invalid_argument) and nothing is sent.
+  std::vector<ObjectRef> call_n(const RemoteFunction &f, size_t num_returns, const Args &args = {},
+                                const Options &options = Options::none()) const;
+  /// call(RemoteFunction(module, qualname), args, options), for a one-off call by name.
   ObjectRef call(const std::string &module, const std::string &qualname, const Args &args = {},
-                 const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
-  std::vector<ObjectRef> call_n(const std::string &module, const std::string &qualname,
-                                const Args &args, const Kwargs &kwargs, const Options &options) const;
-  /// The function `name` defined by Python `source`, called on the cluster.
-  ObjectRef call_source(const std::string &source, const std::string &name, const Args &args = {},
-                        const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
-  std::vector<ObjectRef> call_source_n(const std::string &source, const std::string &name,
-                                       const Args &args, const Kwargs &kwargs,
-                                       const Options &options) const;
+                 const Options &options = Options::none()) const;
 
   // ---- actors (ray_client/client_actors.hpp) ----
-  Actor create_actor(const std::string &module, const std::string &qualname, const Args &args = {},
-                     const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
-  /// An actor of the class `name` defined by Python `source`.
-  Actor create_actor_from_source(const std::string &source, const std::string &name,
-                                 const Args &args = {}, const Kwargs &kwargs = {},
-                                 const Options &options = Options::none()) const;
-  /// `actor.method(*args, **kwargs)`.
-  ObjectRef call_method(const Actor &actor, const std::string &method, const Args &args = {},
-                        const Kwargs &kwargs = {}, const Options &options = Options::none()) const;
-  std::vector<ObjectRef> call_method_n(const Actor &actor, const std::string &method,
-                                       const Args &args, const Kwargs &kwargs,
-                                       const Options &options) const;
+  /// An actor: `cls(*args, **kwargs)` on the cluster, with `options` set over the class's
+  /// attached ones. Returns at once; a failure to create shows on the first method call.
+  ActorHandle create_actor(const ActorClass &cls, const Args &args = {},
+                           const Options &options = Options::none()) const;
+  /// create_actor(ActorClass(module, qualname), args, options).
+  ActorHandle create_actor(const std::string &module, const std::string &qualname, const Args &args = {},
+                           const Options &options = Options::none()) const;
+  /// `actor.method(*args, **kwargs)`, for a method call of one return (as call()).
+  ObjectRef call_method(const ActorHandle &actor, const std::string &method, const Args &args = {},
+                        const Options &options = Options::none()) const;
+  /// Like call_method() for `num_returns` returns (as call_n()).
+  std::vector<ObjectRef> call_method_n(const ActorHandle &actor, const std::string &method, size_t num_returns,
+                                       const Args &args = {}, const Options &options = Options::none()) const;
   /// The named actor `name` in `ns` (nullopt: this client's namespace).
-  Actor get_actor(const std::string &name, const std::optional<std::string> &ns = std::nullopt) const;
-  void kill_actor(const Actor &actor, bool no_restart = true) const;
+  ActorHandle get_actor(const std::string &name, const std::optional<std::string> &ns = std::nullopt) const;
+  void kill_actor(const ActorHandle &actor, bool no_restart = true) const;
   /// JSON array of {"name", "namespace"}.
   std::string list_named_actors(bool all_namespaces = false) const;
 
@@ -236,15 +245,21 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
   std::string placement_group_table(const PlacementGroup &pg) const;
 
  private:
+  // The one place a call's results live (ray_client/client_tasks.hpp): runs
+  // `submit(results, nresults)`, the C function or method call, with room for exactly
+  // `num_returns` refs, and hands them over as ObjectRefs.
+  template <class Submit>
+  static std::vector<ObjectRef> results_of(size_t num_returns, Submit &&submit);
+
   std::shared_ptr<void> keep_;  // the log callback, alive as long as the connection may use it
 };
 
 }  // namespace ray_client
 
+#include <ray_client/client_tasks.hpp>
 #include <ray_client/client_actors.hpp>
 #include <ray_client/client_cluster.hpp>
 #include <ray_client/client_kv.hpp>
 #include <ray_client/client_objects.hpp>
-#include <ray_client/client_tasks.hpp>
 
 #endif  // RAY_CLIENT_CLIENT_HPP

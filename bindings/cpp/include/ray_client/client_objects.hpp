@@ -63,7 +63,7 @@ namespace detail {
 
 // The callbacks run on the I/O thread and never throw.
 template <class T>
-inline void fail(std::promise<T> &p, ray_client_error *error, int status) noexcept {
+inline void fail(std::promise<T> &p, ray_client_error *error, ray_client_status status) noexcept {
   try {
     if (error != nullptr) {
       p.set_exception(std::make_exception_ptr(Error::adopt(error)));
@@ -77,7 +77,7 @@ inline void fail(std::promise<T> &p, ray_client_error *error, int status) noexce
     }
   }
 }
-inline void on_get(void *user, int status, ray_client_value *value, ray_client_error *error) noexcept {
+inline void on_get(void *user, ray_client_status status, ray_client_value *value, ray_client_error *error) noexcept {
   std::unique_ptr<std::promise<Value>> p(static_cast<std::promise<Value> *>(user));
   Value v(value);  // owns it, whatever happens
   if (status == RAY_CLIENT_OK && value != nullptr) {
@@ -90,7 +90,7 @@ inline void on_get(void *user, int status, ray_client_value *value, ray_client_e
     fail(*p, error, status);
   }
 }
-inline void on_get_many(void *user, int status, ray_client_value **values, size_t n,
+inline void on_get_many(void *user, ray_client_status status, ray_client_value **values, size_t n,
                         ray_client_error *error) noexcept {
   std::unique_ptr<std::promise<std::vector<Value>>> p(static_cast<std::promise<std::vector<Value>> *>(user));
   if (status == RAY_CLIENT_OK && values != nullptr) {
@@ -109,7 +109,7 @@ inline void on_get_many(void *user, int status, ray_client_value **values, size_
     fail(*p, error, status);
   }
 }
-inline void on_wait(void *user, int status, const uint8_t *ready, size_t n, size_t num_ready,
+inline void on_wait(void *user, ray_client_status status, const uint8_t *ready, size_t n, size_t num_ready,
                     ray_client_error *error) noexcept {
   std::unique_ptr<std::promise<WaitResult>> p(static_cast<std::promise<WaitResult> *>(user));
   if (status == RAY_CLIENT_OK && (ready != nullptr || n == 0)) {

@@ -111,7 +111,7 @@ class ConnectOptions
     } catch (...) {
     }
   }
-  ConnectOptions &set(int rc) {
+  ConnectOptions &set(ray_client_status rc) {
     detail::check(rc);
     return *this;
   }

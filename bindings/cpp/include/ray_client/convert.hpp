@@ -2,8 +2,8 @@
 // implicit Value(const T&) constructor) and come back (Value::as<T>()): integers,
 // floating point, bool, strings, std::vector<uint8_t> as bytes, std::vector<T> as a list,
 // std::map<std::string, T> as a dict, std::optional<T> as None or T, nullptr, ObjectRef,
-// Actor, NdArray<T>. Specialise Convert for your own types: `static Value to_value(const
-// T&)` and `static T from_value(const Value&)`. Apache-2.0.
+// ActorHandle, NdArray<T>. Specialise Convert for your own types: `static Value
+// to_value(const T&)` and `static T from_value(const Value&)`. Apache-2.0.
 //
 // Ownership and thread-safety: as for Value (ray_client/value.hpp); the conversions keep
 // no state.
@@ -133,9 +133,9 @@ struct Convert<ObjectRef> {
   static ObjectRef from_value(const Value &v) { return v.get_object_ref(); }
 };
 template <>
-struct Convert<Actor> {
-  static Value to_value(const Actor &a) { return Value::actor(a); }
-  static Actor from_value(const Value &v) { return v.get_actor(); }
+struct Convert<ActorHandle> {
+  static Value to_value(const ActorHandle &a) { return Value::actor(a); }
+  static ActorHandle from_value(const Value &v) { return v.get_actor(); }
 };
 template <class T>
 struct Convert<NdArray<T>> {

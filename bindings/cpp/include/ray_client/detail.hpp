@@ -3,9 +3,9 @@
 //
 // - detail::check turns a C status into a thrown ray_client::Error.
 // - OwnedString / OwnedBytes free what the library hands over when they go out of scope.
-// - detail::Handle<Raw, Free> is the base of every owning wrapper (ObjectRef, Actor,
-//   PlacementGroup, Value, Options, ConnectOptions, Client); CopyableHandle adds copies
-//   through the C clone function (ObjectRef, Value).
+// - detail::Handle<Raw, Free> is the base of every owning wrapper (ObjectRef, ActorHandle,
+//   PlacementGroup, Value, Options, Args, RemoteFunction, ActorClass, ConnectOptions,
+//   Client); CopyableHandle adds copies through the C clone function (ObjectRef, Value).
 //
 // Ownership: a Handle owns one C handle and frees it in its destructor. It is move-only; a
 // moved-from Handle holds none (nullptr), and the C library reports a null handle as
@@ -30,7 +30,7 @@
 namespace ray_client {
 namespace detail {
 
-inline void check(int rc) {
+inline void check(ray_client_status rc) {
   if (rc != RAY_CLIENT_OK) throw Error::last(rc);
 }
 
@@ -73,7 +73,7 @@ inline int64_t to_ms(std::optional<std::chrono::milliseconds> t) {
 /// Moves every handle out of a library array of `n` into wrappers of type W and frees
 /// the array with `free_array`.
 template <class W, class Raw>
-std::vector<W> take_all(Raw **items, size_t n, int (*free_array)(Raw **)) {
+std::vector<W> take_all(Raw **items, size_t n, ray_client_status (*free_array)(Raw **)) {
   std::vector<W> out;
   out.reserve(n);
   for (size_t i = 0; i < n; i++) {
@@ -85,7 +85,7 @@ std::vector<W> take_all(Raw **items, size_t n, int (*free_array)(Raw **)) {
 }
 
 /// Base of the owning wrappers: a handle and its free function.
-template <class Raw, int (*Free)(Raw *)>
+template <class Raw, ray_client_status (*Free)(Raw *)>
 class Handle {
  public:
   Handle() noexcept = default;
@@ -116,7 +116,7 @@ class Handle {
 
 /// A Handle whose copies are new handles from the C clone function (ObjectRef, Value).
 /// Copying a moved-from one gives another empty one.
-template <class Raw, int (*Free)(Raw *), int (*Clone)(const Raw *, Raw **)>
+template <class Raw, ray_client_status (*Free)(Raw *), ray_client_status (*Clone)(const Raw *, Raw **)>
 class CopyableHandle : public Handle<Raw, Free> {
  public:
   using Handle<Raw, Free>::Handle;

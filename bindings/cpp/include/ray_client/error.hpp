@@ -17,7 +17,8 @@ namespace ray_client {
 
 /// A failure reported by libray_client.
 ///
-/// - `code()`: the status, `RAY_CLIENT_ERROR_*`; `kind()` its stable name: `"task_error"`
+/// - `code()`: the status, a `ray_client_status` (`RAY_CLIENT_ERROR_*`, never
+///   `RAY_CLIENT_OK`); `kind()` its stable name: `"task_error"`
 ///   (the remote code raised), `"task_cancelled"` (`Client::cancel` stopped the task:
 ///   `RAY_CLIENT_ERROR_TASK_CANCELLED`, not a task error), `"actor_died"`, `"timeout"`,
 ///   `"invalid_argument"` (also option values Ray refuses, at the setter), ...
@@ -29,7 +30,7 @@ namespace ray_client {
 ///   and `traceback()`.
 class Error : public std::runtime_error {
  public:
-  Error(int code, std::string kind, const std::string &message,
+  Error(ray_client_status code, std::string kind, const std::string &message,
         std::optional<std::string> remote_type = std::nullopt,
         std::optional<std::string> cause_type = std::nullopt,
         std::optional<std::string> traceback = std::nullopt,
@@ -66,13 +67,13 @@ class Error : public std::runtime_error {
   }
 
   /// The last failure on this thread (`code` is used when the library has none).
-  static Error last(int code) {
+  static Error last(ray_client_status code) {
     ray_client_error *e = nullptr;
     if (ray_client_last_error(&e) == RAY_CLIENT_OK && e != nullptr) return adopt(e);
     return Error(code, "unknown", ray_client_last_error_message());
   }
 
-  int code() const noexcept { return code_; }
+  ray_client_status code() const noexcept { return code_; }
   const std::string &kind() const noexcept { return kind_; }
   std::string message() const { return what(); }
   const std::optional<std::string> &remote_type() const noexcept { return remote_type_; }
@@ -83,7 +84,7 @@ class Error : public std::runtime_error {
   const std::optional<std::string> &remote_message() const noexcept { return remote_message_; }
 
  private:
-  int code_;
+  ray_client_status code_;
   std::string kind_;
   std::optional<std::string> remote_type_, cause_type_, traceback_, remote_message_;
 };

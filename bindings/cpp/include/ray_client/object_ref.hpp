@@ -44,11 +44,6 @@ inline std::vector<const ray_client_object_ref *> raw_refs(const std::vector<Obj
   return raws;
 }
 
-/// Takes over a library array of `n` refs (calls with several returns).
-inline std::vector<ObjectRef> take_refs(ray_client_object_ref **rs, size_t n) {
-  return take_all<ObjectRef>(rs, n, ray_client_object_ref_array_free);
-}
-
 }  // namespace detail
 }  // namespace ray_client
 

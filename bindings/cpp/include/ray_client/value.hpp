@@ -178,7 +178,7 @@ class Value : public detail::CopyableHandle<ray_client_value, ray_client_value_f
   static Value object_ref(const ObjectRef &r) {
     return make([&](auto out) { return ray_client_value_object_ref(r.raw(), out); });
   }
-  static Value actor(const Actor &a) {
+  static Value actor(const ActorHandle &a) {
     return make([&](auto out) { return ray_client_value_actor(a.raw(), out); });
   }
   /// A numpy array of element type T (dtype from DTypeOf<T>) and `shape`.
@@ -281,10 +281,10 @@ class Value : public detail::CopyableHandle<ray_client_value, ray_client_value_f
     detail::check(ray_client_value_get_object_ref(raw_, &r));
     return ObjectRef(r);
   }
-  Actor get_actor() const {
+  ActorHandle get_actor() const {
     ray_client_actor *a = nullptr;
     detail::check(ray_client_value_get_actor(raw_, &a));
-    return Actor(a);
+    return ActorHandle(a);
   }
   DType ndarray_dtype() const {
     int dt = 0;
