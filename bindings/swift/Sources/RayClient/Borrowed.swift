@@ -35,7 +35,7 @@ private let releaseKeep: @convention(c) (UnsafeMutableRawPointer?) -> Void = { u
 /// back then).
 func borrowing<T>(
     _ value: T, bytes: (T, (UnsafeRawBufferPointer) -> UnsafeRawPointer?) -> UnsafeRawPointer?, count: Int,
-    _ make: (UnsafeRawPointer, Int, ray_client_release_fn, UnsafeMutableRawPointer, inout OpaquePointer?) -> Int32
+    _ make: (UnsafeRawPointer, Int, ray_client_release_fn, UnsafeMutableRawPointer, inout OpaquePointer?) -> ray_client_status
 ) throws -> OwnedValue {
     let keep = Keep(value)
     // The address escapes the closure on purpose: `keep.value` owns that storage and is
@@ -57,7 +57,7 @@ func borrowing<T>(
 /// `borrowing` for a `Data`.
 func borrowing(
     _ data: Data,
-    _ make: (UnsafeRawPointer, Int, ray_client_release_fn, UnsafeMutableRawPointer, inout OpaquePointer?) -> Int32
+    _ make: (UnsafeRawPointer, Int, ray_client_release_fn, UnsafeMutableRawPointer, inout OpaquePointer?) -> ray_client_status
 ) throws -> OwnedValue {
     try borrowing(data, bytes: { d, f in d.withUnsafeBytes(f) }, count: data.count, make)
 }

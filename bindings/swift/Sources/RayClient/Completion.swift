@@ -7,7 +7,7 @@ import Foundation
 /// Runs a C async call: `start(user)` starts it with `user` for its callback, which
 /// must call `Completion<T>.take(user).finish(...)` exactly once. Suspends until then,
 /// or until the awaiting task is cancelled.
-func callback<T>(_ start: (UnsafeMutableRawPointer) -> Int32) async throws -> T {
+func callback<T>(_ start: (UnsafeMutableRawPointer) -> ray_client_status) async throws -> T {
     let completion = Completion<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in

@@ -1,11 +1,12 @@
 // How a client connects: ConnectOptions (address, namespace, runtime env, timeouts,
-// keepalive, TLS, token, where task output goes), LogLine and LogDestination, and the C
+// keepalive, TLS, token, where task output goes), LogRecord and LogDestination, and the C
 // connect options made from them.
 import CRayClient
 import Foundation
 
-/// One line of task or actor output, streamed back from the cluster.
-public struct LogLine: Sendable, Equatable {
+/// One record of task or actor output (a line, with its newline), streamed back from the
+/// cluster.
+public struct LogRecord: Sendable, Equatable {
     /// Which stream, or the Python logging level.
     public enum Source: Sendable, Equatable {
         case stdout
@@ -27,7 +28,7 @@ public enum LogDestination: Sendable {
     case off
     /// To a closure. It runs on the library's I/O thread: return quickly, make no
     /// blocking calls of this library (they fail there), hand work to a task or queue.
-    case callback(@Sendable (LogLine) -> Void)
+    case callback(@Sendable (LogRecord) -> Void)
 }
 
 /// Everything ``RayClient/init(_:)`` can be told.
@@ -135,8 +136,8 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
 
 /// Keeps a log closure alive for as long as the C client may call it.
 final class LogSink: @unchecked Sendable {
-    let body: @Sendable (LogLine) -> Void
-    init(_ body: @escaping @Sendable (LogLine) -> Void) { self.body = body }
+    let body: @Sendable (LogRecord) -> Void
+    init(_ body: @escaping @Sendable (LogRecord) -> Void) { self.body = body }
 }
 
 extension ConnectOptions {
@@ -205,13 +206,13 @@ extension ConnectOptions {
                     { user, level, msg in
                         guard let user else { return }
                         let sink = Unmanaged<LogSink>.fromOpaque(user).takeUnretainedValue()
-                        let source: LogLine.Source =
+                        let source: LogRecord.Source =
                             switch level {
                             case RAY_CLIENT_LOG_STDOUT: .stdout
                             case RAY_CLIENT_LOG_STDERR: .stderr
                             default: .logging(level)
                             }
-                        sink.body(LogLine(source: source, message: msg.map { String(cString: $0) } ?? ""))
+                        sink.body(LogRecord(source: source, message: msg.map { String(cString: $0) } ?? ""))
                     }, Unmanaged.passUnretained(s).toOpaque()))
         }
         done = true

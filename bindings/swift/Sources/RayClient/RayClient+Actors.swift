@@ -1,5 +1,5 @@
-// Actors: creating them (from a class by module name or from Python source), calling their
-// methods, finding named actors, killing them.
+// Actors: creating them from an ActorClass, calling their methods (both through `submit`,
+// RemoteCall), finding named actors, killing them.
 import CRayClient
 import Foundation
 
@@ -12,46 +12,49 @@ public struct NamedActor: Sendable, Equatable, Hashable {
 /// Actors: Python's `Class.remote(...)`, `actor.method.remote(...)`, `ray.get_actor`,
 /// `ray.kill` and `ray.util.list_named_actors`.
 extension RayClient {
-    /// Creates an actor of the class `module.className(*args, **kwargs)`. Returns at once;
-    /// a failure to create shows on the first method call.
+    /// Creates an actor: `actorClass(*args, **kwargs)` on the cluster, with `options` put
+    /// over the class's attached ones. Returns at once; a failure to create shows on the
+    /// first method call.
     public func createActor(
-        _ module: String, _ className: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions()
+        _ actorClass: ActorClass, _ args: [any RayEncodable] = [],
+        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: Options = Options()
     ) throws -> ActorHandle {
-        ActorHandle(
-            adopting: try submit(ray_client_actor_create, (module, "module"), (className, "class name"), args, kwargs, options))
-    }
-
-    /// Creates an actor of the class `className` defined by Python `source`.
-    public func createActor(
-        source: String, className: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions()
-    ) throws -> ActorHandle {
-        ActorHandle(
-            adopting: try submit(
-                ray_client_actor_create_source, (source, "source"), (className, "class name"), args, kwargs, options))
-    }
-
-    /// Calls `actor.method(*args, **kwargs)` and returns the ref of its result at once.
-    public func call(
-        _ actor: ActorHandle, method: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions()
-    ) throws -> ObjectRef {
-        let r = try submit([(method, "method name")], args, kwargs, options) { c, out in
-            ray_client_actor_call(raw, actor.raw, c.names[0], c.args, c.nargs, c.kwNames, c.kwValues, c.nkw, c.options, out)
+        var actor: OpaquePointer?
+        _ = try withExtendedLifetime(actorClass) {
+            try submit(args, kwargs, options, returns: nil, results: 0) { a, o, _, _ in
+                ray_client_actor_create(raw, actorClass.raw, a, o, &actor)
+            }
         }
-        return ObjectRef(adopting: r)
+        return ActorHandle(adopting: actor!)
     }
 
-    /// Calls an actor method with `returns` results.
+    /// Calls `actor.method(*args, **kwargs)` and returns the ref of its result at once
+    /// (`options` as for a task: `actor.method.options(...).remote(...)`).
     public func call(
         _ actor: ActorHandle, method: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions(),
-        returns: Int
+        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: Options = Options()
+    ) throws -> ObjectRef {
+        try call(actor, method: method, args, kwargs: kwargs, options: options, returnsCount: nil)[0]
+    }
+
+    /// Calls an actor method with `returns` results (`num_returns`): one ref each.
+    public func call(
+        _ actor: ActorHandle, method: String, _ args: [any RayEncodable] = [],
+        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: Options = Options(), returns: Int
     ) throws -> [ObjectRef] {
-        try submit([(method, "method name")], args, kwargs, options, returns: returns) { c, out, n in
-            ray_client_actor_call_n(
-                raw, actor.raw, c.names[0], c.args, c.nargs, c.kwNames, c.kwValues, c.nkw, c.options, out, n)
+        try call(actor, method: method, args, kwargs: kwargs, options: options, returnsCount: returns)
+    }
+
+    private func call(
+        _ actor: ActorHandle, method: String, _ args: [any RayEncodable],
+        kwargs: KeyValuePairs<String, any RayEncodable>, options: Options, returnsCount: Int?
+    ) throws -> [ObjectRef] {
+        try withCString(method, "method name") { m in
+            try withExtendedLifetime(actor) {
+                try submitCall(args, kwargs, options, returns: returnsCount) { a, o, results, n in
+                    ray_client_actor_call(raw, actor.raw, m, a, o, results, n)
+                }
+            }
         }
     }
 

@@ -104,7 +104,7 @@ extension RayClient {
     }
 
     /// A resources dict (`ray.cluster_resources()`, `ray.available_resources()`) from `f`.
-    private func resources(_ f: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32)
+    private func resources(_ f: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> ray_client_status)
         throws -> [String: Double]
     {
         var s: UnsafeMutablePointer<CChar>?

@@ -1,6 +1,6 @@
 // Placement groups: reserving bundles of resources on the cluster's nodes, waiting until
 // they are placed, describing and removing them. Tasks and actors use one through
-// `TaskOptions.scheduling`.
+// `Options.scheduling`.
 import CRayClient
 import Foundation
 

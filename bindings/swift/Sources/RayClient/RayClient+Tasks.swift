@@ -1,46 +1,39 @@
-// Tasks: remote functions run on the cluster, named by module or given as Python source,
-// and cancelling them. Each call returns its refs at once, without waiting for the task.
+// Tasks: calling remote functions (RemoteFunction) and cancelling them. Each call returns
+// its refs at once, without waiting for the task; all go through `submit` (RemoteCall).
 import CRayClient
 
-/// Tasks: Python's `f.remote(...)` and `ray.cancel`.
+/// Tasks: Python's `f.remote(...)`, `f.options(...).remote(...)` and `ray.cancel`.
 extension RayClient {
-    /// Calls `module.function(*args, **kwargs)` on the cluster (the function must be
-    /// importable there, e.g. from the job's `working_dir`) and returns the ref of its
-    /// result at once, without waiting for the task to run.
+    /// Calls `function(*args, **kwargs)` on the cluster and returns the ref of its result
+    /// at once, without waiting for the task to run. `options` are put over the
+    /// function's attached ones for this call (Python's `f.options(...).remote(...)`).
+    /// A function whose options set `num_returns` other than 1 is refused: call it with
+    /// ``call(_:_:kwargs:options:returns:)``.
     public func call(
-        _ module: String, _ function: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions()
+        _ function: RemoteFunction, _ args: [any RayEncodable] = [],
+        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: Options = Options()
     ) throws -> ObjectRef {
-        ObjectRef(adopting: try submit(ray_client_call, (module, "module"), (function, "function name"), args, kwargs, options))
+        try call(function, args, kwargs: kwargs, options: options, returnsCount: nil)[0]
     }
 
-    /// `call` of a function with `returns` results (`num_returns`): one ref each.
+    /// `call` with `returns` results (Python's `num_returns`, set over the function's
+    /// options for this call): one ref each, in order; `returns: 0` gives none.
     public func call(
-        _ module: String, _ function: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions(),
-        returns: Int
+        _ function: RemoteFunction, _ args: [any RayEncodable] = [],
+        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: Options = Options(), returns: Int
     ) throws -> [ObjectRef] {
-        try submit(ray_client_call_n, (module, "module"), (function, "function name"), args, kwargs, options, returns: returns)
+        try call(function, args, kwargs: kwargs, options: options, returnsCount: returns)
     }
 
-    /// Calls the function `function` defined by Python `source` (a `def`, with the imports
-    /// it needs inside); the cluster receives it by value.
-    public func call(
-        source: String, function: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions()
-    ) throws -> ObjectRef {
-        ObjectRef(
-            adopting: try submit(ray_client_call_source, (source, "source"), (function, "function name"), args, kwargs, options))
-    }
-
-    /// `call(source:function:)` with `returns` results.
-    public func call(
-        source: String, function: String, _ args: [any RayEncodable] = [],
-        kwargs: KeyValuePairs<String, any RayEncodable> = [:], options: TaskOptions = TaskOptions(),
-        returns: Int
+    private func call(
+        _ function: RemoteFunction, _ args: [any RayEncodable], kwargs: KeyValuePairs<String, any RayEncodable>,
+        options: Options, returnsCount: Int?
     ) throws -> [ObjectRef] {
-        try submit(
-            ray_client_call_source_n, (source, "source"), (function, "function name"), args, kwargs, options, returns: returns)
+        try withExtendedLifetime(function) {
+            try submitCall(args, kwargs, options, returns: returnsCount) { a, o, results, n in
+                ray_client_function_call(raw, function.raw, a, o, results, n)
+            }
+        }
     }
 
     /// Cancels the task that produces `ref` (`ray.cancel`): `force` kills the worker,

@@ -1,7 +1,8 @@
 // The RayClient class: a connection to a Ray cluster, how it is made and ended, and the C
 // handle behind it. What a client does is in extensions, one file a concept:
-// RayClient+Objects (put, get, wait), +Tasks, +Actors, +KV, +Cluster, +PlacementGroups
-// and +DefaultClient (Python's `ray.init` / `ray.shutdown`).
+// RayClient+Objects (put, get, wait), +Tasks (calling a RemoteFunction), +Actors (an
+// ActorClass's actors), +KV, +Cluster, +PlacementGroups and +DefaultClient (Python's
+// `ray.init` / `ray.shutdown`).
 import CRayClient
 import Foundation
 
@@ -20,7 +21,8 @@ public enum ConnectionState: Sendable, Equatable {
 ///
 /// ```swift
 /// let client = try RayClient(address: "ray://127.0.0.1:10001")
-/// let ref = try client.call("statistics", "mean", [[1.0, 2.0, 3.0] as [Double]])
+/// let mean = try RemoteFunction(module: "statistics", qualname: "mean")
+/// let ref = try client.call(mean, [[1.0, 2.0, 3.0] as [Double]])
 /// let mean = try await client.get(ref, as: Double.self)
 /// ```
 ///

@@ -7,7 +7,7 @@ import Foundation
 /// What the library said about a failure: its status code, its kind and message and, for
 /// failures on the cluster, the remote exception.
 public struct RayErrorDetails: Sendable, Equatable, CustomStringConvertible {
-    /// The C status code (`RAY_CLIENT_ERROR_*`, negative).
+    /// The C status code (`RAY_CLIENT_ERROR_*`, negative: the raw value of `ray_client_status`).
     public var code: Int32
     /// A short stable name of the kind: `"timeout"`, `"task_error"`, `"invalid_argument"`, ...
     public var kind: String
@@ -120,7 +120,7 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The case for a C status code.
     public init(_ d: RayErrorDetails) {
-        switch d.code {
+        switch ray_client_status(rawValue: d.code) {
         case RAY_CLIENT_ERROR_CONNECTION_FAILED: self = .connectionFailed(d)
         case RAY_CLIENT_ERROR_CONNECTION_LOST: self = .connectionLost(d)
         case RAY_CLIENT_ERROR_VERSION_MISMATCH: self = .versionMismatch(d)
@@ -142,12 +142,12 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An error found in Swift, before the library was called.
     static func invalid(_ message: String) -> RayError {
         .invalidArgument(
-            RayErrorDetails(code: RAY_CLIENT_ERROR_INVALID_ARGUMENT, kind: "invalid_argument", message: message))
+            RayErrorDetails(code: RAY_CLIENT_ERROR_INVALID_ARGUMENT.rawValue, kind: "invalid_argument", message: message))
     }
 
     static func mismatch(_ message: String) -> RayError {
         .typeMismatch(
-            RayErrorDetails(code: RAY_CLIENT_ERROR_INVALID_ARGUMENT, kind: "type_mismatch", message: message))
+            RayErrorDetails(code: RAY_CLIENT_ERROR_INVALID_ARGUMENT.rawValue, kind: "type_mismatch", message: message))
     }
 
     /// Reads an error handle (without freeing it).
@@ -155,7 +155,7 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
         func opt(_ p: UnsafePointer<CChar>?) -> String? { p.map { String(cString: $0) } }
         return RayError(
             RayErrorDetails(
-                code: ray_client_error_code(e),
+                code: ray_client_error_code(e).rawValue,
                 kind: opt(ray_client_error_kind(e)) ?? "unknown",
                 message: opt(ray_client_error_message(e)) ?? "",
                 remoteType: opt(ray_client_error_remote_type(e)),
@@ -168,7 +168,7 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     static func adopt(_ e: OpaquePointer?) -> RayError {
         guard let e else {
             return .internalError(
-                RayErrorDetails(code: RAY_CLIENT_ERROR_INTERNAL, kind: "internal", message: "missing error"))
+                RayErrorDetails(code: RAY_CLIENT_ERROR_INTERNAL.rawValue, kind: "internal", message: "missing error"))
         }
         defer { ray_client_error_free(e) }
         return from(handle: e)
@@ -176,13 +176,14 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The last failure on this thread. Called right after the failing C call, with no
     /// suspension point between, so the thread-local error is the one of that call.
-    static func last(_ code: Int32) -> RayError {
+    static func last(_ status: ray_client_status) -> RayError {
         var e: OpaquePointer?
         if ray_client_last_error(&e) == RAY_CLIENT_OK, let e {
             return adopt(e)
         }
         return RayError(
-            RayErrorDetails(code: code, kind: "unknown", message: String(cString: ray_client_last_error_message())))
+            RayErrorDetails(
+                code: status.rawValue, kind: "unknown", message: String(cString: ray_client_last_error_message())))
     }
 }
 
@@ -191,8 +192,12 @@ extension RayError: LocalizedError {
     public var errorDescription: String? { message }
 }
 
-/// Throws the last error of this thread unless `rc` is `RAY_CLIENT_OK`.
+/// Throws the last error of this thread unless `status` is `RAY_CLIENT_OK`. Every C call
+/// that can fail goes through here (or through `RayError.last` where the failure is
+/// handed on instead of thrown): the one place where the C ABI's typed status
+/// (`ray_client_status`, a C enum imported as a struct over its `Int32` raw value) turns
+/// into a `RayError`.
 @inline(__always)
-func check(_ rc: Int32) throws(RayError) {
-    if rc != RAY_CLIENT_OK { throw RayError.last(rc) }
+func check(_ status: ray_client_status) throws(RayError) {
+    if status != RAY_CLIENT_OK { throw RayError.last(status) }
 }

@@ -280,7 +280,7 @@ extension RayValue {
 
     private static func container(
         _ items: [RayValue],
-        _ make: (UnsafePointer<OpaquePointer?>?, Int, UnsafeMutablePointer<OpaquePointer?>?) -> Int32,
+        _ make: (UnsafePointer<OpaquePointer?>?, Int, UnsafeMutablePointer<OpaquePointer?>?) -> ray_client_status,
         _ out: inout OpaquePointer?
     ) throws {
         let handles = try items.map { try $0.makeHandle() }

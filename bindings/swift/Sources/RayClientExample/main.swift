@@ -24,18 +24,24 @@ do {
     print("put/get:", try await client.get(ref))
 
     // A remote function defined by Python source; [Double] arrives as a numpy array.
+    // (RemoteFunction(module:qualname:) names one importable on the cluster instead.)
     let stats = """
         def stats(xs, scale=1.0):
             import numpy as np
             print("computing stats of", len(xs), "values")
             return {"mean": float(np.mean(xs)) * scale, "max": float(np.max(xs)) * scale}
         """
-    let s = try client.call(source: stats, function: "stats", [[1.0, 2.0, 6.0] as [Double]], kwargs: ["scale": 10.0])
+    let statsFunction = try RemoteFunction(source: stats, name: "stats")
+    let s = try client.call(statsFunction, [[1.0, 2.0, 6.0] as [Double]], kwargs: ["scale": 10.0])
     print("stats:", try await client.get(s, as: [String: Double].self))
 
-    // Several tasks at once, then wait for the first and get the rest.
-    let square = "def square(x):\n    return x * x\n"
-    let refs = try (1...4).map { try client.call(source: square, function: "square", [$0]) }
+    // Several tasks at once, then wait for the first and get the rest. A function is made
+    // once and called any number of times; withOptions gives a copy with options attached
+    // (Python's f.options(...)), over which a call may put options of its own.
+    var light = Options()
+    light.numCPUs = 0.5
+    let square = try RemoteFunction(source: "def square(x):\n    return x * x\n", name: "square").withOptions(light)
+    let refs = try (1...4).map { try client.call(square, [$0]) }
     let (ready, _) = try await client.wait(refs, numReturns: 1)
     print("first ready:", ready.count, "of", refs.count, "- all:", try await client.get(refs, as: Int.self))
 
@@ -48,10 +54,11 @@ do {
                 self.n += k
                 return self.n
         """
-    var actorOptions = TaskOptions()
+    var actorOptions = Options()
     actorOptions.name = "swift-example-counter"
     actorOptions.numCPUs = 0
-    let counter = try client.createActor(source: counterClass, className: "Counter", [10], options: actorOptions)
+    let counters = try ActorClass(source: counterClass, name: "Counter").withOptions(actorOptions)
+    let counter = try client.createActor(counters, [10])
     _ = try client.call(counter, method: "incr")
     let n = try await client.get(client.call(counter, method: "incr", kwargs: ["k": 5]), as: Int.self)
     print("counter:", n, "- found by name:", try client.actor(named: "swift-example-counter") == counter)
@@ -59,7 +66,8 @@ do {
 
     // A remote exception arrives as RayError.taskError with the Python details.
     do {
-        _ = try await client.get(client.call(source: "def fail():\n    raise ValueError('no good')\n", function: "fail"))
+        let fail = try RemoteFunction(source: "def fail():\n    raise ValueError('no good')\n", name: "fail")
+        _ = try await client.get(client.call(fail))
     } catch let e as RayError {
         print("remote error: \(e.kind), cause \(e.causeType ?? "-"): \(e.message.split(separator: "\n").first ?? "")")
     }

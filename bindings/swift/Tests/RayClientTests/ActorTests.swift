@@ -4,18 +4,19 @@ import Testing
 @testable import RayClient
 
 extension AllTests {
-    /// Actors: creation by class reference and from source, options, methods, names, kill.
+    /// Actors: creation from an ActorClass by module and from source, options (attached
+    /// and per creation), methods, names, kill.
     @Suite struct ActorTests {
         @Test func namedActorMethodsAndKill() async throws {
             let c = try Fixture.client()
             let name = Fixture.unique("swift-counter")
-            var o = TaskOptions()
+            var o = Options()
             o.name = name
             o.maxRestarts = 0
             o.maxTaskRetries = 0
             o.maxConcurrency = 1
             o.numCPUs = 0
-            let a = try c.createActor("rc_test_tasks", "Counter", [5], options: o)
+            let a = try c.createActor(actorClass("Counter"), [5], options: o)
             #expect(try await c.get(c.call(a, method: "incr"), as: Int.self) == 6)
             #expect(try await c.get(c.call(a, method: "incr", kwargs: ["k": 10]), as: Int.self) == 16)
             #expect(try await c.get(c.call(a, method: "pair", returns: 2), as: Int.self) == [16, -16])
@@ -30,8 +31,8 @@ extension AllTests {
             #expect(try c.namedActors(allNamespaces: true).contains(NamedActor(name: name, namespace: "swift-tests")))
 
             // Handles travel into tasks and back in values.
-            #expect(try await c.get(c.call("rc_test_tasks", "call_actor", [a, 4]), as: Int.self) == 20)
-            let back = try await c.get(c.call("rc_test_tasks", "identity", [[a]]), as: [ActorHandle].self)
+            #expect(try await c.get(c.call(task("call_actor"), [a, 4]), as: Int.self) == 20)
+            let back = try await c.get(c.call(task("identity"), [[a]]), as: [ActorHandle].self)
             #expect(back == [a])
             #expect(try await c.get(c.call(back[0], method: "get"), as: Int.self) == 20)
 
@@ -69,13 +70,14 @@ extension AllTests {
                         return os.getpid()
                 """
             let name = Fixture.unique("swift-greeter")
-            var o = TaskOptions()
+            var o = Options()
             o.name = name
             o.namespace = "swift-other"
             o.detached = true
             o.maxRestarts = 1
             o.numCPUs = 0
-            let g = try c.createActor(source: src, className: "Greeter", ["Hello"], options: o)
+            let greeter = try ActorClass(source: src, name: "Greeter")
+            let g = try c.createActor(greeter, ["Hello"], options: o)
             #expect(try await c.get(c.call(g, method: "greet", ["Swift"]), as: String.self) == "Hello, Swift")
             #expect(try c.actor(named: name, namespace: "swift-other") == g)
             // Not visible from this client's namespace.
@@ -83,7 +85,7 @@ extension AllTests {
             // get_if_exists returns the existing actor.
             var again = o
             again.getIfExists = true
-            let g2 = try c.createActor(source: src, className: "Greeter", ["Other"], options: again)
+            let g2 = try c.createActor(greeter, ["Other"], options: again)
             #expect(try await c.get(c.call(g2, method: "greet", ["x"]), as: String.self) == "Hello, x")
 
             // Killed with restart allowed: it comes back (a new process, same actor).
@@ -99,17 +101,58 @@ extension AllTests {
             try c.kill(g)
         }
 
+        @Test func actorClassOptionsAttachedAndPerCreation() async throws {
+            let c = try Fixture.client()
+            var attached = Options()
+            attached.numCPUs = 0
+            attached.namespace = "swift-other"
+            let counters = try actorClass("Counter").withOptions(attached)
+            #expect("\(counters)" == "ActorClass(rc_test_tasks.Counter)")
+            #expect(counters.options.namespace == "swift-other")
+            // The creation's name goes over the class's options; its namespace stays.
+            let name = Fixture.unique("swift-class")
+            var named = Options()
+            named.name = name
+            let a = try c.createActor(counters, [7], options: named)
+            #expect(try await c.get(c.call(a, method: "incr", [3]), as: Int.self) == 10)
+            #expect(try c.actor(named: name, namespace: "swift-other") == a)
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.actor(named: name) }
+            // A method call with options of its own and two results.
+            var callOptions = Options()
+            callOptions.name = "swift-pair-call"
+            #expect(try await c.get(c.call(a, method: "pair", options: callOptions, returns: 2), as: Int.self) == [10, -10])
+            // The class is made once for any number of actors.
+            let b = try c.createActor(counters, kwargs: ["start": 100])
+            #expect(try await c.get(c.call(b, method: "incr"), as: Int.self) == 101)
+            #expect(a != b)
+            try c.kill(a)
+            try c.kill(b)
+
+            // Refused when made or when options are attached, before anything is sent.
+            var bad = Options()
+            bad.maxConcurrency = -1
+            await expectRayError({ $0.isInvalidArgument && $0.message.contains("max_concurrency") }) {
+                _ = try counters.withOptions(bad)
+            }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try ActorClass(module: "", qualname: "Counter") }
+            await expectRayError({ $0.isInvalidArgument && $0.message.contains("NUL") }) {
+                _ = try ActorClass(source: "class A:\n    pass\n", name: "A\u{0}")
+            }
+        }
+
         @Test func actorErrors() async throws {
             let c = try Fixture.client()
             await expectRayError({ $0.isInvalidArgument }) { _ = try c.actor(named: Fixture.unique("nobody")) }
             await expectRayError({ $0.isInvalidArgument }) { _ = try c.actor(named: "") }
             // A class that does not exist: the server refuses it.
             await expectRayError({ $0.message.contains("NoSuchClass") }) {
-                let ghost = try c.createActor("rc_test_tasks", "NoSuchClass")
+                let ghost = try c.createActor(actorClass("NoSuchClass"))
                 _ = try await c.get(c.call(ghost, method: "get"))
             }
             // A method that does not exist.
-            let a = try c.createActor("rc_test_tasks", "Counter", options: { var o = TaskOptions(); o.numCPUs = 0; return o }())
+            var zero = Options()
+            zero.numCPUs = 0
+            let a = try c.createActor(actorClass("Counter"), options: zero)
             await expectRayError({ _ in true }) { _ = try await c.get(c.call(a, method: "no_such_method")) }
             await expectRayError({ $0.isInvalidArgument }) { _ = try c.call(a, method: "get\u{0}") }
             // An actor that dies while running a method.

@@ -25,7 +25,7 @@ extension AllTests {
             #expect(!server.rayCommit.isEmpty)
             #expect(server.numClients >= 1)
             // The job's runtime env reaches tasks.
-            #expect(try await c.get(c.call("rc_test_tasks", "env_var", ["RC_SWIFT_ENV"]), as: String.self) == "on-connect")
+            #expect(try await c.get(c.call(task("env_var"), ["RC_SWIFT_ENV"]), as: String.self) == "on-connect")
 
             try c.disconnect()
             #expect(!c.isConnected)
@@ -37,7 +37,7 @@ extension AllTests {
         @Test func refsOfADisconnectedClientFail() async throws {
             let c = try RayClient(try Fixture.options())
             let r = try c.put("x")
-            let pending = try c.call("rc_test_tasks", "sleep_then", [600.0, 1])
+            let pending = try c.call(task("sleep_then"), [600.0, 1])
             let waiting = Task { try await c.get(pending) }
             try c.disconnect()
             await expectRayError({ $0.isConnectionLost }) { _ = try await c.get(r) }
@@ -51,10 +51,10 @@ extension AllTests {
             var keep: ObjectRef?
             do {
                 let c = try RayClient(try Fixture.options())
-                var o = TaskOptions()
+                var o = Options()
                 o.name = name
                 o.numCPUs = 0
-                let a = try c.createActor("rc_test_tasks", "Counter", options: o)
+                let a = try c.createActor(actorClass("Counter"), options: o)
                 #expect(try await c.get(c.call(a, method: "incr"), as: Int.self) == 1)
                 #expect(try shared.actor(named: name) == a)
                 keep = try c.put(1)  // a ref outliving the client does not keep it connected
@@ -66,12 +66,12 @@ extension AllTests {
         }
 
         @Test func logsReachTheCallback() async throws {
-            let lines = Collected<LogLine>()
+            let lines = Collected<LogRecord>()
             var o = try Fixture.options()
             o.logs = .callback { lines.append($0) }
             let c = try RayClient(o)
             let marker = Fixture.unique("swift-log")
-            #expect(try await c.get(c.call("rc_test_tasks", "shout", [marker]), as: Int.self) == marker.count)
+            #expect(try await c.get(c.call(task("shout"), [marker]), as: Int.self) == marker.count)
             let both = await Fixture.eventually {
                 let all = lines.all
                 return all.contains { $0.source == .stdout && $0.message.contains(marker) }
@@ -109,9 +109,19 @@ extension AllTests {
                 _ = try await c.get(r)
                 _ = try await c.get([r, r])
                 _ = try await c.wait([r])
-                _ = try await c.get(c.call("rc_test_tasks", "pair", [1], returns: 2))
+                _ = try await c.get(c.call(task("pair"), [1], returns: 2))
+                // Functions, classes and their copies with options, and refused calls.
+                var o = Options()
+                o.numCPUs = 0
+                let f = try task("add").withOptions(o)
+                _ = try await c.get(c.call(f, [1, 2]))
+                _ = try? c.call(f, [1], kwargs: ["b": 1, "b": 2])
+                _ = try? c.call(f, [1], returns: -1)
+                let a = try c.createActor(actorClass("Counter").withOptions(o))
+                _ = try await c.get(c.call(a, method: "pair", returns: 2))
+                try c.kill(a)
                 _ = try c.kvList(prefix: Data("nothing-here".utf8))
-                _ = try? await c.get(c.call("rc_test_tasks", "boom", [1]))
+                _ = try? await c.get(c.call(task("boom"), [1]))
             }
             #expect(RayClient.liveHandles == before)
         }

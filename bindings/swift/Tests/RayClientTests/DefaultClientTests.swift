@@ -11,7 +11,7 @@ extension AllTests {
         @Test func initializeDefaultClientAndShutdown() async throws {
             #expect(!RayClient.isInitialized)
             await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient.defaultClient() }
-            let lines = Collected<LogLine>()
+            let lines = Collected<LogRecord>()
             var o = try Fixture.options(namespace: "swift-default")
             o.logs = .callback { lines.append($0) }
             let first = try RayClient.initialize(o)
@@ -33,7 +33,7 @@ extension AllTests {
             #expect(RayClient.isInitialized)
             // Task output reaches the default client's log closure.
             let marker = Fixture.unique("swift-default-log")
-            #expect(try await first.get(first.call("rc_test_tasks", "shout", [marker]), as: Int.self) == marker.count)
+            #expect(try await first.get(first.call(task("shout"), [marker]), as: Int.self) == marker.count)
             let logged = await Fixture.eventually { lines.all.contains { $0.message.contains(marker) } }
             #expect(logged, "\(lines.all)")
 

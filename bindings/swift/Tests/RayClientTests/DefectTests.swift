@@ -20,11 +20,11 @@ extension AllTests {
     @Suite struct DefectTests {
         @Test func numpyScalarsArriveAsPlainNumbers() async throws {
             let c = try Fixture.client()
-            let total = try await c.get(c.call("rc_test_tasks", "numpy_total"))
+            let total = try await c.get(c.call(task("numpy_total")))
             #expect(total == .float(66.0))
             #expect(try Double(rayValue: total) == 66.0)
 
-            let v = try await c.get(c.call("rc_test_tasks", "numpy_scalars"), as: [String: RayValue].self)
+            let v = try await c.get(c.call(task("numpy_scalars")), as: [String: RayValue].self)
             let want: [String: RayValue] = [
                 "sum": .float(66.0), "mean": .float(5.5), "float32": .float(1.5), "float16": .float(0.25),
                 "int64": .int(-3), "int32": .int(7), "int16": .int(-300), "int8": .int(-8), "uint8": .int(200),
@@ -43,13 +43,13 @@ extension AllTests {
         @Test func aCancelledTaskIsTaskCancelled() async throws {
             let c = try Fixture.client()
             // A warm worker first, so that after 2 s the task is running, not queued.
-            _ = try await c.get(c.call("rc_test_tasks", "nop"))
-            let r = try c.call("rc_test_tasks", "spin_forever")
+            _ = try await c.get(c.call(task("nop")))
+            let r = try c.call(task("spin_forever"))
             try await Task.sleep(for: .seconds(2))
             try c.cancel(r, force: false, recursive: true)
             let e = await expectRayError({ $0.isTaskCancelled }) { _ = try await c.get(r, timeout: .seconds(60)) }
             #expect(e?.kind == "task_cancelled")
-            #expect(e?.code == RAY_CLIENT_ERROR_TASK_CANCELLED)
+            #expect(e?.code == RAY_CLIENT_ERROR_TASK_CANCELLED.rawValue)
             #expect(e?.causeType == "TaskCancelledError", "\(String(describing: e))")
             let remote = e?.remoteMessage ?? ""
             #expect(remote.hasPrefix("Task: TaskID(") && remote.hasSuffix("was cancelled."), "\(remote)")
@@ -59,7 +59,7 @@ extension AllTests {
 
         @Test func dictsWithAnyKeysArriveAndGoBackEqual() async throws {
             let c = try Fixture.client()
-            let v = try await c.get(c.call("rc_test_tasks", "tuple_keyed"))
+            let v = try await c.get(c.call(task("tuple_keyed")))
             guard case .dict(let pairs) = v else {
                 Issue.record("not a dict: \(v)")
                 return
@@ -71,7 +71,7 @@ extension AllTests {
             ])
             #expect(v == built)
             // Back through a task: equal.
-            #expect(try await c.get(c.call("rc_test_tasks", "identity", [v])) == v)
+            #expect(try await c.get(c.call(task("identity"), [v])) == v)
             // As a Swift dictionary keyed by any value (RayValue is Hashable).
             let d = try [RayValue: String](rayValue: v)
             #expect(d.count == 5)
@@ -86,7 +86,7 @@ extension AllTests {
         @Test func errorMessagesReadAsPythonPrintsThem() async throws {
             let c = try Fixture.client()
             let e = await expectRayError({ $0.isTaskError }) {
-                _ = try await c.get(c.call("rc_test_tasks", "raise_key_error", ["x"]))
+                _ = try await c.get(c.call(task("raise_key_error"), ["x"]))
             }
             #expect(e?.message == "get: KeyError: 'x'")
             #expect(e?.remoteMessage == "'x'")
@@ -97,20 +97,20 @@ extension AllTests {
             #expect(!text.contains("get: get:"), "\(text)")
             #expect(e?.localizedDescription == "get: KeyError: 'x'")
 
-            let b = await expectRayError({ $0.isTaskError }) { _ = try await c.get(c.call("rc_test_tasks", "boom", [3])) }
+            let b = await expectRayError({ $0.isTaskError }) { _ = try await c.get(c.call(task("boom"), [3])) }
             #expect(b?.message == "get: ValueError: bad value 3")
             #expect(b?.remoteMessage == "bad value 3")
 
             // What the user asked for, not an internal step.
             let lookup = await expectRayError({ if case .serverError = $0 { true } else { false } }) {
-                _ = try c.call("rc_test_tasks", "no_such_function")
+                _ = try c.call(task("no_such_function"))
             }
             #expect(
                 lookup?.message.hasPrefix("looking up rc_test_tasks.no_such_function on the cluster: AttributeError: ")
                     == true, "\(String(describing: lookup))")
 
             // A killed actor: Python's text, with why it died.
-            let a = try c.createActor("rc_test_tasks", "Counter")
+            let a = try c.createActor(actorClass("Counter"))
             #expect(try await c.get(c.call(a, method: "incr"), as: Int.self) == 1)
             try c.kill(a)
             var died: RayError?
@@ -147,12 +147,12 @@ extension AllTests {
             let c = try Fixture.client()
             let items: [RayValue] = (0..<40).map { .int(Int64($0 * 7919 % 1000)) }
             let sent = RayValue.set(items)
-            #expect(try await c.get(c.call("rc_test_tasks", "identity", [sent])) == sent)
-            let built = try await c.get(c.call("rc_test_tasks", "set_of", items))
+            #expect(try await c.get(c.call(task("identity"), [sent])) == sent)
+            let built = try await c.get(c.call(task("set_of"), items))
             #expect(built.kindName == "set")
             #expect(built == sent)
             #expect(built == .set(items.reversed()))
-            #expect(try await c.get(c.call("rc_test_tasks", "identity", [RayValue.frozenSet(items)])) == .frozenSet(items.reversed()))
+            #expect(try await c.get(c.call(task("identity"), [RayValue.frozenSet(items)])) == .frozenSet(items.reversed()))
         }
 
         @Test func logLinesArriveWithoutColourCodes() async throws {
@@ -160,7 +160,7 @@ extension AllTests {
             var o = try Fixture.options()
             o.logs = .callback { lines.append($0.message) }
             let c = try RayClient(o)
-            #expect(try await c.get(c.call("rc_test_tasks", "colour_print", ["swift-tinted"]), as: String.self) == "swift-tinted")
+            #expect(try await c.get(c.call(task("colour_print"), ["swift-tinted"]), as: String.self) == "swift-tinted")
             let arrived = await Fixture.eventually { lines.all.contains { $0.contains("swift-tinted") } }
             #expect(arrived, "no output arrived")
             let line = lines.all.first { $0.contains("swift-tinted") } ?? ""
@@ -209,13 +209,13 @@ extension AllTests {
             let r = try c.put(doubles)
             #expect(try await c.get(r, as: [Double].self) == doubles)
             // As an argument too (a task sums it).
-            let sum = try await c.get(c.call("rc_test_tasks", "describe_array", [doubles]))
+            let sum = try await c.get(c.call(task("describe_array"), [doubles]))
             #expect(sum["sum"] == .float(Double((0..<(n / 8)).reduce(0) { $0 + $1 % 1000 })))
         }
 
         @Test func optionValuesRayRefusesFailBeforeAnythingIsSent() async throws {
             let c = try Fixture.client()
-            let cases: [(String, (inout TaskOptions) -> Void)] = [
+            let cases: [(String, (inout Options) -> Void)] = [
                 ("max_retries only accepts 0, -1 or a positive integer", { $0.maxRetries = -2 }),
                 ("max_concurrency only accepts 0 or a positive integer", { $0.maxConcurrency = -1 }),
                 ("max_restarts only accepts", { $0.maxRestarts = -5 }),
@@ -223,33 +223,35 @@ extension AllTests {
                 ("num_cpus must be a finite number >= 0", { $0.numCPUs = -1 }),
             ]
             for (rule, set) in cases {
-                var o = TaskOptions()
+                var o = Options()
                 set(&o)
                 let early = await expectRayError({ $0.isInvalidArgument }) { try o.validate() }
                 #expect(early?.message.contains(rule) == true, "\(String(describing: early))")
                 let call = await expectRayError({ $0.isInvalidArgument }) {
-                    _ = try c.call("rc_test_tasks", "square", [2], options: o)
+                    _ = try c.call(task("square"), [2], options: o)
                 }
                 #expect(call?.message.contains(rule) == true, "\(String(describing: call))")
+                let attached = await expectRayError({ $0.isInvalidArgument }) { _ = try task("square").withOptions(o) }
+                #expect(attached?.message.contains(rule) == true, "\(String(describing: attached))")
             }
-            let streaming = try TaskOptions().setting("num_returns", "streaming")
+            let streaming = try Options().setting("num_returns", "streaming")
             let s = await expectRayError({ $0.isInvalidArgument }) { try streaming.validate() }
             #expect(s?.message.contains("not supported by this library yet") == true, "\(String(describing: s))")
 
             // Nothing was sent: a named actor with a refused option does not exist after.
             let name = Fixture.unique("swift-refused")
-            var ao = TaskOptions()
+            var ao = Options()
             ao.name = name
             ao.maxConcurrency = -1
-            await expectRayError({ $0.isInvalidArgument }) { _ = try c.createActor("rc_test_tasks", "Counter", options: ao) }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.createActor(actorClass("Counter"), options: ao) }
             await expectRayError({ $0.isInvalidArgument }) { _ = try c.actor(named: name) }
 
             // What Ray accepts stays accepted: -1 (forever), num_returns 0 (no result).
-            var forever = TaskOptions()
+            var forever = Options()
             forever.maxRetries = -1
             try forever.validate()
-            #expect(try await c.get(c.call("rc_test_tasks", "square", [7], options: forever), as: Int.self) == 49)
-            #expect(try c.call("rc_test_tasks", "nop", returns: 0).isEmpty)
+            #expect(try await c.get(c.call(task("square"), [7], options: forever), as: Int.self) == 49)
+            #expect(try c.call(task("nop"), returns: 0).isEmpty)
 
             // A zero connect timeout is refused at once, before connecting.
             var co = try Fixture.options()

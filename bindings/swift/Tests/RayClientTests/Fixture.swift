@@ -69,6 +69,17 @@ enum Fixture {
     }
 }
 
+/// The function `qualname` of tests/python/rc_test_tasks.py (importable on the cluster:
+/// every test client ships tests/python as its working_dir).
+func task(_ qualname: String) throws -> RemoteFunction {
+    try RemoteFunction(module: "rc_test_tasks", qualname: qualname)
+}
+
+/// The class `qualname` of tests/python/rc_test_tasks.py.
+func actorClass(_ qualname: String) throws -> ActorClass {
+    try ActorClass(module: "rc_test_tasks", qualname: qualname)
+}
+
 /// A thread-safe list, for what callbacks on the library's I/O thread collect.
 final class Collected<T: Sendable>: @unchecked Sendable {
     private var items: [T] = []

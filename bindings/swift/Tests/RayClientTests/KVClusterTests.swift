@@ -73,12 +73,12 @@ extension AllTests {
             #expect(pg.id.count > 0 && pg.id.allSatisfy(\.isHexDigit))
             #expect(try c.waitPlacementGroup(pg, timeout: .seconds(120)))
             #expect(try c.placementGroupTable(pg)["state"] == "CREATED")
-            var o = TaskOptions()
+            var o = Options()
             o.numCPUs = 1
             o.scheduling = .placementGroup(pg, bundleIndex: 0)
-            #expect(try await c.get(c.call("rc_test_tasks", "square", [6], options: o), as: Int.self) == 36)
+            #expect(try await c.get(c.call(task("square"), [6], options: o), as: Int.self) == 36)
             o.scheduling = .placementGroup(pg, captureChildTasks: true)
-            #expect(try await c.get(c.call("rc_test_tasks", "square", [7], options: o), as: Int.self) == 49)
+            #expect(try await c.get(c.call(task("square"), [7], options: o), as: Int.self) == 49)
             try c.removePlacementGroup(pg)
             let removed = try await Fixture.eventually { try c.placementGroupTable(pg)["state"] == "REMOVED" }
             #expect(removed)

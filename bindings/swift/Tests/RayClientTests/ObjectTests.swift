@@ -8,21 +8,21 @@ extension AllTests {
     @Suite struct ObjectTests {
         @Test func getManyAndRefsAsArguments() async throws {
             let c = try Fixture.client()
-            let refs = try (1...5).map { try c.call("rc_test_tasks", "square", [$0]) }
+            let refs = try (1...5).map { try c.call(task("square"), [$0]) }
             #expect(try await c.get(refs, as: Int.self) == [1, 4, 9, 16, 25])
             #expect(try await c.get([ObjectRef]()) == [])
             // A put ref as an argument: Ray resolves it before the function runs.
             let x = try c.put(7)
-            #expect(try await c.get(c.call("rc_test_tasks", "square", [x]), as: Int.self) == 49)
+            #expect(try await c.get(c.call(task("square"), [x]), as: Int.self) == 49)
             // A task's ref as an argument: pipelined without waiting in Swift.
-            let y = try c.call("rc_test_tasks", "square", [refs[1]])
+            let y = try c.call(task("square"), [refs[1]])
             #expect(try await c.get(y, as: Int.self) == 16)
         }
 
         @Test func refsNestedInValues() async throws {
             let c = try Fixture.client()
             // A task returns a list holding a ref it put.
-            let outer = try await c.get(c.call("rc_test_tasks", "put_nested", ["inner"]))
+            let outer = try await c.get(c.call(task("put_nested"), ["inner"]))
             guard case .list(let items) = outer, items.count == 1, case .objectRef(let inner) = items[0] else {
                 Issue.record("expected [ObjectRef], got \(outer)")
                 return
@@ -30,8 +30,8 @@ extension AllTests {
             #expect(try await c.get(inner, as: String.self) == "inner")
             // A ref inside an argument stays a ref (not resolved): Python sees an ObjectRef.
             let r = try c.put(1)
-            #expect(try await c.get(c.call("rc_test_tasks", "type_name", [[r]]), as: String.self) == "list")
-            let back = try await c.get(c.call("rc_test_tasks", "identity", [[r]]), as: [ObjectRef].self)
+            #expect(try await c.get(c.call(task("type_name"), [[r]]), as: String.self) == "list")
+            let back = try await c.get(c.call(task("identity"), [[r]]), as: [ObjectRef].self)
             #expect(back == [r])
             #expect(try await c.get(back[0], as: Int.self) == 1)
         }
@@ -49,8 +49,8 @@ extension AllTests {
 
         @Test func waitSplitsReadyFromPending() async throws {
             let c = try Fixture.client()
-            let fast = try c.call("rc_test_tasks", "square", [3])
-            let slow = try c.call("rc_test_tasks", "sleep_then", [600.0, "late"])
+            let fast = try c.call(task("square"), [3])
+            let slow = try c.call(task("sleep_then"), [600.0, "late"])
             let (ready, pending) = try await c.wait([slow, fast], numReturns: 1)
             #expect(ready == [fast])
             #expect(pending == [slow])
@@ -65,7 +65,7 @@ extension AllTests {
 
         @Test func getTimeoutThenCancel() async throws {
             let c = try Fixture.client()
-            let slow = try c.call("rc_test_tasks", "sleep_then", [600.0, 1])
+            let slow = try c.call(task("sleep_then"), [600.0, 1])
             await expectRayError({ $0.isTimeout && $0.kind == "timeout" }) {
                 _ = try await c.get(slow, timeout: .milliseconds(200))
             }
@@ -78,7 +78,7 @@ extension AllTests {
             let c = try Fixture.client()
             let before = RayClient.liveHandles
             do {
-                let slow = try c.call("rc_test_tasks", "sleep_then", [600.0, 1])
+                let slow = try c.call(task("sleep_then"), [600.0, 1])
                 let getting = Task { try await c.get(slow) }
                 let gettingMany = Task { try await c.get([slow, slow]) }
                 let waiting = Task { try await c.wait([slow]) }
@@ -107,7 +107,7 @@ extension AllTests {
         @Test func getManyTimesOut() async throws {
             let c = try Fixture.client()
             let fast = try c.put(1)
-            let slow = try c.call("rc_test_tasks", "sleep_then", [600.0, 2])
+            let slow = try c.call(task("sleep_then"), [600.0, 2])
             await expectRayError({ $0.isTimeout }) { _ = try await c.get([fast, slow], timeout: .milliseconds(200)) }
             try c.cancel(slow, force: true)
         }
@@ -115,7 +115,7 @@ extension AllTests {
         @Test func concurrentGets() async throws {
             // Many gets in flight at once from many tasks; each completes on the I/O thread.
             let c = try Fixture.client()
-            let refs = try (0..<40).map { try c.call("rc_test_tasks", "add", [$0, 1000]) }
+            let refs = try (0..<40).map { try c.call(task("add"), [$0, 1000]) }
             let sum = try await withThrowingTaskGroup(of: Int.self) { group in
                 for r in refs { group.addTask { try await c.get(r, as: Int.self) } }
                 return try await group.reduce(0, +)
@@ -133,7 +133,7 @@ extension AllTests {
             let other = try RayClient(try Fixture.options())
             let foreign = try other.put(2)
             await expectRayError({ $0.isInvalidArgument }) { _ = try await c.get(foreign) }
-            await expectRayError({ $0.isInvalidArgument }) { _ = try c.call("rc_test_tasks", "square", [foreign]) }
+            await expectRayError({ $0.isInvalidArgument }) { _ = try c.call(task("square"), [foreign]) }
             await expectRayError({ $0.isInvalidArgument }) { _ = try await c.get([r, foreign]) }
             await expectRayError({ $0.isInvalidArgument }) { _ = try await c.wait([r, foreign]) }
             #expect(try await other.get(foreign, as: Int.self) == 2)

@@ -44,7 +44,7 @@ extension AllTests {
         @Test func pythonSeesTheExpectedTypes() async throws {
             let c = try Fixture.client()
             func typeName(_ v: any RayEncodable) async throws -> String {
-                try await c.get(c.call("rc_test_tasks", "type_name", [v]), as: String.self)
+                try await c.get(c.call(task("type_name"), [v]), as: String.self)
             }
             #expect(try await typeName(1) == "int")
             #expect(try await typeName(1.5) == "float")
@@ -62,20 +62,20 @@ extension AllTests {
         @Test func doubleArraysAreNumpyArrays() async throws {
             let c = try Fixture.client()
             let xs: [Double] = [1.5, 2.5, -4]
-            let d = try await c.get(c.call("rc_test_tasks", "describe_array", [xs]))
+            let d = try await c.get(c.call(task("describe_array"), [xs]))
             #expect(d["type"] == "numpy.ndarray")
             #expect(d["dtype"] == "float64")
             #expect(d["shape"] == [3])
             #expect(d["sum"] == 0.0)
-            #expect(try await c.get(c.call("rc_test_tasks", "identity", [xs]), as: [Double].self) == xs)
+            #expect(try await c.get(c.call(task("identity"), [xs]), as: [Double].self) == xs)
 
             // A 2-D array from Python, and a 2-D int32 array to Python.
-            let m = try await c.get(c.call("rc_test_tasks", "make_array", [2, 3]), as: NDArray.self)
+            let m = try await c.get(c.call(task("make_array"), [2, 3]), as: NDArray.self)
             #expect(m.dtype == .float64 && m.shape == [2, 3] && !m.fortranOrder)
             #expect(try m.doubles() == [0, 1, 2, 3, 4, 5])
             var ints: [Int32] = ([1, 2, 3, 4] as [Int32]).map { $0.littleEndian }
             let a = NDArray(dtype: .int32, shape: [2, 2], data: Data(bytes: &ints, count: 16))
-            let e = try await c.get(c.call("rc_test_tasks", "describe_array", [a]))
+            let e = try await c.get(c.call(task("describe_array"), [a]))
             #expect(e["dtype"] == "int32" && e["shape"] == [2, 2] && e["sum"] == 10.0)
             #expect(try await c.get(c.put(a), as: NDArray.self) == a)
         }
@@ -90,7 +90,7 @@ extension AllTests {
             await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put([1, 2]), as: [String].self) }
             await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put(RayValue.none), as: Double.self) }
             // A 2-D array is not a [Double].
-            let m = try c.call("rc_test_tasks", "make_array", [2, 2])
+            let m = try c.call(task("make_array"), [2, 2])
             await expectRayError({ $0.isTypeMismatch && $0.message.contains("1-D") }) {
                 _ = try await c.get(m, as: [Double].self)
             }
@@ -126,7 +126,7 @@ extension AllTests {
             #expect(try await c.get(c.put(UInt64.max)) == .bigInt("18446744073709551615"))
             #expect(try await c.get(c.put(UInt64.max), as: UInt64.self) == UInt64.max)
             // Python computes past 64 bits: 2**80.
-            #expect(try await c.get(c.call("rc_test_tasks", "square", [UInt64(1) << 40])) == .bigInt("1208925819614629174706176"))
+            #expect(try await c.get(c.call(task("square"), [UInt64(1) << 40])) == .bigInt("1208925819614629174706176"))
             await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put(UInt64.max), as: Int64.self) }
             await expectRayError({ $0.isTypeMismatch }) { _ = try await c.get(c.put(-1), as: UInt.self) }
             // Python mixes ints and floats; bools are ints.
@@ -201,8 +201,8 @@ extension AllTests {
             #expect(try RayValue(pickle: pickle) == v)
             // CPython reads it, and what CPython pickles reads back.
             let c = try Fixture.client()
-            #expect(try await c.get(c.call("rc_test_tasks", "unpickle", [pickle])) == v)
-            let fromPython = try await c.get(c.call("rc_test_tasks", "pickle_of", [v]), as: Data.self)
+            #expect(try await c.get(c.call(task("unpickle"), [pickle])) == v)
+            let fromPython = try await c.get(c.call(task("pickle_of"), [v]), as: Data.self)
             #expect(try RayValue(pickle: fromPython) == v)
             // Not a pickle, a truncated one, and refs (which only a client can carry).
             await expectRayError({ $0.isPickle }) { _ = try RayValue(pickle: Data("garbage".utf8)) }

@@ -1,23 +1,33 @@
-// TaskOptions: the options of a task, an actor or an actor method call (Python's
-// `.options(...)`), and the C options made from them for one call.
+// Options: the options of a task, an actor or an actor method call (Python's
+// `.options(...)`), and the C options made from them for one call or attachment.
 import CRayClient
 import Foundation
 
 /// Options of a task, an actor or an actor method call (Python's `.options(...)`). A
 /// value type: set what you need, leave the rest nil.
 ///
+/// They go two ways, as in Python: attached to a ``RemoteFunction`` or an ``ActorClass``
+/// (``RemoteFunction/withOptions(_:)``, like `f.options(...)` kept in a variable), and
+/// given to one call (`options:`), where each option set is put over the attached one of
+/// the same name and the others stay.
+///
 /// Being a plain struct, it is checked when a call uses it: a value Ray refuses
 /// (`maxRetries` < -1, `maxConcurrency` < 0, `maxRestarts` / `maxTaskRetries` < -1,
 /// `numCPUs` < 0, ...) fails that call with `RayError.invalidArgument`, Ray's rule in the
 /// message, before anything is sent to the cluster. ``validate()`` tells earlier.
 ///
+/// `num_returns` is not among them: the call forms with `returns:` set it (see
+/// ``RayClient/call(_:_:kwargs:options:returns:)``), so the number of refs a call gives back
+/// is always the number asked for; `setting("num_returns", n)` also attaches it, and then a
+/// call must ask for that many.
+///
 /// ```swift
-/// var o = TaskOptions()
+/// var o = Options()
 /// o.numCPUs = 1
 /// o.resources = ["rc_node2": 1]
 /// o.runtimeEnvJSON = #"{"env_vars": {"MODE": "fast"}}"#
 /// ```
-public struct TaskOptions: Sendable {
+public struct Options: Sendable {
     /// Where a task or actor is scheduled.
     public enum Scheduling: Sendable {
         /// Ray's default strategy.
@@ -66,14 +76,15 @@ public struct TaskOptions: Sendable {
     }
 
     /// Sets any other `.options()` keyword (chainable).
-    public func setting(_ key: String, _ value: some RayEncodable) throws -> TaskOptions {
+    public func setting(_ key: String, _ value: some RayEncodable) throws -> Options {
         var o = self
         o.extra.append((key: key, value: try value.rayValue()))
         return o
     }
 
-    /// Builds the C options for one call (`numReturns` given by the call form) and runs
-    /// `body` with them; they are freed when it returns (the C call copies what it needs).
+    /// Builds the C options (with `num_returns` when the call form gives it) and runs
+    /// `body` with them; they are freed when it returns (the C functions copy what they
+    /// need).
     func withC<R>(numReturns: Int? = nil, _ body: (OpaquePointer?) throws -> R) throws -> R {
         var o: OpaquePointer?
         try check(ray_client_options_new(&o))
