@@ -5,7 +5,7 @@
 // Two ways to find the C library:
 // - default (inside this repository): the header is include/ray_client.h (linked into
 //   Sources/CRayClient/include), the library is libray_client.so in
-//   $RAY_CLIENT_LIB_DIR, or else <repo>/target/release (`cargo build --release`); the
+//   $RAY_CLIENT_LIB_DIR, or else <repo>/target/release (`cargo build --release --features c-api`); the
 //   executables get an rpath to that directory.
 // - RAY_CLIENT_USE_PKG_CONFIG=1: header and library of an installed libray_client
 //   (`cmake --install`), found with `pkg-config ray_client` (PKG_CONFIG_PATH). No rpath:
