@@ -381,14 +381,17 @@ static void test_absurd_sizes(ray_client_client *c) {
     FAILS_WITH(ray_client_function_call(c, nop, NULL, NULL, results, SIZE_MAX),
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "but results has room for");
     CHECK(results[0] == NULL);
-    /* An absurd num_returns is refused where it is set; one past the limit by the call,
-     * before anything is sent. */
+    /* An absurd num_returns is refused where it is set, one past the limit too, and the
+     * options keep their last good value (here the limit itself, which the call then
+     * checks against the results array before anything is sent). */
     OK(ray_client_options_new(&o));
     FAILS_WITH(ray_client_options_set_num_returns(o, SIZE_MAX),
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "num_returns");
-    OK(ray_client_options_set_num_returns(o, 100001));
-    FAILS_WITH(ray_client_function_call(c, nop, NULL, o, results, 1),
+    OK(ray_client_options_set_num_returns(o, 100000));
+    FAILS_WITH(ray_client_options_set_num_returns(o, 100001),
                RAY_CLIENT_ERROR_INVALID_ARGUMENT, "num_returns must be a whole number");
+    FAILS_WITH(ray_client_function_call(c, nop, NULL, o, results, 1),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "the call returns 100000 results");
     CHECK(results[0] == NULL);
     OK(ray_client_options_free(o));
     OK(ray_client_function_free(nop));
