@@ -22,7 +22,8 @@ pub(crate) struct ClientBox {
     namespace: Option<CString>,
 }
 
-pub(crate) fn give_client(client: Client) -> *mut ray_client_client {
+/// What a client handle to `client` holds.
+fn client_box(client: Client) -> Arc<ClientBox> {
     let info = client.server_info().clone();
     let b = ClientBox {
         ray_version: cstring_lossy(info.ray_version),
@@ -33,7 +34,7 @@ pub(crate) fn give_client(client: Client) -> *mut ray_client_client {
         namespace: client.namespace().map(|n| cstring_lossy(n.to_owned())),
         client,
     };
-    new_handle::<ray_client_client>(Arc::new(b))
+    Arc::new(b)
 }
 
 pub(crate) fn client_of(c: *const ray_client_client) -> R<Client> {
@@ -96,11 +97,9 @@ pub unsafe extern "C" fn ray_client_connect_options_new(
 ) -> ray_client_status {
     guard(|| {
         let address = opt_str(address, "address")?.unwrap_or_default();
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_connect_options>(Arc::new(Mutex::new(ConnectOptions::new(
-            address,
-        ))));
-        Ok(())
+        fill_handle(out, || {
+            Ok(Arc::new(Mutex::new(ConnectOptions::new(address))))
+        })
     })
 }
 
@@ -356,9 +355,7 @@ pub unsafe extern "C" fn ray_client_connect(
 ) -> ray_client_status {
     guard(|| {
         let opts = connect_options_or_default(options)?;
-        let out = out_handle(out, "out")?;
-        *out = give_client(Client::connect_with(opts)?);
-        Ok(())
+        fill_handle(out, || Ok(client_box(Client::connect_with(opts)?)))
     })
 }
 
@@ -371,9 +368,7 @@ pub unsafe extern "C" fn ray_client_connect_address(
 ) -> ray_client_status {
     guard(|| {
         let address = opt_str(address, "address")?.unwrap_or_default();
-        let out = out_handle(out, "out")?;
-        *out = give_client(Client::connect(address)?);
-        Ok(())
+        fill_handle(out, || Ok(client_box(Client::connect(address)?)))
     })
 }
 
@@ -407,12 +402,7 @@ pub unsafe extern "C" fn ray_client_client_clone(
     client: *const ray_client_client,
     out: *mut *mut ray_client_client,
 ) -> ray_client_status {
-    guard(|| {
-        let c = get::<ray_client_client>(client, "client")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_client>(c);
-        Ok(())
-    })
+    clone_handle(client, "client", out)
 }
 
 /// Whether the client is connected (1) or was disconnected (0).
@@ -525,7 +515,7 @@ pub unsafe extern "C" fn ray_client_init(
         let out = opt_out(out, "out", std::ptr::null_mut())?;
         let c = crate::context::init(opts)?;
         if let Some(o) = out {
-            *o = give_client(c);
+            *o = new_handle::<ray_client_client>(client_box(c));
         }
         Ok(())
     })
@@ -537,11 +527,7 @@ pub unsafe extern "C" fn ray_client_init(
 pub unsafe extern "C" fn ray_client_default_client(
     out: *mut *mut ray_client_client,
 ) -> ray_client_status {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        *out = give_client(crate::context::default_client()?);
-        Ok(())
-    })
+    guard(|| fill_handle(out, || Ok(client_box(crate::context::default_client()?))))
 }
 
 /// 1 when a default client is connected, else 0. Never fails.

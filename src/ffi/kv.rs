@@ -122,11 +122,11 @@ pub unsafe extern "C" fn ray_client_kv_list(
         let c = client_of(client)?;
         let prefix = slice(prefix, prefix_len, "prefix")?;
         let ns = opt_str(namespace, "namespace")?;
-        let out = out_handle(out, "out")?;
-        let keys = c.kv_list(prefix, ns)?;
-        *out = new_handle::<ray_client_value>(Arc::new(Value::List(
-            keys.into_iter().map(Value::Bytes).collect(),
-        )));
-        Ok(())
+        fill_handle(out, || {
+            let keys = c.kv_list(prefix, ns)?;
+            Ok(Arc::new(Value::List(
+                keys.into_iter().map(Value::Bytes).collect(),
+            )))
+        })
     })
 }

@@ -60,6 +60,14 @@ pub(crate) fn give_string(s: String) -> *mut c_char {
     p
 }
 
+/// [`fill_handle`] for a string out-parameter: `out` checked (set to NULL), then the
+/// string `make` gives stored in it for the caller.
+pub(crate) unsafe fn fill_string(out: *mut *mut c_char, make: impl FnOnce() -> R<String>) -> R<()> {
+    let out = out_handle(out, "out")?;
+    *out = give_string(make()?);
+    Ok(())
+}
+
 /// A byte buffer for the caller (free with `ray_client_bytes_free`). Never a dangling
 /// pointer, even when empty, so every buffer has its own address.
 pub(crate) fn give_bytes(b: &[u8]) -> *mut u8 {

@@ -37,9 +37,7 @@ pub unsafe extern "C" fn ray_client_object_put(
     guard(|| {
         let c = client_of(client)?;
         let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_object_ref>(c.put((*v).clone())?);
-        Ok(())
+        fill_handle(out, || Ok(c.put((*v).clone())?))
     })
 }
 
@@ -57,10 +55,10 @@ pub unsafe extern "C" fn ray_client_object_get(
     guard(|| {
         let c = client_of(client)?;
         let r = ref_of(r, "ref")?;
-        let out = out_handle(out, "out")?;
-        let mut values = c.get_many(std::slice::from_ref(&r), timeout_ms_of(timeout_ms))?;
-        *out = new_handle::<ray_client_value>(Arc::new(values.pop().expect("one value")));
-        Ok(())
+        fill_handle(out, || {
+            let mut values = c.get_many(std::slice::from_ref(&r), timeout_ms_of(timeout_ms))?;
+            Ok(Arc::new(values.pop().expect("one value")))
+        })
     })
 }
 
@@ -139,9 +137,7 @@ pub unsafe extern "C" fn ray_client_object_ref_hex(
 ) -> ray_client_status {
     guard(|| {
         let r = ref_of(r, "ref")?;
-        let out = out_handle(out, "out")?;
-        *out = give_string(r.hex()?);
-        Ok(())
+        fill_string(out, || Ok(r.hex()?))
     })
 }
 
@@ -151,12 +147,7 @@ pub unsafe extern "C" fn ray_client_object_ref_clone(
     r: *const ray_client_object_ref,
     out: *mut *mut ray_client_object_ref,
 ) -> ray_client_status {
-    guard(|| {
-        let r = ref_of(r, "ref")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_object_ref>(r);
-        Ok(())
-    })
+    clone_handle(r, "ref", out)
 }
 
 /// Frees a ref handle; the server's reference goes with the last handle (and value)

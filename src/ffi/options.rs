@@ -69,11 +69,7 @@ fn with_options(
 pub unsafe extern "C" fn ray_client_options_new(
     out: *mut *mut ray_client_options,
 ) -> ray_client_status {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_options>(Arc::new(Mutex::new(OptionsBuilder::default())));
-        Ok(())
-    })
+    guard(|| fill_handle(out, || Ok(Arc::new(Mutex::new(OptionsBuilder::default())))))
 }
 
 /// Frees options. NULL is a no-op.
