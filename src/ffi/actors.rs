@@ -2,16 +2,9 @@
 //! actor handles.
 
 use std::ffi::{c_char, c_int};
-use std::sync::Arc;
 
 use super::*;
-use crate::actors::ActorClass;
-
-fn give_class(class: ActorClass, out: *mut *mut ray_client_actor_class) -> R<()> {
-    let out = unsafe { out_handle(out, "out")? };
-    *out = new_handle::<ray_client_actor_class>(Arc::new(class));
-    Ok(())
-}
+use crate::tasks::Remote;
 
 /// ---- Actors (src/ffi/actors.rs) ----
 ///
@@ -23,9 +16,11 @@ pub unsafe extern "C" fn ray_client_actor_class_new(
     qualname: *const c_char,
     out: *mut *mut ray_client_actor_class,
 ) -> ray_client_status {
-    guard(|| {
-        let class = ActorClass::new(str_arg(module, "module")?, str_arg(qualname, "qualname")?)?;
-        give_class(class, out)
+    give_remote(out, || {
+        Ok(Remote::new(
+            str_arg(module, "module")?,
+            str_arg(qualname, "qualname")?,
+        )?)
     })
 }
 
@@ -37,9 +32,11 @@ pub unsafe extern "C" fn ray_client_actor_class_from_source(
     name: *const c_char,
     out: *mut *mut ray_client_actor_class,
 ) -> ray_client_status {
-    guard(|| {
-        let class = ActorClass::from_source(str_arg(source, "source")?, str_arg(name, "name")?)?;
-        give_class(class, out)
+    give_remote(out, || {
+        Ok(Remote::from_source(
+            str_arg(source, "source")?,
+            str_arg(name, "name")?,
+        )?)
     })
 }
 
@@ -52,12 +49,7 @@ pub unsafe extern "C" fn ray_client_actor_class_with_options(
     options: *const ray_client_options,
     out: *mut *mut ray_client_actor_class,
 ) -> ray_client_status {
-    guard(|| {
-        let class = get::<ray_client_actor_class>(actor_class, "actor_class")?;
-        let options = options_of(options)?;
-        options.check()?;
-        give_class((*class).clone().with_options(options), out)
-    })
+    remote_with_options(actor_class, "actor_class", options, out)
 }
 
 /// Frees an actor class. NULL is a no-op.
@@ -86,9 +78,8 @@ pub unsafe extern "C" fn ray_client_actor_create(
         fill_handle(out, || {
             let c = client_of(client)?;
             let class = get::<ray_client_actor_class>(actor_class, "actor_class")?;
-            let options = class.options().merged(&options_of(options)?);
+            let class = class.with_options_over(&options_of(options)?);
             let list = args_of(args)?;
-            let class = (*class).clone().with_options(options);
             Ok(c.create_actor(&class, list.args, list.kwargs)?)
         })
     })
