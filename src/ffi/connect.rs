@@ -85,6 +85,32 @@ fn with_connect_options(
     })
 }
 
+/// [`with_connect_options`] for a setter that cannot fail.
+fn set_connect_option(
+    o: *mut ray_client_connect_options,
+    set: impl FnOnce(&mut ConnectOptions),
+) -> ray_client_status {
+    with_connect_options(o, |o| {
+        set(o);
+        Ok(())
+    })
+}
+
+/// [`set_connect_option`] with an optional string argument `arg` (`what`; NULL clears
+/// the option), checked after the options handle.
+unsafe fn set_connect_option_str(
+    o: *mut ray_client_connect_options,
+    arg: *const c_char,
+    what: &str,
+    set: impl FnOnce(&mut ConnectOptions, Option<&str>),
+) -> ray_client_status {
+    let arg = opt_str(arg, what);
+    with_connect_options(o, |o| {
+        set(o, arg?);
+        Ok(())
+    })
+}
+
 /// ---- Connect options, connect, disconnect, the default client (src/ffi/connect.rs) ----
 ///
 /// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
@@ -119,10 +145,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
     options: *mut ray_client_connect_options,
     namespace: *const c_char,
 ) -> ray_client_status {
-    let ns = opt_str(namespace, "namespace");
-    with_connect_options(options, |o| {
-        o.namespace = ns?.map(str::to_owned);
-        Ok(())
+    set_connect_option_str(options, namespace, "namespace", |o, ns| {
+        o.namespace = ns.map(str::to_owned);
     })
 }
 
@@ -164,9 +188,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s
     options: *mut ray_client_connect_options,
     seconds: u64,
 ) -> ray_client_status {
-    with_connect_options(options, |o| {
+    set_connect_option(options, |o| {
         o.reconnect_grace_period = Some(Duration::from_secs(seconds));
-        Ok(())
     })
 }
 
@@ -198,10 +221,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
     options: *mut ray_client_connect_options,
     ignore: c_int,
 ) -> ray_client_status {
-    with_connect_options(options, |o| {
-        o.ignore_version_mismatch = ignore != 0;
-        Ok(())
-    })
+    set_connect_option(options, |o| o.ignore_version_mismatch = ignore != 0)
 }
 
 /// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
@@ -233,10 +253,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_ca_cert(
     options: *mut ray_client_connect_options,
     path: *const c_char,
 ) -> ray_client_status {
-    let path = opt_str(path, "path");
-    with_connect_options(options, |o| {
-        o.tls.ca_cert = path?.map(PathBuf::from);
-        Ok(())
+    set_connect_option_str(options, path, "path", |o, path| {
+        o.tls.ca_cert = path.map(PathBuf::from);
     })
 }
 
@@ -275,10 +293,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_server_name(
     options: *mut ray_client_connect_options,
     name: *const c_char,
 ) -> ray_client_status {
-    let name = opt_str(name, "name");
-    with_connect_options(options, |o| {
-        o.tls.server_name = name?.map(str::to_owned);
-        Ok(())
+    set_connect_option_str(options, name, "name", |o, name| {
+        o.tls.server_name = name.map(str::to_owned);
     })
 }
 
@@ -332,7 +348,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
     user: *mut c_void,
 ) -> ray_client_status {
     let user = UserData(user);
-    with_connect_options(options, |o| {
+    set_connect_option(options, |o| {
         o.logs = match callback {
             None => LogHandler::Off,
             Some(cb) => LogHandler::Callback(Arc::new(move |r: &LogRecord| {
@@ -341,7 +357,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
                 unsafe { cb(user.get(), r.level, msg.as_ptr()) }
             })),
         };
-        Ok(())
     })
 }
 
