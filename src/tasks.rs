@@ -161,12 +161,6 @@ impl<K: RemoteKind> Remote<K> {
         &self.options
     }
 
-    /// The same code with `over` set on top of its own options, as Python's
-    /// `f.options(...)` on a function declared with options.
-    pub(crate) fn with_options_over(&self, over: &Options) -> Self {
-        self.clone().with_options(self.options.merged(over))
-    }
-
     /// The name Ray shows for the task or actor class.
     pub fn name(&self) -> &str {
         self.code.short_name()

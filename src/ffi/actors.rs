@@ -77,8 +77,7 @@ pub unsafe extern "C" fn ray_client_actor_create(
     guard(|| {
         fill_handle(out, || {
             let c = client_of(client)?;
-            let class = get::<ray_client_actor_class>(actor_class, "actor_class")?;
-            let class = class.with_options_over(&options_of(options)?);
+            let class = with_call_options(actor_class, "actor_class", options)?;
             let list = args_of(args)?;
             Ok(c.create_actor(&class, list.args, list.kwargs)?)
         })

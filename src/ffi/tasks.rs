@@ -76,6 +76,22 @@ where
     })
 }
 
+/// The function or actor class behind `remote` with a call's `options` set over its own,
+/// as Python's `f.options(...)` on a function declared with options.
+pub(crate) fn with_call_options<K, H>(
+    remote: *const H,
+    what: &str,
+    options: *const ray_client_options,
+) -> R<Remote<K>>
+where
+    K: RemoteKind,
+    H: Handle<Inner = Arc<Remote<K>>>,
+{
+    let remote = get::<H>(remote, what)?;
+    let options = remote.options().merged(&options_of(options)?);
+    Ok((*remote).clone().with_options(options))
+}
+
 /// ---- Remote functions (src/ffi/tasks.rs) ----
 ///
 /// The function `qualname` (dotted for nested names) of `module`, which must be
@@ -139,8 +155,7 @@ pub unsafe extern "C" fn ray_client_function_call(
 ) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
-        let f = get::<ray_client_function>(function, "function")?;
-        let f = f.with_options_over(&options_of(options)?);
+        let f = with_call_options(function, "function", options)?;
         let out = results_of(results, nresults, f.options())?;
         let list = args_of(args)?;
         give_results(c.call_n(&f, list.args, list.kwargs)?, out);
