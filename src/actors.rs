@@ -49,19 +49,7 @@ impl Client {
         if matches!(class.options.get("get_if_exists"), Some(Value::Bool(true))) {
             return self.get_or_create_actor(class, args, kwargs);
         }
-        let payload = self.payload(&class.code)?;
-        if class.options.get("num_returns").is_some() {
-            return Err(Error::invalid("num_returns is not an actor option"));
-        }
-        let mut refs = self.schedule(Schedule {
-            kind: RemoteExecType::Actor,
-            name: class.code.short_name().to_owned(),
-            payload_id: payload.id_blocking()?,
-            args,
-            kwargs,
-            options: &class.options,
-            namespace: String::new(),
-        })?;
+        let mut refs = self.schedule_remote(class, RemoteExecType::Actor, args, kwargs)?;
         Ok(ActorHandle {
             handle: refs.pop().expect("one actor id"),
         })

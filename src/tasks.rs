@@ -209,14 +209,29 @@ impl Client {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> Result<Vec<ObjectRef>> {
-        let payload = self.payload(&function.code)?;
+        self.schedule_remote(function, RemoteExecType::Function, args, kwargs)
+    }
+
+    /// Puts `remote`'s code (once per client) and schedules it with its options: `kind`
+    /// says whether the task calls the function or creates an actor of the class.
+    pub(crate) fn schedule_remote<K: RemoteKind>(
+        &self,
+        remote: &Remote<K>,
+        kind: RemoteExecType,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> Result<Vec<ObjectRef>> {
+        let payload = self.payload(&remote.code)?;
+        if kind == RemoteExecType::Actor && remote.options.get("num_returns").is_some() {
+            return Err(Error::invalid("num_returns is not an actor option"));
+        }
         self.schedule(Schedule {
-            kind: RemoteExecType::Function,
-            name: function.code.short_name().to_owned(),
+            kind,
+            name: remote.code.short_name().to_owned(),
             payload_id: payload.id_blocking()?,
             args,
             kwargs,
-            options: &function.options,
+            options: &remote.options,
             namespace: String::new(),
         })
     }
