@@ -15,47 +15,20 @@ use crate::proto::{
     ClientListNamedActorsRequest, DataResponse, TerminateRequest,
 };
 use crate::runtime;
-use crate::tasks::{Code, Kwargs, Schedule};
+use crate::tasks::{Kwargs, Remote, RemoteKind, Schedule};
 use crate::value::Value;
 
-/// A Python class on the cluster to create actors from, with the options they get.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActorClass {
-    code: Code,
-    options: Options,
+/// [`Remote`] code that is an actor class.
+#[derive(Clone, PartialEq)]
+pub enum Class {}
+
+impl RemoteKind for Class {
+    const TYPE_NAME: &'static str = "ActorClass";
 }
 
-impl ActorClass {
-    /// The class `qualname` in `module`, importable on the cluster.
-    pub fn new(module: impl Into<String>, qualname: impl Into<String>) -> Result<Self> {
-        Ok(ActorClass {
-            code: Code::global(module, qualname)?,
-            options: Options::new(),
-        })
-    }
-
-    /// The class `name` defined by Python `source` (sent by value).
-    pub fn from_source(source: impl Into<String>, name: impl Into<String>) -> Result<Self> {
-        Ok(ActorClass {
-            code: Code::source(source, name)?,
-            options: Options::new(),
-        })
-    }
-
-    /// The same class with these actor options (`name`, `namespace`, `lifetime`, ...).
-    pub fn with_options(mut self, options: Options) -> Self {
-        self.options = options;
-        self
-    }
-
-    pub fn options(&self) -> &Options {
-        &self.options
-    }
-
-    pub fn name(&self) -> &str {
-        self.code.short_name()
-    }
-}
+/// A Python class on the cluster to create actors from, with the options they get
+/// (`name`, `namespace`, `lifetime`, ...).
+pub type ActorClass = Remote<Class>;
 
 /// A named actor as listed by [`Client::list_named_actors`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,19 +49,7 @@ impl Client {
         if matches!(class.options.get("get_if_exists"), Some(Value::Bool(true))) {
             return self.get_or_create_actor(class, args, kwargs);
         }
-        let payload = self.payload(&class.code)?;
-        if class.options.get("num_returns").is_some() {
-            return Err(Error::invalid("num_returns is not an actor option"));
-        }
-        let mut refs = self.schedule(Schedule {
-            kind: RemoteExecType::Actor,
-            name: class.code.short_name().to_owned(),
-            payload_id: payload.id_blocking()?,
-            args,
-            kwargs,
-            options: &class.options,
-            namespace: String::new(),
-        })?;
+        let mut refs = self.schedule_remote(class, RemoteExecType::Actor, args, kwargs)?;
         Ok(ActorHandle {
             handle: refs.pop().expect("one actor id"),
         })

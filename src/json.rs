@@ -100,11 +100,16 @@ fn seq_to_json(items: &[Value], d: usize) -> Result<Json> {
     ))
 }
 
-fn to_json_value(value: &Value, depth: usize) -> Result<Json> {
+/// The depth of the items of a container at `depth`; `too_deep` past [`MAX_DEPTH`].
+fn deeper(depth: usize, too_deep: &str) -> Result<usize> {
     if depth > MAX_DEPTH {
-        return Err(Error::invalid("value nests too deep for JSON"));
+        return Err(Error::invalid(too_deep));
     }
-    let d = depth + 1;
+    Ok(depth + 1)
+}
+
+fn to_json_value(value: &Value, depth: usize) -> Result<Json> {
+    let d = deeper(depth, "value nests too deep for JSON")?;
     Ok(match value {
         Value::None => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -228,10 +233,7 @@ fn to_json_value(value: &Value, depth: usize) -> Result<Json> {
 type Resolver<'a> = dyn FnMut(&str) -> Result<Value> + 'a;
 
 fn from_json_value(json: &Json, resolve: &mut Resolver, depth: usize) -> Result<Value> {
-    if depth > MAX_DEPTH {
-        return Err(Error::invalid("JSON nests too deep"));
-    }
-    let d = depth + 1;
+    let d = deeper(depth, "JSON nests too deep")?;
     Ok(match json {
         Json::Null => Value::None,
         Json::Bool(b) => Value::Bool(*b),

@@ -1,10 +1,15 @@
 //! The cluster's internal key-value store (`ray.experimental.internal_kv`), over the
 //! unary KV calls. Keys and values are bytes; every call takes an optional namespace.
 
+use std::future::Future;
+
 use bytes::Bytes;
+use tonic::transport::Channel;
+use tonic::{Request, Response, Status};
 
 use crate::client::Client;
 use crate::error::Result;
+use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{
     KvDelRequest, KvDelResponse, KvExistsRequest, KvGetRequest, KvListRequest, KvPutRequest,
 };
@@ -14,18 +19,34 @@ fn ns(namespace: Option<&str>) -> Option<Bytes> {
 }
 
 impl Client {
+    /// One KV call: `send` sends `req` (again on a retry) with this client's metadata.
+    fn kv_call<Req, T, F>(
+        &self,
+        call: &'static str,
+        idempotent: bool,
+        req: Req,
+        send: impl Fn(RayletDriverClient<Channel>, Request<Req>) -> F + Send + 'static,
+    ) -> Result<T>
+    where
+        Req: Clone + Send + 'static,
+        F: Future<Output = std::result::Result<Response<T>, Status>> + Send,
+        T: Send + 'static,
+    {
+        self.driver_call(call, idempotent, move |stub, meta| {
+            send(stub, meta.request(req.clone()))
+        })
+    }
+
     /// The value stored under `key`, or `None`.
     pub fn kv_get(&self, key: &[u8], namespace: Option<&str>) -> Result<Option<Bytes>> {
         let req = KvGetRequest {
             key: Bytes::copy_from_slice(key),
             namespace: ns(namespace),
         };
-        Ok(self
-            .driver_call("kv get", false, move |mut s, c| {
-                let req = c.request(req.clone());
-                async move { s.kv_get(req).await }
-            })?
-            .value)
+        let reply = self.kv_call("kv get", false, req, |mut s, req| async move {
+            s.kv_get(req).await
+        })?;
+        Ok(reply.value)
     }
 
     /// Stores `value` under `key`. With `overwrite == false` an existing value is kept.
@@ -43,12 +64,10 @@ impl Client {
             overwrite,
             namespace: ns(namespace),
         };
-        Ok(self
-            .driver_call("kv put", true, move |mut s, c| {
-                let req = c.request(req.clone());
-                async move { s.kv_put(req).await }
-            })?
-            .already_exists)
+        let reply = self.kv_call("kv put", true, req, |mut s, req| async move {
+            s.kv_put(req).await
+        })?;
+        Ok(reply.already_exists)
     }
 
     /// Deletes `key`, or with `by_prefix` every key starting with it. Returns how many
@@ -59,9 +78,8 @@ impl Client {
             del_by_prefix: by_prefix,
             namespace: ns(namespace),
         };
-        let reply = self.driver_call("kv delete", true, move |mut s, c| {
-            let req = c.request(req.clone());
-            async move { s.kv_del(req).await }
+        let reply = self.kv_call("kv delete", true, req, |mut s, req| async move {
+            s.kv_del(req).await
         })?;
         Ok(deleted_count(&reply))
     }
@@ -72,12 +90,10 @@ impl Client {
             prefix: Bytes::copy_from_slice(prefix),
             namespace: ns(namespace),
         };
-        Ok(self
-            .driver_call("kv list", false, move |mut s, c| {
-                let req = c.request(req.clone());
-                async move { s.kv_list(req).await }
-            })?
-            .keys)
+        let reply = self.kv_call("kv list", false, req, |mut s, req| async move {
+            s.kv_list(req).await
+        })?;
+        Ok(reply.keys)
     }
 
     /// Whether `key` exists.
@@ -86,12 +102,10 @@ impl Client {
             key: Bytes::copy_from_slice(key),
             namespace: ns(namespace),
         };
-        Ok(self
-            .driver_call("kv exists", false, move |mut s, c| {
-                let req = c.request(req.clone());
-                async move { s.kv_exists(req).await }
-            })?
-            .exists)
+        let reply = self.kv_call("kv exists", false, req, |mut s, req| async move {
+            s.kv_exists(req).await
+        })?;
+        Ok(reply.exists)
     }
 }
 

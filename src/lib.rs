@@ -71,7 +71,7 @@ pub use options::Options;
 pub use placement_group::{PlacementGroup, PlacementStrategy};
 pub use scheduling::SchedulingStrategy;
 pub use security::{AuthToken, TlsOptions};
-pub use tasks::{Kwargs, RemoteFunction};
+pub use tasks::{Kwargs, Remote, RemoteFunction};
 pub use value::{Construct, Global, PyObject, Value};
 
 /// Version of this library.

@@ -7,6 +7,8 @@
 //! `(args, kwargs)` pair. Scheduling is pipelined: the call returns refs at once and the
 //! ids follow when the server's ticket arrives.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -100,33 +102,56 @@ impl Code {
     }
 }
 
-/// A Python function on the cluster, with the options its calls use.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RemoteFunction {
+/// Python code on the cluster with the options it runs with: a remote function
+/// ([`RemoteFunction`]) or an actor class ([`ActorClass`](crate::ActorClass)), as `K`
+/// says.
+#[derive(Clone, PartialEq)]
+pub struct Remote<K: RemoteKind> {
     pub(crate) code: Code,
     pub(crate) options: Options,
+    kind: PhantomData<K>,
 }
 
-impl RemoteFunction {
-    /// The function `qualname` (dotted for nested names) in `module`, which must be
-    /// importable on the cluster.
+/// What a [`Remote`] is on the cluster: a function or an actor class.
+pub trait RemoteKind: Clone + PartialEq {
+    /// The name of the Rust type, for `Debug`.
+    const TYPE_NAME: &'static str;
+}
+
+/// [`Remote`] code that is a function.
+#[derive(Clone, PartialEq)]
+pub enum Function {}
+
+impl RemoteKind for Function {
+    const TYPE_NAME: &'static str = "RemoteFunction";
+}
+
+/// A Python function on the cluster, with the options its calls use.
+pub type RemoteFunction = Remote<Function>;
+
+impl<K: RemoteKind> Remote<K> {
+    fn with_code(code: Code) -> Self {
+        Remote {
+            code,
+            options: Options::new(),
+            kind: PhantomData,
+        }
+    }
+
+    /// The function or class `qualname` (dotted for nested names) in `module`, which
+    /// must be importable on the cluster.
     pub fn new(module: impl Into<String>, qualname: impl Into<String>) -> Result<Self> {
-        Ok(RemoteFunction {
-            code: Code::global(module, qualname)?,
-            options: Options::new(),
-        })
+        Ok(Self::with_code(Code::global(module, qualname)?))
     }
 
-    /// The function `name` defined by Python `source` (a `def`, with any imports it needs
-    /// inside). The cluster receives the function by value.
+    /// The function or class `name` defined by Python `source` (a `def` or `class`, with
+    /// any imports it needs inside). The cluster receives it by value.
     pub fn from_source(source: impl Into<String>, name: impl Into<String>) -> Result<Self> {
-        Ok(RemoteFunction {
-            code: Code::source(source, name)?,
-            options: Options::new(),
-        })
+        Ok(Self::with_code(Code::source(source, name)?))
     }
 
-    /// The same function with these options (`.options(...)` in Python).
+    /// The same function or class with these options (`.options(...)` in Python): a
+    /// function's calls use them, an actor class's actors are created with them.
     pub fn with_options(mut self, options: Options) -> Self {
         self.options = options;
         self
@@ -136,9 +161,18 @@ impl RemoteFunction {
         &self.options
     }
 
-    /// The name Ray shows for the task.
+    /// The name Ray shows for the task or actor class.
     pub fn name(&self) -> &str {
         self.code.short_name()
+    }
+}
+
+impl<K: RemoteKind> fmt::Debug for Remote<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(K::TYPE_NAME)
+            .field("code", &self.code)
+            .field("options", &self.options)
+            .finish()
     }
 }
 
@@ -175,14 +209,29 @@ impl Client {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> Result<Vec<ObjectRef>> {
-        let payload = self.payload(&function.code)?;
+        self.schedule_remote(function, RemoteExecType::Function, args, kwargs)
+    }
+
+    /// Puts `remote`'s code (once per client) and schedules it with its options: `kind`
+    /// says whether the task calls the function or creates an actor of the class.
+    pub(crate) fn schedule_remote<K: RemoteKind>(
+        &self,
+        remote: &Remote<K>,
+        kind: RemoteExecType,
+        args: Vec<Value>,
+        kwargs: Kwargs,
+    ) -> Result<Vec<ObjectRef>> {
+        let payload = self.payload(&remote.code)?;
+        if kind == RemoteExecType::Actor && remote.options.get("num_returns").is_some() {
+            return Err(Error::invalid("num_returns is not an actor option"));
+        }
         self.schedule(Schedule {
-            kind: RemoteExecType::Function,
-            name: function.code.short_name().to_owned(),
+            kind,
+            name: remote.code.short_name().to_owned(),
             payload_id: payload.id_blocking()?,
             args,
             kwargs,
-            options: &function.options,
+            options: &remote.options,
             namespace: String::new(),
         })
     }

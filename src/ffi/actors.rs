@@ -2,16 +2,9 @@
 //! actor handles.
 
 use std::ffi::{c_char, c_int};
-use std::sync::Arc;
 
 use super::*;
-use crate::actors::ActorClass;
-
-fn give_class(class: ActorClass, out: *mut *mut ray_client_actor_class) -> R<()> {
-    let out = unsafe { out_handle(out, "out")? };
-    *out = new_handle::<ray_client_actor_class>(Arc::new(class));
-    Ok(())
-}
+use crate::tasks::Remote;
 
 /// ---- Actors (src/ffi/actors.rs) ----
 ///
@@ -23,9 +16,11 @@ pub unsafe extern "C" fn ray_client_actor_class_new(
     qualname: *const c_char,
     out: *mut *mut ray_client_actor_class,
 ) -> ray_client_status {
-    guard(|| {
-        let class = ActorClass::new(str_arg(module, "module")?, str_arg(qualname, "qualname")?)?;
-        give_class(class, out)
+    give_remote(out, || {
+        Ok(Remote::new(
+            str_arg(module, "module")?,
+            str_arg(qualname, "qualname")?,
+        )?)
     })
 }
 
@@ -37,9 +32,11 @@ pub unsafe extern "C" fn ray_client_actor_class_from_source(
     name: *const c_char,
     out: *mut *mut ray_client_actor_class,
 ) -> ray_client_status {
-    guard(|| {
-        let class = ActorClass::from_source(str_arg(source, "source")?, str_arg(name, "name")?)?;
-        give_class(class, out)
+    give_remote(out, || {
+        Ok(Remote::from_source(
+            str_arg(source, "source")?,
+            str_arg(name, "name")?,
+        )?)
     })
 }
 
@@ -52,12 +49,7 @@ pub unsafe extern "C" fn ray_client_actor_class_with_options(
     options: *const ray_client_options,
     out: *mut *mut ray_client_actor_class,
 ) -> ray_client_status {
-    guard(|| {
-        let class = get::<ray_client_actor_class>(actor_class, "actor_class")?;
-        let options = options_of(options)?;
-        options.check()?;
-        give_class((*class).clone().with_options(options), out)
-    })
+    remote_with_options(actor_class, "actor_class", options, out)
 }
 
 /// Frees an actor class. NULL is a no-op.
@@ -83,14 +75,12 @@ pub unsafe extern "C" fn ray_client_actor_create(
     out: *mut *mut ray_client_actor,
 ) -> ray_client_status {
     guard(|| {
-        let out = out_handle(out, "out")?;
-        let c = client_of(client)?;
-        let class = get::<ray_client_actor_class>(actor_class, "actor_class")?;
-        let options = class.options().merged(&options_of(options)?);
-        let list = args_of(args)?;
-        let class = (*class).clone().with_options(options);
-        *out = new_handle::<ray_client_actor>(c.create_actor(&class, list.args, list.kwargs)?);
-        Ok(())
+        fill_handle(out, || {
+            let c = client_of(client)?;
+            let class = with_call_options(actor_class, "actor_class", options)?;
+            let list = args_of(args)?;
+            Ok(c.create_actor(&class, list.args, list.kwargs)?)
+        })
     })
 }
 
@@ -135,9 +125,7 @@ pub unsafe extern "C" fn ray_client_actor_get(
         let c = client_of(client)?;
         let name = str_arg(name, "name")?;
         let ns = opt_str(namespace, "namespace")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_actor>(c.get_actor(name, ns)?);
-        Ok(())
+        fill_handle(out, || Ok(c.get_actor(name, ns)?))
     })
 }
 
@@ -167,14 +155,14 @@ pub unsafe extern "C" fn ray_client_actor_list_named(
 ) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
-        let out = out_handle(out, "out")?;
-        let list: Vec<serde_json::Value> = c
-            .list_named_actors(all_namespaces != 0)?
-            .into_iter()
-            .map(|a| serde_json::json!({"name": a.name, "namespace": a.namespace}))
-            .collect();
-        *out = give_string(serde_json::Value::Array(list).to_string());
-        Ok(())
+        fill_string(out, || {
+            let list: Vec<serde_json::Value> = c
+                .list_named_actors(all_namespaces != 0)?
+                .into_iter()
+                .map(|a| serde_json::json!({"name": a.name, "namespace": a.namespace}))
+                .collect();
+            Ok(serde_json::Value::Array(list).to_string())
+        })
     })
 }
 
@@ -187,9 +175,7 @@ pub unsafe extern "C" fn ray_client_actor_id_hex(
 ) -> ray_client_status {
     guard(|| {
         let a = get::<ray_client_actor>(actor, "actor")?;
-        let out = out_handle(out, "out")?;
-        *out = give_string(a.hex()?);
-        Ok(())
+        fill_string(out, || Ok(a.hex()?))
     })
 }
 
@@ -199,12 +185,7 @@ pub unsafe extern "C" fn ray_client_actor_clone(
     actor: *const ray_client_actor,
     out: *mut *mut ray_client_actor,
 ) -> ray_client_status {
-    guard(|| {
-        let a = get::<ray_client_actor>(actor, "actor")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_actor>(a);
-        Ok(())
-    })
+    clone_handle(actor, "actor", out)
 }
 
 /// Frees an actor handle (the actor keeps running). NULL is a no-op.

@@ -37,11 +37,7 @@ fn with_list(a: *mut ray_client_args, f: impl FnOnce(&mut ArgList) -> R<()>) -> 
 /// A new, empty argument list. The caller frees `*out` with `ray_client_args_free`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_args_new(out: *mut *mut ray_client_args) -> ray_client_status {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_args>(Arc::new(Mutex::new(ArgList::default())));
-        Ok(())
-    })
+    guard(|| fill_handle(out, || Ok(Arc::new(Mutex::new(ArgList::default())))))
 }
 
 /// Appends a positional argument (the value is copied; the caller keeps `value`). Refs

@@ -12,10 +12,8 @@ pub(crate) fn json_out(
 ) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
-        // SAFETY: `out` is checked by `out_handle`.
-        let out = unsafe { out_handle(out, "out")? };
-        *out = give_string(f(&c)?);
-        Ok(())
+        // SAFETY: `out` is checked by `fill_string`.
+        unsafe { fill_string(out, || f(&c)) }
     })
 }
 

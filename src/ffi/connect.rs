@@ -22,7 +22,8 @@ pub(crate) struct ClientBox {
     namespace: Option<CString>,
 }
 
-pub(crate) fn give_client(client: Client) -> *mut ray_client_client {
+/// What a client handle to `client` holds.
+fn client_box(client: Client) -> Arc<ClientBox> {
     let info = client.server_info().clone();
     let b = ClientBox {
         ray_version: cstring_lossy(info.ray_version),
@@ -33,7 +34,7 @@ pub(crate) fn give_client(client: Client) -> *mut ray_client_client {
         namespace: client.namespace().map(|n| cstring_lossy(n.to_owned())),
         client,
     };
-    new_handle::<ray_client_client>(Arc::new(b))
+    Arc::new(b)
 }
 
 pub(crate) fn client_of(c: *const ray_client_client) -> R<Client> {
@@ -84,6 +85,32 @@ fn with_connect_options(
     })
 }
 
+/// [`with_connect_options`] for a setter that cannot fail.
+fn set_connect_option(
+    o: *mut ray_client_connect_options,
+    set: impl FnOnce(&mut ConnectOptions),
+) -> ray_client_status {
+    with_connect_options(o, |o| {
+        set(o);
+        Ok(())
+    })
+}
+
+/// [`set_connect_option`] with an optional string argument `arg` (`what`; NULL clears
+/// the option), checked after the options handle.
+unsafe fn set_connect_option_str(
+    o: *mut ray_client_connect_options,
+    arg: *const c_char,
+    what: &str,
+    set: impl FnOnce(&mut ConnectOptions, Option<&str>),
+) -> ray_client_status {
+    let arg = opt_str(arg, what);
+    with_connect_options(o, |o| {
+        set(o, arg?);
+        Ok(())
+    })
+}
+
 /// ---- Connect options, connect, disconnect, the default client (src/ffi/connect.rs) ----
 ///
 /// New connect options for `address` (`ray://host:port`, `host:port` or `host`; NULL or
@@ -96,11 +123,9 @@ pub unsafe extern "C" fn ray_client_connect_options_new(
 ) -> ray_client_status {
     guard(|| {
         let address = opt_str(address, "address")?.unwrap_or_default();
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_connect_options>(Arc::new(Mutex::new(ConnectOptions::new(
-            address,
-        ))));
-        Ok(())
+        fill_handle(out, || {
+            Ok(Arc::new(Mutex::new(ConnectOptions::new(address))))
+        })
     })
 }
 
@@ -120,10 +145,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
     options: *mut ray_client_connect_options,
     namespace: *const c_char,
 ) -> ray_client_status {
-    let ns = opt_str(namespace, "namespace");
-    with_connect_options(options, |o| {
-        o.namespace = ns?.map(str::to_owned);
-        Ok(())
+    set_connect_option_str(options, namespace, "namespace", |o, ns| {
+        o.namespace = ns.map(str::to_owned);
     })
 }
 
@@ -165,9 +188,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_reconnect_grace_period_s
     options: *mut ray_client_connect_options,
     seconds: u64,
 ) -> ray_client_status {
-    with_connect_options(options, |o| {
+    set_connect_option(options, |o| {
         o.reconnect_grace_period = Some(Duration::from_secs(seconds));
-        Ok(())
     })
 }
 
@@ -199,10 +221,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
     options: *mut ray_client_connect_options,
     ignore: c_int,
 ) -> ray_client_status {
-    with_connect_options(options, |o| {
-        o.ignore_version_mismatch = ignore != 0;
-        Ok(())
-    })
+    set_connect_option(options, |o| o.ignore_version_mismatch = ignore != 0)
 }
 
 /// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
@@ -234,10 +253,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_ca_cert(
     options: *mut ray_client_connect_options,
     path: *const c_char,
 ) -> ray_client_status {
-    let path = opt_str(path, "path");
-    with_connect_options(options, |o| {
-        o.tls.ca_cert = path?.map(PathBuf::from);
-        Ok(())
+    set_connect_option_str(options, path, "path", |o, path| {
+        o.tls.ca_cert = path.map(PathBuf::from);
     })
 }
 
@@ -276,10 +293,8 @@ pub unsafe extern "C" fn ray_client_connect_options_set_tls_server_name(
     options: *mut ray_client_connect_options,
     name: *const c_char,
 ) -> ray_client_status {
-    let name = opt_str(name, "name");
-    with_connect_options(options, |o| {
-        o.tls.server_name = name?.map(str::to_owned);
-        Ok(())
+    set_connect_option_str(options, name, "name", |o, name| {
+        o.tls.server_name = name.map(str::to_owned);
     })
 }
 
@@ -333,7 +348,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
     user: *mut c_void,
 ) -> ray_client_status {
     let user = UserData(user);
-    with_connect_options(options, |o| {
+    set_connect_option(options, |o| {
         o.logs = match callback {
             None => LogHandler::Off,
             Some(cb) => LogHandler::Callback(Arc::new(move |r: &LogRecord| {
@@ -342,7 +357,6 @@ pub unsafe extern "C" fn ray_client_connect_options_set_log_callback(
                 unsafe { cb(user.get(), r.level, msg.as_ptr()) }
             })),
         };
-        Ok(())
     })
 }
 
@@ -356,9 +370,7 @@ pub unsafe extern "C" fn ray_client_connect(
 ) -> ray_client_status {
     guard(|| {
         let opts = connect_options_or_default(options)?;
-        let out = out_handle(out, "out")?;
-        *out = give_client(Client::connect_with(opts)?);
-        Ok(())
+        fill_handle(out, || Ok(client_box(Client::connect_with(opts)?)))
     })
 }
 
@@ -371,9 +383,7 @@ pub unsafe extern "C" fn ray_client_connect_address(
 ) -> ray_client_status {
     guard(|| {
         let address = opt_str(address, "address")?.unwrap_or_default();
-        let out = out_handle(out, "out")?;
-        *out = give_client(Client::connect(address)?);
-        Ok(())
+        fill_handle(out, || Ok(client_box(Client::connect(address)?)))
     })
 }
 
@@ -407,12 +417,7 @@ pub unsafe extern "C" fn ray_client_client_clone(
     client: *const ray_client_client,
     out: *mut *mut ray_client_client,
 ) -> ray_client_status {
-    guard(|| {
-        let c = get::<ray_client_client>(client, "client")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_client>(c);
-        Ok(())
-    })
+    clone_handle(client, "client", out)
 }
 
 /// Whether the client is connected (1) or was disconnected (0).
@@ -525,7 +530,7 @@ pub unsafe extern "C" fn ray_client_init(
         let out = opt_out(out, "out", std::ptr::null_mut())?;
         let c = crate::context::init(opts)?;
         if let Some(o) = out {
-            *o = give_client(c);
+            *o = new_handle::<ray_client_client>(client_box(c));
         }
         Ok(())
     })
@@ -537,11 +542,7 @@ pub unsafe extern "C" fn ray_client_init(
 pub unsafe extern "C" fn ray_client_default_client(
     out: *mut *mut ray_client_client,
 ) -> ray_client_status {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        *out = give_client(crate::context::default_client()?);
-        Ok(())
-    })
+    guard(|| fill_handle(out, || Ok(client_box(crate::context::default_client()?))))
 }
 
 /// 1 when a default client is connected, else 0. Never fails.

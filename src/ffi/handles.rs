@@ -210,6 +210,30 @@ pub(crate) fn get<H: Handle>(p: *const H, what: &str) -> R<H::Inner> {
         .ok_or_else(|| invalid_handle(what, H::NAME))
 }
 
+/// Checks the out-parameter `out` (set to NULL), then stores in it a new handle to what
+/// `make` gives: what runs before this call is checked before `out`, what runs in `make`
+/// after it.
+pub(crate) unsafe fn fill_handle<H: Handle>(
+    out: *mut *mut H,
+    make: impl FnOnce() -> R<H::Inner>,
+) -> R<()> {
+    let out = out_handle(out, "out")?;
+    *out = new_handle::<H>(make()?);
+    Ok(())
+}
+
+/// The body of the `_clone` functions: a new handle in `out` to what `h` holds.
+pub(crate) unsafe fn clone_handle<H: Handle>(
+    h: *const H,
+    what: &str,
+    out: *mut *mut H,
+) -> ray_client_status {
+    guard(|| {
+        let inner = get::<H>(h, what)?;
+        fill_handle(out, || Ok(inner))
+    })
+}
+
 /// Unregisters a handle; what it held is dropped after the registry lock is released
 /// (dropping a client disconnects it, which takes a while).
 pub(crate) fn free_handle<H: Handle>(p: *mut H) -> R<()> {

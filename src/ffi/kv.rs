@@ -5,6 +5,21 @@ use std::sync::Arc;
 
 use super::*;
 use crate::value::Value;
+use crate::Client;
+
+/// The arguments most KV functions start with, checked in this order: the client, the
+/// key (`what`: the key or prefix) and the namespace (NULL: none).
+unsafe fn kv_args<'a>(
+    client: *const ray_client_client,
+    key: *const u8,
+    key_len: usize,
+    what: &str,
+    namespace: *const c_char,
+) -> R<(Client, &'a [u8], Option<&'a str>)> {
+    let c = client_of(client)?;
+    let key = slice(key, key_len, what)?;
+    Ok((c, key, opt_str(namespace, "namespace")?))
+}
 
 /// ---- Internal KV (src/ffi/kv.rs) ----
 ///
@@ -22,9 +37,7 @@ pub unsafe extern "C" fn ray_client_kv_get(
     found: *mut c_int,
 ) -> ray_client_status {
     guard(|| {
-        let c = client_of(client)?;
-        let key = slice(key, key_len, "key")?;
-        let ns = opt_str(namespace, "namespace")?;
+        let (c, key, ns) = kv_args(client, key, key_len, "key", namespace)?;
         let value = out_handle(value, "value")?;
         let value_len = out_val(value_len, "value_len", 0)?;
         let found = out_val(found, "found", 0)?;
@@ -77,9 +90,7 @@ pub unsafe extern "C" fn ray_client_kv_del(
     deleted: *mut usize,
 ) -> ray_client_status {
     guard(|| {
-        let c = client_of(client)?;
-        let key = slice(key, key_len, "key")?;
-        let ns = opt_str(namespace, "namespace")?;
+        let (c, key, ns) = kv_args(client, key, key_len, "key", namespace)?;
         let deleted = opt_out(deleted, "deleted", 0)?;
         let n = c.kv_del(key, by_prefix != 0, ns)?;
         if let Some(o) = deleted {
@@ -99,9 +110,7 @@ pub unsafe extern "C" fn ray_client_kv_exists(
     exists: *mut c_int,
 ) -> ray_client_status {
     guard(|| {
-        let c = client_of(client)?;
-        let key = slice(key, key_len, "key")?;
-        let ns = opt_str(namespace, "namespace")?;
+        let (c, key, ns) = kv_args(client, key, key_len, "key", namespace)?;
         let exists = out_val(exists, "exists", 0)?;
         *exists = c_int::from(c.kv_exists(key, ns)?);
         Ok(())
@@ -119,14 +128,12 @@ pub unsafe extern "C" fn ray_client_kv_list(
     out: *mut *mut ray_client_value,
 ) -> ray_client_status {
     guard(|| {
-        let c = client_of(client)?;
-        let prefix = slice(prefix, prefix_len, "prefix")?;
-        let ns = opt_str(namespace, "namespace")?;
-        let out = out_handle(out, "out")?;
-        let keys = c.kv_list(prefix, ns)?;
-        *out = new_handle::<ray_client_value>(Arc::new(Value::List(
-            keys.into_iter().map(Value::Bytes).collect(),
-        )));
-        Ok(())
+        let (c, prefix, ns) = kv_args(client, prefix, prefix_len, "prefix", namespace)?;
+        fill_handle(out, || {
+            let keys = c.kv_list(prefix, ns)?;
+            Ok(Arc::new(Value::List(
+                keys.into_iter().map(Value::Bytes).collect(),
+            )))
+        })
     })
 }

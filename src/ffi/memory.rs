@@ -50,6 +50,27 @@ fn forget(addr: usize, what: &str) -> R<Alloc> {
         })
 }
 
+/// Takes back what the caller hands to a `_free` function at `p` (`what`, for errors),
+/// when it is an allocation of the kind `is_kind` accepts (`kind`); an allocation of
+/// another kind stays. `None` for NULL, which is a no-op.
+fn take_back<T>(
+    p: *mut T,
+    what: &str,
+    kind: &str,
+    is_kind: fn(&Alloc) -> bool,
+) -> R<Option<Alloc>> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    let alloc = forget(p.addr(), what)?;
+    if is_kind(&alloc) {
+        Ok(Some(alloc))
+    } else {
+        remember(p.addr(), alloc);
+        Err(invalid_handle(what, kind))
+    }
+}
+
 /// A string for the caller (free with `ray_client_string_free`).
 pub(crate) fn give_string(s: String) -> *mut c_char {
     let c = cstring_lossy(s);
@@ -58,6 +79,14 @@ pub(crate) fn give_string(s: String) -> *mut c_char {
     let p = c.as_ptr().cast_mut();
     remember(p.addr(), Alloc::Str(c));
     p
+}
+
+/// [`fill_handle`] for a string out-parameter: `out` checked (set to NULL), then the
+/// string `make` gives stored in it for the caller.
+pub(crate) unsafe fn fill_string(out: *mut *mut c_char, make: impl FnOnce() -> R<String>) -> R<()> {
+    let out = out_handle(out, "out")?;
+    *out = give_string(make()?);
+    Ok(())
 }
 
 /// A byte buffer for the caller (free with `ray_client_bytes_free`). Never a dangling
@@ -90,18 +119,8 @@ pub(crate) fn give_values(values: Vec<crate::Value>) -> *mut *mut ray_client_val
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> ray_client_status {
-    guard(|| {
-        if s.is_null() {
-            return Ok(());
-        }
-        match forget(s.addr(), "the string")? {
-            Alloc::Str(_) => Ok(()),
-            other => {
-                remember(s.addr(), other);
-                Err(invalid_handle("the string", "string"))
-            }
-        }
-    })
+    let is_string = |a: &Alloc| matches!(a, Alloc::Str(_));
+    guard(|| take_back(s, "the string", "string", is_string).map(drop))
 }
 
 /// Frees a byte buffer returned by the library (`ray_client_kv_get`,
@@ -111,18 +130,8 @@ pub unsafe extern "C" fn ray_client_string_free(s: *mut c_char) -> ray_client_st
 /// normally, and borrowed pointers into it become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> ray_client_status {
-    guard(|| {
-        if data.is_null() {
-            return Ok(());
-        }
-        match forget(data.addr(), "the byte buffer")? {
-            Alloc::Bytes(_) => Ok(()),
-            other => {
-                remember(data.addr(), other);
-                Err(invalid_handle("the byte buffer", "byte buffer"))
-            }
-        }
-    })
+    let is_bytes = |a: &Alloc| matches!(a, Alloc::Bytes(_));
+    guard(|| take_back(data, "the byte buffer", "byte buffer", is_bytes).map(drop))
 }
 
 /// Frees an array of values returned by the library (`ray_client_object_get_many`, ...) and
@@ -134,21 +143,15 @@ pub unsafe extern "C" fn ray_client_bytes_free(data: *mut u8) -> ray_client_stat
 pub unsafe extern "C" fn ray_client_value_array_free(
     values: *mut *mut ray_client_value,
 ) -> ray_client_status {
+    let is_values = |a: &Alloc| matches!(a, Alloc::Values(_));
     guard(|| {
-        if values.is_null() {
-            return Ok(());
-        }
-        match forget(values.addr(), "the value array")? {
-            Alloc::Values(tokens) => {
-                for t in tokens {
-                    let _ = free_handle::<ray_client_value>(std::ptr::without_provenance_mut(t));
-                }
-                Ok(())
-            }
-            other => {
-                remember(values.addr(), other);
-                Err(invalid_handle("the value array", "value array"))
+        if let Some(Alloc::Values(tokens)) =
+            take_back(values, "the value array", "value array", is_values)?
+        {
+            for t in tokens {
+                let _ = free_handle::<ray_client_value>(std::ptr::without_provenance_mut(t));
             }
         }
+        Ok(())
     })
 }

@@ -6,8 +6,11 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::{BoxFuture, FutureExt};
+
 use super::*;
 use crate::object_ref::ObjectRef;
+use crate::Client;
 
 pub(crate) fn ref_of(r: *const ray_client_object_ref, what: &str) -> R<ObjectRef> {
     get::<ray_client_object_ref>(r, what)
@@ -37,9 +40,7 @@ pub unsafe extern "C" fn ray_client_object_put(
     guard(|| {
         let c = client_of(client)?;
         let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_object_ref>(c.put((*v).clone())?);
-        Ok(())
+        fill_handle(out, || Ok(c.put((*v).clone())?))
     })
 }
 
@@ -57,10 +58,10 @@ pub unsafe extern "C" fn ray_client_object_get(
     guard(|| {
         let c = client_of(client)?;
         let r = ref_of(r, "ref")?;
-        let out = out_handle(out, "out")?;
-        let mut values = c.get_many(std::slice::from_ref(&r), timeout_ms_of(timeout_ms))?;
-        *out = new_handle::<ray_client_value>(Arc::new(values.pop().expect("one value")));
-        Ok(())
+        fill_handle(out, || {
+            let mut values = c.get_many(std::slice::from_ref(&r), timeout_ms_of(timeout_ms))?;
+            Ok(Arc::new(values.pop().expect("one value")))
+        })
     })
 }
 
@@ -139,9 +140,7 @@ pub unsafe extern "C" fn ray_client_object_ref_hex(
 ) -> ray_client_status {
     guard(|| {
         let r = ref_of(r, "ref")?;
-        let out = out_handle(out, "out")?;
-        *out = give_string(r.hex()?);
-        Ok(())
+        fill_string(out, || Ok(r.hex()?))
     })
 }
 
@@ -151,12 +150,7 @@ pub unsafe extern "C" fn ray_client_object_ref_clone(
     r: *const ray_client_object_ref,
     out: *mut *mut ray_client_object_ref,
 ) -> ray_client_status {
-    guard(|| {
-        let r = ref_of(r, "ref")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_object_ref>(r);
-        Ok(())
-    })
+    clone_handle(r, "ref", out)
 }
 
 /// Frees a ref handle; the server's reference goes with the last handle (and value)
@@ -238,9 +232,33 @@ fn give_error(e: crate::Error) -> (ray_client_status, *mut ray_client_error) {
     (code, new_handle::<ray_client_error>(Arc::new(info)))
 }
 
-/// Runs a callback, swallowing a panic so it cannot take the I/O thread down.
-fn call_back(f: impl FnOnce()) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+/// What an asynchronous operation hands its callback: the operation's result, or the
+/// status and a new error handle that the callback owns.
+type Outcome<T> = Result<T, (ray_client_status, *mut ray_client_error)>;
+
+/// The rest of an `*_async` function once its arguments are read: checks that `c` is
+/// open and owns `refs` (a failure here means the callback never runs), then runs `op` on
+/// the I/O thread and hands its outcome to `done`, which calls the caller's callback with
+/// the caller's `user` (a panic there is swallowed so that it cannot take the I/O thread
+/// down). The client and the refs live until the callback returned.
+fn start<T>(
+    c: Client,
+    refs: Vec<ObjectRef>,
+    user: *mut c_void,
+    op: impl for<'a> FnOnce(&'a Client, &'a [ObjectRef]) -> BoxFuture<'a, crate::Result<T>>
+        + Send
+        + 'static,
+    done: impl FnOnce(*mut c_void, Outcome<T>) + Send + 'static,
+) -> R<()> {
+    c.check_open()?;
+    refs.iter().try_for_each(|r| c.check_ref(r))?;
+    let user = UserData(user);
+    crate::runtime::spawn(async move {
+        let outcome = op(&c, &refs).await.map_err(give_error);
+        let call = || done(user.get(), outcome);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
+    });
+    Ok(())
 }
 
 /// Starts getting one object's value (the result of a task, or a put object) and
@@ -258,31 +276,31 @@ pub unsafe extern "C" fn ray_client_object_get_async(
     callback: ray_client_get_callback,
     user: *mut c_void,
 ) -> ray_client_status {
-    let user = UserData(user);
     guard(|| {
         let c = client_of(client)?;
         let r = ref_of(r, "ref")?;
         let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
-        c.check_open()?;
-        c.check_ref(&r)?;
         let timeout = timeout_ms_of(timeout_ms);
-        crate::runtime::spawn(async move {
-            let result = c.get_on_io_thread(std::slice::from_ref(&r), timeout).await;
-            let (status, value, error) = match result {
-                Ok(mut v) => (
-                    RAY_CLIENT_OK,
-                    new_handle::<ray_client_value>(Arc::new(v.pop().expect("one value"))),
-                    std::ptr::null_mut(),
-                ),
-                Err(e) => {
-                    let (code, err) = give_error(e);
-                    (code, std::ptr::null_mut(), err)
+        start(
+            c,
+            vec![r],
+            user,
+            move |c, refs| {
+                async move {
+                    let mut values = c.get_on_io_thread(refs, timeout).await?;
+                    Ok(values.pop().expect("one value"))
                 }
-            };
-            // SAFETY: the caller's callback with the caller's pointer, as documented.
-            call_back(|| unsafe { cb(user.get(), status, value, error) });
-        });
-        Ok(())
+                .boxed()
+            },
+            move |user, outcome| {
+                let (status, value, error) = match outcome {
+                    Ok(v) => (RAY_CLIENT_OK, new_handle(Arc::new(v)), std::ptr::null_mut()),
+                    Err((code, err)) => (code, std::ptr::null_mut(), err),
+                };
+                // SAFETY: the caller's callback with the caller's pointer, as documented.
+                unsafe { cb(user, status, value, error) }
+            },
+        )
     })
 }
 
@@ -300,30 +318,28 @@ pub unsafe extern "C" fn ray_client_object_get_many_async(
     callback: ray_client_get_many_callback,
     user: *mut c_void,
 ) -> ray_client_status {
-    let user = UserData(user);
     guard(|| {
         let c = client_of(client)?;
         let refs = refs_of(refs, n)?;
         let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
-        c.check_open()?;
-        refs.iter().try_for_each(|r| c.check_ref(r))?;
         let timeout = timeout_ms_of(timeout_ms);
-        crate::runtime::spawn(async move {
-            let result = c.get_on_io_thread(&refs, timeout).await;
-            let (status, values, n, error) = match result {
-                Ok(v) => {
-                    let n = v.len();
-                    (RAY_CLIENT_OK, give_values(v), n, std::ptr::null_mut())
-                }
-                Err(e) => {
-                    let (code, err) = give_error(e);
-                    (code, std::ptr::null_mut(), 0, err)
-                }
-            };
-            // SAFETY: the caller's callback with the caller's pointer, as documented.
-            call_back(|| unsafe { cb(user.get(), status, values, n, error) });
-        });
-        Ok(())
+        start(
+            c,
+            refs,
+            user,
+            move |c, refs| c.get_on_io_thread(refs, timeout).boxed(),
+            move |user, outcome| {
+                let (status, values, n, error) = match outcome {
+                    Ok(v) => {
+                        let n = v.len();
+                        (RAY_CLIENT_OK, give_values(v), n, std::ptr::null_mut())
+                    }
+                    Err((code, err)) => (code, std::ptr::null_mut(), 0, err),
+                };
+                // SAFETY: the caller's callback with the caller's pointer, as documented.
+                unsafe { cb(user, status, values, n, error) }
+            },
+        )
     })
 }
 
@@ -343,7 +359,6 @@ pub unsafe extern "C" fn ray_client_object_wait_async(
     callback: ray_client_wait_callback,
     user: *mut c_void,
 ) -> ray_client_status {
-    let user = UserData(user);
     guard(|| {
         let c = client_of(client)?;
         let refs = refs_of(refs, n)?;
@@ -354,26 +369,27 @@ pub unsafe extern "C" fn ray_client_object_wait_async(
                 refs.len()
             )));
         }
-        c.check_open()?;
-        refs.iter().try_for_each(|r| c.check_ref(r))?;
         let timeout = timeout_ms_of(timeout_ms);
-        crate::runtime::spawn(async move {
-            match c.wait_async(&refs, num_returns, timeout).await {
-                Ok((done, _)) => {
-                    let flags = ready_flags(&refs, &done);
-                    let (p, n, k) = (flags.as_ptr(), flags.len(), done.len());
+        start(
+            c,
+            refs,
+            user,
+            move |c, refs| {
+                async move {
+                    let (done, _) = c.wait_async(refs, num_returns, timeout).await?;
+                    Ok((ready_flags(refs, &done), done.len()))
+                }
+                .boxed()
+            },
+            move |user, outcome| match outcome {
+                Ok((flags, k)) => {
+                    let (p, n) = (flags.as_ptr(), flags.len());
                     // SAFETY: the caller's callback; `flags` outlives the call.
-                    call_back(|| unsafe {
-                        cb(user.get(), RAY_CLIENT_OK, p, n, k, std::ptr::null_mut())
-                    });
+                    unsafe { cb(user, RAY_CLIENT_OK, p, n, k, std::ptr::null_mut()) }
                 }
-                Err(e) => {
-                    let (code, err) = give_error(e);
-                    // SAFETY: the caller's callback with the caller's pointer.
-                    call_back(|| unsafe { cb(user.get(), code, std::ptr::null(), 0, 0, err) });
-                }
-            }
-        });
-        Ok(())
+                // SAFETY: the caller's callback with the caller's pointer.
+                Err((code, err)) => unsafe { cb(user, code, std::ptr::null(), 0, 0, err) },
+            },
+        )
     })
 }

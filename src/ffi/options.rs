@@ -69,11 +69,7 @@ fn with_options(
 pub unsafe extern "C" fn ray_client_options_new(
     out: *mut *mut ray_client_options,
 ) -> ray_client_status {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_options>(Arc::new(Mutex::new(OptionsBuilder::default())));
-        Ok(())
-    })
+    guard(|| fill_handle(out, || Ok(Arc::new(Mutex::new(OptionsBuilder::default())))))
 }
 
 /// Frees options. NULL is a no-op.
@@ -311,6 +307,14 @@ pub unsafe extern "C" fn ray_client_options_set_scheduling_placement_group(
     })
 }
 
+/// The `.options()` keyword of the generic setters: any name but the empty one.
+fn option_name(key: R<&str>) -> R<&str> {
+    match key? {
+        "" => Err(ErrorInfo::invalid("an option name is needed")),
+        key => Ok(key),
+    }
+}
+
 /// Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
 /// rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
 #[no_mangle]
@@ -322,11 +326,7 @@ pub unsafe extern "C" fn ray_client_options_set_json(
     let key = str_arg(key, "key");
     let json = str_arg(json, "json");
     with_options(options, |o| {
-        let key = key?;
-        if key.is_empty() {
-            return Err(ErrorInfo::invalid("an option name is needed"));
-        }
-        Ok(o.set(key, crate::json::from_json(json?)?))
+        Ok(o.set(option_name(key)?, crate::json::from_json(json?)?))
     })
 }
 
@@ -339,11 +339,5 @@ pub unsafe extern "C" fn ray_client_options_set_value(
 ) -> ray_client_status {
     let key = str_arg(key, "key");
     let value = value_of(value, "value");
-    with_options(options, |o| {
-        let key = key?;
-        if key.is_empty() {
-            return Err(ErrorInfo::invalid("an option name is needed"));
-        }
-        Ok(o.set(key, (*value?).clone()))
-    })
+    with_options(options, |o| Ok(o.set(option_name(key)?, (*value?).clone())))
 }

@@ -24,6 +24,38 @@ pub const RAY_CLIENT_PLACEMENT_STRICT_PACK: i32 = 2;
 /// Each bundle on a different node.
 pub const RAY_CLIENT_PLACEMENT_STRICT_SPREAD: i32 = 3;
 
+/// A `RAY_CLIENT_PLACEMENT_*` code as a strategy.
+fn strategy_of(strategy: c_int) -> R<PlacementStrategy> {
+    match strategy {
+        RAY_CLIENT_PLACEMENT_PACK => Ok(PlacementStrategy::Pack),
+        RAY_CLIENT_PLACEMENT_SPREAD => Ok(PlacementStrategy::Spread),
+        RAY_CLIENT_PLACEMENT_STRICT_PACK => Ok(PlacementStrategy::StrictPack),
+        RAY_CLIENT_PLACEMENT_STRICT_SPREAD => Ok(PlacementStrategy::StrictSpread),
+        other => Err(ErrorInfo::invalid(format!(
+            "{other} is not a RAY_CLIENT_PLACEMENT strategy"
+        ))),
+    }
+}
+
+/// The bundles of `bundles_json`: a JSON array of objects of numbers.
+fn bundles_of(json: &str) -> R<Vec<Vec<(String, f64)>>> {
+    let parsed: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| ErrorInfo::invalid(format!("bundles_json is not JSON: {e}")))?;
+    let bad = || ErrorInfo::invalid("bundles_json must be an array of objects of numbers");
+    parsed
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|b| {
+            b.as_object()
+                .ok_or_else(bad)?
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), v.as_f64().ok_or_else(bad)?)))
+                .collect::<R<Vec<_>>>()
+        })
+        .collect()
+}
+
 /// ---- Placement groups (src/ffi/placement_group.rs) ----
 ///
 /// Creates a placement group. `bundles_json` is a JSON array of resource objects, e.g.
@@ -43,37 +75,13 @@ pub unsafe extern "C" fn ray_client_placement_group_create(
         let c = client_of(client)?;
         let json = str_arg(bundles_json, "bundles_json")?;
         let name = opt_str(name, "name")?;
-        let out = out_handle(out, "out")?;
-        let strategy = match strategy {
-            RAY_CLIENT_PLACEMENT_PACK => PlacementStrategy::Pack,
-            RAY_CLIENT_PLACEMENT_SPREAD => PlacementStrategy::Spread,
-            RAY_CLIENT_PLACEMENT_STRICT_PACK => PlacementStrategy::StrictPack,
-            RAY_CLIENT_PLACEMENT_STRICT_SPREAD => PlacementStrategy::StrictSpread,
-            other => {
-                return Err(ErrorInfo::invalid(format!(
-                    "{other} is not a RAY_CLIENT_PLACEMENT strategy"
-                )))
-            }
-        };
-        let parsed: serde_json::Value = serde_json::from_str(json)
-            .map_err(|e| ErrorInfo::invalid(format!("bundles_json is not JSON: {e}")))?;
-        let bad = || ErrorInfo::invalid("bundles_json must be an array of objects of numbers");
-        let bundles = parsed
-            .as_array()
-            .ok_or_else(bad)?
-            .iter()
-            .map(|b| {
-                b.as_object()
-                    .ok_or_else(bad)?
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), v.as_f64().ok_or_else(bad)?)))
-                    .collect::<R<Vec<_>>>()
-            })
-            .collect::<R<Vec<_>>>()?;
-        let pg = c.create_placement_group(&bundles, strategy, name)?;
-        let id = cstring_lossy(pg.id().to_owned());
-        *out = new_handle::<ray_client_placement_group>(Arc::new(PgBox { pg, id }));
-        Ok(())
+        fill_handle(out, || {
+            let strategy = strategy_of(strategy)?;
+            let bundles = bundles_of(json)?;
+            let pg = c.create_placement_group(&bundles, strategy, name)?;
+            let id = cstring_lossy(pg.id().to_owned());
+            Ok(Arc::new(PgBox { pg, id }))
+        })
     })
 }
 

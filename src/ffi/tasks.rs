@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::*;
 use crate::object_ref::ObjectRef;
 use crate::options::Options;
-use crate::tasks::RemoteFunction;
+use crate::tasks::{Remote, RemoteKind};
 
 /// Checks that `results` has room for exactly the `n` refs a call with `options` returns,
 /// and clears it, before anything is sent.
@@ -40,10 +40,56 @@ pub(crate) fn give_results(refs: Vec<ObjectRef>, out: &mut [*mut ray_client_obje
     }
 }
 
-fn give_function(f: RemoteFunction, out: *mut *mut ray_client_function) -> R<()> {
-    let out = unsafe { out_handle(out, "out")? };
-    *out = new_handle::<ray_client_function>(Arc::new(f));
-    Ok(())
+/// Stores in `out` a new function or actor class handle to what `make` gives (`out` is
+/// checked after `make` ran).
+pub(crate) unsafe fn give_remote<K, H>(
+    out: *mut *mut H,
+    make: impl FnOnce() -> R<Remote<K>>,
+) -> ray_client_status
+where
+    K: RemoteKind,
+    H: Handle<Inner = Arc<Remote<K>>>,
+{
+    guard(|| {
+        let remote = make()?;
+        fill_handle(out, || Ok(Arc::new(remote)))
+    })
+}
+
+/// The body of `ray_client_function_with_options` and
+/// `ray_client_actor_class_with_options`: the same code with `options` attached (checked).
+pub(crate) unsafe fn remote_with_options<K, H>(
+    remote: *const H,
+    what: &str,
+    options: *const ray_client_options,
+    out: *mut *mut H,
+) -> ray_client_status
+where
+    K: RemoteKind,
+    H: Handle<Inner = Arc<Remote<K>>>,
+{
+    give_remote(out, || {
+        let remote = get::<H>(remote, what)?;
+        let options = options_of(options)?;
+        options.check()?;
+        Ok((*remote).clone().with_options(options))
+    })
+}
+
+/// The function or actor class behind `remote` with a call's `options` set over its own,
+/// as Python's `f.options(...)` on a function declared with options.
+pub(crate) fn with_call_options<K, H>(
+    remote: *const H,
+    what: &str,
+    options: *const ray_client_options,
+) -> R<Remote<K>>
+where
+    K: RemoteKind,
+    H: Handle<Inner = Arc<Remote<K>>>,
+{
+    let remote = get::<H>(remote, what)?;
+    let options = remote.options().merged(&options_of(options)?);
+    Ok((*remote).clone().with_options(options))
 }
 
 /// ---- Remote functions (src/ffi/tasks.rs) ----
@@ -57,9 +103,11 @@ pub unsafe extern "C" fn ray_client_function_new(
     qualname: *const c_char,
     out: *mut *mut ray_client_function,
 ) -> ray_client_status {
-    guard(|| {
-        let f = RemoteFunction::new(str_arg(module, "module")?, str_arg(qualname, "qualname")?)?;
-        give_function(f, out)
+    give_remote(out, || {
+        Ok(Remote::new(
+            str_arg(module, "module")?,
+            str_arg(qualname, "qualname")?,
+        )?)
     })
 }
 
@@ -71,9 +119,11 @@ pub unsafe extern "C" fn ray_client_function_from_source(
     name: *const c_char,
     out: *mut *mut ray_client_function,
 ) -> ray_client_status {
-    guard(|| {
-        let f = RemoteFunction::from_source(str_arg(source, "source")?, str_arg(name, "name")?)?;
-        give_function(f, out)
+    give_remote(out, || {
+        Ok(Remote::from_source(
+            str_arg(source, "source")?,
+            str_arg(name, "name")?,
+        )?)
     })
 }
 
@@ -86,12 +136,7 @@ pub unsafe extern "C" fn ray_client_function_with_options(
     options: *const ray_client_options,
     out: *mut *mut ray_client_function,
 ) -> ray_client_status {
-    guard(|| {
-        let f = get::<ray_client_function>(function, "function")?;
-        let options = options_of(options)?;
-        options.check()?;
-        give_function((*f).clone().with_options(options), out)
-    })
+    remote_with_options(function, "function", options, out)
 }
 
 /// Calls `function(*args, **kwargs)` on `client` and returns at once, without waiting for
@@ -111,11 +156,9 @@ pub unsafe extern "C" fn ray_client_function_call(
 ) -> ray_client_status {
     guard(|| {
         let c = client_of(client)?;
-        let f = get::<ray_client_function>(function, "function")?;
-        let options = f.options().merged(&options_of(options)?);
-        let out = results_of(results, nresults, &options)?;
+        let f = with_call_options(function, "function", options)?;
+        let out = results_of(results, nresults, f.options())?;
         let list = args_of(args)?;
-        let f = (*f).clone().with_options(options);
         give_results(c.call_n(&f, list.args, list.kwargs)?, out);
         Ok(())
     })

@@ -120,11 +120,7 @@ pub(crate) unsafe fn give(
     out: *mut *mut ray_client_value,
     v: impl FnOnce() -> R<Value>,
 ) -> ray_client_status {
-    guard(|| {
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_value>(Arc::new(v()?));
-        Ok(())
-    })
+    guard(|| fill_handle(out, || Ok(Arc::new(v()?))))
 }
 
 /// The value behind a handle.
@@ -162,12 +158,7 @@ pub unsafe extern "C" fn ray_client_value_clone(
     value: *const ray_client_value,
     out: *mut *mut ray_client_value,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        *out = new_handle::<ray_client_value>(v);
-        Ok(())
-    })
+    clone_handle(value, "value", out)
 }
 
 /// The value's kind, one of `RAY_CLIENT_VALUE_*`.

@@ -91,11 +91,7 @@ pub unsafe extern "C" fn ray_client_value_bytes(
     len: usize,
     out: *mut *mut ray_client_value,
 ) -> ray_client_status {
-    give(out, || {
-        Ok(Value::Bytes(Bytes::copy_from_slice(slice(
-            data, len, "data",
-        )?)))
-    })
+    give(out, || Ok(Value::Bytes(copied(data, len)?)))
 }
 
 /// A bytes value over the caller's `len` bytes at `data`, without copying them: a put of
@@ -160,6 +156,11 @@ impl Drop for Borrowed {
     }
 }
 
+/// A copy of the caller's `len` bytes at `data` (NULL only when `len` is 0).
+unsafe fn copied(data: *const u8, len: usize) -> Result<Bytes, ErrorInfo> {
+    Ok(Bytes::copy_from_slice(slice(data, len, "data")?))
+}
+
 /// `Bytes` over a borrowed buffer (`data` may be NULL only when `len` is 0); release is
 /// called when the last slice of it is dropped.
 unsafe fn borrowed(
@@ -185,11 +186,7 @@ pub unsafe extern "C" fn ray_client_value_bytearray(
     len: usize,
     out: *mut *mut ray_client_value,
 ) -> ray_client_status {
-    give(out, || {
-        Ok(Value::ByteArray(Bytes::copy_from_slice(slice(
-            data, len, "data",
-        )?)))
-    })
+    give(out, || Ok(Value::ByteArray(copied(data, len)?)))
 }
 
 /// A list of `n` items. The items are copied: the caller still owns (and frees) the
@@ -285,7 +282,7 @@ pub unsafe extern "C" fn ray_client_value_ndarray(
 ) -> ray_client_status {
     give(out, || {
         let (dtype, shape) = array_layout(dtype, shape, ndim, nbytes)?;
-        let bytes = Bytes::copy_from_slice(slice(data.cast::<u8>(), nbytes, "data")?);
+        let bytes = copied(data.cast::<u8>(), nbytes)?;
         array(dtype, shape, bytes, fortran_order)
     })
 }
@@ -359,7 +356,7 @@ pub unsafe extern "C" fn ray_client_value_from_pickle(
     out: *mut *mut ray_client_value,
 ) -> ray_client_status {
     give(out, || {
-        let bytes = Bytes::copy_from_slice(slice(data, len, "data")?);
+        let bytes = copied(data, len)?;
         Ok(crate::pickle::decode(
             &bytes,
             &crate::pickle::Limits::default(),

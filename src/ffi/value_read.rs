@@ -7,6 +7,55 @@ use std::sync::Arc;
 use super::*;
 use crate::value::Value;
 
+/// The body of an accessor with one out-parameter: checks `value` and `out` (set to
+/// `init`), then stores in `out` what `pick` reads from the value, which is `None` when
+/// the value is not of the kind the accessor wants (`want`, named in the error).
+unsafe fn read<T>(
+    value: *const ray_client_value,
+    out: *mut T,
+    init: T,
+    want: &str,
+    pick: impl FnOnce(&Value) -> Option<T>,
+) -> ray_client_status {
+    guard(|| {
+        let v = value_of(value, "value")?;
+        let out = out_val(out, "out", init)?;
+        *out = pick(&v).ok_or_else(|| wrong_kind(&v, want))?;
+        Ok(())
+    })
+}
+
+/// [`read`] for an out-parameter that receives a pointer (a new handle or string).
+unsafe fn read_pointer<T>(
+    value: *const ray_client_value,
+    out: *mut *mut T,
+    want: &str,
+    pick: impl FnOnce(&Value) -> Option<*mut T>,
+) -> ray_client_status {
+    read(value, out, std::ptr::null_mut(), want, pick)
+}
+
+/// [`read`] for the accessors that lend the value's own bytes: `*data` and `*len` (set
+/// to NULL and 0 first) describe the bytes `pick` finds.
+unsafe fn read_borrowed<P>(
+    value: *const ray_client_value,
+    data: *mut *const P,
+    len: *mut usize,
+    want: &str,
+    pick: impl FnOnce(&Value) -> Option<&[u8]>,
+) -> ray_client_status {
+    guard(|| {
+        let v = value_of(value, "value")?;
+        let data = out_val(data, "data", std::ptr::null())?;
+        let len = out_val(len, "len", 0)?;
+        let bytes = pick(&v).ok_or_else(|| wrong_kind(&v, want))?;
+        // The bytes live inside the handle's value, which the registry keeps alive.
+        *data = bytes.as_ptr().cast::<P>();
+        *len = bytes.len();
+        Ok(())
+    })
+}
+
 /// ---- Reading values (src/ffi/value_read.rs) ----
 ///
 /// The value as JSON text (see `ray_client_value_from_json`). The caller frees `*out`
@@ -18,9 +67,7 @@ pub unsafe extern "C" fn ray_client_value_to_json(
 ) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        *out = give_string(crate::json::to_json(&v)?);
-        Ok(())
+        fill_string(out, || Ok(crate::json::to_json(&v)?))
     })
 }
 
@@ -56,16 +103,9 @@ pub unsafe extern "C" fn ray_client_value_get_bool(
     value: *const ray_client_value,
     out: *mut c_int,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_val(out, "out", 0)?;
-        match *v {
-            Value::Bool(b) => {
-                *out = c_int::from(b);
-                Ok(())
-            }
-            ref other => Err(wrong_kind(other, "a bool")),
-        }
+    read(value, out, 0, "a bool", |v| match *v {
+        Value::Bool(b) => Some(c_int::from(b)),
+        _ => None,
     })
 }
 
@@ -76,16 +116,9 @@ pub unsafe extern "C" fn ray_client_value_get_int(
     value: *const ray_client_value,
     out: *mut i64,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_val(out, "out", 0)?;
-        match *v {
-            Value::Int(i) => {
-                *out = i;
-                Ok(())
-            }
-            ref other => Err(wrong_kind(other, "an int that fits in 64 bits")),
-        }
+    read(value, out, 0, "an int that fits in 64 bits", |v| match *v {
+        Value::Int(i) => Some(i),
+        _ => None,
     })
 }
 
@@ -96,16 +129,10 @@ pub unsafe extern "C" fn ray_client_value_get_bigint(
     value: *const ray_client_value,
     out: *mut *mut c_char,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        let text = match &*v {
-            Value::Int(i) => i.to_string(),
-            Value::BigInt(b) => b.to_string(),
-            other => return Err(wrong_kind(other, "an int")),
-        };
-        *out = give_string(text);
-        Ok(())
+    read_pointer(value, out, "an int", |v| match v {
+        Value::Int(i) => Some(give_string(i.to_string())),
+        Value::BigInt(b) => Some(give_string(b.to_string())),
+        _ => None,
     })
 }
 
@@ -115,20 +142,10 @@ pub unsafe extern "C" fn ray_client_value_get_float(
     value: *const ray_client_value,
     out: *mut f64,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_val(out, "out", 0.0)?;
-        match *v {
-            Value::Float(f) => {
-                *out = f;
-                Ok(())
-            }
-            Value::Int(i) => {
-                *out = i as f64;
-                Ok(())
-            }
-            ref other => Err(wrong_kind(other, "a float")),
-        }
+    read(value, out, 0.0, "a float", |v| match *v {
+        Value::Float(f) => Some(f),
+        Value::Int(i) => Some(i as f64),
+        _ => None,
     })
 }
 
@@ -140,18 +157,9 @@ pub unsafe extern "C" fn ray_client_value_get_str(
     data: *mut *const c_char,
     len: *mut usize,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let data = out_val(data, "data", std::ptr::null())?;
-        let len = out_val(len, "len", 0)?;
-        match &*v {
-            Value::Str(s) => {
-                *data = s.as_ptr().cast::<c_char>();
-                *len = s.len();
-                Ok(())
-            }
-            other => Err(wrong_kind(other, "a str")),
-        }
+    read_borrowed(value, data, len, "a str", |v| match v {
+        Value::Str(s) => Some(s.as_bytes()),
+        _ => None,
     })
 }
 
@@ -163,18 +171,9 @@ pub unsafe extern "C" fn ray_client_value_get_bytes(
     data: *mut *const u8,
     len: *mut usize,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let data = out_val(data, "data", std::ptr::null())?;
-        let len = out_val(len, "len", 0)?;
-        match &*v {
-            Value::Bytes(b) | Value::ByteArray(b) => {
-                *data = b.as_ptr();
-                *len = b.len();
-                Ok(())
-            }
-            other => Err(wrong_kind(other, "bytes")),
-        }
+    read_borrowed(value, data, len, "bytes", |v| match v {
+        Value::Bytes(b) | Value::ByteArray(b) => Some(b),
+        _ => None,
     })
 }
 
@@ -184,15 +183,10 @@ pub unsafe extern "C" fn ray_client_value_len(
     value: *const ray_client_value,
     out: *mut usize,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_val(out, "out", 0)?;
-        *out = match &*v {
-            Value::List(x) | Value::Tuple(x) | Value::Set(x) | Value::FrozenSet(x) => x.len(),
-            Value::Dict(p) => p.len(),
-            other => return Err(wrong_kind(other, "a container")),
-        };
-        Ok(())
+    read(value, out, 0, "a container", |v| match v {
+        Value::List(x) | Value::Tuple(x) | Value::Set(x) | Value::FrozenSet(x) => Some(x.len()),
+        Value::Dict(p) => Some(p.len()),
+        _ => None,
     })
 }
 
@@ -206,16 +200,16 @@ pub unsafe extern "C" fn ray_client_value_item(
 ) -> ray_client_status {
     guard(|| {
         let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        let items = match &*v {
-            Value::List(x) | Value::Tuple(x) | Value::Set(x) | Value::FrozenSet(x) => x,
-            other => return Err(wrong_kind(other, "a sequence or set")),
-        };
-        let item = items.get(index).ok_or_else(|| {
-            ErrorInfo::invalid(format!("index {index} is out of range ({})", items.len()))
-        })?;
-        *out = new_handle::<ray_client_value>(Arc::new(item.clone()));
-        Ok(())
+        fill_handle(out, || {
+            let items = match &*v {
+                Value::List(x) | Value::Tuple(x) | Value::Set(x) | Value::FrozenSet(x) => x,
+                other => return Err(wrong_kind(other, "a sequence or set")),
+            };
+            let item = items.get(index).ok_or_else(|| {
+                ErrorInfo::invalid(format!("index {index} is out of range ({})", items.len()))
+            })?;
+            Ok(Arc::new(item.clone()))
+        })
     })
 }
 
@@ -271,16 +265,9 @@ pub unsafe extern "C" fn ray_client_value_get_object_ref(
     value: *const ray_client_value,
     out: *mut *mut ray_client_object_ref,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        match &*v {
-            Value::ObjectRef(r) => {
-                *out = new_handle::<ray_client_object_ref>(r.clone());
-                Ok(())
-            }
-            other => Err(wrong_kind(other, "an object ref")),
-        }
+    read_pointer(value, out, "an object ref", |v| match v {
+        Value::ObjectRef(r) => Some(new_handle(r.clone())),
+        _ => None,
     })
 }
 
@@ -290,16 +277,9 @@ pub unsafe extern "C" fn ray_client_value_get_actor(
     value: *const ray_client_value,
     out: *mut *mut ray_client_actor,
 ) -> ray_client_status {
-    guard(|| {
-        let v = value_of(value, "value")?;
-        let out = out_handle(out, "out")?;
-        match &*v {
-            Value::ActorHandle(a) => {
-                *out = new_handle::<ray_client_actor>(a.clone());
-                Ok(())
-            }
-            other => Err(wrong_kind(other, "an actor handle")),
-        }
+    read_pointer(value, out, "an actor handle", |v| match v {
+        Value::ActorHandle(a) => Some(new_handle(a.clone())),
+        _ => None,
     })
 }
 
