@@ -1,6 +1,7 @@
-//! The README's C quickstart compiles against the header as it is (a snippet that drifts
-//! from the API is worse than none): its `#include` lines stay on top, the rest becomes
-//! the body of `main`, compiled as C99 with warnings as errors (skipped without `cc`).
+//! The README's C and C++ quickstarts compile against the headers as they are (a snippet
+//! that drifts from the API is worse than none): their `#include` lines stay on top, the
+//! rest becomes the body of `main`, compiled as C99 / C++17 with warnings as errors
+//! (skipped without `cc` / `c++`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -21,14 +22,9 @@ fn snippet(readme: &str, marker: &str, lang: &str) -> String {
     rest[start..start + end].to_owned()
 }
 
-#[test]
-fn c_quickstart_compiles() {
-    if Command::new("cc").arg("--version").output().is_err() {
-        eprintln!("cc not found; skipping");
-        return;
-    }
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let code = snippet(&readme, "**C** (", "c");
+/// Compiles `code` (its `#include` lines on top, the rest as `main`'s body) with
+/// `compiler` and `args`; `Err` with the compiler's complaint and the program.
+fn compile_snippet(compiler: &str, args: &[&str], ext: &str, code: &str) -> Result<(), String> {
     let (includes, body): (Vec<&str>, Vec<&str>) =
         code.lines().partition(|l| l.starts_with("#include"));
     let program = format!(
@@ -36,27 +32,59 @@ fn c_quickstart_compiles() {
         includes.join("\n"),
         body.join("\n")
     );
-    let dir = std::env::temp_dir().join(format!("ray-client-readme-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ray-client-readme-{}-{ext}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let source = dir.join("quickstart.c");
+    let source = dir.join(format!("quickstart.{ext}"));
     std::fs::write(&source, &program).unwrap();
-    let out = Command::new("cc")
-        .args([
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fsyntax-only",
-            "-I",
-        ])
+    let out = Command::new(compiler)
+        .args(args)
+        .args(["-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"])
         .arg(root().join("include"))
+        .arg("-I")
+        .arg(root().join("bindings/cpp/include"))
         .arg(&source)
         .output()
         .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        out.status.success(),
-        "the README's C quickstart does not compile:\n{}\n{program}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\n{program}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn have(compiler: &str) -> bool {
+    let found = Command::new(compiler).arg("--version").output().is_ok();
+    if !found {
+        eprintln!("{compiler} not found; skipping");
+    }
+    found
+}
+
+#[test]
+fn c_quickstart_compiles() {
+    if !have("cc") {
+        return;
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let code = snippet(&readme, "**C** (", "c");
+    if let Err(e) = compile_snippet("cc", &["-std=c99"], "c", &code) {
+        panic!("the README's C quickstart does not compile:\n{e}");
+    }
+}
+
+#[test]
+fn cpp_quickstart_compiles() {
+    if !have("c++") {
+        return;
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let code = snippet(&readme, "**C++** (", "cpp");
+    // The snippet's catch clause names `e` only in a comment.
+    if let Err(e) = compile_snippet("c++", &["-std=c++17", "-Wno-unused"], "cpp", &code) {
+        panic!("the README's C++ quickstart does not compile:\n{e}");
+    }
 }
