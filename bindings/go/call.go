@@ -58,10 +58,10 @@ func (k *callable[P]) with(opts []Option) callable[P] {
 
 func (k *callable[P]) lazy() *lazyHandle[P] { return &k.h }
 
-// make makes the C handle (see lazyWrapper): by name or from source, then, when
-// options are attached, the same with all of them (from the bare handle, so that the
-// Go options' order alone decides which of two wins).
-func (k *callable[P]) make(op string) error {
+// makeHandle makes the C handle (see lazyWrapper): by name or from source, then, when
+// options are attached, the same with all of them at once (the library's _with_options
+// replaces the options a handle has, so Options calls cannot each attach theirs).
+func (k *callable[P]) makeHandle(op string) error {
 	what := "module"
 	mk := k.kind.byName
 	if k.bySource {

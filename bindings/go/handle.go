@@ -119,9 +119,9 @@ type lazyWrapper[P comparable] interface {
 	what() string
 	// lazy is the wrapper's handle; it is called on non-nil receivers only.
 	lazy() *lazyHandle[P]
-	// make makes the C handle and owns it (own) in lazy().handle; called once, under
-	// lazy().mu, until it succeeds.
-	make(op string) error
+	// makeHandle makes the C handle and owns it (own) in lazy().handle; called, under
+	// lazy().mu, on each use until it succeeds.
+	makeHandle(op string) error
 }
 
 // useLazy runs f with w's C handle, made first if this is its first use: ErrNilHandle
@@ -135,7 +135,7 @@ func useLazy[W lazyWrapper[P], P comparable](w W, op string, f func(p P) error) 
 	l := w.lazy()
 	l.mu.Lock()
 	if !l.made {
-		if err := w.make(op); err != nil {
+		if err := w.makeHandle(op); err != nil {
 			l.mu.Unlock()
 			return err
 		}
