@@ -26,8 +26,15 @@ func TestActors(t *testing.T) {
 	if getAs[int](t, c, refs[0]) != 17 || getAs[int](t, c, refs[1]) != -17 {
 		t.Fatal("pair")
 	}
-	if _, err := counter.Method("pair").RemoteN(ctx, 0); !errors.Is(err, ErrInvalidArgument) {
-		t.Fatalf("RemoteN(0): %v", err)
+	if _, err := counter.Method("pair").RemoteN(ctx, -1); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("RemoteN(-1): %v", err)
+	}
+	// num_returns=0: the method runs (the counter moves on) and returns nothing.
+	if refs, err := counter.Method("incr").RemoteN(ctx, 0, 1); err != nil || len(refs) != 0 {
+		t.Fatalf("RemoteN(0): %v, %v", refs, err)
+	}
+	if n := getAs[int](t, c, must(counter.Call(ctx, "incr", -1))(t)); n != 17 {
+		t.Fatalf("after incr(1) with num_returns=0 and incr(-1): %d, want 17", n)
 	}
 	id := must(counter.ID(ctx))(t)
 	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
@@ -37,8 +44,8 @@ func TestActors(t *testing.T) {
 	if n := getAs[int](t, c, must(c.Call(ctx, tasks, "call_actor", counter, 3))(t)); n != 20 {
 		t.Fatalf("call_actor = %d", n)
 	}
-	// A handle returned from a task is an *Actor.
-	back := getAs[*Actor](t, c, must(c.Call(ctx, tasks, "identity", counter))(t))
+	// A handle returned from a task is an *ActorHandle.
+	back := getAs[*ActorHandle](t, c, must(c.Call(ctx, tasks, "identity", counter))(t))
 	if n := getAs[int](t, c, must(back.Call(ctx, "get"))(t)); n != 20 {
 		t.Fatalf("returned handle get = %d", n)
 	}
@@ -71,7 +78,7 @@ func TestActors(t *testing.T) {
 
 // waitDead calls a until the call fails because the actor is dead, and returns that
 // failure.
-func waitDead(t *testing.T, c *Client, a *Actor) *ActorDiedError {
+func waitDead(t *testing.T, c *Client, a *ActorHandle) *ActorDiedError {
 	t.Helper()
 	ctx := context.Background()
 	for {

@@ -1,14 +1,7 @@
 package ray
 
 /*
-#include <stdint.h>
-#include "ray_client.h"
-
-int rc_go_value_bytes_borrowed(const uint8_t *data, size_t len, uintptr_t id,
-                               ray_client_value **out);
-int rc_go_value_ndarray_borrowed(int dtype, const size_t *shape, size_t ndim, const void *data,
-                                 size_t nbytes, int fortran_order, uintptr_t id,
-                                 ray_client_value **out);
+#include "helpers.h"
 */
 import "C"
 
@@ -75,9 +68,9 @@ const lendMin = 1 << 20
 
 // lent makes a value over Go memory at p (nbytes long) without copying it: mk is a
 // _borrowed constructor given the loan's id. The loan is recorded in e.loans.
-func (e *encoder) lent(p unsafe.Pointer, mk func(id C.uintptr_t, o **C.ray_client_value) C.int) (*C.ray_client_value, error) {
+func (e *encoder) lent(p unsafe.Pointer, mk func(id C.uintptr_t, o **C.ray_client_value) cstatus) (*C.ray_client_value, error) {
 	l := lend(p)
-	out, err := e.mk(func(o **C.ray_client_value) C.int { return mk(C.uintptr_t(l.handle), o) })
+	out, err := e.mk(func(o **C.ray_client_value) cstatus { return mk(C.uintptr_t(l.handle), o) })
 	if err != nil {
 		l.end() // a failed constructor borrowed nothing
 		return nil, err
@@ -87,7 +80,7 @@ func (e *encoder) lent(p unsafe.Pointer, mk func(id C.uintptr_t, o **C.ray_clien
 }
 
 func (e *encoder) bytesLent(b []byte) (*C.ray_client_value, error) {
-	return e.lent(unsafe.Pointer(&b[0]), func(id C.uintptr_t, o **C.ray_client_value) C.int {
+	return e.lent(unsafe.Pointer(&b[0]), func(id C.uintptr_t, o **C.ray_client_value) cstatus {
 		return C.rc_go_value_bytes_borrowed(bytesPtr(b), C.size_t(len(b)), id, o)
 	})
 }
@@ -97,7 +90,7 @@ func (e *encoder) ndarrayLent(dt DType, shape []C.size_t, data unsafe.Pointer, n
 	if len(shape) > 0 {
 		sp = &shape[0]
 	}
-	return e.lent(data, func(id C.uintptr_t, o **C.ray_client_value) C.int {
+	return e.lent(data, func(id C.uintptr_t, o **C.ray_client_value) cstatus {
 		return C.rc_go_value_ndarray_borrowed(C.int(dt), sp, C.size_t(len(shape)), data, C.size_t(nbytes), cbool(fortran), id, o)
 	})
 }
@@ -177,7 +170,7 @@ func (e *encoder) borrowed(b *Borrowed) (*C.ray_client_value, error) {
 	}
 	var out *C.ray_client_value
 	err := useWrapped(b, e.op, func(p *C.ray_client_value) error {
-		return ccall(e.op, func() C.int { return C.ray_client_value_clone(p, &out) })
+		return ccall(e.op, func() cstatus { return C.ray_client_value_clone(p, &out) })
 	})
 	return out, err
 }

@@ -3,14 +3,6 @@ package ray
 /*
 #include <stdint.h>
 #include "ray_client.h"
-
-int rc_go_get_async(const ray_client_client *c, const ray_client_object_ref *r,
-                    int64_t timeout_ms, uintptr_t id);
-int rc_go_get_many_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
-                         size_t n, int64_t timeout_ms, uintptr_t id);
-int rc_go_wait_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
-                     size_t n, size_t num_returns, int64_t timeout_ms, uintptr_t id);
-int rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id);
 */
 import "C"
 
@@ -30,7 +22,7 @@ import (
 // asyncResult is what one completion delivered; its C handles are owned by whoever
 // takes it from the channel.
 type asyncResult struct {
-	status   C.int
+	status   cstatus
 	value    *C.ray_client_value
 	values   **C.ray_client_value
 	n        int
@@ -124,17 +116,17 @@ func (p *pending) await(ctx context.Context, op string) (asyncResult, error) {
 }
 
 //export rcGoGetDone
-func rcGoGetDone(id C.uintptr_t, status C.int, value *C.ray_client_value, err *C.ray_client_error) {
+func rcGoGetDone(id C.uintptr_t, status cstatus, value *C.ray_client_value, err *C.ray_client_error) {
 	deliver(id, asyncResult{status: status, value: value, err: err})
 }
 
 //export rcGoGetManyDone
-func rcGoGetManyDone(id C.uintptr_t, status C.int, values **C.ray_client_value, n C.size_t, err *C.ray_client_error) {
+func rcGoGetManyDone(id C.uintptr_t, status cstatus, values **C.ray_client_value, n C.size_t, err *C.ray_client_error) {
 	deliver(id, asyncResult{status: status, values: values, n: int(n), err: err})
 }
 
 //export rcGoWaitDone
-func rcGoWaitDone(id C.uintptr_t, status C.int, ready *C.uint8_t, n C.size_t, numReady C.size_t, err *C.ray_client_error) {
+func rcGoWaitDone(id C.uintptr_t, status cstatus, ready *C.uint8_t, n C.size_t, numReady C.size_t, err *C.ray_client_error) {
 	r := asyncResult{status: status, err: err, numReady: int(numReady)}
 	if ready != nil {
 		// Borrowed for the duration of the callback only: copy.
@@ -150,6 +142,6 @@ func rcGoWaitDone(id C.uintptr_t, status C.int, ready *C.uint8_t, n C.size_t, nu
 //export rcGoLog
 func rcGoLog(id C.uintptr_t, level C.int, msg *C.char) {
 	if s := lookupLogSink(uintptr(id)); s != nil {
-		s.push(LogLine{Level: int(level), Text: C.GoString(msg)})
+		s.push(LogRecord{Level: int(level), Text: C.GoString(msg)})
 	}
 }

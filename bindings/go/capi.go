@@ -16,11 +16,41 @@ import (
 	"unsafe"
 )
 
+// cstatus is what every fallible C function returns: RAY_CLIENT_OK or a negative
+// RAY_CLIENT_ERROR_* (the C enum ray_client_status; [Code] is its Go form).
+type cstatus = C.ray_client_status
+
+// Code's constants are the C enum's values, checked when the package compiles: each
+// difference is the length of an array that must be [0]struct{} (a negative length or
+// another array type does not compile).
+var _ = [...][0]struct{}{
+	[CodeOK - C.RAY_CLIENT_OK]struct{}{},
+	[CodeInvalidArgument - C.RAY_CLIENT_ERROR_INVALID_ARGUMENT]struct{}{},
+	[CodeConnectionFailed - C.RAY_CLIENT_ERROR_CONNECTION_FAILED]struct{}{},
+	[CodeConnectionLost - C.RAY_CLIENT_ERROR_CONNECTION_LOST]struct{}{},
+	[CodeVersionMismatch - C.RAY_CLIENT_ERROR_VERSION_MISMATCH]struct{}{},
+	[CodeInitFailed - C.RAY_CLIENT_ERROR_INIT_FAILED]struct{}{},
+	[CodeTimeout - C.RAY_CLIENT_ERROR_TIMEOUT]struct{}{},
+	[CodeTaskError - C.RAY_CLIENT_ERROR_TASK_ERROR]struct{}{},
+	[CodeActorDied - C.RAY_CLIENT_ERROR_ACTOR_DIED]struct{}{},
+	[CodeObjectLost - C.RAY_CLIENT_ERROR_OBJECT_LOST]struct{}{},
+	[CodeTaskCancelled - C.RAY_CLIENT_ERROR_TASK_CANCELLED]struct{}{},
+	[CodeServerError - C.RAY_CLIENT_ERROR_SERVER_ERROR]struct{}{},
+	[CodePickle - C.RAY_CLIENT_ERROR_PICKLE]struct{}{},
+	[CodeProtocol - C.RAY_CLIENT_ERROR_PROTOCOL]struct{}{},
+	[CodeInternal - C.RAY_CLIENT_ERROR_INTERNAL]struct{}{},
+	[CodeAuthFailed - C.RAY_CLIENT_ERROR_AUTHENTICATION_FAILED]struct{}{},
+	[CodeNullArgument - C.RAY_CLIENT_ERROR_NULL_ARGUMENT]struct{}{},
+	[CodeInvalidHandle - C.RAY_CLIENT_ERROR_INVALID_HANDLE]struct{}{},
+	[CodeInvalidUTF8 - C.RAY_CLIENT_ERROR_INVALID_UTF8]struct{}{},
+	[CodePanic - C.RAY_CLIENT_ERROR_PANIC]struct{}{},
+}
+
 // ccall runs f, one call into the C library that returns a status, with the goroutine
 // locked to its OS thread: the library keeps the details of a failure per thread, and
 // without the lock the goroutine could move to another thread between the call and the
 // read of its last error.
-func ccall(op string, f func() C.int) error {
+func ccall(op string, f func() cstatus) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	rc := f()
@@ -77,33 +107,26 @@ func ownedString(s *C.char) string {
 	return C.GoString(s)
 }
 
-// cstrings converts Go strings to C strings (NUL-terminated, malloc'ed); free releases
-// them. A string with a NUL byte cannot cross as C text: that is an invalid argument,
-// not a silent truncation.
-type cstrings struct{ ptrs []*C.char }
-
-func (cs *cstrings) add(op, what, s string) (*C.char, error) {
+// cstring is s as a NUL-terminated C string in Go memory, which cgo lets C read during
+// a call. Go memory rather than C.CString's malloc, so that nothing has to be freed: a
+// C call that [blocking] abandons when its context ends reads on safely, since the
+// pointer it was given keeps the memory alive. A string with a NUL byte cannot cross
+// as C text: that is an invalid argument, not a silent truncation.
+func cstring(op, what, s string) (*C.char, error) {
 	if strings.IndexByte(s, 0) >= 0 {
 		return nil, errInvalid(op, "%s contains a NUL byte", what)
 	}
-	p := C.CString(s)
-	cs.ptrs = append(cs.ptrs, p)
-	return p, nil
+	b := make([]byte, len(s)+1)
+	copy(b, s)
+	return (*C.char)(unsafe.Pointer(&b[0])), nil
 }
 
-// addOpt is add, with "" becoming NULL (the C ABI's "not given").
-func (cs *cstrings) addOpt(op, what, s string) (*C.char, error) {
+// cstringOpt is cstring, with "" becoming NULL (the C ABI's "not given").
+func cstringOpt(op, what, s string) (*C.char, error) {
 	if s == "" {
 		return nil, nil
 	}
-	return cs.add(op, what, s)
-}
-
-func (cs *cstrings) free() {
-	for _, p := range cs.ptrs {
-		C.free(unsafe.Pointer(p))
-	}
-	cs.ptrs = nil
+	return cstring(op, what, s)
 }
 
 // bytesPtr points C at a Go byte slice's data (Go memory without pointers, which cgo

@@ -2,9 +2,7 @@ package ray
 
 /*
 #include <stdlib.h>
-#include "ray_client.h"
-
-int rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id);
+#include "helpers.h"
 */
 import "C"
 
@@ -37,8 +35,8 @@ type Client struct {
 	server   ServerInfo
 }
 
-// Option configures [Connect] and [Init].
-type Option func(*connectConfig)
+// ConnectOption configures [Connect] and [Init].
+type ConnectOption func(*connectConfig)
 
 type connectConfig struct {
 	namespace        *string
@@ -48,7 +46,7 @@ type connectConfig struct {
 	keepalive        *[2]time.Duration // interval, timeout
 	ignoreVersion    bool
 	logsOff          bool
-	logFn            func(LogLine)
+	logFn            func(LogRecord)
 	optionErrs       []error
 	namespaceCleared bool
 	tls              *bool
@@ -60,13 +58,13 @@ type connectConfig struct {
 
 // WithNamespace sets the job's Ray namespace (ray.init(namespace=...)): named actors
 // are looked up there by default.
-func WithNamespace(ns string) Option { return func(c *connectConfig) { c.namespace = &ns } }
+func WithNamespace(ns string) ConnectOption { return func(c *connectConfig) { c.namespace = &ns } }
 
 // WithRuntimeEnv sets the job's runtime environment from a Go value that encodes to a
 // JSON object (a map or struct), e.g. map[string]any{"working_dir": "./py",
 // "env_vars": map[string]string{"K": "V"}}. A local working_dir or py_modules path is
 // uploaded.
-func WithRuntimeEnv(env any) Option {
+func WithRuntimeEnv(env any) ConnectOption {
 	return func(c *connectConfig) {
 		js, err := runtimeEnvJSON(env)
 		if err != nil {
@@ -89,21 +87,21 @@ func runtimeEnvJSON(env any) (string, error) {
 
 // WithRuntimeEnvJSON sets the job's runtime environment as JSON text (an object). Of
 // WithRuntimeEnv and WithRuntimeEnvJSON, the last one given counts.
-func WithRuntimeEnvJSON(js string) Option {
+func WithRuntimeEnvJSON(js string) ConnectOption {
 	return func(c *connectConfig) { c.runtimeEnvJSON = &js }
 }
 
 // WithConnectTimeout bounds how long connecting keeps trying (the library's default is
 // 30 s); it must be greater than zero (Connect fails with ErrInvalidArgument otherwise).
 // The context's deadline, when sooner, bounds it too.
-func WithConnectTimeout(d time.Duration) Option {
+func WithConnectTimeout(d time.Duration) ConnectOption {
 	return func(c *connectConfig) { c.connectTimeout = &d }
 }
 
 // WithReconnectGracePeriod sets how long the server keeps this client's state after the
 // connection drops (0 disables reconnection). Whole seconds, rounded up, so a positive
 // period under a second does not turn reconnection off.
-func WithReconnectGracePeriod(d time.Duration) Option {
+func WithReconnectGracePeriod(d time.Duration) ConnectOption {
 	return func(c *connectConfig) { c.reconnectGrace = &d }
 }
 
@@ -113,47 +111,53 @@ func WithReconnectGracePeriod(d time.Duration) Option {
 // unanswered for timeout (default 20 s) counts the connection as broken and starts
 // reconnection (see [WithReconnectGracePeriod] and [Client.ConnectionState]). Both must
 // be positive; they are rounded up to whole milliseconds.
-func WithKeepalive(interval, timeout time.Duration) Option {
+func WithKeepalive(interval, timeout time.Duration) ConnectOption {
 	return func(c *connectConfig) { c.keepalive = &[2]time.Duration{interval, timeout} }
 }
 
 // WithIgnoreVersionMismatch connects even when the server's Ray version is untested.
-func WithIgnoreVersionMismatch() Option { return func(c *connectConfig) { c.ignoreVersion = true } }
+func WithIgnoreVersionMismatch() ConnectOption {
+	return func(c *connectConfig) { c.ignoreVersion = true }
+}
 
 // WithTLS switches TLS on or off, whatever RAY_USE_TLS says (by default the
 // environment decides: on when RAY_USE_TLS is 1/true or a certificate path is set).
-func WithTLS(enabled bool) Option { return func(c *connectConfig) { c.tls = &enabled } }
+func WithTLS(enabled bool) ConnectOption { return func(c *connectConfig) { c.tls = &enabled } }
 
 // WithTLSCACert verifies the server's certificate with the CA in the PEM file at path
 // (read when connecting); without it RAY_TLS_CA_CERT or the system's roots apply.
-func WithTLSCACert(path string) Option { return func(c *connectConfig) { c.tlsCACert = &path } }
+func WithTLSCACert(path string) ConnectOption { return func(c *connectConfig) { c.tlsCACert = &path } }
 
 // WithTLSClientCert presents this client's certificate chain and private key (PEM
 // files, read when connecting); a Ray cluster with RAY_USE_TLS=1 requires one signed by
 // its CA. Without it RAY_TLS_SERVER_CERT / RAY_TLS_SERVER_KEY apply.
-func WithTLSClientCert(certPath, keyPath string) Option {
+func WithTLSClientCert(certPath, keyPath string) ConnectOption {
 	return func(c *connectConfig) { c.tlsCert, c.tlsKey = &certPath, &keyPath }
 }
 
 // WithTLSServerName is the name the server's certificate must carry when it is not the
 // host of the address.
-func WithTLSServerName(name string) Option { return func(c *connectConfig) { c.tlsServerName = &name } }
+func WithTLSServerName(name string) ConnectOption {
+	return func(c *connectConfig) { c.tlsServerName = &name }
+}
 
 // WithAuthToken sends token to a cluster with token authentication
 // (RAY_AUTH_MODE=token); it never appears in errors. Without it RAY_AUTH_TOKEN,
 // RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token apply. A wrong token fails Connect with
 // ErrAuthenticationFailed.
-func WithAuthToken(token string) Option { return func(c *connectConfig) { c.authToken = &token } }
+func WithAuthToken(token string) ConnectOption {
+	return func(c *connectConfig) { c.authToken = &token }
+}
 
 // WithLogsOff stops task and actor output from being streamed (by default it is
 // printed to this process's stderr).
-func WithLogsOff() Option { return func(c *connectConfig) { c.logsOff = true; c.logFn = nil } }
+func WithLogsOff() ConnectOption { return func(c *connectConfig) { c.logsOff = true; c.logFn = nil } }
 
 // WithLogFunc streams task and actor output to fn. fn runs on one goroutine per client,
 // line by line in arrival order, never on the library's I/O thread, so it may block;
 // lines queue meanwhile (up to 65536, then the oldest are dropped). Lines still queued
 // at Close are delivered before Close returns.
-func WithLogFunc(fn func(LogLine)) Option {
+func WithLogFunc(fn func(LogRecord)) ConnectOption {
 	return func(c *connectConfig) {
 		if fn == nil {
 			c.optionErrs = append(c.optionErrs, errInvalid("Connect", "WithLogFunc: nil function"))
@@ -165,7 +169,7 @@ func WithLogFunc(fn func(LogLine)) Option {
 
 // WithLogWriter streams task and actor output to w, one Write per line (see
 // WithLogFunc for the delivery rules). w need not be safe for concurrent use.
-func WithLogWriter(w io.Writer) Option {
+func WithLogWriter(w io.Writer) ConnectOption {
 	return func(c *connectConfig) {
 		if w == nil {
 			c.optionErrs = append(c.optionErrs, errInvalid("Connect", "WithLogWriter: nil writer"))
@@ -187,7 +191,7 @@ func freeClient(p *C.ray_client_client, sinkID uintptr) {
 // "host"; "" reads RAY_ADDRESS) and blocks until the server is ready, the connect
 // timeout passes or ctx ends. Several clients may be connected at once, to the same or
 // different clusters; each is its own Ray job.
-func Connect(ctx context.Context, address string, opts ...Option) (*Client, error) {
+func Connect(ctx context.Context, address string, opts ...ConnectOption) (*Client, error) {
 	return connect(ctx, "Connect", address, false, opts)
 }
 
@@ -195,7 +199,7 @@ func Connect(ctx context.Context, address string, opts ...Option) (*Client, erro
 // [DefaultClient] returns anywhere in the program until [Shutdown]. It fails with
 // ErrInvalidArgument when one is connected already. Close on the returned Client (or
 // on any DefaultClient) releases that handle only; the connection stays until Shutdown.
-func Init(ctx context.Context, address string, opts ...Option) (*Client, error) {
+func Init(ctx context.Context, address string, opts ...ConnectOption) (*Client, error) {
 	return connect(ctx, "Init", address, true, opts)
 }
 
@@ -204,7 +208,7 @@ var (
 	defaultSinkID uintptr // the log sink of the default client, closed by Shutdown
 )
 
-func connect(ctx context.Context, op, address string, asDefault bool, opts []Option) (*Client, error) {
+func connect(ctx context.Context, op, address string, asDefault bool, opts []ConnectOption) (*Client, error) {
 	if ctx == nil {
 		return nil, errNil(op, "context")
 	}
@@ -217,33 +221,31 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 	if len(cfg.optionErrs) > 0 {
 		return nil, cfg.optionErrs[0]
 	}
-	var cs cstrings
-	defer cs.free()
-	caddr, err := cs.addOpt(op, "address", address)
+	caddr, err := cstringOpt(op, "address", address)
 	if err != nil {
 		return nil, err
 	}
 	var o *C.ray_client_connect_options
-	if err := ccall(op, func() C.int { return C.ray_client_connect_options_new(caddr, &o) }); err != nil {
+	if err := ccall(op, func() cstatus { return C.ray_client_connect_options_new(caddr, &o) }); err != nil {
 		return nil, err
 	}
 	defer C.ray_client_connect_options_free(o)
 
 	if cfg.namespace != nil {
-		ns, err := cs.add(op, "namespace", *cfg.namespace)
+		ns, err := cstring(op, "namespace", *cfg.namespace)
 		if err != nil {
 			return nil, err
 		}
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_namespace(o, ns) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_namespace(o, ns) }); err != nil {
 			return nil, err
 		}
 	}
 	if envJSON := cfg.runtimeEnvJSON; envJSON != nil {
-		js, err := cs.add(op, "runtime env", *envJSON)
+		js, err := cstring(op, "runtime env", *envJSON)
 		if err != nil {
 			return nil, err
 		}
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_runtime_env_json(o, js) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_runtime_env_json(o, js) }); err != nil {
 			return nil, err
 		}
 	}
@@ -258,7 +260,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 	}
 	if _, ok := ctx.Deadline(); ok || timeout >= 0 {
 		ms := timeoutMS(ctx, timeout)
-		if err := ccall(op, func() C.int {
+		if err := ccall(op, func() cstatus {
 			return C.ray_client_connect_options_set_connect_timeout_ms(o, C.uint64_t(ms))
 		}); err != nil {
 			return nil, err
@@ -269,7 +271,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 			return nil, errInvalid(op, "reconnect grace period must not be negative")
 		}
 		secs := C.uint64_t((*cfg.reconnectGrace + time.Second - 1) / time.Second)
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_reconnect_grace_period_s(o, secs) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_reconnect_grace_period_s(o, secs) }); err != nil {
 			return nil, err
 		}
 	}
@@ -278,57 +280,57 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 			return nil, errInvalid(op, "keepalive interval and timeout must be positive, got %v and %v", ka[0], ka[1])
 		}
 		interval, timeout := C.uint64_t(ceilMS(ka[0])), C.uint64_t(ceilMS(ka[1]))
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_keepalive_ms(o, interval, timeout) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_keepalive_ms(o, interval, timeout) }); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.ignoreVersion {
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_ignore_version_mismatch(o, 1) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_ignore_version_mismatch(o, 1) }); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.logsOff {
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_logs(o, C.RAY_CLIENT_LOGS_OFF) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_logs(o, C.RAY_CLIENT_LOGS_OFF) }); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.tls != nil {
 		on := cbool(*cfg.tls)
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_tls(o, on) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_tls(o, on) }); err != nil {
 			return nil, err
 		}
 	}
 	strOpts := []struct {
 		what string
 		v    *string
-		set  func(*C.char) C.int
+		set  func(*C.char) cstatus
 	}{
-		{"TLS CA certificate path", cfg.tlsCACert, func(s *C.char) C.int { return C.ray_client_connect_options_set_tls_ca_cert(o, s) }},
-		{"TLS server name", cfg.tlsServerName, func(s *C.char) C.int { return C.ray_client_connect_options_set_tls_server_name(o, s) }},
-		{"auth token", cfg.authToken, func(s *C.char) C.int { return C.ray_client_connect_options_set_auth_token(o, s) }},
+		{"TLS CA certificate path", cfg.tlsCACert, func(s *C.char) cstatus { return C.ray_client_connect_options_set_tls_ca_cert(o, s) }},
+		{"TLS server name", cfg.tlsServerName, func(s *C.char) cstatus { return C.ray_client_connect_options_set_tls_server_name(o, s) }},
+		{"auth token", cfg.authToken, func(s *C.char) cstatus { return C.ray_client_connect_options_set_auth_token(o, s) }},
 	}
 	for _, so := range strOpts {
 		if so.v == nil {
 			continue
 		}
-		cv, err := cs.add(op, so.what, *so.v)
+		cv, err := cstring(op, so.what, *so.v)
 		if err != nil {
 			return nil, err
 		}
-		if err := ccall(op, func() C.int { return so.set(cv) }); err != nil {
+		if err := ccall(op, func() cstatus { return so.set(cv) }); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.tlsCert != nil {
-		cert, err := cs.add(op, "TLS certificate path", *cfg.tlsCert)
+		cert, err := cstring(op, "TLS certificate path", *cfg.tlsCert)
 		if err != nil {
 			return nil, err
 		}
-		key, err := cs.add(op, "TLS key path", *cfg.tlsKey)
+		key, err := cstring(op, "TLS key path", *cfg.tlsKey)
 		if err != nil {
 			return nil, err
 		}
-		if err := ccall(op, func() C.int { return C.ray_client_connect_options_set_tls_client_cert(o, cert, key) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_tls_client_cert(o, cert, key) }); err != nil {
 			return nil, err
 		}
 	}
@@ -336,7 +338,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 	if cfg.logFn != nil {
 		sinkID, _ = newLogSink(cfg.logFn)
 		id := sinkID
-		if err := ccall(op, func() C.int { return C.rc_go_set_log_callback(o, C.uintptr_t(id)) }); err != nil {
+		if err := ccall(op, func() cstatus { return C.rc_go_set_log_callback(o, C.uintptr_t(id)) }); err != nil {
 			closeLogSink(sinkID)
 			return nil, err
 		}
@@ -344,7 +346,7 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Opt
 
 	var p *C.ray_client_client
 	err = blocking(ctx, op, func() error {
-		err := ccall(op, func() C.int {
+		err := ccall(op, func() cstatus {
 			if asDefault {
 				return C.ray_client_init(o, &p)
 			}
@@ -388,7 +390,7 @@ func newClient(p *C.ray_client_client, sinkID uintptr, isDefault bool) *Client {
 // stays until Shutdown).
 func DefaultClient() (*Client, error) {
 	var p *C.ray_client_client
-	if err := ccall("DefaultClient", func() C.int { return C.ray_client_default_client(&p) }); err != nil {
+	if err := ccall("DefaultClient", func() cstatus { return C.ray_client_default_client(&p) }); err != nil {
 		return nil, err
 	}
 	return newClient(p, 0, true), nil
@@ -400,7 +402,7 @@ func IsInitialized() bool { return C.ray_client_is_initialized() == 1 }
 // Shutdown disconnects the default client, if any; its handles then report
 // ErrConnectionLost (close them still).
 func Shutdown() error {
-	err := ccall("Shutdown", func() C.int { return C.ray_client_shutdown() })
+	err := ccall("Shutdown", func() cstatus { return C.ray_client_shutdown() })
 	defaultSinkMu.Lock()
 	id := defaultSinkID
 	defaultSinkID = 0
@@ -431,7 +433,7 @@ func (c *Client) Close() error {
 		// Disconnect before taking the write lock: calls blocked on the cluster under
 		// the read lock then return promptly instead of holding Close up.
 		err = c.h.use("Close", c.what(), func(p *C.ray_client_client) error {
-			return ccall("Close", func() C.int { return C.ray_client_client_disconnect(p) })
+			return ccall("Close", func() cstatus { return C.ray_client_client_disconnect(p) })
 		})
 		if ErrorCode(err) == codeGoClosed {
 			return nil
@@ -447,7 +449,7 @@ func (c *Client) Close() error {
 // ErrConnectionLost. Idempotent. Close is still needed to free the Client.
 func (c *Client) Disconnect() error {
 	return c.use("Disconnect", func(p *C.ray_client_client) error {
-		return ccall("Disconnect", func() C.int { return C.ray_client_client_disconnect(p) })
+		return ccall("Disconnect", func() cstatus { return C.ray_client_client_disconnect(p) })
 	})
 }
 
@@ -456,7 +458,7 @@ func (c *Client) Disconnect() error {
 func (c *Client) IsConnected() bool {
 	var out C.int
 	err := c.use("IsConnected", func(p *C.ray_client_client) error {
-		return ccall("IsConnected", func() C.int { return C.ray_client_client_is_connected(p, &out) })
+		return ccall("IsConnected", func() cstatus { return C.ray_client_client_is_connected(p, &out) })
 	})
 	return err == nil && out == 1
 }
@@ -497,7 +499,7 @@ func (s ConnectionState) String() string {
 func (c *Client) ConnectionState() ConnectionState {
 	var out C.int
 	err := c.use("ConnectionState", func(p *C.ray_client_client) error {
-		return ccall("ConnectionState", func() C.int { return C.ray_client_client_state(p, &out) })
+		return ccall("ConnectionState", func() cstatus { return C.ray_client_client_state(p, &out) })
 	})
 	if err != nil {
 		return StateLost
@@ -534,10 +536,10 @@ func (c *Client) loadInfo() error {
 		err = c.use("Info", func(p *C.ray_client_client) error {
 			var id, addr, ns, rv, rc, pv *C.char
 			var n C.int32_t
-			if err := ccall("Info", func() C.int { return C.ray_client_client_info(p, &id, &addr, &ns) }); err != nil {
+			if err := ccall("Info", func() cstatus { return C.ray_client_client_info(p, &id, &addr, &ns) }); err != nil {
 				return err
 			}
-			if err := ccall("Info", func() C.int { return C.ray_client_client_server_info(p, &rv, &rc, &pv, &n) }); err != nil {
+			if err := ccall("Info", func() cstatus { return C.ray_client_client_server_info(p, &rv, &rc, &pv, &n) }); err != nil {
 				return err
 			}
 			c.info = ClientInfo{ID: goStringOrEmpty(id), Address: goStringOrEmpty(addr), Namespace: goStringOrEmpty(ns)}
@@ -576,11 +578,11 @@ func (c *Client) ServerInfo() (ServerInfo, error) {
 }
 
 // jsonCall runs a blocking C call that returns JSON text and decodes it into out.
-func (c *Client) jsonCall(ctx context.Context, op string, f func(p *C.ray_client_client, out **C.char) C.int, out any) error {
+func (c *Client) jsonCall(ctx context.Context, op string, f func(p *C.ray_client_client, out **C.char) cstatus, out any) error {
 	var s *C.char
 	err := c.use(op, func(p *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
-			return ccall(op, func() C.int { return f(p, &s) })
+			return ccall(op, func() cstatus { return f(p, &s) })
 		}, func() { C.ray_client_string_free(s) })
 	})
 	if err != nil {
@@ -597,7 +599,7 @@ func (c *Client) jsonCall(ctx context.Context, op string, f func(p *C.ray_client
 // {"CPU": 4, "memory": ...}.
 func (c *Client) ClusterResources(ctx context.Context) (map[string]float64, error) {
 	var m map[string]float64
-	err := c.jsonCall(ctx, "ClusterResources", func(p *C.ray_client_client, out **C.char) C.int {
+	err := c.jsonCall(ctx, "ClusterResources", func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_resources(p, out)
 	}, &m)
 	return m, err
@@ -606,7 +608,7 @@ func (c *Client) ClusterResources(ctx context.Context) (map[string]float64, erro
 // AvailableResources is the resources not in use right now (ray.available_resources()).
 func (c *Client) AvailableResources(ctx context.Context) (map[string]float64, error) {
 	var m map[string]float64
-	err := c.jsonCall(ctx, "AvailableResources", func(p *C.ray_client_client, out **C.char) C.int {
+	err := c.jsonCall(ctx, "AvailableResources", func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_available_resources(p, out)
 	}, &m)
 	return m, err
@@ -626,7 +628,7 @@ type Node struct {
 // Nodes lists the cluster's nodes (ray.nodes()).
 func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 	var raw []json.RawMessage
-	if err := c.jsonCall(ctx, "Nodes", func(p *C.ray_client_client, out **C.char) C.int {
+	if err := c.jsonCall(ctx, "Nodes", func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_nodes(p, out)
 	}, &raw); err != nil {
 		return nil, err
@@ -656,7 +658,7 @@ type RuntimeContext struct {
 // RuntimeContext is the job's runtime context: job id, node, namespace, runtime env.
 func (c *Client) RuntimeContext(ctx context.Context) (RuntimeContext, error) {
 	var rc RuntimeContext
-	err := c.jsonCall(ctx, "RuntimeContext", func(p *C.ray_client_client, out **C.char) C.int {
+	err := c.jsonCall(ctx, "RuntimeContext", func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_client_runtime_context(p, out)
 	}, &rc)
 	return rc, err
@@ -667,7 +669,7 @@ func (c *Client) DashboardURL(ctx context.Context) (string, error) {
 	var s *C.char
 	err := c.use("DashboardURL", func(p *C.ray_client_client) error {
 		return blocking(ctx, "DashboardURL", func() error {
-			return ccall("DashboardURL", func() C.int { return C.ray_client_cluster_dashboard_url(p, &s) })
+			return ccall("DashboardURL", func() cstatus { return C.ray_client_cluster_dashboard_url(p, &s) })
 		}, func() { C.ray_client_string_free(s) })
 	})
 	if err != nil {
@@ -680,7 +682,7 @@ func (c *Client) DashboardURL(ctx context.Context) (string, error) {
 func (c *Client) Ping(ctx context.Context) error {
 	return c.use("Ping", func(p *C.ray_client_client) error {
 		return blocking(ctx, "Ping", func() error {
-			return ccall("Ping", func() C.int { return C.ray_client_client_ping(p) })
+			return ccall("Ping", func() cstatus { return C.ray_client_client_ping(p) })
 		}, nil)
 	})
 }
@@ -690,7 +692,7 @@ func (c *Client) ServerInitialized(ctx context.Context) (bool, error) {
 	var out C.int
 	err := c.use("ServerInitialized", func(p *C.ray_client_client) error {
 		return blocking(ctx, "ServerInitialized", func() error {
-			return ccall("ServerInitialized", func() C.int { return C.ray_client_client_server_is_initialized(p, &out) })
+			return ccall("ServerInitialized", func() cstatus { return C.ray_client_client_server_is_initialized(p, &out) })
 		}, nil)
 	})
 	return out == 1, err

@@ -137,7 +137,7 @@ func TestNilHandles(t *testing.T) {
 	ctx := context.Background()
 	var c *Client
 	var r *ObjectRef
-	var a *Actor
+	var a *ActorHandle
 	var pg *PlacementGroup
 	checks := map[string]error{}
 	checks["Close"] = c.Close()
@@ -170,6 +170,14 @@ func TestNilHandles(t *testing.T) {
 	_, checks["pg.Table"] = pg.Table(ctx)
 	var f *RemoteFunction
 	_, checks["fn.Remote"] = f.Remote(ctx)
+	_, checks["fn.RemoteN"] = f.RemoteN(ctx, 2)
+	checks["fn.Close"] = f.Close()
+	var k *ActorClass
+	_, checks["class.Remote"] = k.Remote(ctx)
+	checks["class.Close"] = k.Close()
+	var m *ActorMethod
+	_, checks["method.Remote"] = m.Remote(ctx)
+	_, checks["method.RemoteN"] = a.Method("pair").RemoteN(ctx, 2)
 	for name, err := range checks {
 		if !errors.Is(err, ErrNilHandle) {
 			t.Errorf("%s on nil: %v", name, err)
@@ -177,6 +185,9 @@ func TestNilHandles(t *testing.T) {
 	}
 	if c.IsConnected() || r.Client() != nil || a.Client() != nil || pg.ID() != "" {
 		t.Error("nil accessors")
+	}
+	if f.Options(NumCPUs(1)) != nil || k.Options(Name("x")) != nil || m.Options(NumCPUs(1)) != nil {
+		t.Error("Options of nil is not nil")
 	}
 	// A nil context and nil refs in a list are refused too.
 	s := shared(t)

@@ -13,7 +13,7 @@ import (
 
 // mixedOp runs one operation of the mixed workload (task, put/get, actor call, KV,
 // wait) chosen by i, checking its result.
-func mixedOp(ctx context.Context, c *Client, actor *Actor, kv KV, worker, i int) error {
+func mixedOp(ctx context.Context, c *Client, actor *ActorHandle, kv KV, worker, i int) error {
 	switch i % 5 {
 	case 0:
 		r, err := c.Call(ctx, tasks, "square", i)
@@ -156,8 +156,8 @@ func TestCloseWhileInUse(t *testing.T) {
 	wg.Wait()
 }
 
-// Refs, actors and clients that are dropped without Close are released by the
-// garbage collector's cleanups.
+// Refs, actors, remote functions, actor classes and clients that are dropped without
+// Close are released by the garbage collector's cleanups.
 func TestCleanupsReleaseHandles(t *testing.T) {
 	ctx := context.Background()
 	c := shared(t)
@@ -171,8 +171,10 @@ func TestCleanupsReleaseHandles(t *testing.T) {
 		for i := 0; i < 200; i++ {
 			_ = must(c.Put(ctx, i))(t)
 		}
-		a := must(c.ActorClass(tasks, "Counter").Remote(ctx))(t)
+		a := must(c.ActorClass(tasks, "Counter").Remote(ctx))(t) // and its class
 		_ = must(a.Clone())(t)
+		_ = must(c.Function(tasks, "nop").Remote(ctx))(t)
+		_ = must(c.FunctionFromSource("def f():\n    return 1\n", "f").RemoteN(ctx, 1))(t)
 		_ = must(c.CreatePlacementGroup(ctx, []Bundle{{"CPU": 0.01}}, Pack, ""))(t)
 		other := must(Connect(ctx, testAddress, WithLogsOff()))(t)
 		_ = must(other.Put(ctx, 1))(t)

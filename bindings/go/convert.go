@@ -105,7 +105,7 @@ var (
 
 	bigIntType      = reflect.TypeFor[big.Int]()
 	refPtrType      = reflect.TypeFor[*ObjectRef]()
-	actorPtrType    = reflect.TypeFor[*Actor]()
+	actorPtrType    = reflect.TypeFor[*ActorHandle]()
 	ndarrayType     = reflect.TypeFor[NDArray]()
 	opaqueType      = reflect.TypeFor[Opaque]()
 	kwargsType      = reflect.TypeFor[Kwargs]()
@@ -229,7 +229,7 @@ func describe(v any) string {
 		return "dict"
 	case *ObjectRef:
 		return "object ref"
-	case *Actor:
+	case *ActorHandle:
 		return "actor handle"
 	case NDArray:
 		return fmt.Sprintf("numpy %s array of shape %v", s.DType, s.Shape)

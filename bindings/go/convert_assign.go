@@ -44,7 +44,7 @@ func assign(op string, dst reflect.Value, src any, path string, depth int) error
 		}
 		return fail()
 	case actorPtrType:
-		if a, ok := src.(*Actor); ok {
+		if a, ok := src.(*ActorHandle); ok {
 			dst.Set(reflect.ValueOf(a))
 			return nil
 		}

@@ -45,7 +45,7 @@ func decodeIntoValue(op string, c *Client, v *C.ray_client_value, dst reflect.Va
 	return assign(op, dst, g, path, 0)
 }
 
-func (d *decoder) call(f func() C.int) error { return ccall(d.op, f) }
+func (d *decoder) call(f func() cstatus) error { return ccall(d.op, f) }
 
 func (d *decoder) decode(v *C.ray_client_value, path string, depth int) (any, error) {
 	return d.value(v, path, depth, false)
@@ -59,7 +59,7 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 		return nil, errConversion(d.op, path, "nested more than %d levels deep", maxDepth)
 	}
 	var kind C.int
-	if err := d.call(func() C.int { return C.ray_client_value_kind(v, &kind) }); err != nil {
+	if err := d.call(func() cstatus { return C.ray_client_value_kind(v, &kind) }); err != nil {
 		return nil, err
 	}
 	switch kind {
@@ -67,15 +67,15 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 		return nil, nil
 	case C.RAY_CLIENT_VALUE_BOOL:
 		var b C.int
-		err := d.call(func() C.int { return C.ray_client_value_get_bool(v, &b) })
+		err := d.call(func() cstatus { return C.ray_client_value_get_bool(v, &b) })
 		return b != 0, err
 	case C.RAY_CLIENT_VALUE_INT:
 		var i C.int64_t
-		err := d.call(func() C.int { return C.ray_client_value_get_int(v, &i) })
+		err := d.call(func() cstatus { return C.ray_client_value_get_int(v, &i) })
 		return int64(i), err
 	case C.RAY_CLIENT_VALUE_BIGINT:
 		var s *C.char
-		if err := d.call(func() C.int { return C.ray_client_value_get_bigint(v, &s) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_get_bigint(v, &s) }); err != nil {
 			return nil, err
 		}
 		text := ownedString(s)
@@ -86,19 +86,19 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 		return b, nil
 	case C.RAY_CLIENT_VALUE_FLOAT:
 		var f C.double
-		err := d.call(func() C.int { return C.ray_client_value_get_float(v, &f) })
+		err := d.call(func() cstatus { return C.ray_client_value_get_float(v, &f) })
 		return float64(f), err
 	case C.RAY_CLIENT_VALUE_STR:
 		var p *C.char
 		var n C.size_t
-		if err := d.call(func() C.int { return C.ray_client_value_get_str(v, &p, &n) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_get_str(v, &p, &n) }); err != nil {
 			return nil, err
 		}
 		return C.GoStringN(p, C.int(n)), nil
 	case C.RAY_CLIENT_VALUE_BYTES, C.RAY_CLIENT_VALUE_BYTEARRAY:
 		var p *C.uint8_t
 		var n C.size_t
-		if err := d.call(func() C.int { return C.ray_client_value_get_bytes(v, &p, &n) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_get_bytes(v, &p, &n) }); err != nil {
 			return nil, err
 		}
 		if n == 0 {
@@ -107,14 +107,14 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 		return C.GoBytes(unsafe.Pointer(p), C.int(n)), nil
 	case C.RAY_CLIENT_VALUE_LIST, C.RAY_CLIENT_VALUE_TUPLE, C.RAY_CLIENT_VALUE_SET, C.RAY_CLIENT_VALUE_FROZENSET:
 		var n C.size_t
-		if err := d.call(func() C.int { return C.ray_client_value_len(v, &n) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_len(v, &n) }); err != nil {
 			return nil, err
 		}
 		out := make([]any, int(n))
 		hashable := asKey || kind == C.RAY_CLIENT_VALUE_SET || kind == C.RAY_CLIENT_VALUE_FROZENSET
 		for i := range out {
 			var it *C.ray_client_value
-			if err := d.call(func() C.int { return C.ray_client_value_item(v, C.size_t(i), &it) }); err != nil {
+			if err := d.call(func() cstatus { return C.ray_client_value_item(v, C.size_t(i), &it) }); err != nil {
 				return nil, err
 			}
 			x, err := d.value(it, path+"["+strconv.Itoa(i)+"]", depth+1, hashable)
@@ -138,7 +138,7 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 			return nil, errConversion(d.op, path, "an object ref outside a client")
 		}
 		var r *C.ray_client_object_ref
-		if err := d.call(func() C.int { return C.ray_client_value_get_object_ref(v, &r) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_get_object_ref(v, &r) }); err != nil {
 			return nil, err
 		}
 		return newObjectRef(d.client, r), nil
@@ -147,10 +147,10 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 			return nil, errConversion(d.op, path, "an actor handle outside a client")
 		}
 		var a *C.ray_client_actor
-		if err := d.call(func() C.int { return C.ray_client_value_get_actor(v, &a) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_get_actor(v, &a) }); err != nil {
 			return nil, err
 		}
-		return newActor(d.client, a), nil
+		return newActorHandle(d.client, a), nil
 	case C.RAY_CLIENT_VALUE_NDARRAY:
 		a, err := d.ndarray(v, path)
 		if err != nil {
@@ -162,7 +162,7 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 		return a, nil
 	case C.RAY_CLIENT_VALUE_GLOBAL, C.RAY_CLIENT_VALUE_OBJECT:
 		var s *C.char
-		if err := d.call(func() C.int { return C.ray_client_value_to_json(v, &s) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_to_json(v, &s) }); err != nil {
 			return nil, err
 		}
 		k := "object"
@@ -177,13 +177,13 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 // dict decodes a dict to a Dict, in order; keys keep their kind (see value).
 func (d *decoder) dict(v *C.ray_client_value, path string, depth int) (Dict, error) {
 	var n C.size_t
-	if err := d.call(func() C.int { return C.ray_client_value_len(v, &n) }); err != nil {
+	if err := d.call(func() cstatus { return C.ray_client_value_len(v, &n) }); err != nil {
 		return nil, err
 	}
 	out := make(Dict, int(n))
 	for i := range out {
 		var k, it *C.ray_client_value
-		if err := d.call(func() C.int { return C.ray_client_value_dict_item(v, C.size_t(i), &k, &it) }); err != nil {
+		if err := d.call(func() cstatus { return C.ray_client_value_dict_item(v, C.size_t(i), &k, &it) }); err != nil {
 			return nil, err
 		}
 		kx, err := d.value(k, path+"[key "+strconv.Itoa(i)+"]", depth+1, true)
@@ -247,7 +247,7 @@ func (d *decoder) ndarray(v *C.ray_client_value, path string) (NDArray, error) {
 	var ndim, nbytes C.size_t
 	var shape *C.size_t
 	var data unsafe.Pointer
-	if err := d.call(func() C.int {
+	if err := d.call(func() cstatus {
 		return C.ray_client_value_ndarray_info(v, &dt, &ndim, &shape, &data, &nbytes, &fortran)
 	}); err != nil {
 		return NDArray{}, err

@@ -33,20 +33,20 @@ func encodeValue(op string, c *Client, v any) (*C.ray_client_value, error) {
 	return e.encode(reflect.ValueOf(v), "value", 0)
 }
 
-func (e *encoder) mk(f func(out **C.ray_client_value) C.int) (*C.ray_client_value, error) {
+func (e *encoder) mk(f func(out **C.ray_client_value) cstatus) (*C.ray_client_value, error) {
 	var out *C.ray_client_value
-	if err := ccall(e.op, func() C.int { return f(&out) }); err != nil {
+	if err := ccall(e.op, func() cstatus { return f(&out) }); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 func (e *encoder) none() (*C.ray_client_value, error) {
-	return e.mk(func(o **C.ray_client_value) C.int { return C.ray_client_value_none(o) })
+	return e.mk(func(o **C.ray_client_value) cstatus { return C.ray_client_value_none(o) })
 }
 
 func (e *encoder) str(s string) (*C.ray_client_value, error) {
-	return e.mk(func(o **C.ray_client_value) C.int {
+	return e.mk(func(o **C.ray_client_value) cstatus {
 		return C.ray_client_value_str_n((*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)), o)
 	})
 }
@@ -54,7 +54,7 @@ func (e *encoder) str(s string) (*C.ray_client_value, error) {
 func (e *encoder) bigint(b *big.Int) (*C.ray_client_value, error) {
 	s := C.CString(b.String())
 	defer C.free(unsafe.Pointer(s))
-	return e.mk(func(o **C.ray_client_value) C.int { return C.ray_client_value_bigint(s, o) })
+	return e.mk(func(o **C.ray_client_value) cstatus { return C.ray_client_value_bigint(s, o) })
 }
 
 func freeValues(vs []*C.ray_client_value) {
@@ -71,7 +71,7 @@ func (e *encoder) container(kind int, items []*C.ray_client_value) (*C.ray_clien
 		p = &items[0]
 	}
 	n := C.size_t(len(items))
-	return e.mk(func(o **C.ray_client_value) C.int {
+	return e.mk(func(o **C.ray_client_value) cstatus {
 		switch kind {
 		case C.RAY_CLIENT_VALUE_TUPLE:
 			return C.ray_client_value_tuple(p, n, o)
@@ -91,7 +91,7 @@ func (e *encoder) dict(keys, vals []*C.ray_client_value) (*C.ray_client_value, e
 	if len(keys) > 0 {
 		kp, vp = &keys[0], &vals[0]
 	}
-	return e.mk(func(o **C.ray_client_value) C.int {
+	return e.mk(func(o **C.ray_client_value) cstatus {
 		return C.ray_client_value_dict(kp, vp, C.size_t(len(keys)), o)
 	})
 }
@@ -110,7 +110,7 @@ func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_clien
 	case borrowedPtrType:
 		return e.borrowed(rv.Interface().(*Borrowed))
 	case actorPtrType:
-		return e.actor(rv.Interface().(*Actor), path)
+		return e.actor(rv.Interface().(*ActorHandle), path)
 	case reflect.PointerTo(bigIntType):
 		if rv.IsNil() {
 			return e.none()
@@ -132,7 +132,7 @@ func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_clien
 		return e.items(rv, kind, path, depth)
 	case byteArrayType:
 		b := rv.Bytes()
-		return e.mk(func(o **C.ray_client_value) C.int {
+		return e.mk(func(o **C.ray_client_value) cstatus {
 			return C.ray_client_value_bytearray(bytesPtr(b), C.size_t(len(b)), o)
 		})
 	}
@@ -144,19 +144,19 @@ func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_clien
 		return e.encode(rv.Elem(), path, depth+1)
 	case reflect.Bool:
 		b := rv.Bool()
-		return e.mk(func(o **C.ray_client_value) C.int { return C.ray_client_value_bool(cbool(b), o) })
+		return e.mk(func(o **C.ray_client_value) cstatus { return C.ray_client_value_bool(cbool(b), o) })
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i := rv.Int()
-		return e.mk(func(o **C.ray_client_value) C.int { return C.ray_client_value_int(C.int64_t(i), o) })
+		return e.mk(func(o **C.ray_client_value) cstatus { return C.ray_client_value_int(C.int64_t(i), o) })
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		u := rv.Uint()
 		if u > math.MaxInt64 {
 			return e.bigint(new(big.Int).SetUint64(u))
 		}
-		return e.mk(func(o **C.ray_client_value) C.int { return C.ray_client_value_int(C.int64_t(u), o) })
+		return e.mk(func(o **C.ray_client_value) cstatus { return C.ray_client_value_int(C.int64_t(u), o) })
 	case reflect.Float32, reflect.Float64:
 		f := rv.Float()
-		return e.mk(func(o **C.ray_client_value) C.int { return C.ray_client_value_float(C.double(f), o) })
+		return e.mk(func(o **C.ray_client_value) cstatus { return C.ray_client_value_float(C.double(f), o) })
 	case reflect.String:
 		return e.str(rv.String())
 	case reflect.Slice, reflect.Array:
@@ -169,7 +169,7 @@ func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_clien
 			if e.lendFrom > 0 && len(b) >= e.lendFrom {
 				return e.bytesLent(b)
 			}
-			return e.mk(func(o **C.ray_client_value) C.int {
+			return e.mk(func(o **C.ray_client_value) cstatus {
 				return C.ray_client_value_bytes(bytesPtr(b), C.size_t(len(b)), o)
 			})
 		}
@@ -318,24 +318,24 @@ func (e *encoder) ref(r *ObjectRef, path string) (*C.ray_client_value, error) {
 	}
 	var out *C.ray_client_value
 	err := r.use(e.op, func(p *C.ray_client_object_ref) error {
-		return ccall(e.op, func() C.int { return C.ray_client_value_object_ref(p, &out) })
+		return ccall(e.op, func() cstatus { return C.ray_client_value_object_ref(p, &out) })
 	})
 	return out, err
 }
 
-func (e *encoder) actor(a *Actor, path string) (*C.ray_client_value, error) {
+func (e *encoder) actor(a *ActorHandle, path string) (*C.ray_client_value, error) {
 	if a == nil {
 		return e.none()
 	}
 	if e.client == nil {
-		return nil, errConversion(e.op, path, "an Actor cannot be encoded outside a call of its client")
+		return nil, errConversion(e.op, path, "an ActorHandle cannot be encoded outside a call of its client")
 	}
 	if a.client != e.client {
-		return nil, errInvalid(e.op, "%s: the Actor belongs to another client", path)
+		return nil, errInvalid(e.op, "%s: the ActorHandle belongs to another client", path)
 	}
 	var out *C.ray_client_value
 	err := a.use(e.op, func(p *C.ray_client_actor) error {
-		return ccall(e.op, func() C.int { return C.ray_client_value_actor(p, &out) })
+		return ccall(e.op, func() cstatus { return C.ray_client_value_actor(p, &out) })
 	})
 	return out, err
 }
@@ -346,7 +346,7 @@ func (e *encoder) fromJSON(js, path string) (*C.ray_client_value, error) {
 	}
 	s := C.CString(js)
 	defer C.free(unsafe.Pointer(s))
-	return e.mk(func(o **C.ray_client_value) C.int { return C.ray_client_value_from_json(s, o) })
+	return e.mk(func(o **C.ray_client_value) cstatus { return C.ray_client_value_from_json(s, o) })
 }
 
 func (e *encoder) ndarray(a NDArray, path string) (*C.ray_client_value, error) {
@@ -407,7 +407,7 @@ func (e *encoder) ndarrayRaw(dt DType, shape []int, rv reflect.Value, fortran bo
 	if len(cshape) > 0 {
 		sp = &cshape[0]
 	}
-	out, err := e.mk(func(o **C.ray_client_value) C.int {
+	out, err := e.mk(func(o **C.ray_client_value) cstatus {
 		return C.ray_client_value_ndarray(C.int(dt), sp, C.size_t(len(cshape)), data, C.size_t(nbytes), cbool(fortran), o)
 	})
 	return out, err

@@ -12,6 +12,18 @@
 //	ref, err := c.Call(ctx, "tasks", "square", 7)
 //	n, err := ray.GetAs[int](ctx, c, ref) // 49
 //
+// # Calls
+//
+// There is one way to call, whatever is called: a [RemoteFunction] ([Client.Function],
+// [Client.FunctionFromSource]), an [ActorClass] ([Client.ActorClass],
+// [Client.ActorClassFromSource]) or an actor's method ([ActorHandle.Method]) is
+// called with Remote (one result, or an actor from a class) or RemoteN (n results,
+// num_returns=n), with Go values as positional arguments and a [Kwargs] among them for
+// keyword arguments (a name given twice is refused, as in Python). Options ([Option]:
+// [NumCPUs], [Name], [NumReturns], ...) are attached with Options, which returns a copy,
+// as Python's .options(...); RemoteN's count is set over them for its call.
+// [Client.Call] and [ActorHandle.Call] are the short forms for one result.
+//
 // # Contexts, errors
 //
 // Every call that may wait on the cluster takes a context.Context: its deadline
@@ -29,11 +41,12 @@
 //
 // # Goroutine safety and ownership
 //
-// A [Client] and everything it hands out ([ObjectRef], [Actor], [PlacementGroup]) may
-// be used by any number of goroutines at once. Each has a Close method that releases
-// its handle in the C library at once; a handle that becomes unreachable without Close
-// is released by a cleanup (runtime.AddCleanup) after garbage collection, as a safety
-// net. Closing a Client disconnects it.
+// A [Client] and everything it hands out ([ObjectRef], [ActorHandle], [PlacementGroup],
+// [RemoteFunction], [ActorClass]) may be used by any number of goroutines at once. Each
+// has a Close method that releases its handle in the C library at once (a
+// RemoteFunction's or ActorClass's handle is made on its first call); a handle that
+// becomes unreachable without Close is released by a cleanup (runtime.AddCleanup) after
+// garbage collection, as a safety net. Closing a Client disconnects it.
 //
 // # Conversion of values
 //
@@ -54,7 +67,7 @@
 //	map[K]V                                   dict (string and number keys sorted)
 //	Dict ([]DictItem{Key, Value})             dict, entries in order (any keys)
 //	struct                                    dict of str keys (rule below)
-//	*ObjectRef, *Actor                        object ref, actor handle (same client)
+//	*ObjectRef, *ActorHandle                  object ref, actor handle (same client)
 //	*Borrowed                                 bytes or numpy array over Go memory
 //	Opaque                                    the Python object it describes
 //
@@ -69,7 +82,7 @@
 // when all keys are str, map[any]any when all keys can be Go map keys, else a [Dict]
 // (keys that are tuples, frozensets or bytes), a 1-D numpy array → the typed slice
 // ([]float64, ...), other arrays → NDArray, numpy scalars → the number or bool they hold,
-// refs and actors → *ObjectRef and *Actor (owned by the caller: Close them), anything
+// refs and actors → *ObjectRef and *ActorHandle (owned by the caller: Close them), anything
 // else → Opaque. Dict keys and set elements are hashable Python values and keep their
 // kind: their tuples decode as Tuple and frozensets as FrozenSet, so that they encode
 // back to the same values. Decoding into a typed destination (GetInto, GetAs) converts

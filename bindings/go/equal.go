@@ -26,7 +26,7 @@ func Equal(a, b any) (bool, error) {
 	}
 	defer C.ray_client_value_free(vb)
 	var eq C.int
-	if err := ccall(op, func() C.int { return C.ray_client_value_equal(va, vb, &eq) }); err != nil {
+	if err := ccall(op, func() cstatus { return C.ray_client_value_equal(va, vb, &eq) }); err != nil {
 		return false, err
 	}
 	return eq != 0, nil

@@ -100,11 +100,11 @@ var (
 	ErrInternal = errors.New("ray: internal error")
 	// ErrInvalidHandle: the C library did not know a handle (freed or foreign).
 	ErrInvalidHandle = errors.New("ray: invalid handle")
-	// ErrClosed: a method was called on a Client, ObjectRef, Actor or PlacementGroup
-	// after its Close.
+	// ErrClosed: a method was called on a Client, ObjectRef, ActorHandle, PlacementGroup,
+	// RemoteFunction or ActorClass after its Close.
 	ErrClosed = errors.New("ray: use of closed handle")
-	// ErrNilHandle: a method was called on (or passed) a nil *Client, *ObjectRef, *Actor
-	// or *PlacementGroup.
+	// ErrNilHandle: a method was called on (or passed) a nil *Client, *ObjectRef,
+	// *ActorHandle, *PlacementGroup, *RemoteFunction, *ActorClass or *ActorMethod.
 	ErrNilHandle = errors.New("ray: nil handle")
 	// ErrConversion: a Go value could not be converted to a Ray value or back; see
 	// [ConversionError].

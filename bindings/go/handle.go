@@ -5,8 +5,9 @@ import (
 	"sync"
 )
 
-// This file is what every Go wrapper of a C handle (Client, ObjectRef, Actor,
-// PlacementGroup, Borrowed) does with its handle, written once:
+// This file is what every Go wrapper of a C handle (Client, ObjectRef, ActorHandle,
+// PlacementGroup, Borrowed, and lazily RemoteFunction and ActorClass) does with its
+// handle, written once:
 //
 //   - own: the wrapper takes the C handle; its free function releases it at Close or,
 //     for a wrapper dropped without Close, in a runtime.AddCleanup cleanup after garbage
@@ -18,7 +19,8 @@ import (
 //   - A nil wrapper reports ErrNilHandle, never panics.
 //
 // A wrapper type has a handle field and implements [wrapper]; its use and Close methods
-// are useWrapped and closeWrapped.
+// are useWrapped and closeWrapped. A wrapper whose handle is made on first use has a
+// lazyHandle field instead and implements [lazyWrapper] (useLazy, closeLazy).
 
 // handle guards one C handle of a Go object.
 type handle[P comparable] struct {
@@ -97,5 +99,63 @@ func closeWrapped[W wrapper[P], P comparable](w W) error {
 		return errNil("Close", w.what())
 	}
 	w.cHandle().close()
+	return nil
+}
+
+// lazyHandle is a handle made on first use. RemoteFunction and ActorClass are Go
+// descriptions (a name or source, and options) made by methods that cannot fail; their
+// C handles are made when first called, so that a bad name or option is reported by
+// the call, and a description never called costs no handle.
+type lazyHandle[P comparable] struct {
+	mu   sync.Mutex
+	made bool // the handle was made, or the wrapper closed before it was
+	handle[P]
+}
+
+// lazyWrapper is a Go type wrapping one lazily made C handle of type P.
+type lazyWrapper[P comparable] interface {
+	comparable
+	// what names the wrapper in errors; it must work on a nil receiver.
+	what() string
+	// lazy is the wrapper's handle; it is called on non-nil receivers only.
+	lazy() *lazyHandle[P]
+	// makeHandle makes the C handle and owns it (own) in lazy().handle; called, under
+	// lazy().mu, on each use until it succeeds.
+	makeHandle(op string) error
+}
+
+// useLazy runs f with w's C handle, made first if this is its first use: ErrNilHandle
+// for a nil w, ErrClosed for a closed one, make's error when the handle cannot be made
+// (tried again by the next use).
+func useLazy[W lazyWrapper[P], P comparable](w W, op string, f func(p P) error) error {
+	var none W
+	if w == none {
+		return errNil(op, w.what())
+	}
+	l := w.lazy()
+	l.mu.Lock()
+	if !l.made {
+		if err := w.makeHandle(op); err != nil {
+			l.mu.Unlock()
+			return err
+		}
+		l.made = true
+	}
+	l.mu.Unlock()
+	return l.handle.use(op, w.what(), f)
+}
+
+// closeLazy frees w's C handle, if it was made, and keeps it from being made later
+// (ErrNilHandle for a nil w); idempotent.
+func closeLazy[W lazyWrapper[P], P comparable](w W) error {
+	var none W
+	if w == none {
+		return errNil("Close", w.what())
+	}
+	l := w.lazy()
+	l.mu.Lock()
+	l.made = true
+	l.mu.Unlock()
+	l.handle.close()
 	return nil
 }

@@ -2,22 +2,22 @@
 // callbacks.go. The callbacks carry a uintptr_t id (a key of a Go registry), never a Go
 // pointer, so cgo's pointer rules hold; the exact C signatures live here because the
 // exported Go functions' generated prototypes differ in constness.
-#include <stdint.h>
-#include "ray_client.h"
+#include "helpers.h"
 #include "_cgo_export.h"
 
-static void rc_go_get_trampoline(void *user, int status, ray_client_value *value,
-                                 ray_client_error *error) {
+static void rc_go_get_trampoline(void *user, ray_client_status status,
+                                 ray_client_value *value, ray_client_error *error) {
     rcGoGetDone((uintptr_t)user, status, value, error);
 }
 
-static void rc_go_get_many_trampoline(void *user, int status, ray_client_value **values,
-                                      size_t n, ray_client_error *error) {
+static void rc_go_get_many_trampoline(void *user, ray_client_status status,
+                                      ray_client_value **values, size_t n,
+                                      ray_client_error *error) {
     rcGoGetManyDone((uintptr_t)user, status, values, n, error);
 }
 
-static void rc_go_wait_trampoline(void *user, int status, const uint8_t *ready, size_t n,
-                                  size_t num_ready, ray_client_error *error) {
+static void rc_go_wait_trampoline(void *user, ray_client_status status, const uint8_t *ready,
+                                  size_t n, size_t num_ready, ray_client_error *error) {
     rcGoWaitDone((uintptr_t)user, status, (uint8_t *)ready, n, num_ready, error);
 }
 
@@ -25,37 +25,40 @@ static void rc_go_log_trampoline(void *user, int level, const char *msg) {
     rcGoLog((uintptr_t)user, level, (char *)msg);
 }
 
-int rc_go_get_async(const ray_client_client *c, const ray_client_object_ref *r,
-                    int64_t timeout_ms, uintptr_t id) {
+ray_client_status rc_go_get_async(const ray_client_client *c, const ray_client_object_ref *r,
+                                  int64_t timeout_ms, uintptr_t id) {
     return ray_client_object_get_async(c, r, timeout_ms, rc_go_get_trampoline, (void *)id);
 }
 
-int rc_go_get_many_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
-                         size_t n, int64_t timeout_ms, uintptr_t id) {
+ray_client_status rc_go_get_many_async(const ray_client_client *c,
+                                       const ray_client_object_ref *const *refs, size_t n,
+                                       int64_t timeout_ms, uintptr_t id) {
     return ray_client_object_get_many_async(c, refs, n, timeout_ms, rc_go_get_many_trampoline,
-                                     (void *)id);
+                                            (void *)id);
 }
 
-int rc_go_wait_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
-                     size_t n, size_t num_returns, int64_t timeout_ms, uintptr_t id) {
-    return ray_client_object_wait_async(c, refs, n, num_returns, timeout_ms, rc_go_wait_trampoline,
-                                 (void *)id);
+ray_client_status rc_go_wait_async(const ray_client_client *c,
+                                   const ray_client_object_ref *const *refs, size_t n,
+                                   size_t num_returns, int64_t timeout_ms, uintptr_t id) {
+    return ray_client_object_wait_async(c, refs, n, num_returns, timeout_ms,
+                                        rc_go_wait_trampoline, (void *)id);
 }
 
-int rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id) {
+ray_client_status rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id) {
     return ray_client_connect_options_set_log_callback(o, rc_go_log_trampoline, (void *)id);
 }
 
 static void rc_go_release_trampoline(void *user) { rcGoRelease((uintptr_t)user); }
 
-int rc_go_value_bytes_borrowed(const uint8_t *data, size_t len, uintptr_t id,
-                               ray_client_value **out) {
+ray_client_status rc_go_value_bytes_borrowed(const uint8_t *data, size_t len, uintptr_t id,
+                                             ray_client_value **out) {
     return ray_client_value_bytes_borrowed(data, len, rc_go_release_trampoline, (void *)id, out);
 }
 
-int rc_go_value_ndarray_borrowed(int dtype, const size_t *shape, size_t ndim, const void *data,
-                                 size_t nbytes, int fortran_order, uintptr_t id,
-                                 ray_client_value **out) {
+ray_client_status rc_go_value_ndarray_borrowed(int dtype, const size_t *shape, size_t ndim,
+                                               const void *data, size_t nbytes,
+                                               int fortran_order, uintptr_t id,
+                                               ray_client_value **out) {
     return ray_client_value_ndarray_borrowed(dtype, shape, ndim, data, nbytes, fortran_order,
                                              rc_go_release_trampoline, (void *)id, out);
 }

@@ -22,16 +22,14 @@ type KV struct {
 // KV is the key-value store in namespace ("": no namespace).
 func (c *Client) KV(namespace string) KV { return KV{client: c, namespace: namespace} }
 
-func (kv KV) run(ctx context.Context, op string, f func(p *C.ray_client_client, ns *C.char) C.int, done func()) error {
-	var cs cstrings
-	defer cs.free()
-	ns, err := cs.addOpt(op, "namespace", kv.namespace)
+func (kv KV) run(ctx context.Context, op string, f func(p *C.ray_client_client, ns *C.char) cstatus, done func()) error {
+	ns, err := cstringOpt(op, "namespace", kv.namespace)
 	if err != nil {
 		return err
 	}
 	return kv.client.use(op, func(p *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
-			return ccall(op, func() C.int { return f(p, ns) })
+			return ccall(op, func() cstatus { return f(p, ns) })
 		}, done)
 	})
 }
@@ -42,7 +40,7 @@ func (kv KV) Get(ctx context.Context, key string) (value []byte, found bool, err
 	var data *C.uint8_t
 	var n C.size_t
 	var f C.int
-	err = kv.run(ctx, "KV.Get", func(p *C.ray_client_client, ns *C.char) C.int {
+	err = kv.run(ctx, "KV.Get", func(p *C.ray_client_client, ns *C.char) cstatus {
 		return C.ray_client_kv_get(p, stringBytesPtr(key), C.size_t(len(key)), ns, &data, &n, &f)
 	}, func() { C.ray_client_bytes_free(data) })
 	if err != nil || f == 0 {
@@ -59,7 +57,7 @@ func (kv KV) Get(ctx context.Context, key string) (value []byte, found bool, err
 // existed tells whether the key was there before.
 func (kv KV) Put(ctx context.Context, key string, value []byte, overwrite bool) (existed bool, err error) {
 	var e C.int
-	err = kv.run(ctx, "KV.Put", func(p *C.ray_client_client, ns *C.char) C.int {
+	err = kv.run(ctx, "KV.Put", func(p *C.ray_client_client, ns *C.char) cstatus {
 		return C.ray_client_kv_put(p, stringBytesPtr(key), C.size_t(len(key)), bytesPtr(value), C.size_t(len(value)), cbool(overwrite), ns, &e)
 	}, nil)
 	return e != 0, err
@@ -77,7 +75,7 @@ func (kv KV) DeletePrefix(ctx context.Context, prefix string) (int, error) {
 
 func (kv KV) del(ctx context.Context, op, key string, byPrefix bool) (int, error) {
 	var n C.size_t
-	err := kv.run(ctx, op, func(p *C.ray_client_client, ns *C.char) C.int {
+	err := kv.run(ctx, op, func(p *C.ray_client_client, ns *C.char) cstatus {
 		return C.ray_client_kv_del(p, stringBytesPtr(key), C.size_t(len(key)), cbool(byPrefix), ns, &n)
 	}, nil)
 	return int(n), err
@@ -86,7 +84,7 @@ func (kv KV) del(ctx context.Context, op, key string, byPrefix bool) (int, error
 // Exists reports whether key exists.
 func (kv KV) Exists(ctx context.Context, key string) (bool, error) {
 	var e C.int
-	err := kv.run(ctx, "KV.Exists", func(p *C.ray_client_client, ns *C.char) C.int {
+	err := kv.run(ctx, "KV.Exists", func(p *C.ray_client_client, ns *C.char) cstatus {
 		return C.ray_client_kv_exists(p, stringBytesPtr(key), C.size_t(len(key)), ns, &e)
 	}, nil)
 	return e != 0, err
@@ -96,7 +94,7 @@ func (kv KV) Exists(ctx context.Context, key string) (bool, error) {
 func (kv KV) Keys(ctx context.Context, prefix string) ([]string, error) {
 	const op = "KV.Keys"
 	var out *C.ray_client_value
-	err := kv.run(ctx, op, func(p *C.ray_client_client, ns *C.char) C.int {
+	err := kv.run(ctx, op, func(p *C.ray_client_client, ns *C.char) cstatus {
 		return C.ray_client_kv_list(p, stringBytesPtr(prefix), C.size_t(len(prefix)), ns, &out)
 	}, func() { C.ray_client_value_free(out) })
 	if err != nil {

@@ -96,7 +96,7 @@ func TestLoad64Goroutines(t *testing.T) {
 	}
 	ctx := context.Background()
 	c := connectTest(t, WithLogsOff())
-	var actors []*Actor
+	var actors []*ActorHandle
 	for i := 0; i < 4; i++ {
 		a := must(c.ActorClass(tasks, "Counter").Options(MaxConcurrency(8), NumCPUs(0)).Remote(ctx))(t)
 		defer a.Close()

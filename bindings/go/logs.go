@@ -6,14 +6,14 @@ import (
 	"sync/atomic"
 )
 
-// Log levels of a [LogLine] that are not Python logging levels.
+// Log levels of a [LogRecord] that are not Python logging levels.
 const (
 	LogStdout = -1 // the task wrote the line to stdout
 	LogStderr = -2 // the task wrote the line to stderr
 )
 
-// LogLine is one line of task or actor output streamed from the cluster.
-type LogLine struct {
+// LogRecord is one line of task or actor output streamed from the cluster.
+type LogRecord struct {
 	// Level is LogStdout, LogStderr or a Python logging level (logging.INFO = 20, ...).
 	Level int
 	// Text is the line as Ray sends it, prefixed with the task and pid, ending in a
@@ -30,9 +30,9 @@ const maxQueuedLogLines = 1 << 16
 // logSink moves lines from the library's I/O thread (push, which must return at once)
 // to a goroutine that calls the user's function, which may block.
 type logSink struct {
-	fn      func(LogLine)
+	fn      func(LogRecord)
 	mu      sync.Mutex
-	queue   []LogLine
+	queue   []LogRecord
 	wake    chan struct{}
 	closed  bool
 	done    chan struct{}
@@ -45,7 +45,7 @@ var (
 	nextSinkID uintptr
 )
 
-func newLogSink(fn func(LogLine)) (uintptr, *logSink) {
+func newLogSink(fn func(LogRecord)) (uintptr, *logSink) {
 	s := &logSink{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go s.run()
 	logSinksMu.Lock()
@@ -74,7 +74,7 @@ func closeLogSink(id uintptr) {
 	}
 }
 
-func (s *logSink) push(l LogLine) {
+func (s *logSink) push(l LogRecord) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -125,6 +125,6 @@ func (s *logSink) close() {
 
 // writerFunc adapts an io.Writer to a log function; lines are written one Write each,
 // so a writer shared with other output sees whole lines.
-func writerFunc(w io.Writer) func(LogLine) {
-	return func(l LogLine) { _, _ = io.WriteString(w, l.Text) }
+func writerFunc(w io.Writer) func(LogRecord) {
+	return func(l LogRecord) { _, _ = io.WriteString(w, l.Text) }
 }

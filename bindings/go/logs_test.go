@@ -25,7 +25,7 @@ func newLineWatcher(marker string, levels int) *lineWatcher {
 	return &lineWatcher{seen: map[int]bool{}, marker: marker, done: make(chan struct{}), want: levels}
 }
 
-func (w *lineWatcher) line(l LogLine) {
+func (w *lineWatcher) line(l LogRecord) {
 	if !strings.Contains(l.Text, w.marker) {
 		return
 	}

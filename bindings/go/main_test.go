@@ -59,9 +59,9 @@ func testEnv(extra map[string]string) map[string]any {
 
 // connectTest makes a new client for a test that needs one of its own; it is closed
 // when the test ends.
-func connectTest(t testing.TB, opts ...Option) *Client {
+func connectTest(t testing.TB, opts ...ConnectOption) *Client {
 	t.Helper()
-	opts = append([]Option{WithRuntimeEnv(testEnv(map[string]string{"RC_GO": "yes"}))}, opts...)
+	opts = append([]ConnectOption{WithRuntimeEnv(testEnv(map[string]string{"RC_GO": "yes"}))}, opts...)
 	c, err := Connect(context.Background(), testAddress, opts...)
 	if err != nil {
 		t.Fatalf("Connect(%s): %v", testAddress, err)
@@ -114,3 +114,10 @@ func getAs[T any](t testing.TB, c *Client, ref *ObjectRef) T {
 }
 
 const tasks = "rc_test_tasks"
+
+// closeRefs closes every ref of a call's results.
+func closeRefs(refs []*ObjectRef) {
+	for _, r := range refs {
+		_ = r.Close()
+	}
+}

@@ -1,15 +1,7 @@
 package ray
 
 /*
-#include <stdint.h>
-#include "ray_client.h"
-
-int rc_go_get_async(const ray_client_client *c, const ray_client_object_ref *r,
-                    int64_t timeout_ms, uintptr_t id);
-int rc_go_get_many_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
-                         size_t n, int64_t timeout_ms, uintptr_t id);
-int rc_go_wait_async(const ray_client_client *c, const ray_client_object_ref *const *refs,
-                     size_t n, size_t num_returns, int64_t timeout_ms, uintptr_t id);
+#include "helpers.h"
 */
 import "C"
 
@@ -66,7 +58,7 @@ func (r *ObjectRef) ID(ctx context.Context) (string, error) {
 	var s *C.char
 	err := r.use("ID", func(p *C.ray_client_object_ref) error {
 		return blocking(ctx, "ID", func() error {
-			return ccall("ID", func() C.int { return C.ray_client_object_ref_hex(p, &s) })
+			return ccall("ID", func() cstatus { return C.ray_client_object_ref_hex(p, &s) })
 		}, func() { C.ray_client_string_free(s) })
 	})
 	if err != nil {
@@ -79,7 +71,7 @@ func (r *ObjectRef) ID(ctx context.Context) (string, error) {
 func (r *ObjectRef) Clone() (*ObjectRef, error) {
 	var out *C.ray_client_object_ref
 	err := r.use("Clone", func(p *C.ray_client_object_ref) error {
-		return ccall("Clone", func() C.int { return C.ray_client_object_ref_clone(p, &out) })
+		return ccall("Clone", func() cstatus { return C.ray_client_object_ref_clone(p, &out) })
 	})
 	if err != nil {
 		return nil, err
@@ -115,7 +107,7 @@ func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 	var out *C.ray_client_object_ref
 	err = c.use(op, func(p *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
-			return ccall(op, func() C.int { return C.ray_client_object_put(p, val, &out) })
+			return ccall(op, func() cstatus { return C.ray_client_object_put(p, val, &out) })
 		}, func() { freeRef(out) })
 	})
 	C.ray_client_value_free(val)
@@ -151,7 +143,7 @@ func (c *Client) getValue(ctx context.Context, op string, ref *ObjectRef) (*C.ra
 	timeout := timeoutMS(ctx, -1)
 	err := c.use(op, func(cp *C.ray_client_client) error {
 		return ref.use(op, func(rp *C.ray_client_object_ref) error {
-			return ccall(op, func() C.int { return C.rc_go_get_async(cp, rp, timeout, C.uintptr_t(id)) })
+			return ccall(op, func() cstatus { return C.rc_go_get_async(cp, rp, timeout, C.uintptr_t(id)) })
 		})
 	})
 	if err != nil {
@@ -313,7 +305,7 @@ func (c *Client) getMany(ctx context.Context, op string, refs []*ObjectRef) (asy
 			return err
 		}
 		defer release()
-		return ccall(op, func() C.int {
+		return ccall(op, func() cstatus {
 			return C.rc_go_get_many_async(cp, &ptrs[0], C.size_t(len(ptrs)), timeout, C.uintptr_t(id))
 		})
 	})
@@ -360,7 +352,7 @@ func (c *Client) Wait(ctx context.Context, refs []*ObjectRef, numReturns int, ti
 			return err
 		}
 		defer release()
-		return ccall(op, func() C.int {
+		return ccall(op, func() cstatus {
 			return C.rc_go_wait_async(cp, &ptrs[0], C.size_t(len(ptrs)), C.size_t(numReturns), ms, C.uintptr_t(id))
 		})
 	})
@@ -397,7 +389,7 @@ func (c *Client) Cancel(ctx context.Context, ref *ObjectRef, force, recursive bo
 	return c.use(op, func(cp *C.ray_client_client) error {
 		return ref.use(op, func(rp *C.ray_client_object_ref) error {
 			return blocking(ctx, op, func() error {
-				return ccall(op, func() C.int { return C.ray_client_object_cancel(cp, rp, cbool(force), cbool(recursive)) })
+				return ccall(op, func() cstatus { return C.ray_client_object_cancel(cp, rp, cbool(force), cbool(recursive)) })
 			}, nil)
 		})
 	})

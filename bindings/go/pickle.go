@@ -24,7 +24,7 @@ func MarshalPickle(v any) ([]byte, error) {
 	defer C.ray_client_value_free(val)
 	var data *C.uint8_t
 	var n C.size_t
-	if err := ccall(op, func() C.int { return C.ray_client_value_to_pickle(val, &data, &n) }); err != nil {
+	if err := ccall(op, func() cstatus { return C.ray_client_value_to_pickle(val, &data, &n) }); err != nil {
 		return nil, err
 	}
 	defer C.ray_client_bytes_free(data)
@@ -39,7 +39,7 @@ func UnmarshalPickle(data []byte, dst any) error {
 		return err
 	}
 	var val *C.ray_client_value
-	if err := ccall(op, func() C.int {
+	if err := ccall(op, func() cstatus {
 		return C.ray_client_value_from_pickle(bytesPtr(data), C.size_t(len(data)), &val)
 	}); err != nil {
 		return err

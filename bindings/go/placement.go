@@ -64,20 +64,18 @@ func (c *Client) CreatePlacementGroup(ctx context.Context, bundles []Bundle, str
 	if err != nil {
 		return nil, errInvalid(op, "bundles: %v", err)
 	}
-	var cs cstrings
-	defer cs.free()
-	cb, err := cs.add(op, "bundles", string(js))
+	cb, err := cstring(op, "bundles", string(js))
 	if err != nil {
 		return nil, err
 	}
-	cn, err := cs.addOpt(op, "name", name)
+	cn, err := cstringOpt(op, "name", name)
 	if err != nil {
 		return nil, err
 	}
 	var out *C.ray_client_placement_group
 	err = c.use(op, func(p *C.ray_client_client) error {
 		return blocking(ctx, op, func() error {
-			return ccall(op, func() C.int { return C.ray_client_placement_group_create(p, cb, C.int(strategy), cn, &out) })
+			return ccall(op, func() cstatus { return C.ray_client_placement_group_create(p, cb, C.int(strategy), cn, &out) })
 		}, func() { freePG(out) })
 	})
 	if err != nil {
@@ -118,7 +116,7 @@ func (pg *PlacementGroup) Wait(ctx context.Context) error {
 		var ready C.int
 		err := pg.client.use(op, func(cp *C.ray_client_client) error {
 			return pg.use(op, func(p *C.ray_client_placement_group) error {
-				return ccall(op, func() C.int { return C.ray_client_placement_group_wait(cp, p, C.uint64_t(ms), &ready) })
+				return ccall(op, func() cstatus { return C.ray_client_placement_group_wait(cp, p, C.uint64_t(ms), &ready) })
 			})
 		})
 		if err != nil {
@@ -139,7 +137,7 @@ func (pg *PlacementGroup) Remove(ctx context.Context) error {
 	return pg.client.use(op, func(cp *C.ray_client_client) error {
 		return pg.use(op, func(p *C.ray_client_placement_group) error {
 			return blocking(ctx, op, func() error {
-				return ccall(op, func() C.int { return C.ray_client_placement_group_remove(cp, p) })
+				return ccall(op, func() cstatus { return C.ray_client_placement_group_remove(cp, p) })
 			}, nil)
 		})
 	})
@@ -157,7 +155,7 @@ func (pg *PlacementGroup) Table(ctx context.Context) (map[string]any, error) {
 	err := pg.client.use(op, func(cp *C.ray_client_client) error {
 		return pg.use(op, func(p *C.ray_client_placement_group) error {
 			return blocking(ctx, op, func() error {
-				return ccall(op, func() C.int { return C.ray_client_placement_group_table(cp, p, &s) })
+				return ccall(op, func() cstatus { return C.ray_client_placement_group_table(cp, p, &s) })
 			}, func() { C.ray_client_string_free(s) })
 		})
 	})

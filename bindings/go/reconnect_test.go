@@ -116,9 +116,9 @@ func (p *faultProxy) hostPort() string { return strings.TrimPrefix(p.address, "r
 
 // connectVia connects to the proxy (no runtime env: puts and gets need none); the client
 // is closed when the test ends.
-func connectVia(t testing.TB, address string, opts ...Option) *Client {
+func connectVia(t testing.TB, address string, opts ...ConnectOption) *Client {
 	t.Helper()
-	c, err := Connect(context.Background(), address, append([]Option{WithLogsOff()}, opts...)...)
+	c, err := Connect(context.Background(), address, append([]ConnectOption{WithLogsOff()}, opts...)...)
 	if err != nil {
 		t.Fatalf("Connect(%s): %v", address, err)
 	}

@@ -46,8 +46,13 @@ func TestRemoteFunctions(t *testing.T) {
 		t.Fatalf("two = %v", got)
 	}
 	closeRefs(refs)
-	if _, err := two.RemoteN(ctx, 0); !errors.Is(err, ErrInvalidArgument) {
-		t.Fatalf("RemoteN(0): %v", err)
+	// num_returns=0 is Ray's: the task runs and returns nothing; a negative count is no
+	// count.
+	if refs, err := two.RemoteN(ctx, 0); err != nil || len(refs) != 0 {
+		t.Fatalf("RemoteN(0): %v, %v", refs, err)
+	}
+	if _, err := two.RemoteN(ctx, -1); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("RemoteN(-1): %v", err)
 	}
 }
 
@@ -98,14 +103,14 @@ func TestCallOptions(t *testing.T) {
 	if got := getAs[string](t, c, must(on.Remote(ctx))(t)); got != nodeID {
 		t.Fatalf("node affinity: ran on %s, want %s", got, nodeID)
 	}
-	for _, opt := range []CallOption{SchedulingSpread(), SchedulingDefault(), Name("go-named-task"),
+	for _, opt := range []Option{SchedulingSpread(), SchedulingDefault(), Name("go-named-task"),
 		OptionJSON("max_retries", "1"), OptionValue("retry_exceptions", false)} {
 		if n := getAs[int](t, c, must(c.Function(tasks, "square").Options(opt).Remote(ctx, 3))(t)); n != 9 {
 			t.Fatalf("square with option = %d", n)
 		}
 	}
 	// Options that cannot work are errors (here or from the cluster), never crashes.
-	bad := []CallOption{NodeAffinity("nothex", false), OptionJSON("max_retries", "{bad json"),
+	bad := []Option{NodeAffinity("nothex", false), OptionJSON("max_retries", "{bad json"),
 		OptionValue("max_retries", make(chan int)), OptionJSON("max_calls", "3"),
 		// Ray insists on num_cpus: this resource reaches the cluster and is refused there.
 		Resource("CPU", 1), Name("bad\x00name"), RuntimeEnv(make(chan int)), nil}

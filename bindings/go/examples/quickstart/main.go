@@ -1,6 +1,7 @@
 // Command quickstart is the Go binding of libray_client in one page: it connects,
 // calls the stdlib function statistics.mean on the cluster, puts and gets a struct,
-// runs a function and an actor defined from Python source, and shows a typed error.
+// runs functions (one with two results) and an actor defined from Python source, and
+// shows a typed error.
 //
 //	go run ./examples/quickstart [ray://host:port]
 //
@@ -29,6 +30,10 @@ const greeterSource = `class Greeter:
 const statsSource = `def stats(xs):
     import numpy as np
     return {"n": len(xs), "mean": float(np.mean(xs)), "max": float(np.max(xs))}
+`
+
+const divideSource = `def divide(a, b):
+    return a // b, a % b
 `
 
 const sqrtSource = `def checked_sqrt(x):
@@ -88,6 +93,22 @@ func run(address string) error {
 	}
 	fmt.Println("statistics.mean([1, 2, 3, 4]) =", mean)
 
+	// divide returns two values: num_returns=2 (RemoteN) gives a ref for each.
+	divide := c.FunctionFromSource(divideSource, "divide")
+	defer divide.Close()
+	qr, err := divide.RemoteN(ctx, 2, 17, 5)
+	if err != nil {
+		return err
+	}
+	quotient, err := c.GetMany(ctx, qr)
+	for _, r := range qr {
+		r.Close()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Println("divide(17, 5) =", quotient[0], quotient[1])
+
 	// A struct through the object store.
 	pref, err := c.Put(ctx, Point{X: 1.5, Y: -2})
 	if err != nil {
@@ -100,8 +121,11 @@ func run(address string) error {
 	pref.Close()
 	fmt.Printf("put/get: %+v\n", p)
 
-	// A []float64 arrives as a numpy array.
-	sref, err := c.FunctionFromSource(statsSource, "stats").Remote(ctx, []float64{3, 1, 4, 1, 5})
+	// A []float64 arrives as a numpy array. A function (and an actor class) is a handle,
+	// made on its first call: Close releases it.
+	statsFn := c.FunctionFromSource(statsSource, "stats")
+	defer statsFn.Close()
+	sref, err := statsFn.Remote(ctx, []float64{3, 1, 4, 1, 5})
 	if err != nil {
 		return err
 	}
@@ -113,7 +137,9 @@ func run(address string) error {
 	fmt.Println("stats(numpy array) =", stats)
 
 	// An actor from source.
-	greeter, err := c.ActorClassFromSource(greeterSource, "Greeter").Remote(ctx, "Hello")
+	greeterClass := c.ActorClassFromSource(greeterSource, "Greeter")
+	defer greeterClass.Close()
+	greeter, err := greeterClass.Remote(ctx, "Hello")
 	if err != nil {
 		return err
 	}
@@ -132,7 +158,9 @@ func run(address string) error {
 	}
 
 	// A remote exception is a *ray.TaskError.
-	bad, err := c.FunctionFromSource(sqrtSource, "checked_sqrt").Remote(ctx, -1)
+	sqrt := c.FunctionFromSource(sqrtSource, "checked_sqrt")
+	defer sqrt.Close()
+	bad, err := sqrt.Remote(ctx, -1)
 	if err != nil {
 		return err
 	}
