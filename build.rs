@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The C ABI's shared library carries a versioned soname.
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libray_client.so.0");
-    soname_link();
+    c_library_link_args();
     let proto = "proto/ray_client.proto";
     println!("cargo:rerun-if-changed={proto}");
     let descriptors = protox::compile([proto], ["proto"])?;
@@ -24,12 +22,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The shared library's ELF link arguments: the soname, libray_client.so.<major> (the ABI's
+/// major version is the crate's, as the header's RAY_CLIENT_VERSION_MAJOR), and with the C
+/// ABI the version script abi/libray_client.map (only ray_client_* exported, in the
+/// version node RAY_CLIENT_<major>). Not for Apple targets (Mach-O has no soname) or
+/// Windows.
+///
+/// What the version script does here: rustc passes the linker a version script of its own
+/// that names every `#[no_mangle]` function explicitly, and an explicit name outranks the
+/// wildcard of ours, so cargo's libray_client.so exports what rustc lists (only the
+/// ray_client_* functions, as tests/run-c checks) without symbol versions, and ours adds
+/// the version node RAY_CLIENT_<major>. That node is what lets a program linked against a
+/// release library (dist/build relinks libray_client.a with this same script, so there
+/// every symbol is ray_client_*@@RAY_CLIENT_<major>) load a library built from source
+/// without "no version information available".
+fn c_library_link_args() {
+    let vendor = std::env::var("CARGO_CFG_TARGET_VENDOR").unwrap_or_default();
+    let family = std::env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
+    if vendor == "apple" || !family.split(',').any(|f| f == "unix") {
+        return;
+    }
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libray_client.so.{major}");
+    if std::env::var_os("CARGO_FEATURE_C_API").is_some() {
+        let map = "abi/libray_client.map";
+        println!("cargo:rerun-if-changed={map}");
+        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={dir}/{map}");
+    }
+    soname_link(&major);
+}
+
 /// Programs linked against target/<profile>/libray_client.so (the Go binding's cgo
 /// directives, tests/run-c) load it by its soname, which cargo does not create: put the
-/// link `libray_client.so.0 -> libray_client.so` next to where the library will be. The
+/// link `libray_client.so.<major> -> libray_client.so` next to where the library will be. The
 /// link may dangle until the library is linked. Best effort: a failure only means the
 /// consumer must make the link itself.
-fn soname_link() {
+fn soname_link(major: &str) {
     let Some(out_dir) = std::env::var_os("OUT_DIR") else {
         return;
     };
@@ -37,7 +66,7 @@ fn soname_link() {
     let Some(profile_dir) = std::path::Path::new(&out_dir).ancestors().nth(3) else {
         return;
     };
-    let link = profile_dir.join("libray_client.so.0");
+    let link = profile_dir.join(format!("libray_client.so.{major}"));
     if std::fs::read_link(&link).is_err() {
         #[cfg(unix)]
         let _ = std::os::unix::fs::symlink("libray_client.so", &link);
