@@ -1,12 +1,21 @@
-//go:build !(linux && (amd64 || arm64)) && !ray_client_pkgconfig
+//go:build !ray_client_pkgconfig
 
 package ray
 
-// No static library is bundled for this platform yet (link_linux.go): the header comes
-// from the module (bindings/go/build-lib puts it into lib/include) and the library must
-// be named by hand, CGO_LDFLAGS="<path>/libray_client.a <the libraries cargo's
-// --print native-static-libs lists>", or come from an installed library with -tags
-// ray_client_pkgconfig.
+// By default the package links the static libray_client inside the module, as
+// wasmtime-go does: the header is lib/include/ray_client.h (this file), the library
+// lib/<os>-<arch>/libray_client.a, named by one file per platform, link_<os>_<arch>.go,
+// with the system libraries it needs. A program built with the package, in this
+// repository or any other module, needs no cgo settings, carries the library (no
+// libray_client.so to install) and no rpath. A release of the module (dist/build)
+// carries the library of every platform built for it; in the repository,
+// bindings/go/build-lib puts the host's there. Adding a platform is adding its
+// link_<os>_<arch>.go and its library, nothing else.
+//
+// On a platform without a link_<os>_<arch>.go, name the archive yourself:
+// CGO_LDFLAGS="<dir>/libray_client.a <the libraries `cargo rustc --release --lib
+// --crate-type staticlib -- --print native-static-libs` lists>"; or build with
+// -tags ray_client_pkgconfig to link an installed library (link_pkgconfig.go).
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/lib/include
