@@ -11,7 +11,9 @@ fn root() -> PathBuf {
 
 /// The first fenced block of `lang` after the line that starts with `marker`.
 fn snippet(readme: &str, marker: &str, lang: &str) -> String {
-    let from = readme.find(marker).unwrap_or_else(|| panic!("README has {marker:?}"));
+    let from = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README has {marker:?}"));
     let rest = &readme[from..];
     let open = format!("```{lang}\n");
     let start = rest.find(&open).expect("a fenced block") + open.len();
@@ -39,7 +41,14 @@ fn c_quickstart_compiles() {
     let source = dir.join("quickstart.c");
     std::fs::write(&source, &program).unwrap();
     let out = Command::new("cc")
-        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"])
+        .args([
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsyntax-only",
+            "-I",
+        ])
         .arg(root().join("include"))
         .arg(&source)
         .output()
