@@ -74,6 +74,8 @@ impl ErrorKind {
 pub struct RemoteError {
     /// Qualified Python type of the exception the server sent, e.g.
     /// `ray.exceptions.RayTaskError(ValueError)` or `ray.exceptions.GetTimeoutError`.
+    /// A task error with a known cause always reads `ray.exceptions.RayTaskError(X)`,
+    /// whichever of its forms the server's Ray release pickled.
     pub type_name: String,
     /// For task errors, the user's exception type, e.g. `ValueError`.
     pub cause_type: Option<String>,
