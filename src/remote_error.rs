@@ -309,7 +309,7 @@ fn dual_cause_class(skeleton: &PyObject) -> Option<String> {
     bases
         .iter()
         .find(|b| !is_task_error(b))
-        .and_then(|b| class_name(b))
+        .and_then(class_name)
 }
 
 /// `module.qualname` of a class: a global, or the name given to a cloudpickle skeleton.
