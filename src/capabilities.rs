@@ -136,6 +136,19 @@ pub struct Capabilities {
     /// do not check tokens; asking for one there is refused (see
     /// [`Capabilities::check_token_auth`]).
     pub token_auth: bool,
+    /// The nodes restore the file modes a `working_dir` / `py_modules` package records
+    /// (an executable script stays executable): Ray 2.53 and later. This client records
+    /// them in every package it uploads; older releases unpack with plain `extractall`,
+    /// which drops them.
+    pub working_dir_file_modes: bool,
+    /// The server takes a chunked put or task (data over 5 MiB) replayed after a
+    /// reconnect whose last chunk it had already read: Ray 2.60 and later. Before, the
+    /// replayed chunks wedge the server's chunk collector and the next put ends the
+    /// session ("Expected to receive a chunk from request with id ..."; Python's client
+    /// meets the same). A limitation of those releases: a connection cut while such a
+    /// request is in flight may end the session (calls then fail with
+    /// `ConnectionLost`, never hang).
+    pub replays_chunked_requests: bool,
 }
 
 impl Capabilities {
@@ -175,6 +188,8 @@ impl Capabilities {
                 "RayActorError"
             },
             token_auth: v.at_least(2, 52),
+            working_dir_file_modes: v.at_least(2, 53),
+            replays_chunked_requests: v.at_least(2, 60),
         }
     }
 
@@ -375,6 +390,8 @@ mod tests {
         assert_eq!(c("2.10.0").actor_died_error, "RayActorError");
         assert_eq!(c("2.11.0").actor_died_error, "ActorDiedError");
         assert!(!c("2.51.2").token_auth && c("2.52.0").token_auth);
+        assert!(!c("2.52.1").working_dir_file_modes && c("2.53.0").working_dir_file_modes);
+        assert!(!c("2.59.0").replays_chunked_requests && new.replays_chunked_requests);
         // Outside the range: the nearest release's facts.
         assert_eq!(c("2.8.1").task_error_form, old.task_error_form);
         assert!(c("3.0.0").token_auth && c("2.61.0").token_auth);
