@@ -141,13 +141,14 @@ pub struct Capabilities {
     /// them in every package it uploads; older releases unpack with plain `extractall`,
     /// which drops them.
     pub working_dir_file_modes: bool,
-    /// The server takes a chunked put or task (data over 5 MiB) replayed after a
-    /// reconnect whose last chunk it had already read: Ray 2.60 and later. Before, the
-    /// replayed chunks wedge the server's chunk collector and the next put ends the
-    /// session ("Expected to receive a chunk from request with id ..."; Python's client
-    /// meets the same). A limitation of those releases: a connection cut while such a
-    /// request is in flight may end the session (calls then fail with
-    /// `ConnectionLost`, never hang).
+    /// The server takes a chunked put or task replayed after a reconnect whose last
+    /// chunk it had already read: Ray 2.60 and later. Before, the replayed chunks wedge
+    /// the server's chunk collector and the next put ends the session ("Expected to
+    /// receive a chunk from request with id ..."; Python's client meets the same). So,
+    /// with reconnection on, this client sends every put and task to those releases as
+    /// one message (up to gRPC's 2 GiB; larger ones still in chunks), which the
+    /// server's replay cache answers like any other request. The cost: the data is
+    /// copied together once, and a cut during it resends all of it.
     pub replays_chunked_requests: bool,
 }
 

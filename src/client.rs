@@ -387,6 +387,10 @@ impl Client {
             datapath.close().await;
             return Err(e);
         }
+        if !capabilities.replays_chunked_requests && !grace.is_zero() {
+            // Leaves room for the request's other fields under gRPC's message limit.
+            datapath.send_whole_up_to(crate::connection::MAX_MESSAGE_SIZE - (1 << 20));
+        }
         let logs = LogStream::start(&conn, options.logs.clone());
         Ok(Client {
             inner: Arc::new(ClientInner {
