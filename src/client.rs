@@ -1,6 +1,6 @@
 //! A connection to one Ray cluster: connect options, the connect handshake (init and
-//! connection info), the version check, the client's registry of live object refs, and
-//! disconnect.
+//! connection info), the version check (the policy is in `capabilities`), the client's
+//! registry of live object refs, and disconnect.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::address::Address;
+use crate::capabilities::Capabilities;
 use crate::connection::{
     CallMetadata, Connection, ConnectionSettings, ConnectionState, DEFAULT_KEEPALIVE_INTERVAL,
     DEFAULT_KEEPALIVE_TIMEOUT,
@@ -26,12 +27,6 @@ use crate::security::{AuthToken, Security, TlsOptions};
 use crate::tasks::Code;
 use crate::value::{PyObject, Value};
 use tonic::transport::Channel;
-
-// Declared here (not in lib.rs) so this change stays within the files it owns.
-
-/// Ray releases this client was tested against: `major.minor` of the server must match
-/// one of these (any patch release).
-pub const TESTED_RAY_VERSIONS: &[&str] = &["2.60"];
 
 /// Python's default reconnect grace period.
 pub const DEFAULT_RECONNECT_GRACE_PERIOD: Duration = Duration::from_secs(30);
@@ -61,8 +56,10 @@ pub struct ConnectOptions {
     /// `None` reads `RAY_CLIENT_RECONNECT_GRACE_PERIOD` (default 30 s). Zero disables
     /// reconnection.
     pub reconnect_grace_period: Option<Duration>,
-    /// Connect even when the server's Ray version is outside [`TESTED_RAY_VERSIONS`];
-    /// also set by the environment variable `RAY_IGNORE_VERSION_MISMATCH`.
+    /// Connect even to a Ray release the support policy refuses (older than 2.9, or
+    /// another major release; see [`Support`](crate::Support)); also set by the
+    /// environment variable `RAY_IGNORE_VERSION_MISMATCH`. Newer 2.x releases connect
+    /// without it, with a warning on the log handler.
     pub ignore_version_mismatch: bool,
     /// How often an HTTP/2 keepalive ping goes out, also while idle (default 30 s, as
     /// Python's client), so proxies that drop silent connections keep this one.
@@ -80,9 +77,10 @@ pub struct ConnectOptions {
     /// The token for a cluster with token authentication; `None` reads
     /// `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` (Debug prints `***`).
     pub auth_token: Option<AuthToken>,
-    /// Overrides [`TESTED_RAY_VERSIONS`], for testing the version check.
+    /// For testing the version policy against a real cluster: the Ray version the
+    /// server is taken to report (the capabilities and the check follow it).
     #[doc(hidden)]
-    pub __tested_versions: Option<Vec<String>>,
+    pub __pretend_ray_version: Option<String>,
 }
 
 impl Default for ConnectOptions {
@@ -100,7 +98,7 @@ impl Default for ConnectOptions {
             logs: LogHandler::default(),
             tls: TlsOptions::default(),
             auth_token: None,
-            __tested_versions: None,
+            __pretend_ray_version: None,
         }
     }
 }
@@ -257,6 +255,8 @@ pub(crate) struct ClientInner {
     logs: Option<LogStream>,
     pub(crate) datapath: Datapath,
     pub(crate) server: ServerInfo,
+    /// What the server's Ray release does, where releases differ.
+    pub(crate) capabilities: Capabilities,
     pub(crate) namespace: Option<String>,
     pub(crate) limits: Limits,
     /// One live `RefInner` per object id, so the server's reference is released exactly
@@ -375,22 +375,21 @@ impl Client {
         let ignore = options.ignore_version_mismatch
             || std::env::var("RAY_IGNORE_VERSION_MISMATCH")
                 .is_ok_and(|v| !v.is_empty() && v != "0");
-        let tested: Vec<String> = match &options.__tested_versions {
-            Some(v) => v.clone(),
-            None => TESTED_RAY_VERSIONS.iter().map(|s| s.to_string()).collect(),
-        };
-        if !ignore && !version_tested(&tested, &server.ray_version) {
+        let reported = options
+            .__pretend_ray_version
+            .as_deref()
+            .unwrap_or(&server.ray_version);
+        let capabilities = Capabilities::for_version(reported);
+        let checked = capabilities
+            .check_support(&address, ignore, &options.logs)
+            .and_then(|()| capabilities.check_token_auth(token_demanded(options)));
+        if let Err(e) = checked {
             datapath.close().await;
-            return Err(Error::new(
-                ErrorKind::VersionMismatch,
-                format!(
-                    "the cluster at {address} runs Ray {}, but this client was tested with Ray {} \
-                     only; set RAY_IGNORE_VERSION_MISMATCH=1 (or the ignore_version_mismatch \
-                     option) to connect anyway",
-                    server.ray_version,
-                    tested.join(", ")
-                ),
-            ));
+            return Err(e);
+        }
+        if !capabilities.replays_chunked_requests && !grace.is_zero() {
+            // Leaves room for the request's other fields under gRPC's message limit.
+            datapath.send_whole_up_to(crate::connection::MAX_MESSAGE_SIZE - (1 << 20));
         }
         let logs = LogStream::start(&conn, options.logs.clone());
         Ok(Client {
@@ -399,6 +398,7 @@ impl Client {
                 conn,
                 datapath,
                 server,
+                capabilities,
                 namespace: options.namespace.clone(),
                 limits: options.decode_limits.clone(),
                 refs: Mutex::new(HashMap::new()),
@@ -414,6 +414,12 @@ impl Client {
     /// The server's Ray and Python versions.
     pub fn server_info(&self) -> &ServerInfo {
         &self.inner.server
+    }
+
+    /// What the server's Ray release supports and how it behaves where releases
+    /// differ, and where it stands in the support policy.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.inner.capabilities
     }
 
     /// This connection's client id (32 hex characters).
@@ -694,30 +700,19 @@ fn new_client_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// True when `version` is one of `tested` (`major.minor` matches any patch release).
-pub(crate) fn version_tested(tested: &[String], version: &str) -> bool {
-    tested.iter().any(|tested| {
-        version == tested
-            || version
-                .strip_prefix(tested.as_str())
-                .is_some_and(|rest| rest.starts_with('.'))
-    })
+/// Whether the caller asked for token authentication (rather than a token merely lying
+/// in `RAY_AUTH_TOKEN` or `~/.ray/auth_token`): a release without it is then refused.
+fn token_demanded(options: &ConnectOptions) -> bool {
+    options
+        .auth_token
+        .as_ref()
+        .is_some_and(|t| !t.expose().is_empty())
+        || std::env::var("RAY_AUTH_MODE").is_ok_and(|m| m.trim().eq_ignore_ascii_case("token"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions() {
-        let t = ["2.60".to_owned()];
-        assert!(version_tested(&t, "2.60.0"));
-        assert!(version_tested(&t, "2.60.3"));
-        assert!(!version_tested(&t, "2.6.0"));
-        assert!(!version_tested(&t, "2.600.0"));
-        assert!(!version_tested(&t, "2.59.1"));
-        assert!(!version_tested(&t, "3.60.0"));
-    }
 
     #[test]
     fn only_a_server_process_that_did_not_come_up_is_retried() {

@@ -51,7 +51,14 @@ pub struct RuntimeContext {
 impl Client {
     /// The job's runtime context (job id, namespace, runtime env, ...).
     pub fn runtime_context(&self) -> Result<RuntimeContext> {
-        runtime_context(self.cluster_info(TypeEnum::RuntimeContext)?)
+        let mut context = runtime_context(self.cluster_info(TypeEnum::RuntimeContext)?)?;
+        if !self.capabilities().runtime_context_session_name {
+            // Releases before the reply carried it: where the cluster keeps it, as
+            // Ray's own nodes read it at start.
+            let name = self.kv_get(b"session_name", Some("session"))?;
+            context.session_name = String::from_utf8_lossy(&name.unwrap_or_default()).into();
+        }
+        Ok(context)
     }
 }
 

@@ -18,6 +18,8 @@
 
 use std::collections::BTreeMap;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -101,13 +103,17 @@ struct Pending {
 #[derive(Clone)]
 pub(crate) struct Datapath {
     commands: mpsc::UnboundedSender<Command>,
+    /// See [`Datapath::send_whole_up_to`].
+    whole_up_to: Arc<AtomicUsize>,
 }
 
 impl Datapath {
     /// Opens the stream and starts its driver. Must run on the runtime thread.
     pub(crate) fn open(conn: &Connection) -> Datapath {
         let (commands, rx) = mpsc::unbounded_channel();
+        let whole_up_to = Arc::new(AtomicUsize::new(0));
         let mut driver = Driver {
+            whole_up_to: whole_up_to.clone(),
             conn: conn.clone(),
             address: conn.address().to_string(),
             next_id: 0,
@@ -124,7 +130,19 @@ impl Datapath {
         };
         let opening = driver.open_stream(false);
         tokio::spawn(driver.run(rx, opening));
-        Datapath { commands }
+        Datapath {
+            commands,
+            whole_up_to,
+        }
+    }
+
+    /// From now on, puts and tasks whose data is at most `limit` bytes go as one
+    /// message rather than in chunks (0, the default: always chunked). For servers that
+    /// cannot take a chunked request replayed after a reconnect (see
+    /// `Capabilities::replays_chunked_requests`): a request of one message is answered
+    /// from the server's replay cache like any other.
+    pub(crate) fn send_whole_up_to(&self, limit: usize) {
+        self.whole_up_to.store(limit, Ordering::Relaxed);
     }
 
     /// Queues a request and returns a future of its response. Never blocks: the request
@@ -297,6 +315,7 @@ fn may_bring_back_refs(body: &data_request::Type) -> bool {
 
 struct Driver {
     conn: Connection,
+    whole_up_to: Arc<AtomicUsize>,
     address: String,
     next_id: i32,
     pending: BTreeMap<i32, Pending>,
@@ -578,6 +597,24 @@ impl Driver {
         // Dropping the senders of the settled ones answered them.
     }
 
+    /// The chunks `data` travels in: one message (its segments copied together) up to
+    /// the limit set by [`Datapath::send_whole_up_to`], else [`chunk_segments`].
+    fn chunks(&self, data: &[Bytes]) -> Vec<Bytes> {
+        let total: usize = data.iter().map(Bytes::len).sum();
+        if total > self.whole_up_to.load(Ordering::Relaxed) {
+            return chunk_segments(data);
+        }
+        match data {
+            [one] => vec![one.clone()],
+            _ => {
+                let mut whole = bytes::BytesMut::with_capacity(total);
+                data.iter()
+                    .for_each(|segment| whole.extend_from_slice(segment));
+                vec![whole.freeze()]
+            }
+        }
+    }
+
     /// Writes one request, split into chunks when its data is large. Chunks are slices
     /// of the caller's buffers, not copies (see [`chunk_segments`]).
     fn write(&self, req_id: i32, body: &data_request::Type, payload: Option<&[Bytes]>) {
@@ -594,7 +631,7 @@ impl Driver {
             // for a single chunk.
             data_request::Type::Put(put) => {
                 let data = payload.unwrap_or(std::slice::from_ref(&put.data));
-                let chunks = chunk_segments(data);
+                let chunks = self.chunks(data);
                 let total_size: usize = data.iter().map(Bytes::len).sum();
                 for (i, chunk) in chunks.iter().enumerate() {
                     send(data_request::Type::Put(proto::PutRequest {
@@ -608,7 +645,7 @@ impl Driver {
             }
             data_request::Type::Task(task) => {
                 let data = payload.unwrap_or(std::slice::from_ref(&task.data));
-                let chunks = chunk_segments(data);
+                let chunks = self.chunks(data);
                 for (i, chunk) in chunks.iter().enumerate() {
                     send(data_request::Type::Task(proto::ClientTask {
                         data: chunk.clone(),

@@ -19,7 +19,9 @@ pub enum ErrorKind {
     AuthenticationFailed,
     /// An established connection broke, or the client was disconnected.
     ConnectionLost,
-    /// The server runs a Ray version this client was not tested against.
+    /// The server runs a Ray release the support policy refuses (older than 2.9, another
+    /// major release), or one that lacks what was asked for ("... is not supported by
+    /// Ray X.Y.Z"); see [`Capabilities`](crate::Capabilities).
     VersionMismatch,
     /// The server refused the connection setup (`InitResponse.ok == false`).
     InitFailed,
@@ -72,6 +74,8 @@ impl ErrorKind {
 pub struct RemoteError {
     /// Qualified Python type of the exception the server sent, e.g.
     /// `ray.exceptions.RayTaskError(ValueError)` or `ray.exceptions.GetTimeoutError`.
+    /// A task error with a known cause always reads `ray.exceptions.RayTaskError(X)`,
+    /// whichever of its forms the server's Ray release pickled.
     pub type_name: String,
     /// For task errors, the user's exception type, e.g. `ValueError`.
     pub cause_type: Option<String>,

@@ -22,6 +22,7 @@ mod actors;
 pub mod address;
 mod ansi;
 mod buffer;
+mod capabilities;
 mod client;
 mod cluster;
 mod connection;
@@ -55,9 +56,12 @@ pub mod value;
 
 pub use actors::{ActorClass, ActorHandle, NamedActor};
 pub use address::{Address, DEFAULT_PORT};
+pub use capabilities::{
+    supported_range, Capabilities, RayVersion, Support, TaskErrorForm, NEWEST_TESTED_RAY,
+    OLDEST_SUPPORTED_RAY,
+};
 pub use client::{
     Client, ConnectOptions, ServerInfo, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RECONNECT_GRACE_PERIOD,
-    TESTED_RAY_VERSIONS,
 };
 pub use cluster::RuntimeContext;
 pub use connection::{ConnectionState, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_TIMEOUT};

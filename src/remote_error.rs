@@ -7,6 +7,13 @@
 //!   "RayTaskError(ValueError)", (RayTaskError, ValueError), {...})`, called with the
 //!   user's exception (`ValueError("bad value 3")`); the traceback text (`ray::f() ...`)
 //!   sits in a closure cell of one of the class's methods.
+//!
+//! Older releases pickle that class differently (see `TaskErrorForm` in
+//! capabilities.rs): before 2.48 it is called with the arguments the user's exception
+//! pickles with rather than the exception (`JSONDecodeError`: message, document,
+//! position), and Ray 2.9 names no module for it. The user's exception type is then the
+//! class's other base, and its message the traceback's last line, so every release's
+//! error reads the same.
 
 use bytes::Bytes;
 
@@ -161,26 +168,48 @@ pub(crate) fn describe(value: &Value) -> RemoteError {
     };
     // The exception whose text Python would print: the user's for task errors.
     let mut shown = obj.as_ref();
-    let dual = matches!(obj.callable, Value::Object(_)); // a cloudpickle skeleton class
-    if let (true, [Value::Object(cause)]) = (dual, obj.args.as_slice()) {
-        // A dual task error: the user's exception is the only argument.
-        if let Some(cause_type) = class_name(&cause.callable) {
-            remote.cause_type = Some(short_type(&cause_type));
-            shown = cause;
+    // Its type, when not `shown`'s class.
+    let mut shown_class = None;
+    let dual = match &obj.callable {
+        Value::Object(skeleton) => dual_cause_class(skeleton), // a cloudpickle skeleton class
+        _ => None,
+    };
+    if let Some(cause_class) = dual {
+        match obj.args.as_slice() {
+            // The user's exception is the only argument (Ray 2.48 and later).
+            [Value::Object(cause)] if class_name(&cause.callable).is_some() => {
+                let cause_type = class_name(&cause.callable).unwrap_or_default();
+                remote.cause_type = Some(short_type(&cause_type));
+                shown = cause;
+            }
+            // The user's exception's own arguments (earlier releases): its type is the
+            // class's other base.
+            _ => {
+                remote.cause_type = Some(short_type(&cause_class));
+                shown_class = Some(cause_class);
+            }
         }
     } else if let (true, [Value::Str(_function), Value::Str(tb), Value::Object(cause), ..]) = (
         remote.type_name.ends_with("RayTaskError"),
         obj.args.as_slice(),
     ) {
-        // A plain RayTaskError(function_name, traceback_str, cause, ...).
+        // A plain RayTaskError(function_name, traceback_str, cause, ...): what Ray sends
+        // when it cannot make the dual class (a type that cannot be subclassed; which
+        // ones changed between releases). Named as the dual class would be, so that one
+        // exception reads the same whichever form a release chose.
         remote.traceback = Some(strip_ansi(tb));
         remote.cause_type = class_name(&cause.callable).map(|t| short_type(&t));
+        if let Some(cause_type) = &remote.cause_type {
+            remote.type_name = format!("ray.exceptions.RayTaskError({cause_type})");
+        }
         shown = cause;
     }
     if remote.traceback.is_none() {
         remote.traceback = find_traceback(value);
     }
-    let shown_type = class_name(&shown.callable).unwrap_or_default();
+    let shown_type = shown_class
+        .or_else(|| class_name(&shown.callable))
+        .unwrap_or_default();
     // The traceback ends with the exception as Python printed it (`KeyError: 'x'`):
     // exact where the symbolic reading can only approximate a class's `__str__`.
     remote.message = remote
@@ -262,6 +291,27 @@ fn ray_id(v: &Value) -> String {
     v.repr()
 }
 
+/// For the skeleton of a dual task error class (`RayTaskError(X)`, whose bases are
+/// `ray.exceptions.RayTaskError` and the user's exception type `X`), `X`'s
+/// `module.qualname`.
+fn dual_cause_class(skeleton: &PyObject) -> Option<String> {
+    let g = skeleton.callable_global()?;
+    if !g.qualname.ends_with("_make_skeleton_class") {
+        return None;
+    }
+    let Some(Value::Tuple(bases)) = skeleton.args.get(2) else {
+        return None;
+    };
+    let is_task_error = |v: &Value| matches!(v, Value::Global(g) if g.module == "ray.exceptions" && g.qualname == "RayTaskError");
+    if !bases.iter().any(is_task_error) {
+        return None;
+    }
+    bases
+        .iter()
+        .find(|b| !is_task_error(b))
+        .and_then(class_name)
+}
+
 /// `module.qualname` of a class: a global, or the name given to a cloudpickle skeleton.
 fn class_name(callable: &Value) -> Option<String> {
     match callable {
@@ -273,11 +323,14 @@ fn class_name(callable: &Value) -> Option<String> {
                 return None;
             }
             let name = o.args.get(1)?.as_str()?;
+            // Ray 2.9's pickle names no module for its task error class, which Ray
+            // defines in ray.exceptions (as later releases say).
             let module = o
                 .args
                 .get(3)
                 .and_then(|d| d.get_str("__module__"))
-                .and_then(Value::as_str);
+                .and_then(Value::as_str)
+                .or_else(|| dual_cause_class(o).map(|_| "ray.exceptions"));
             Some(match module {
                 Some(m) => format!("{m}.{name}"),
                 None => name.to_owned(),
@@ -467,5 +520,67 @@ mod ray_error_tests {
             printed_message("ray::f()\nValueError: a\nb\n", "ValueError").as_deref(),
             Some("a\nb")
         );
+    }
+}
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+
+    /// Task errors as Ray releases pickle them (tests/fixtures/remote_errors: a task's
+    /// `json.loads("not json")` and a `ValueError("bad value 3")`, pickled by each
+    /// release's cloudpickle from a real cluster): every form reads the same.
+    #[test]
+    fn every_releases_task_errors_read_the_same() {
+        let fixtures: &[(&str, &[u8], &[u8])] = &[
+            (
+                "2.9.3",
+                include_bytes!("../tests/fixtures/remote_errors/ray-2.9.3-json.pkl"),
+                include_bytes!("../tests/fixtures/remote_errors/ray-2.9.3-value.pkl"),
+            ),
+            (
+                "2.60.0",
+                include_bytes!("../tests/fixtures/remote_errors/ray-2.60.0-json.pkl"),
+                include_bytes!("../tests/fixtures/remote_errors/ray-2.60.0-value.pkl"),
+            ),
+        ];
+        for (release, json, value) in fixtures {
+            let e = from_pickle(json, "get");
+            let remote = e.remote().expect("a remote error");
+            assert_eq!(e.kind(), ErrorKind::TaskError, "{release}: {e}");
+            assert_eq!(
+                remote.type_name, "ray.exceptions.RayTaskError(JSONDecodeError)",
+                "{release}"
+            );
+            assert_eq!(
+                remote.cause_type.as_deref(),
+                Some("JSONDecodeError"),
+                "{release}"
+            );
+            assert_eq!(
+                remote.message, "Expecting value: line 1 column 1 (char 0)",
+                "{release}"
+            );
+            assert_eq!(
+                e.message(),
+                "get: JSONDecodeError: Expecting value: line 1 column 1 (char 0)",
+                "{release}"
+            );
+            let tb = remote.traceback.as_deref().unwrap_or_default();
+            assert!(tb.starts_with("ray::loads()"), "{release}: {tb}");
+
+            let e = from_pickle(value, "get");
+            let remote = e.remote().expect("a remote error");
+            assert_eq!(
+                remote.type_name, "ray.exceptions.RayTaskError(ValueError)",
+                "{release}"
+            );
+            assert_eq!(
+                remote.cause_type.as_deref(),
+                Some("ValueError"),
+                "{release}"
+            );
+            assert_eq!(e.message(), "get: ValueError: bad value 3", "{release}");
+        }
     }
 }

@@ -2,19 +2,23 @@
 mod common;
 
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ray_client::{Client, ConnectOptions, ErrorKind, Value};
+use ray_client::{Client, ConnectOptions, ErrorKind, LogHandler, LogRecord, Support, Value};
 
 #[test]
 fn connects_and_reports_the_server_versions() {
     let client = common::client();
     let info = client.server_info();
-    assert_eq!(info.ray_version, "2.60.0");
+    assert_eq!(info.ray_version, common::ray_version());
     assert!(info.python_version.starts_with("3."), "{info:?}");
     assert!(!info.ray_commit.is_empty());
     assert_eq!(client.client_id().len(), 32);
     assert!(client.is_connected());
+    // Every release the tests run against is one the policy supports.
+    assert_eq!(client.capabilities().support, Support::Supported);
+    assert_eq!(client.capabilities(), &common::capabilities());
 }
 
 #[test]
@@ -57,20 +61,48 @@ fn nothing_listening_fails_with_an_error_naming_the_address() {
 }
 
 #[test]
-fn a_server_outside_the_tested_versions_is_refused_unless_overridden() {
-    let mut options = common::options();
-    options.__tested_versions = Some(vec!["2.59".to_owned()]);
-    let err = Client::connect_with(options.clone())
-        .err()
-        .expect("must be refused");
-    assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
-    assert!(err.message().contains("2.60.0"), "{err}");
-    assert!(
-        err.message().contains("RAY_IGNORE_VERSION_MISMATCH"),
-        "{err}"
-    );
-    let client = Client::connect_with(options.ignore_version_mismatch(true)).unwrap();
-    assert_eq!(client.server_info().ray_version, "2.60.0");
+fn a_release_the_policy_refuses_is_refused_unless_overridden() {
+    for refused in ["2.8.1", "3.0.0"] {
+        let mut options = common::options();
+        options.__pretend_ray_version = Some(refused.to_owned());
+        let err = Client::connect_with(options.clone())
+            .err()
+            .expect("must be refused");
+        assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
+        // Which release it is, which ones work, and how to connect anyway.
+        for part in [refused, "2.9 to 2.60", "RAY_IGNORE_VERSION_MISMATCH"] {
+            assert!(err.message().contains(part), "{part}: {err}");
+        }
+        let client = Client::connect_with(options.ignore_version_mismatch(true)).unwrap();
+        assert!(matches!(client.capabilities().support, Support::Refused(_)));
+        let r = client.put(Value::from(7)).unwrap();
+        assert_eq!(client.get(&r).unwrap(), Value::from(7));
+    }
+}
+
+#[test]
+fn a_newer_release_connects_with_a_warning_on_the_log_callback() {
+    let seen = Arc::new(Mutex::new(Vec::<LogRecord>::new()));
+    let s = seen.clone();
+    let mut options = common::options().logs(LogHandler::Callback(Arc::new(move |r| {
+        s.lock().unwrap().push(r.clone())
+    })));
+    options.__pretend_ray_version = Some("2.61.0".to_owned());
+    let client = Client::connect_with(options).expect("a newer 2.x connects");
+    assert_eq!(client.capabilities().support, Support::Untested);
+    let warnings: Vec<LogRecord> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.name == "ray_client")
+        .cloned()
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].level, 30, "a WARNING record");
+    assert!(warnings[0].message.contains("Ray 2.61.0"), "{warnings:?}");
+    assert!(warnings[0].message.contains("2.9 to 2.60"), "{warnings:?}");
+    let r = client.put(Value::from(7)).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(7));
 }
 
 fn job_state(job_id: &str) -> String {

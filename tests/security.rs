@@ -256,6 +256,10 @@ fn tls_cluster() {
 #[test]
 fn token_cluster() {
     let token = format!("rc-test-{:032x}", rand_u128());
+    if !common::capabilities().token_auth {
+        token_auth_is_not_supported(&token);
+        return;
+    }
     let cluster = SecuredCluster::start("token", &[("RAY_TEST_AUTH_TOKEN", &token)]);
     let files = scratch("token");
 
@@ -359,6 +363,42 @@ fn token_cluster() {
     }
     drop(cluster);
     std::fs::remove_dir_all(&files).unwrap();
+}
+
+/// A release without token authentication (before Ray 2.52) checks no token: asking for
+/// one is a clear error rather than a connection that is not what was asked for.
+fn token_auth_is_not_supported(token: &str) {
+    let plain = &common::cluster().address;
+    let not_supported = format!("is not supported by Ray {}", common::ray_version());
+    {
+        let _env = clean_env();
+        let err = Client::connect_with(options(plain).auth_token(token))
+            .err()
+            .expect("the auth_token option must be refused");
+        assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
+        assert!(err.message().contains(&not_supported), "{err}");
+        assert!(
+            !err.to_string().contains(token),
+            "the error shows the token"
+        );
+    }
+    {
+        let _env = clean_env();
+        std::env::set_var("RAY_AUTH_MODE", "token");
+        std::env::set_var("RAY_AUTH_TOKEN", token);
+        let err = Client::connect_with(options(plain))
+            .err()
+            .expect("RAY_AUTH_MODE=token must be refused");
+        assert!(err.message().contains(&not_supported), "{err}");
+    }
+    // A token merely lying in RAY_AUTH_TOKEN (kept for other clusters) asks for nothing.
+    {
+        let _env = clean_env();
+        std::env::set_var("RAY_AUTH_TOKEN", token);
+        let client = Client::connect_with(options(plain)).expect("connect with a stray token");
+        exercise(&client);
+        client.disconnect();
+    }
 }
 
 fn rand_u128() -> u128 {

@@ -142,6 +142,35 @@ pub fn python() -> PathBuf {
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
+/// The Ray version of the test cluster: `RAY_TEST_RAY_VERSION` (the harness's env file
+/// has it), else the version installed in the virtualenv.
+pub fn ray_version() -> String {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            if let Ok(v) = std::env::var("RAY_TEST_RAY_VERSION") {
+                return v;
+            }
+            let out = Command::new(python())
+                .args(["-c", "import ray; print(ray.__version__)"])
+                .output()
+                .expect("asking the virtualenv's ray for its version");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        })
+        .clone()
+}
+
+/// What the test cluster's Ray release does, where releases differ (the record connect
+/// chooses for it).
+pub fn capabilities() -> ray_client::Capabilities {
+    ray_client::Capabilities::for_version(&ray_version())
+}
+
 /// The runtime env every test job gets: `tests/python` (the modules the tests call) as
 /// the working_dir, uploaded by the client, plus `extra` entries.
 pub fn test_runtime_env(extra: Vec<(&str, ray_client::Value)>) -> ray_client::Value {

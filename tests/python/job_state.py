@@ -10,9 +10,11 @@ import ray.core.generated.gcs_service_pb2_grpc as pbg
 
 gcs, job_hex = sys.argv[1], sys.argv[2]
 stub = pbg.JobInfoGcsServiceStub(grpc.insecure_channel(gcs))
-reply = stub.GetAllJobInfo(
-    pb.GetAllJobInfoRequest(skip_submission_job_info_field=True, skip_is_running_tasks_field=True)
-)
+# The skip flags spare the GCS work where the release has them (not Ray 2.9).
+fields = pb.GetAllJobInfoRequest.DESCRIPTOR.fields_by_name
+skips = {f: True for f in ("skip_submission_job_info_field", "skip_is_running_tasks_field")
+         if f in fields}
+reply = stub.GetAllJobInfo(pb.GetAllJobInfoRequest(**skips))
 for job in reply.job_info_list:
     if job.job_id.hex() == job_hex:
         print("dead" if job.is_dead else "alive")
