@@ -45,7 +45,8 @@
 
 // ---- Version and status codes (src/ffi/status.rs) ----
 //
-// Major version of this library (the C ABI is stable within a major version from 1.0).
+// Major version of this library. The C ABI is stable within a major version from 0.2.0
+// on (abi/check holds it to the baseline in abi/<major>/).
 #define RAY_CLIENT_VERSION_MAJOR 0
 
 // Minor version of this library.

@@ -4,7 +4,8 @@ use std::ffi::{c_char, CStr};
 
 /// ---- Version and status codes (src/ffi/status.rs) ----
 ///
-/// Major version of this library (the C ABI is stable within a major version from 1.0).
+/// Major version of this library. The C ABI is stable within a major version from 0.2.0
+/// on (abi/check holds it to the baseline in abi/<major>/).
 pub const RAY_CLIENT_VERSION_MAJOR: u32 = 0;
 /// Minor version of this library.
 pub const RAY_CLIENT_VERSION_MINOR: u32 = 2;
