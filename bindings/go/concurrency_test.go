@@ -78,8 +78,7 @@ func mixedOp(ctx context.Context, c *Client, actor *ActorHandle, kv KV, worker, 
 
 // Many goroutines share one client (run with -race).
 func TestGoroutinesShareClient(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	actor := must(c.ActorClass(tasks, "Counter").Options(MaxConcurrency(4)).Remote(ctx))(t)
 	defer actor.Close()
 	kv := c.KV("go-concurrency")
@@ -159,8 +158,7 @@ func TestCloseWhileInUse(t *testing.T) {
 // Refs, actors, remote functions, actor classes and clients that are dropped without
 // Close are released by the garbage collector's cleanups.
 func TestCleanupsReleaseHandles(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	settle := func() int {
 		runtime.GC()
 		time.Sleep(20 * time.Millisecond) // cleanups run on their own goroutine

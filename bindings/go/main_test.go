@@ -90,6 +90,12 @@ func shared(t testing.TB) *Client {
 	return sharedClient
 }
 
+// setup is how most tests start: a context that never ends and the shared client.
+func setup(t testing.TB) (context.Context, *Client) {
+	t.Helper()
+	return context.Background(), shared(t)
+}
+
 // must returns v, failing the test given to the returned function on err:
 // must(c.Put(ctx, 1))(t).
 func must[T any](v T, err error) func(testing.TB) T {
