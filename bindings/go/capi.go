@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -210,6 +211,41 @@ func blocking(ctx context.Context, op string, f func() error, done func()) error
 		abandoned = true
 		return ctxError(op, ctx)
 	}
+}
+
+// blockingCall is the common case of blocking: one C call f, run with the live handle
+// that use (a wrapper's use method) lends it, so that a nil or closed wrapper reports
+// its error without calling f. done is blocking's: it releases what f produced when ctx
+// ended first.
+func blockingCall[P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P) cstatus, done func()) error {
+	return use(op, func(p P) error {
+		return blocking(ctx, op, func() error {
+			return ccall(op, func() cstatus { return f(p) })
+		}, done)
+	})
+}
+
+// stringCall is blockingCall for a C call that hands over a string (in *out); it
+// returns the string copied into Go, and frees the C one also when ctx ended first.
+func stringCall[P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P, out **C.char) cstatus) (string, error) {
+	var s *C.char
+	err := blockingCall(ctx, op, use, func(p P) cstatus { return f(p, &s) }, func() { C.ray_client_string_free(s) })
+	if err != nil {
+		return "", err
+	}
+	return ownedString(s), nil
+}
+
+// jsonCall is stringCall for a C call whose string is JSON text, decoded into out.
+func jsonCall[P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P, out **C.char) cstatus, out any) error {
+	text, err := stringCall(ctx, op, use, f)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(text), out); err != nil {
+		return newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
+	}
+	return nil
 }
 
 // Version is the C library's version, "MAJOR.MINOR.PATCH".
