@@ -54,14 +54,9 @@ func (a *ActorHandle) ID(ctx context.Context) (string, error) {
 
 // Clone is a new handle to the same actor, closed independently.
 func (a *ActorHandle) Clone() (*ActorHandle, error) {
-	var out *C.ray_client_actor
-	err := a.use("Clone", func(p *C.ray_client_actor) error {
-		return ccall("Clone", func() cstatus { return C.ray_client_actor_clone(p, &out) })
-	})
-	if err != nil {
-		return nil, err
-	}
-	return newActorHandle(a.client, out), nil
+	return cloneOwned(a, func(p *C.ray_client_actor, out **C.ray_client_actor) cstatus {
+		return C.ray_client_actor_clone(p, out)
+	}, newActorHandle)
 }
 
 // Kill kills the actor (ray.kill). With noRestart false it restarts when it has

@@ -307,35 +307,34 @@ func (e *encoder) structValue(rv reflect.Value, path string, depth int) (*C.ray_
 }
 
 func (e *encoder) ref(r *ObjectRef, path string) (*C.ray_client_value, error) {
-	if r == nil {
-		return e.none()
-	}
-	if e.client == nil {
-		return nil, errConversion(e.op, path, "an ObjectRef cannot be encoded outside a call of its client")
-	}
-	if r.client != e.client {
-		return nil, errInvalid(e.op, "%s: the ObjectRef belongs to another client", path)
-	}
-	var out *C.ray_client_value
-	err := r.use(e.op, func(p *C.ray_client_object_ref) error {
-		return ccall(e.op, func() cstatus { return C.ray_client_value_object_ref(p, &out) })
+	return encodeOwned(e, r, path, "ObjectRef", func(p *C.ray_client_object_ref, out **C.ray_client_value) cstatus {
+		return C.ray_client_value_object_ref(p, out)
 	})
-	return out, err
 }
 
 func (e *encoder) actor(a *ActorHandle, path string) (*C.ray_client_value, error) {
-	if a == nil {
+	return encodeOwned(e, a, path, "ActorHandle", func(p *C.ray_client_actor, out **C.ray_client_value) cstatus {
+		return C.ray_client_value_actor(p, out)
+	})
+}
+
+// encodeOwned encodes w, which belongs to a client (an ObjectRef or ActorHandle, as
+// typeName says in errors), with mk, its _value constructor: only into a call of that
+// client, since the handle means nothing to another connection; a nil w is None.
+func encodeOwned[W ownedWrapper[P], P comparable](e *encoder, w W, path, typeName string, mk func(p P, out **C.ray_client_value) cstatus) (*C.ray_client_value, error) {
+	var none W
+	if w == none {
 		return e.none()
 	}
 	if e.client == nil {
-		return nil, errConversion(e.op, path, "an ActorHandle cannot be encoded outside a call of its client")
+		return nil, errConversion(e.op, path, "an %s cannot be encoded outside a call of its client", typeName)
 	}
-	if a.client != e.client {
-		return nil, errInvalid(e.op, "%s: the ActorHandle belongs to another client", path)
+	if w.Client() != e.client {
+		return nil, errInvalid(e.op, "%s: the %s belongs to another client", path, typeName)
 	}
 	var out *C.ray_client_value
-	err := a.use(e.op, func(p *C.ray_client_actor) error {
-		return ccall(e.op, func() cstatus { return C.ray_client_value_actor(p, &out) })
+	err := useWrapped(w, e.op, func(p P) error {
+		return ccall(e.op, func() cstatus { return mk(p, &out) })
 	})
 	return out, err
 }

@@ -60,14 +60,9 @@ func (r *ObjectRef) ID(ctx context.Context) (string, error) {
 
 // Clone is a new handle to the same object, closed independently.
 func (r *ObjectRef) Clone() (*ObjectRef, error) {
-	var out *C.ray_client_object_ref
-	err := r.use("Clone", func(p *C.ray_client_object_ref) error {
-		return ccall("Clone", func() cstatus { return C.ray_client_object_ref_clone(p, &out) })
-	})
-	if err != nil {
-		return nil, err
-	}
-	return newObjectRef(r.client, out), nil
+	return cloneOwned(r, func(p *C.ray_client_object_ref, out **C.ray_client_object_ref) cstatus {
+		return C.ray_client_object_ref_clone(p, out)
+	}, newObjectRef)
 }
 
 // Put stores v (converted as described in the package documentation) in the cluster's
