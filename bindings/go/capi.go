@@ -167,16 +167,25 @@ func timeoutMS(ctx context.Context, limit time.Duration) C.int64_t {
 	return C.int64_t(ms)
 }
 
+// checkContext is what a call under ctx fails with before it starts: ErrNilHandle for
+// a nil ctx, the context's error for one that has ended already (nil otherwise).
+func checkContext(op string, ctx context.Context) error {
+	if ctx == nil {
+		return errNil(op, "context")
+	}
+	if ctx.Err() != nil {
+		return ctxError(op, ctx)
+	}
+	return nil
+}
+
 // blocking runs f, a C call that blocks on the cluster and has no asynchronous form,
 // so that ctx can still end the wait: without a Done channel it runs inline; otherwise
 // in a goroutine, and when ctx ends first the caller gets the context's error while f
 // finishes in the background, and done (if any) then releases what f produced.
 func blocking(ctx context.Context, op string, f func() error, done func()) error {
-	if ctx == nil {
-		return errNil(op, "context")
-	}
-	if err := ctx.Err(); err != nil {
-		return ctxError(op, ctx)
+	if err := checkContext(op, ctx); err != nil {
+		return err
 	}
 	if ctx.Done() == nil {
 		return f()

@@ -117,11 +117,8 @@ func (c *Client) getValue(ctx context.Context, op string, ref *ObjectRef) (*C.ra
 	if ref == nil {
 		return nil, errNil(op, "object ref")
 	}
-	if ctx == nil {
-		return nil, errNil(op, "context")
-	}
-	if ctx.Err() != nil {
-		return nil, ctxError(op, ctx)
+	if err := checkContext(op, ctx); err != nil {
+		return nil, err
 	}
 	id, pd := newPending()
 	timeout := timeoutMS(ctx, -1)
@@ -272,11 +269,8 @@ func (c *Client) getMany(ctx context.Context, op string, refs []*ObjectRef) (asy
 	if c == nil {
 		return asyncResult{}, errNil(op, "client")
 	}
-	if ctx == nil {
-		return asyncResult{}, errNil(op, "context")
-	}
-	if ctx.Err() != nil {
-		return asyncResult{}, ctxError(op, ctx)
+	if err := checkContext(op, ctx); err != nil {
+		return asyncResult{}, err
 	}
 	if len(refs) == 0 {
 		return asyncResult{}, nil
