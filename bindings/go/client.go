@@ -530,7 +530,13 @@ type ServerInfo struct {
 	NumClients    int // clients connected to the server at the time
 }
 
-func (c *Client) loadInfo() error {
+// loadInfo is what Info and ServerInfo return: both are asked of the library once, by
+// whichever is called first. op names the error of a nil client only; the library's
+// errors say "Info" either way, as the first call's error may be reported again.
+func (c *Client) loadInfo(op string) (ClientInfo, ServerInfo, error) {
+	if c == nil {
+		return ClientInfo{}, ServerInfo{}, errNil(op, "client")
+	}
 	var err error
 	c.infoOnce.Do(func() {
 		err = c.use("Info", func(p *C.ray_client_client) error {
@@ -550,31 +556,24 @@ func (c *Client) loadInfo() error {
 	})
 	if err == nil && c.info.ID == "" {
 		// An earlier attempt failed (closed client); report that state now.
-		return c.use("Info", func(*C.ray_client_client) error { return nil })
+		err = c.use("Info", func(*C.ray_client_client) error { return nil })
 	}
-	return err
+	if err != nil {
+		return ClientInfo{}, ServerInfo{}, err
+	}
+	return c.info, c.server, nil
 }
 
 // Info is the client's id, address and namespace (known locally, no round trip).
 func (c *Client) Info() (ClientInfo, error) {
-	if c == nil {
-		return ClientInfo{}, errNil("Info", "client")
-	}
-	if err := c.loadInfo(); err != nil {
-		return ClientInfo{}, err
-	}
-	return c.info, nil
+	info, _, err := c.loadInfo("Info")
+	return info, err
 }
 
 // ServerInfo is what the server reported when connecting (Ray and Python versions).
 func (c *Client) ServerInfo() (ServerInfo, error) {
-	if c == nil {
-		return ServerInfo{}, errNil("ServerInfo", "client")
-	}
-	if err := c.loadInfo(); err != nil {
-		return ServerInfo{}, err
-	}
-	return c.server, nil
+	_, server, err := c.loadInfo("ServerInfo")
+	return server, err
 }
 
 // ClusterResources is the cluster's total resources (ray.cluster_resources()), e.g.
