@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -151,28 +150,17 @@ func TestFunctionFromSource(t *testing.T) {
 	cube := c.FunctionFromSource("def cube(x, plus=0):\n    return x ** 3 + plus\n", "cube").Options(NumCPUs(0.1))
 	defer cube.Close()
 	// The goroutines' first calls race to make the handle (checked under -race).
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			r, err := cube.Remote(ctx, i, Kwargs{"plus": 1})
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer r.Close()
-			if n, err := GetAs[int](ctx, c, r); err != nil || n != i*i*i+1 {
-				errs <- fmt.Errorf("cube(%d) = %d, %v", i, n, err)
-			}
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	parallel(t, 8, func(i int) error {
+		r, err := cube.Remote(ctx, i, Kwargs{"plus": 1})
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if n, err := GetAs[int](ctx, c, r); err != nil || n != i*i*i+1 {
+			return fmt.Errorf("cube(%d) = %d, %v", i, n, err)
+		}
+		return nil
+	})
 	for i, bad := range []*RemoteFunction{
 		c.FunctionFromSource("def f():\n    return 1\n", "not a name"),
 		c.FunctionFromSource("def f():\n    return 1\n", ""),
