@@ -243,9 +243,7 @@ type NamedActor struct {
 // ListNamedActors lists the named actors of this client's namespace, or of every
 // namespace with allNamespaces.
 func (c *Client) ListNamedActors(ctx context.Context, allNamespaces bool) ([]NamedActor, error) {
-	var out []NamedActor
-	err := jsonCall(ctx, "ListNamedActors", c.use, func(p *C.ray_client_client, s **C.char) cstatus {
+	return jsonCall[[]NamedActor](ctx, "ListNamedActors", c.use, func(p *C.ray_client_client, s **C.char) cstatus {
 		return C.ray_client_actor_list_named(p, cbool(allNamespaces), s)
-	}, &out)
-	return out, err
+	})
 }

@@ -245,16 +245,18 @@ func stringCall[P any](ctx context.Context, op string, use func(string, func(P) 
 	return ownedString(s), nil
 }
 
-// jsonCall is stringCall for a C call whose string is JSON text, decoded into out.
-func jsonCall[P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P, out **C.char) cstatus, out any) error {
+// jsonCall is stringCall for a C call whose string is JSON text, returned decoded as a
+// T (with a decoding error, as far as it was decoded).
+func jsonCall[T, P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P, out **C.char) cstatus) (T, error) {
+	var out T
 	text, err := stringCall(ctx, op, use, f)
 	if err != nil {
-		return err
+		return out, err
 	}
-	if err := json.Unmarshal([]byte(text), out); err != nil {
-		return newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return out, newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
 	}
-	return nil
+	return out, nil
 }
 
 // Version is the C library's version, "MAJOR.MINOR.PATCH".

@@ -579,20 +579,16 @@ func (c *Client) ServerInfo() (ServerInfo, error) {
 // ClusterResources is the cluster's total resources (ray.cluster_resources()), e.g.
 // {"CPU": 4, "memory": ...}.
 func (c *Client) ClusterResources(ctx context.Context) (map[string]float64, error) {
-	var m map[string]float64
-	err := jsonCall(ctx, "ClusterResources", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
+	return jsonCall[map[string]float64](ctx, "ClusterResources", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_resources(p, out)
-	}, &m)
-	return m, err
+	})
 }
 
 // AvailableResources is the resources not in use right now (ray.available_resources()).
 func (c *Client) AvailableResources(ctx context.Context) (map[string]float64, error) {
-	var m map[string]float64
-	err := jsonCall(ctx, "AvailableResources", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
+	return jsonCall[map[string]float64](ctx, "AvailableResources", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_available_resources(p, out)
-	}, &m)
-	return m, err
+	})
 }
 
 // Node is one node of the cluster, as ray.nodes() describes it.
@@ -608,10 +604,10 @@ type Node struct {
 
 // Nodes lists the cluster's nodes (ray.nodes()).
 func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
-	var raw []json.RawMessage
-	if err := jsonCall(ctx, "Nodes", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
+	raw, err := jsonCall[[]json.RawMessage](ctx, "Nodes", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_nodes(p, out)
-	}, &raw); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	nodes := make([]Node, len(raw))
@@ -638,11 +634,9 @@ type RuntimeContext struct {
 
 // RuntimeContext is the job's runtime context: job id, node, namespace, runtime env.
 func (c *Client) RuntimeContext(ctx context.Context) (RuntimeContext, error) {
-	var rc RuntimeContext
-	err := jsonCall(ctx, "RuntimeContext", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
+	return jsonCall[RuntimeContext](ctx, "RuntimeContext", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_client_runtime_context(p, out)
-	}, &rc)
-	return rc, err
+	})
 }
 
 // DashboardURL is the dashboard's URL ("" when the cluster runs without one).

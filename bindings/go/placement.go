@@ -149,9 +149,11 @@ func (pg *PlacementGroup) Table(ctx context.Context) (map[string]any, error) {
 	var m map[string]any
 	// Lock order everywhere: the client, then the object.
 	err := pg.client.use(op, func(cp *C.ray_client_client) error {
-		return jsonCall(ctx, op, pg.use, func(p *C.ray_client_placement_group, s **C.char) cstatus {
+		var err error
+		m, err = jsonCall[map[string]any](ctx, op, pg.use, func(p *C.ray_client_placement_group, s **C.char) cstatus {
 			return C.ray_client_placement_group_table(cp, p, s)
-		}, &m)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
