@@ -49,28 +49,14 @@ func (a *ActorHandle) Client() *Client {
 
 // ID is the actor id in hex (right after creation it waits for the id).
 func (a *ActorHandle) ID(ctx context.Context) (string, error) {
-	var s *C.char
-	err := a.use("ID", func(p *C.ray_client_actor) error {
-		return blocking(ctx, "ID", func() error {
-			return ccall("ID", func() cstatus { return C.ray_client_actor_id_hex(p, &s) })
-		}, func() { C.ray_client_string_free(s) })
-	})
-	if err != nil {
-		return "", err
-	}
-	return ownedString(s), nil
+	return stringCall(ctx, "ID", a.use, func(p *C.ray_client_actor, s **C.char) cstatus { return C.ray_client_actor_id_hex(p, s) })
 }
 
 // Clone is a new handle to the same actor, closed independently.
 func (a *ActorHandle) Clone() (*ActorHandle, error) {
-	var out *C.ray_client_actor
-	err := a.use("Clone", func(p *C.ray_client_actor) error {
-		return ccall("Clone", func() cstatus { return C.ray_client_actor_clone(p, &out) })
-	})
-	if err != nil {
-		return nil, err
-	}
-	return newActorHandle(a.client, out), nil
+	return cloneOwned(a, func(p *C.ray_client_actor, out **C.ray_client_actor) cstatus {
+		return C.ray_client_actor_clone(p, out)
+	}, newActorHandle)
 }
 
 // Kill kills the actor (ray.kill). With noRestart false it restarts when it has
@@ -82,11 +68,9 @@ func (a *ActorHandle) Kill(ctx context.Context, noRestart bool) error {
 		return errNil(op, "actor")
 	}
 	return a.client.use(op, func(cp *C.ray_client_client) error {
-		return a.use(op, func(p *C.ray_client_actor) error {
-			return blocking(ctx, op, func() error {
-				return ccall(op, func() cstatus { return C.ray_client_actor_kill(cp, p, cbool(noRestart)) })
-			}, nil)
-		})
+		return blockingCall(ctx, op, a.use, func(p *C.ray_client_actor) cstatus {
+			return C.ray_client_actor_kill(cp, p, cbool(noRestart))
+		}, nil)
 	})
 }
 
@@ -241,11 +225,9 @@ func (c *Client) GetActor(ctx context.Context, name, namespace string) (*ActorHa
 		return nil, err
 	}
 	var out *C.ray_client_actor
-	err = c.use(op, func(cp *C.ray_client_client) error {
-		return blocking(ctx, op, func() error {
-			return ccall(op, func() cstatus { return C.ray_client_actor_get(cp, cn, cns, &out) })
-		}, func() { freeActor(out) })
-	})
+	err = blockingCall(ctx, op, c.use, func(cp *C.ray_client_client) cstatus {
+		return C.ray_client_actor_get(cp, cn, cns, &out)
+	}, func() { freeActor(out) })
 	if err != nil {
 		return nil, err
 	}
@@ -261,9 +243,7 @@ type NamedActor struct {
 // ListNamedActors lists the named actors of this client's namespace, or of every
 // namespace with allNamespaces.
 func (c *Client) ListNamedActors(ctx context.Context, allNamespaces bool) ([]NamedActor, error) {
-	var out []NamedActor
-	err := c.jsonCall(ctx, "ListNamedActors", func(p *C.ray_client_client, s **C.char) cstatus {
+	return jsonCall[[]NamedActor](ctx, "ListNamedActors", c.use, func(p *C.ray_client_client, s **C.char) cstatus {
 		return C.ray_client_actor_list_named(p, cbool(allNamespaces), s)
-	}, &out)
-	return out, err
+	})
 }

@@ -12,8 +12,7 @@ import (
 )
 
 func TestActors(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	counter := must(c.ActorClass(tasks, "Counter").Remote(ctx, Kwargs{"start": 10}))(t)
 	defer counter.Close()
 	if n := getAs[int](t, c, must(counter.Call(ctx, "incr", 5))(t)); n != 15 {
@@ -99,8 +98,7 @@ func waitDead(t *testing.T, c *Client, a *ActorHandle) *ActorDiedError {
 }
 
 func TestActorDies(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	a := must(c.ActorClass(tasks, "Counter").Remote(ctx))(t)
 	defer a.Close()
 	r := must(a.Call(ctx, "die"))(t)
@@ -113,8 +111,7 @@ func TestActorDies(t *testing.T) {
 }
 
 func TestNamedActors(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	name := fmt.Sprintf("go-counter-%d", os.Getpid())
 	a := must(c.ActorClass(tasks, "Counter").Options(Name(name)).Remote(ctx, 1))(t)
 	defer a.Close()
@@ -192,8 +189,7 @@ func containsActor(list []NamedActor, name, ns string) bool {
 }
 
 func TestActorFromSourceAndConcurrency(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	src := "class Acc:\n    def __init__(self):\n        self.items = []\n    def add(self, x):\n        self.items.append(x)\n        return len(self.items)\n    def all(self):\n        return self.items\n"
 	acc := must(c.ActorClassFromSource(src, "Acc").Remote(ctx))(t)
 	defer acc.Close()

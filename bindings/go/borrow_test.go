@@ -37,8 +37,7 @@ func waitLoans(t *testing.T, before, n int64) {
 // A 64 MiB []byte put from its own memory (no copy) and read back; the memory is given
 // back once, only after the Borrowed is closed.
 func TestBorrowedPut(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	data := make([]byte, 64<<20)
 	for i := range data {
 		data[i] = byte(i*31 + i>>20)
@@ -75,8 +74,7 @@ func TestBorrowedPut(t *testing.T) {
 
 // A numeric slice and an NDArray lent as numpy arrays, as call arguments; refused input.
 func TestBorrowedArrays(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	before := loansReturned.Load()
 	xs := make([]float64, 1<<20)
 	for i := range xs {

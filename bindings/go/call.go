@@ -137,11 +137,8 @@ func invoke(ctx context.Context, cl *call) ([]*ObjectRef, error) {
 	if c == nil {
 		return nil, errNil(op, "client")
 	}
-	if ctx == nil {
-		return nil, errNil(op, "context")
-	}
-	if ctx.Err() != nil {
-		return nil, ctxError(op, ctx)
+	if err := checkContext(op, ctx); err != nil {
+		return nil, err
 	}
 	o, perCall, err := buildOptions(op, cl.opts)
 	if err != nil {

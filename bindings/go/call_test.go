@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -23,8 +22,7 @@ const seqSource = "def seq(n):\n    return tuple(range(n)) if n != 1 else 0\n"
 // A call with num_returns n gives n refs in order, whether n comes from RemoteN or from
 // the options attached to the function (NumReturns, OptionJSON, OptionValue).
 func TestCallResultsSizedByNumReturns(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	seq := c.FunctionFromSource(seqSource, "seq")
 	defer seq.Close()
 	wantSeq := func(refs []*ObjectRef, n int) {
@@ -91,8 +89,7 @@ func TestCallResultsSizedByNumReturns(t *testing.T) {
 // as Python's f.options(...) is over @ray.remote(...): a key given again wins, the
 // others stay.
 func TestPerCallOptionsOverAttached(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	src := "def env_pair():\n    import os\n    return os.environ.get('RC_GO_ATTACHED', ''), os.getpid()\n"
 	f := c.FunctionFromSource(src, "env_pair").Options(
 		RuntimeEnv(map[string]any{"env_vars": map[string]string{"RC_GO_ATTACHED": "yes"}}), NumReturns(5))
@@ -149,33 +146,21 @@ func TestPerCallOptionsOverAttached(t *testing.T) {
 // A function from source is one handle, made on its first call and shared by every
 // goroutine calling it; a bad definition is that call's error, and the next call's too.
 func TestFunctionFromSource(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	cube := c.FunctionFromSource("def cube(x, plus=0):\n    return x ** 3 + plus\n", "cube").Options(NumCPUs(0.1))
 	defer cube.Close()
 	// The goroutines' first calls race to make the handle (checked under -race).
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			r, err := cube.Remote(ctx, i, Kwargs{"plus": 1})
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer r.Close()
-			if n, err := GetAs[int](ctx, c, r); err != nil || n != i*i*i+1 {
-				errs <- fmt.Errorf("cube(%d) = %d, %v", i, n, err)
-			}
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	parallel(t, 8, func(i int) error {
+		r, err := cube.Remote(ctx, i, Kwargs{"plus": 1})
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if n, err := GetAs[int](ctx, c, r); err != nil || n != i*i*i+1 {
+			return fmt.Errorf("cube(%d) = %d, %v", i, n, err)
+		}
+		return nil
+	})
 	for i, bad := range []*RemoteFunction{
 		c.FunctionFromSource("def f():\n    return 1\n", "not a name"),
 		c.FunctionFromSource("def f():\n    return 1\n", ""),
@@ -202,8 +187,7 @@ func TestFunctionFromSource(t *testing.T) {
 // Keyword arguments: each Kwargs among the arguments adds its names; a name given twice
 // is refused, as Python refuses f(x=1, x=2), and nothing is sent.
 func TestKeywordArguments(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	type echoed struct {
 		Args   []any
 		Kwargs map[string]int
@@ -243,8 +227,7 @@ func TestKeywordArguments(t *testing.T) {
 // RemoteFunction and ActorClass own C handles: Close releases them (later calls
 // report ErrClosed; copies made by Options have their own). Nil ones: TestNilHandles.
 func TestFunctionAndClassHandles(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	f := c.Function(tasks, "square")
 	if n := getAs[int](t, c, must(f.Remote(ctx, 5))(t)); n != 25 {
 		t.Fatal(n)
@@ -298,8 +281,7 @@ func TestFunctionAndClassHandles(t *testing.T) {
 // so that each call waits for its definition to reach the cluster, long enough for
 // deadlines to pass during some calls.
 func TestCallsUnderEndingContexts(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	a := must(c.ActorClass(tasks, "Counter").Remote(ctx))(t)
 	defer a.Close()
 	closeRefs([]*ObjectRef{must(a.Call(ctx, "get"))(t)})

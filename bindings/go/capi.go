@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -166,16 +167,25 @@ func timeoutMS(ctx context.Context, limit time.Duration) C.int64_t {
 	return C.int64_t(ms)
 }
 
+// checkContext is what a call under ctx fails with before it starts: ErrNilHandle for
+// a nil ctx, the context's error for one that has ended already (nil otherwise).
+func checkContext(op string, ctx context.Context) error {
+	if ctx == nil {
+		return errNil(op, "context")
+	}
+	if ctx.Err() != nil {
+		return ctxError(op, ctx)
+	}
+	return nil
+}
+
 // blocking runs f, a C call that blocks on the cluster and has no asynchronous form,
 // so that ctx can still end the wait: without a Done channel it runs inline; otherwise
 // in a goroutine, and when ctx ends first the caller gets the context's error while f
 // finishes in the background, and done (if any) then releases what f produced.
 func blocking(ctx context.Context, op string, f func() error, done func()) error {
-	if ctx == nil {
-		return errNil(op, "context")
-	}
-	if err := ctx.Err(); err != nil {
-		return ctxError(op, ctx)
+	if err := checkContext(op, ctx); err != nil {
+		return err
 	}
 	if ctx.Done() == nil {
 		return f()
@@ -210,6 +220,43 @@ func blocking(ctx context.Context, op string, f func() error, done func()) error
 		abandoned = true
 		return ctxError(op, ctx)
 	}
+}
+
+// blockingCall is the common case of blocking: one C call f, run with the live handle
+// that use (a wrapper's use method) lends it, so that a nil or closed wrapper reports
+// its error without calling f. done is blocking's: it releases what f produced when ctx
+// ended first.
+func blockingCall[P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P) cstatus, done func()) error {
+	return use(op, func(p P) error {
+		return blocking(ctx, op, func() error {
+			return ccall(op, func() cstatus { return f(p) })
+		}, done)
+	})
+}
+
+// stringCall is blockingCall for a C call that hands over a string (in *out); it
+// returns the string copied into Go, and frees the C one also when ctx ended first.
+func stringCall[P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P, out **C.char) cstatus) (string, error) {
+	var s *C.char
+	err := blockingCall(ctx, op, use, func(p P) cstatus { return f(p, &s) }, func() { C.ray_client_string_free(s) })
+	if err != nil {
+		return "", err
+	}
+	return ownedString(s), nil
+}
+
+// jsonCall is stringCall for a C call whose string is JSON text, returned decoded as a
+// T (with a decoding error, as far as it was decoded).
+func jsonCall[T, P any](ctx context.Context, op string, use func(string, func(P) error) error, f func(p P, out **C.char) cstatus) (T, error) {
+	var out T
+	text, err := stringCall(ctx, op, use, f)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return out, newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
+	}
+	return out, nil
 }
 
 // Version is the C library's version, "MAJOR.MINOR.PATCH".

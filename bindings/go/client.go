@@ -530,7 +530,13 @@ type ServerInfo struct {
 	NumClients    int // clients connected to the server at the time
 }
 
-func (c *Client) loadInfo() error {
+// loadInfo is what Info and ServerInfo return: both are asked of the library once, by
+// whichever is called first. op names the error of a nil client only; the library's
+// errors say "Info" either way, as the first call's error may be reported again.
+func (c *Client) loadInfo(op string) (ClientInfo, ServerInfo, error) {
+	if c == nil {
+		return ClientInfo{}, ServerInfo{}, errNil(op, "client")
+	}
 	var err error
 	c.infoOnce.Do(func() {
 		err = c.use("Info", func(p *C.ray_client_client) error {
@@ -550,68 +556,39 @@ func (c *Client) loadInfo() error {
 	})
 	if err == nil && c.info.ID == "" {
 		// An earlier attempt failed (closed client); report that state now.
-		return c.use("Info", func(*C.ray_client_client) error { return nil })
+		err = c.use("Info", func(*C.ray_client_client) error { return nil })
 	}
-	return err
+	if err != nil {
+		return ClientInfo{}, ServerInfo{}, err
+	}
+	return c.info, c.server, nil
 }
 
 // Info is the client's id, address and namespace (known locally, no round trip).
 func (c *Client) Info() (ClientInfo, error) {
-	if c == nil {
-		return ClientInfo{}, errNil("Info", "client")
-	}
-	if err := c.loadInfo(); err != nil {
-		return ClientInfo{}, err
-	}
-	return c.info, nil
+	info, _, err := c.loadInfo("Info")
+	return info, err
 }
 
 // ServerInfo is what the server reported when connecting (Ray and Python versions).
 func (c *Client) ServerInfo() (ServerInfo, error) {
-	if c == nil {
-		return ServerInfo{}, errNil("ServerInfo", "client")
-	}
-	if err := c.loadInfo(); err != nil {
-		return ServerInfo{}, err
-	}
-	return c.server, nil
-}
-
-// jsonCall runs a blocking C call that returns JSON text and decodes it into out.
-func (c *Client) jsonCall(ctx context.Context, op string, f func(p *C.ray_client_client, out **C.char) cstatus, out any) error {
-	var s *C.char
-	err := c.use(op, func(p *C.ray_client_client) error {
-		return blocking(ctx, op, func() error {
-			return ccall(op, func() cstatus { return f(p, &s) })
-		}, func() { C.ray_client_string_free(s) })
-	})
-	if err != nil {
-		return err
-	}
-	text := ownedString(s)
-	if err := json.Unmarshal([]byte(text), out); err != nil {
-		return newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
-	}
-	return nil
+	_, server, err := c.loadInfo("ServerInfo")
+	return server, err
 }
 
 // ClusterResources is the cluster's total resources (ray.cluster_resources()), e.g.
 // {"CPU": 4, "memory": ...}.
 func (c *Client) ClusterResources(ctx context.Context) (map[string]float64, error) {
-	var m map[string]float64
-	err := c.jsonCall(ctx, "ClusterResources", func(p *C.ray_client_client, out **C.char) cstatus {
+	return jsonCall[map[string]float64](ctx, "ClusterResources", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_resources(p, out)
-	}, &m)
-	return m, err
+	})
 }
 
 // AvailableResources is the resources not in use right now (ray.available_resources()).
 func (c *Client) AvailableResources(ctx context.Context) (map[string]float64, error) {
-	var m map[string]float64
-	err := c.jsonCall(ctx, "AvailableResources", func(p *C.ray_client_client, out **C.char) cstatus {
+	return jsonCall[map[string]float64](ctx, "AvailableResources", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_available_resources(p, out)
-	}, &m)
-	return m, err
+	})
 }
 
 // Node is one node of the cluster, as ray.nodes() describes it.
@@ -627,10 +604,10 @@ type Node struct {
 
 // Nodes lists the cluster's nodes (ray.nodes()).
 func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
-	var raw []json.RawMessage
-	if err := c.jsonCall(ctx, "Nodes", func(p *C.ray_client_client, out **C.char) cstatus {
+	raw, err := jsonCall[[]json.RawMessage](ctx, "Nodes", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_cluster_nodes(p, out)
-	}, &raw); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	nodes := make([]Node, len(raw))
@@ -657,43 +634,28 @@ type RuntimeContext struct {
 
 // RuntimeContext is the job's runtime context: job id, node, namespace, runtime env.
 func (c *Client) RuntimeContext(ctx context.Context) (RuntimeContext, error) {
-	var rc RuntimeContext
-	err := c.jsonCall(ctx, "RuntimeContext", func(p *C.ray_client_client, out **C.char) cstatus {
+	return jsonCall[RuntimeContext](ctx, "RuntimeContext", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
 		return C.ray_client_client_runtime_context(p, out)
-	}, &rc)
-	return rc, err
+	})
 }
 
 // DashboardURL is the dashboard's URL ("" when the cluster runs without one).
 func (c *Client) DashboardURL(ctx context.Context) (string, error) {
-	var s *C.char
-	err := c.use("DashboardURL", func(p *C.ray_client_client) error {
-		return blocking(ctx, "DashboardURL", func() error {
-			return ccall("DashboardURL", func() cstatus { return C.ray_client_cluster_dashboard_url(p, &s) })
-		}, func() { C.ray_client_string_free(s) })
+	return stringCall(ctx, "DashboardURL", c.use, func(p *C.ray_client_client, s **C.char) cstatus {
+		return C.ray_client_cluster_dashboard_url(p, s)
 	})
-	if err != nil {
-		return "", err
-	}
-	return ownedString(s), nil
 }
 
 // Ping asks the server whether it is there; nil when it answers.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.use("Ping", func(p *C.ray_client_client) error {
-		return blocking(ctx, "Ping", func() error {
-			return ccall("Ping", func() cstatus { return C.ray_client_client_ping(p) })
-		}, nil)
-	})
+	return blockingCall(ctx, "Ping", c.use, func(p *C.ray_client_client) cstatus { return C.ray_client_client_ping(p) }, nil)
 }
 
 // ServerInitialized reports whether Ray is initialized on the client's server.
 func (c *Client) ServerInitialized(ctx context.Context) (bool, error) {
 	var out C.int
-	err := c.use("ServerInitialized", func(p *C.ray_client_client) error {
-		return blocking(ctx, "ServerInitialized", func() error {
-			return ccall("ServerInitialized", func() cstatus { return C.ray_client_client_server_is_initialized(p, &out) })
-		}, nil)
-	})
+	err := blockingCall(ctx, "ServerInitialized", c.use, func(p *C.ray_client_client) cstatus {
+		return C.ray_client_client_server_is_initialized(p, &out)
+	}, nil)
 	return out == 1, err
 }

@@ -17,8 +17,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestClientInfoAndCluster(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	info := must(c.Info())(t)
 	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(info.ID) || info.Namespace != "go-tests" ||
 		!strings.Contains(info.Address, strings.TrimPrefix(testAddress, "ray://")) {

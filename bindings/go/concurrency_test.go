@@ -78,30 +78,18 @@ func mixedOp(ctx context.Context, c *Client, actor *ActorHandle, kv KV, worker, 
 
 // Many goroutines share one client (run with -race).
 func TestGoroutinesShareClient(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	actor := must(c.ActorClass(tasks, "Counter").Options(MaxConcurrency(4)).Remote(ctx))(t)
 	defer actor.Close()
 	kv := c.KV("go-concurrency")
-	var wg sync.WaitGroup
-	errs := make(chan error, 32)
-	for w := 0; w < 32; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < 25; i++ {
-				if err := mixedOp(ctx, c, actor, kv, w, i+w); err != nil {
-					errs <- fmt.Errorf("worker %d op %d: %w", w, i, err)
-					return
-				}
+	parallel(t, 32, func(w int) error {
+		for i := 0; i < 25; i++ {
+			if err := mixedOp(ctx, c, actor, kv, w, i+w); err != nil {
+				return fmt.Errorf("worker %d op %d: %w", w, i, err)
 			}
-		}(w)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		}
+		return nil
+	})
 	if _, err := kv.DeletePrefix(ctx, "w"); err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +147,7 @@ func TestCloseWhileInUse(t *testing.T) {
 // Refs, actors, remote functions, actor classes and clients that are dropped without
 // Close are released by the garbage collector's cleanups.
 func TestCleanupsReleaseHandles(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	settle := func() int {
 		runtime.GC()
 		time.Sleep(20 * time.Millisecond) // cleanups run on their own goroutine

@@ -47,6 +47,20 @@ func decodeIntoValue(op string, c *Client, v *C.ray_client_value, dst reflect.Va
 
 func (d *decoder) call(f func() cstatus) error { return ccall(d.op, f) }
 
+// decodeOwned decodes a handle that belongs to a client (an object ref or actor, as
+// what says in errors): get takes a new C handle from the value, and wrap gives it to
+// d's client. Only a decoder of a client's call has one to give it to.
+func decodeOwned[W any, P any](d *decoder, path, what string, get func(out *P) cstatus, wrap func(*Client, P) W) (any, error) {
+	if d.client == nil {
+		return nil, errConversion(d.op, path, "%s outside a client", what)
+	}
+	var p P
+	if err := d.call(func() cstatus { return get(&p) }); err != nil {
+		return nil, err
+	}
+	return wrap(d.client, p), nil
+}
+
 func (d *decoder) decode(v *C.ray_client_value, path string, depth int) (any, error) {
 	return d.value(v, path, depth, false)
 }
@@ -134,23 +148,13 @@ func (d *decoder) value(v *C.ray_client_value, path string, depth int, asKey boo
 	case C.RAY_CLIENT_VALUE_DICT:
 		return d.dict(v, path, depth)
 	case C.RAY_CLIENT_VALUE_OBJECT_REF:
-		if d.client == nil {
-			return nil, errConversion(d.op, path, "an object ref outside a client")
-		}
-		var r *C.ray_client_object_ref
-		if err := d.call(func() cstatus { return C.ray_client_value_get_object_ref(v, &r) }); err != nil {
-			return nil, err
-		}
-		return newObjectRef(d.client, r), nil
+		return decodeOwned(d, path, "an object ref", func(r **C.ray_client_object_ref) cstatus {
+			return C.ray_client_value_get_object_ref(v, r)
+		}, newObjectRef)
 	case C.RAY_CLIENT_VALUE_ACTOR:
-		if d.client == nil {
-			return nil, errConversion(d.op, path, "an actor handle outside a client")
-		}
-		var a *C.ray_client_actor
-		if err := d.call(func() cstatus { return C.ray_client_value_get_actor(v, &a) }); err != nil {
-			return nil, err
-		}
-		return newActorHandle(d.client, a), nil
+		return decodeOwned(d, path, "an actor handle", func(a **C.ray_client_actor) cstatus {
+			return C.ray_client_value_get_actor(v, a)
+		}, newActorHandle)
 	case C.RAY_CLIENT_VALUE_NDARRAY:
 		a, err := d.ndarray(v, path)
 		if err != nil {

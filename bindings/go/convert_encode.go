@@ -96,6 +96,40 @@ func (e *encoder) dict(keys, vals []*C.ray_client_value) (*C.ray_client_value, e
 	})
 }
 
+// dictEntries collects the encoded keys and values of a dict, in order, for e.dict
+// (which takes them over).
+type dictEntries struct {
+	ks, vs []*C.ray_client_value
+}
+
+func newDictEntries(n int) *dictEntries {
+	return &dictEntries{ks: make([]*C.ray_client_value, 0, n), vs: make([]*C.ray_client_value, 0, n)}
+}
+
+// add encodes one entry, its key with key and then its value with val, and keeps both.
+// When either fails it frees the entry's key and everything kept so far, so that the
+// caller only returns the error.
+func (d *dictEntries) add(key, val func() (*C.ray_client_value, error)) error {
+	kv, err := key()
+	if err != nil {
+		d.free()
+		return err
+	}
+	vv, err := val()
+	if err != nil {
+		C.ray_client_value_free(kv)
+		d.free()
+		return err
+	}
+	d.ks, d.vs = append(d.ks, kv), append(d.vs, vv)
+	return nil
+}
+
+func (d *dictEntries) free() {
+	freeValues(d.ks)
+	freeValues(d.vs)
+}
+
 func (e *encoder) encode(rv reflect.Value, path string, depth int) (*C.ray_client_value, error) {
 	if depth > maxDepth {
 		return nil, errConversion(e.op, path, "nested more than %d levels deep (a cycle?)", maxDepth)
@@ -231,111 +265,88 @@ func (e *encoder) mapValue(rv reflect.Value, path string, depth int) (*C.ray_cli
 	case reflect.Float32, reflect.Float64:
 		sort.Slice(keys, func(i, j int) bool { return keys[i].Float() < keys[j].Float() })
 	}
-	ks := make([]*C.ray_client_value, 0, len(keys))
-	vs := make([]*C.ray_client_value, 0, len(keys))
-	fail := func(err error) (*C.ray_client_value, error) {
-		freeValues(ks)
-		freeValues(vs)
-		return nil, err
-	}
+	d := newDictEntries(len(keys))
 	for _, k := range keys {
 		kp := path + "[" + keyString(k) + "]"
-		kv, err := e.encode(k, kp, depth+1)
-		if err != nil {
-			return fail(err)
+		if err := d.add(
+			func() (*C.ray_client_value, error) { return e.encode(k, kp, depth+1) },
+			func() (*C.ray_client_value, error) { return e.encode(rv.MapIndex(k), kp, depth+1) },
+		); err != nil {
+			return nil, err
 		}
-		vv, err := e.encode(rv.MapIndex(k), kp, depth+1)
-		if err != nil {
-			C.ray_client_value_free(kv)
-			return fail(err)
-		}
-		ks, vs = append(ks, kv), append(vs, vv)
 	}
-	return e.dict(ks, vs)
+	return e.dict(d.ks, d.vs)
 }
 
 // dictItems encodes a Dict (any slice of DictItem) as a dict, its entries in order.
 func (e *encoder) dictItems(rv reflect.Value, path string, depth int) (*C.ray_client_value, error) {
 	n := rv.Len()
-	ks := make([]*C.ray_client_value, 0, n)
-	vs := make([]*C.ray_client_value, 0, n)
+	d := newDictEntries(n)
 	for i := 0; i < n; i++ {
 		it := rv.Index(i).Interface().(DictItem)
-		kv, err := e.encode(reflect.ValueOf(it.Key), path+"[key "+strconv.Itoa(i)+"]", depth+1)
-		if err != nil {
-			freeValues(ks)
-			freeValues(vs)
+		if err := d.add(
+			func() (*C.ray_client_value, error) {
+				return e.encode(reflect.ValueOf(it.Key), path+"[key "+strconv.Itoa(i)+"]", depth+1)
+			},
+			// The value's path holds the key's repr, made only once the key encoded: a
+			// cyclic key is refused there, and writeRepr would not end on it.
+			func() (*C.ray_client_value, error) {
+				return e.encode(reflect.ValueOf(it.Value), path+"["+keyRepr(it.Key)+"]", depth+1)
+			},
+		); err != nil {
 			return nil, err
 		}
-		vv, err := e.encode(reflect.ValueOf(it.Value), path+"["+keyRepr(it.Key)+"]", depth+1)
-		if err != nil {
-			C.ray_client_value_free(kv)
-			freeValues(ks)
-			freeValues(vs)
-			return nil, err
-		}
-		ks, vs = append(ks, kv), append(vs, vv)
 	}
-	return e.dict(ks, vs)
+	return e.dict(d.ks, d.vs)
 }
 
 func (e *encoder) structValue(rv reflect.Value, path string, depth int) (*C.ray_client_value, error) {
 	fields := structFields(rv.Type())
-	ks := make([]*C.ray_client_value, 0, len(fields))
-	vs := make([]*C.ray_client_value, 0, len(fields))
+	d := newDictEntries(len(fields))
 	for _, f := range fields {
 		fv, ok := fieldByIndex(rv, f.index, false)
 		if !ok || (f.omitEmpty && fv.IsZero()) {
 			continue
 		}
-		kv, err := e.str(f.name)
-		if err != nil {
-			freeValues(ks)
-			freeValues(vs)
+		if err := d.add(
+			func() (*C.ray_client_value, error) { return e.str(f.name) },
+			func() (*C.ray_client_value, error) { return e.encode(fv, path+"."+f.name, depth+1) },
+		); err != nil {
 			return nil, err
 		}
-		vv, err := e.encode(fv, path+"."+f.name, depth+1)
-		if err != nil {
-			C.ray_client_value_free(kv)
-			freeValues(ks)
-			freeValues(vs)
-			return nil, err
-		}
-		ks, vs = append(ks, kv), append(vs, vv)
 	}
-	return e.dict(ks, vs)
+	return e.dict(d.ks, d.vs)
 }
 
 func (e *encoder) ref(r *ObjectRef, path string) (*C.ray_client_value, error) {
-	if r == nil {
-		return e.none()
-	}
-	if e.client == nil {
-		return nil, errConversion(e.op, path, "an ObjectRef cannot be encoded outside a call of its client")
-	}
-	if r.client != e.client {
-		return nil, errInvalid(e.op, "%s: the ObjectRef belongs to another client", path)
-	}
-	var out *C.ray_client_value
-	err := r.use(e.op, func(p *C.ray_client_object_ref) error {
-		return ccall(e.op, func() cstatus { return C.ray_client_value_object_ref(p, &out) })
+	return encodeOwned(e, r, path, "ObjectRef", func(p *C.ray_client_object_ref, out **C.ray_client_value) cstatus {
+		return C.ray_client_value_object_ref(p, out)
 	})
-	return out, err
 }
 
 func (e *encoder) actor(a *ActorHandle, path string) (*C.ray_client_value, error) {
-	if a == nil {
+	return encodeOwned(e, a, path, "ActorHandle", func(p *C.ray_client_actor, out **C.ray_client_value) cstatus {
+		return C.ray_client_value_actor(p, out)
+	})
+}
+
+// encodeOwned encodes w, which belongs to a client (an ObjectRef or ActorHandle, as
+// typeName says in errors), with mk, its _value constructor: only into a call of that
+// client, since the handle means nothing to another connection; a nil w is None.
+func encodeOwned[W ownedWrapper[P], P comparable](e *encoder, w W, path, typeName string, mk func(p P, out **C.ray_client_value) cstatus) (*C.ray_client_value, error) {
+	var none W
+	if w == none {
 		return e.none()
 	}
 	if e.client == nil {
-		return nil, errConversion(e.op, path, "an ActorHandle cannot be encoded outside a call of its client")
+		return nil, errConversion(e.op, path, "an %s cannot be encoded outside a call of its client", typeName)
 	}
-	if a.client != e.client {
-		return nil, errInvalid(e.op, "%s: the ActorHandle belongs to another client", path)
+	if w.Client() != e.client {
+		return nil, errInvalid(e.op, "%s: the %s belongs to another client", path, typeName)
 	}
 	var out *C.ray_client_value
-	err := a.use(e.op, func(p *C.ray_client_actor) error {
-		return ccall(e.op, func() cstatus { return C.ray_client_value_actor(p, &out) })
+	err := useWrapped(w, e.op, func(p P) error {
+		return ccall(e.op, func() cstatus { return mk(p, &out) })
 	})
 	return out, err
 }

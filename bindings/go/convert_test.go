@@ -1,7 +1,6 @@
 package ray
 
 import (
-	"context"
 	"errors"
 	"math"
 	"math/big"
@@ -217,8 +216,7 @@ func TestConvertErrors(t *testing.T) {
 
 // Values reach Python as the documented types and come back unchanged.
 func TestConvertThroughCluster(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	typeOf := map[string]any{
 		"NoneType":  nil,
 		"bool":      true,
@@ -383,8 +381,7 @@ func TestConvertDict(t *testing.T) {
 // numpy scalars (what numpy reductions return) arrive as Go numbers and bools; uint64's
 // maximum as a *big.Int, which converts into a uint64.
 func TestNumpyScalars(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	total := getAs[any](t, c, must(c.Call(ctx, tasks, "numpy_total"))(t))
 	if f, ok := total.(float64); !ok || f != 66 {
 		t.Fatalf("numpy_total() = %#v", total)
@@ -417,8 +414,7 @@ func TestNumpyScalars(t *testing.T) {
 // A dict with tuple, frozenset and bytes keys is received as a Dict, in order, and echoed
 // back through a task it is the same dict.
 func TestTupleKeyedDict(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	ref := must(c.Call(ctx, tasks, "tuple_keyed"))(t)
 	defer ref.Close()
 	want := Dict{{Tuple{int64(1), int64(2)}, "a"}, {Tuple{int64(3), "x"}, "b"}, {FrozenSet{int64(4)}, "c"},
@@ -461,8 +457,7 @@ func TestTupleKeyedDict(t *testing.T) {
 // A set echoed through a task may come back in another order: decoded into a Set it
 // compares equal with Equal (Python's set equality), as the same elements.
 func TestSetEquality(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	s := Set{int64(1) << 40, "a", int64(300), int64(7), Tuple{int64(1), "t"}}
 	var back Set
 	ref := must(c.Call(ctx, tasks, "identity", s))(t)

@@ -1,7 +1,6 @@
 package ray
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -11,8 +10,7 @@ import (
 // A running task cancelled without force fails its get with ErrTaskCancelled (not
 // ErrTaskFailed), and the text says what Python says, without internal byte dumps.
 func TestCancelledTaskError(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	r := must(c.Call(ctx, tasks, "spin_forever"))(t)
 	defer r.Close()
 	time.Sleep(2 * time.Second) // running, not still queued: the cancel interrupts it
@@ -37,8 +35,7 @@ func TestCancelledTaskError(t *testing.T) {
 // Error strings say the operation once ("ray: get: ...", not "ray: Get: get: ..."),
 // carry the exception's own message, and Go-side errors keep naming the Go method.
 func TestErrorTexts(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	r := must(c.Call(ctx, tasks, "raise_key_error", "x"))(t)
 	defer r.Close()
 	_, err := c.Get(ctx, r)

@@ -82,6 +82,13 @@ type wrapper[P comparable] interface {
 	cHandle() *handle[P]
 }
 
+// ownedWrapper is a wrapper that belongs to one client (*ObjectRef, *ActorHandle).
+type ownedWrapper[P comparable] interface {
+	wrapper[P]
+	// Client is the client w belongs to; nil for a nil receiver.
+	Client() *Client
+}
+
 // useWrapped runs f with w's live C handle: ErrNilHandle for a nil w, ErrClosed for a
 // closed one.
 func useWrapped[W wrapper[P], P comparable](w W, op string, f func(p P) error) error {
@@ -100,6 +107,21 @@ func closeWrapped[W wrapper[P], P comparable](w W) error {
 	}
 	w.cHandle().close()
 	return nil
+}
+
+// cloneOwned is a new wrapper, made by wrap, of a new C handle to what w's handle
+// refers to (clone is the type's _clone function): it belongs to w's client and is
+// closed independently.
+func cloneOwned[W ownedWrapper[P], P comparable](w W, clone func(p P, out *P) cstatus, wrap func(*Client, P) W) (W, error) {
+	var out P
+	err := useWrapped(w, "Clone", func(p P) error {
+		return ccall("Clone", func() cstatus { return clone(p, &out) })
+	})
+	if err != nil {
+		var none W
+		return none, err
+	}
+	return wrap(w.Client(), out), nil
 }
 
 // lazyHandle is a handle made on first use. RemoteFunction and ActorClass are Go

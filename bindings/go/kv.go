@@ -27,11 +27,7 @@ func (kv KV) run(ctx context.Context, op string, f func(p *C.ray_client_client, 
 	if err != nil {
 		return err
 	}
-	return kv.client.use(op, func(p *C.ray_client_client) error {
-		return blocking(ctx, op, func() error {
-			return ccall(op, func() cstatus { return f(p, ns) })
-		}, done)
-	})
+	return blockingCall(ctx, op, kv.client.use, func(p *C.ray_client_client) cstatus { return f(p, ns) }, done)
 }
 
 // Get is the value stored under key; found is false (and the error nil) when there is

@@ -1,7 +1,6 @@
 package ray
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,8 +10,7 @@ import (
 )
 
 func TestKV(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	kv := c.KV("go-kv-test")
 	prefix := fmt.Sprintf("go-%d-", os.Getpid())
 	if _, err := kv.DeletePrefix(ctx, prefix); err != nil {

@@ -99,31 +99,24 @@ func TestLogsAndSeveralClients(t *testing.T) {
 		t.Fatalf("Wait on another client's ref: %v", err)
 	}
 	// Both work at the same time.
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for _, c := range []*Client{c1, c2} {
-		wg.Add(1)
-		go func(c *Client) {
-			defer wg.Done()
-			for i := 0; i < 20; i++ {
-				r, err := c.Call(ctx, tasks, "square", i)
-				if err != nil {
-					errs <- err
-					return
-				}
-				n, err := GetAs[int](ctx, c, r)
-				r.Close()
-				if err != nil || n != i*i {
-					errs <- fmt.Errorf("square(%d) = %d, %v", i, n, err)
-					return
-				}
+	clients := []*Client{c1, c2}
+	ok := parallel(t, len(clients), func(k int) error {
+		c := clients[k]
+		for i := 0; i < 20; i++ {
+			r, err := c.Call(ctx, tasks, "square", i)
+			if err != nil {
+				return err
 			}
-		}(c)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+			n, err := GetAs[int](ctx, c, r)
+			r.Close()
+			if err != nil || n != i*i {
+				return fmt.Errorf("square(%d) = %d, %v", i, n, err)
+			}
+		}
+		return nil
+	})
+	if !ok {
+		t.FailNow() // what follows assumes both clients work
 	}
 	// Closing one leaves the other connected.
 	if err := c1.Close(); err != nil {

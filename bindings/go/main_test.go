@@ -90,6 +90,38 @@ func shared(t testing.TB) *Client {
 	return sharedClient
 }
 
+// setup is how most tests start: a context that never ends and the shared client.
+func setup(t testing.TB) (context.Context, *Client) {
+	t.Helper()
+	return context.Background(), shared(t)
+}
+
+// parallel runs f(0), ..., f(n-1) on n goroutines at once and waits for them all; each
+// error f returns fails t (t.Error, so that every goroutine's is seen). It reports
+// whether none failed.
+func parallel(t testing.TB, n int, f func(i int) error) bool {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(i); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ok := true
+	for err := range errs {
+		t.Error(err)
+		ok = false
+	}
+	return ok
+}
+
 // must returns v, failing the test given to the returned function on err:
 // must(c.Put(ctx, 1))(t).
 func must[T any](v T, err error) func(testing.TB) T {

@@ -55,28 +55,14 @@ func (r *ObjectRef) Client() *Client {
 // ID is the object id in hex. For the result of a task still being scheduled it waits
 // for the id, hence the context.
 func (r *ObjectRef) ID(ctx context.Context) (string, error) {
-	var s *C.char
-	err := r.use("ID", func(p *C.ray_client_object_ref) error {
-		return blocking(ctx, "ID", func() error {
-			return ccall("ID", func() cstatus { return C.ray_client_object_ref_hex(p, &s) })
-		}, func() { C.ray_client_string_free(s) })
-	})
-	if err != nil {
-		return "", err
-	}
-	return ownedString(s), nil
+	return stringCall(ctx, "ID", r.use, func(p *C.ray_client_object_ref, s **C.char) cstatus { return C.ray_client_object_ref_hex(p, s) })
 }
 
 // Clone is a new handle to the same object, closed independently.
 func (r *ObjectRef) Clone() (*ObjectRef, error) {
-	var out *C.ray_client_object_ref
-	err := r.use("Clone", func(p *C.ray_client_object_ref) error {
-		return ccall("Clone", func() cstatus { return C.ray_client_object_ref_clone(p, &out) })
-	})
-	if err != nil {
-		return nil, err
-	}
-	return newObjectRef(r.client, out), nil
+	return cloneOwned(r, func(p *C.ray_client_object_ref, out **C.ray_client_object_ref) cstatus {
+		return C.ray_client_object_ref_clone(p, out)
+	}, newObjectRef)
 }
 
 // Put stores v (converted as described in the package documentation) in the cluster's
@@ -105,11 +91,9 @@ func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 		return nil, err
 	}
 	var out *C.ray_client_object_ref
-	err = c.use(op, func(p *C.ray_client_client) error {
-		return blocking(ctx, op, func() error {
-			return ccall(op, func() cstatus { return C.ray_client_object_put(p, val, &out) })
-		}, func() { freeRef(out) })
-	})
+	err = blockingCall(ctx, op, c.use, func(p *C.ray_client_client) cstatus {
+		return C.ray_client_object_put(p, val, &out)
+	}, func() { freeRef(out) })
 	C.ray_client_value_free(val)
 	// Lent payloads are the caller's again once the library released them: right after
 	// the put's reply (measured: within a microsecond of the C call's return), and
@@ -133,11 +117,8 @@ func (c *Client) getValue(ctx context.Context, op string, ref *ObjectRef) (*C.ra
 	if ref == nil {
 		return nil, errNil(op, "object ref")
 	}
-	if ctx == nil {
-		return nil, errNil(op, "context")
-	}
-	if ctx.Err() != nil {
-		return nil, ctxError(op, ctx)
+	if err := checkContext(op, ctx); err != nil {
+		return nil, err
 	}
 	id, pd := newPending()
 	timeout := timeoutMS(ctx, -1)
@@ -288,11 +269,8 @@ func (c *Client) getMany(ctx context.Context, op string, refs []*ObjectRef) (asy
 	if c == nil {
 		return asyncResult{}, errNil(op, "client")
 	}
-	if ctx == nil {
-		return asyncResult{}, errNil(op, "context")
-	}
-	if ctx.Err() != nil {
-		return asyncResult{}, ctxError(op, ctx)
+	if err := checkContext(op, ctx); err != nil {
+		return asyncResult{}, err
 	}
 	if len(refs) == 0 {
 		return asyncResult{}, nil
@@ -387,11 +365,9 @@ func (c *Client) Wait(ctx context.Context, refs []*ObjectRef, numReturns int, ti
 func (c *Client) Cancel(ctx context.Context, ref *ObjectRef, force, recursive bool) error {
 	const op = "Cancel"
 	return c.use(op, func(cp *C.ray_client_client) error {
-		return ref.use(op, func(rp *C.ray_client_object_ref) error {
-			return blocking(ctx, op, func() error {
-				return ccall(op, func() cstatus { return C.ray_client_object_cancel(cp, rp, cbool(force), cbool(recursive)) })
-			}, nil)
-		})
+		return blockingCall(ctx, op, ref.use, func(rp *C.ray_client_object_ref) cstatus {
+			return C.ray_client_object_cancel(cp, rp, cbool(force), cbool(recursive))
+		}, nil)
 	})
 }
 

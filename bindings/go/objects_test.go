@@ -12,8 +12,7 @@ import (
 )
 
 func TestPutGet(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	type rec struct {
 		Name string
 		N    int
@@ -63,8 +62,7 @@ func TestPutGet(t *testing.T) {
 }
 
 func TestGetManyAndWait(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	var refs []*ObjectRef
 	for i := 0; i < 5; i++ {
 		refs = append(refs, must(c.Call(ctx, tasks, "square", i))(t))
@@ -115,8 +113,7 @@ var n0 int
 // Context deadlines and cancellation end a Get; timeouts are typed errors that match
 // both ErrTimeout and context.DeadlineExceeded.
 func TestGetContext(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	slow := must(c.Call(ctx, tasks, "sleep_then", 3600, "late"))(t)
 	defer slow.Close()
 	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
@@ -157,8 +154,7 @@ func TestGetContext(t *testing.T) {
 }
 
 func TestTaskErrors(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	ref := must(c.Call(ctx, tasks, "boom", 3))(t)
 	defer ref.Close()
 	_, err := c.Get(ctx, ref)
@@ -196,8 +192,7 @@ func TestTaskErrors(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	slow := must(c.Call(ctx, tasks, "sleep_then", 60, nil))(t)
 	defer slow.Close()
 	// Once it runs (it will not finish for a minute), cancel it.
@@ -217,8 +212,7 @@ func TestCancel(t *testing.T) {
 // Refs as arguments: top-level ones are resolved before the task runs, nested ones
 // arrive as refs; refs returned by tasks come back as *ObjectRef.
 func TestRefsInValues(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	five := must(c.Put(ctx, 5))(t)
 	defer five.Close()
 	if n := getAs[int](t, c, must(c.Call(ctx, tasks, "square", five))(t)); n != 25 {

@@ -73,11 +73,9 @@ func (c *Client) CreatePlacementGroup(ctx context.Context, bundles []Bundle, str
 		return nil, err
 	}
 	var out *C.ray_client_placement_group
-	err = c.use(op, func(p *C.ray_client_client) error {
-		return blocking(ctx, op, func() error {
-			return ccall(op, func() cstatus { return C.ray_client_placement_group_create(p, cb, C.int(strategy), cn, &out) })
-		}, func() { freePG(out) })
-	})
+	err = blockingCall(ctx, op, c.use, func(p *C.ray_client_client) cstatus {
+		return C.ray_client_placement_group_create(p, cb, C.int(strategy), cn, &out)
+	}, func() { freePG(out) })
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +133,9 @@ func (pg *PlacementGroup) Remove(ctx context.Context) error {
 		return errNil(op, "placement group")
 	}
 	return pg.client.use(op, func(cp *C.ray_client_client) error {
-		return pg.use(op, func(p *C.ray_client_placement_group) error {
-			return blocking(ctx, op, func() error {
-				return ccall(op, func() cstatus { return C.ray_client_placement_group_remove(cp, p) })
-			}, nil)
-		})
+		return blockingCall(ctx, op, pg.use, func(p *C.ray_client_placement_group) cstatus {
+			return C.ray_client_placement_group_remove(cp, p)
+		}, nil)
 	})
 }
 
@@ -150,21 +146,17 @@ func (pg *PlacementGroup) Table(ctx context.Context) (map[string]any, error) {
 	if pg == nil {
 		return nil, errNil(op, "placement group")
 	}
-	var s *C.char
+	var m map[string]any
 	// Lock order everywhere: the client, then the object.
 	err := pg.client.use(op, func(cp *C.ray_client_client) error {
-		return pg.use(op, func(p *C.ray_client_placement_group) error {
-			return blocking(ctx, op, func() error {
-				return ccall(op, func() cstatus { return C.ray_client_placement_group_table(cp, p, &s) })
-			}, func() { C.ray_client_string_free(s) })
+		var err error
+		m, err = jsonCall[map[string]any](ctx, op, pg.use, func(p *C.ray_client_placement_group, s **C.char) cstatus {
+			return C.ray_client_placement_group_table(cp, p, s)
 		})
+		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(ownedString(s)), &m); err != nil {
-		return nil, newError(ErrorInfo{Op: op, Code: CodeProtocol, Message: "bad JSON from the library: " + err.Error()})
 	}
 	return m, nil
 }

@@ -10,8 +10,7 @@ import (
 )
 
 func TestPlacementGroups(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	name := fmt.Sprintf("go-pg-%d", os.Getpid())
 	pg := must(c.CreatePlacementGroup(ctx, []Bundle{{"CPU": 1}}, Pack, name))(t)
 	defer pg.Close()

@@ -24,12 +24,14 @@ func requiredEnv(t *testing.T, name string) string {
 	return v
 }
 
-func TestSecurityAuthToken(t *testing.T) {
+// connectAndPing connects with opts (what names them in the failure), pings and
+// closes: what the right credentials must allow.
+func connectAndPing(t *testing.T, what, addr string, opts ...ConnectOption) {
+	t.Helper()
 	ctx := context.Background()
-	addr, token := requiredEnv(t, "RC_TEST_AUTH_ADDRESS"), requiredEnv(t, "RC_TEST_AUTH_TOKEN")
-	c, err := Connect(ctx, addr, WithAuthToken(token), WithLogsOff())
+	c, err := Connect(ctx, addr, append(opts, WithLogsOff())...)
 	if err != nil {
-		t.Fatalf("the right token: %v", err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	if err := c.Ping(ctx); err != nil {
 		t.Fatal(err)
@@ -37,7 +39,13 @@ func TestSecurityAuthToken(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Connect(ctx, addr, WithAuthToken("wrong-"+token), WithLogsOff())
+}
+
+func TestSecurityAuthToken(t *testing.T) {
+	ctx := context.Background()
+	addr, token := requiredEnv(t, "RC_TEST_AUTH_ADDRESS"), requiredEnv(t, "RC_TEST_AUTH_TOKEN")
+	connectAndPing(t, "the right token", addr, WithAuthToken(token))
+	_, err := Connect(ctx, addr, WithAuthToken("wrong-"+token), WithLogsOff())
 	var e *Error
 	if !errors.Is(err, ErrAuthenticationFailed) || !errors.As(err, &e) || e.Kind != "authentication_failed" {
 		t.Fatalf("a wrong token: %#v", err)
@@ -50,19 +58,10 @@ func TestSecurityAuthToken(t *testing.T) {
 func TestSecurityTLS(t *testing.T) {
 	ctx := context.Background()
 	addr, dir := requiredEnv(t, "RC_TEST_TLS_ADDRESS"), requiredEnv(t, "RC_TEST_TLS_DIR")
-	c, err := Connect(ctx, addr, WithTLS(true), WithTLSCACert(filepath.Join(dir, "ca.crt")),
+	connectAndPing(t, "TLS with the right CA", addr, WithTLS(true), WithTLSCACert(filepath.Join(dir, "ca.crt")),
 		WithTLSClientCert(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")),
-		WithTLSServerName("localhost"), WithLogsOff())
-	if err != nil {
-		t.Fatalf("TLS with the right CA: %v", err)
-	}
-	if err := c.Ping(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, err = Connect(ctx, addr, WithTLS(true), WithTLSCACert(filepath.Join(dir, "other-ca.crt")),
+		WithTLSServerName("localhost"))
+	_, err := Connect(ctx, addr, WithTLS(true), WithTLSCACert(filepath.Join(dir, "other-ca.crt")),
 		WithTLSClientCert(filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")), WithLogsOff())
 	if !errors.Is(err, ErrConnectionFailed) || !strings.Contains(err.Error(), "certificate verification failed") {
 		t.Fatalf("TLS with another CA: %v", err)

@@ -1,7 +1,6 @@
 package ray
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -13,8 +12,7 @@ import (
 )
 
 func TestRemoteFunctions(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	if n := getAs[int](t, c, must(c.Call(ctx, tasks, "add", 1, 2, Kwargs{"c": 3}))(t)); n != 6 {
 		t.Fatalf("add(1, 2, c=3) = %d", n)
 	}
@@ -57,8 +55,7 @@ func TestRemoteFunctions(t *testing.T) {
 }
 
 func TestCallOptions(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	// Resources as assigned to the task.
 	type assigned struct {
 		NodeID    string             `ray:"node_id"`
@@ -134,8 +131,7 @@ func TestCallOptions(t *testing.T) {
 
 // Calls with many arguments of many kinds (kwargs, nested containers).
 func TestManyArguments(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	args := make([]any, 50)
 	kw := Kwargs{}
 	for i := range args {
@@ -155,8 +151,7 @@ func TestManyArguments(t *testing.T) {
 // Option values Ray refuses are refused when the call's options are built, before
 // anything is sent, as invalid arguments stating Ray's rule.
 func TestRefusedOptions(t *testing.T) {
-	ctx := context.Background()
-	c := shared(t)
+	ctx, c := setup(t)
 	f := c.Function(tasks, "identity")
 	k := c.ActorClass(tasks, "Counter")
 	cases := []struct {
