@@ -364,6 +364,18 @@ impl Machine<'_, '_> {
         Ok(())
     }
 
+    /// The memo index the binary memo opcode `op` names: one byte for BINPUT and BINGET,
+    /// four for LONG_BINPUT and LONG_BINGET; MEMOIZE names the next free one. Read by
+    /// opcode so that the puts share one arm of `run`, and the gets another.
+    fn memo_index(&mut self, op: u8) -> Result<u32> {
+        match op {
+            b'q' | b'h' => Ok(self.u8()? as u32),
+            b'r' | b'j' => self.u32(),
+            // 0x94: `run` calls this for the opcodes above and MEMOIZE only.
+            _ => u32::try_from(self.memo.len()).map_err(|_| err("memo too large")),
+        }
+    }
+
     fn memo_get(&mut self, idx: u32) -> Result<()> {
         let id = *self
             .memo
@@ -588,16 +600,9 @@ impl Machine<'_, '_> {
                     let idx = l.parse().map_err(|_| err("bad PUT index"))?;
                     self.memo_put(idx)?
                 }
-                b'q' => {
-                    let idx = self.u8()? as u32;
-                    self.memo_put(idx)?
-                }
-                b'r' => {
-                    let idx = self.u32()?;
-                    self.memo_put(idx)?
-                }
-                0x94 => {
-                    let idx = u32::try_from(self.memo.len()).map_err(|_| err("memo too large"))?;
+                // BINPUT, LONG_BINPUT, MEMOIZE
+                b'q' | b'r' | 0x94 => {
+                    let idx = self.memo_index(op)?;
                     self.memo_put(idx)?
                 }
                 b'g' => {
@@ -605,12 +610,9 @@ impl Machine<'_, '_> {
                     let idx = l.parse().map_err(|_| err("bad GET index"))?;
                     self.memo_get(idx)?
                 }
-                b'h' => {
-                    let idx = self.u8()? as u32;
-                    self.memo_get(idx)?
-                }
-                b'j' => {
-                    let idx = self.u32()?;
+                // BINGET, LONG_BINGET
+                b'h' | b'j' => {
+                    let idx = self.memo_index(op)?;
                     self.memo_get(idx)?
                 }
                 // ---- globals and objects
