@@ -331,94 +331,32 @@ impl From<BigInt> for Value {
     }
 }
 
-impl From<bool> for Value {
-    fn from(v: bool) -> Self {
-        Value::Bool(v)
-    }
+// The conversions that only put the Rust value (moved, copied or cloned) into its
+// variant, one line each; those that choose the variant (u64 and BigInt above, Option
+// below) are written out.
+macro_rules! from_into_variant {
+    ($($t:ty => |$v:ident| $e:expr;)*) => {$(
+        impl From<$t> for Value {
+            fn from($v: $t) -> Self { $e }
+        }
+    )*};
 }
-
-impl From<f64> for Value {
-    fn from(v: f64) -> Self {
-        Value::Float(v)
-    }
-}
-
-impl From<f32> for Value {
-    fn from(v: f32) -> Self {
-        Value::Float(v as f64)
-    }
-}
-
-impl From<&str> for Value {
-    fn from(v: &str) -> Self {
-        Value::Str(v.to_owned())
-    }
-}
-
-impl From<String> for Value {
-    fn from(v: String) -> Self {
-        Value::Str(v)
-    }
-}
-
-impl From<Bytes> for Value {
-    fn from(v: Bytes) -> Self {
-        Value::Bytes(v)
-    }
-}
-
-impl From<&[u8]> for Value {
-    fn from(v: &[u8]) -> Self {
-        Value::Bytes(Bytes::copy_from_slice(v))
-    }
-}
-
-impl From<Vec<Value>> for Value {
-    fn from(v: Vec<Value>) -> Self {
-        Value::List(v)
-    }
-}
-
-impl From<ObjectRef> for Value {
-    fn from(v: ObjectRef) -> Self {
-        Value::ObjectRef(v)
-    }
-}
-
-impl From<&ObjectRef> for Value {
-    fn from(v: &ObjectRef) -> Self {
-        Value::ObjectRef(v.clone())
-    }
-}
-
-impl From<ActorHandle> for Value {
-    fn from(v: ActorHandle) -> Self {
-        Value::ActorHandle(v)
-    }
-}
-
-impl From<&ActorHandle> for Value {
-    fn from(v: &ActorHandle) -> Self {
-        Value::ActorHandle(v.clone())
-    }
-}
-
-impl From<NdArray> for Value {
-    fn from(v: NdArray) -> Self {
-        Value::NdArray(Box::new(v))
-    }
-}
-
-impl From<Global> for Value {
-    fn from(v: Global) -> Self {
-        Value::Global(Box::new(v))
-    }
-}
-
-impl From<()> for Value {
-    fn from(_: ()) -> Self {
-        Value::None
-    }
+from_into_variant! {
+    () => |_none| Value::None;
+    bool => |v| Value::Bool(v);
+    f64 => |v| Value::Float(v);
+    f32 => |v| Value::Float(v as f64);
+    String => |v| Value::Str(v);
+    &str => |v| Value::Str(v.to_owned());
+    Bytes => |v| Value::Bytes(v);
+    &[u8] => |v| Value::Bytes(Bytes::copy_from_slice(v));
+    Vec<Value> => |v| Value::List(v);
+    ObjectRef => |v| Value::ObjectRef(v);
+    &ObjectRef => |v| Value::ObjectRef(v.clone());
+    ActorHandle => |v| Value::ActorHandle(v);
+    &ActorHandle => |v| Value::ActorHandle(v.clone());
+    NdArray => |v| Value::NdArray(Box::new(v));
+    Global => |v| Value::Global(Box::new(v));
 }
 
 impl<T: Into<Value>> From<Option<T>> for Value {

@@ -226,6 +226,21 @@ pub type ray_client_wait_callback = Option<
     ),
 >;
 
+/// What `ray_client_object_get_many_async` and `ray_client_object_wait_async` read first,
+/// in this order: the client, the `n` refs, and the callback, which must not be NULL. One
+/// function, so that both check the same things in the same order.
+unsafe fn async_args<F>(
+    client: *const ray_client_client,
+    refs: *const *const ray_client_object_ref,
+    n: usize,
+    callback: Option<F>,
+) -> R<(Client, Vec<ObjectRef>, F)> {
+    let c = client_of(client)?;
+    let refs = refs_of(refs, n)?;
+    let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+    Ok((c, refs, cb))
+}
+
 fn give_error(e: crate::Error) -> (ray_client_status, *mut ray_client_error) {
     let info = ErrorInfo::from(e);
     let code = info.code();
@@ -319,9 +334,7 @@ pub unsafe extern "C" fn ray_client_object_get_many_async(
     user: *mut c_void,
 ) -> ray_client_status {
     guard(|| {
-        let c = client_of(client)?;
-        let refs = refs_of(refs, n)?;
-        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        let (c, refs, cb) = async_args(client, refs, n, callback)?;
         let timeout = timeout_ms_of(timeout_ms);
         start(
             c,
@@ -360,9 +373,7 @@ pub unsafe extern "C" fn ray_client_object_wait_async(
     user: *mut c_void,
 ) -> ray_client_status {
     guard(|| {
-        let c = client_of(client)?;
-        let refs = refs_of(refs, n)?;
-        let cb = callback.ok_or_else(|| ErrorInfo::null("callback"))?;
+        let (c, refs, cb) = async_args(client, refs, n, callback)?;
         if num_returns == 0 || num_returns > refs.len() {
             return Err(ErrorInfo::invalid(format!(
                 "num_returns must be between 1 and the number of refs ({}), got {num_returns}",

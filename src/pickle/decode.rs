@@ -257,6 +257,20 @@ impl Machine<'_, '_> {
         usize::try_from(self.u64()?).map_err(|_| err("length does not fit in memory"))
     }
 
+    /// The length that comes before the data of the counted opcode `op`: one byte for the
+    /// short forms (LONG1, SHORT_BINSTRING, SHORT_BINUNICODE, SHORT_BINBYTES), four for the
+    /// plain ones (LONG4, BINSTRING, BINUNICODE, BINBYTES), eight for protocol 4's
+    /// (BINUNICODE8, BINBYTES8, BYTEARRAY8). Read by opcode so that the short, plain and
+    /// 8-byte forms of one kind of data share one arm of `run`.
+    fn count(&mut self, op: u8) -> Result<usize> {
+        match op {
+            0x8a | b'U' | 0x8c | b'C' => Ok(self.u8()? as usize),
+            0x8b | b'T' | b'X' | b'B' => Ok(self.u32()? as usize),
+            // 0x8d, 0x8e, 0x96: `run` calls this for counted opcodes only.
+            _ => self.len_u64(),
+        }
+    }
+
     /// A text line (protocol 0), without its newline.
     fn line(&mut self) -> Result<&[u8]> {
         let rest = &self.src[self.pos..];
@@ -350,6 +364,18 @@ impl Machine<'_, '_> {
         Ok(())
     }
 
+    /// The memo index the binary memo opcode `op` names: one byte for BINPUT and BINGET,
+    /// four for LONG_BINPUT and LONG_BINGET; MEMOIZE names the next free one. Read by
+    /// opcode so that the puts share one arm of `run`, and the gets another.
+    fn memo_index(&mut self, op: u8) -> Result<u32> {
+        match op {
+            b'q' | b'h' => Ok(self.u8()? as u32),
+            b'r' | b'j' => self.u32(),
+            // 0x94: `run` calls this for the opcodes above and MEMOIZE only.
+            _ => u32::try_from(self.memo.len()).map_err(|_| err("memo too large")),
+        }
+    }
+
     fn memo_get(&mut self, idx: u32) -> Result<()> {
         let id = *self
             .memo
@@ -436,13 +462,9 @@ impl Machine<'_, '_> {
                     let v = self.u16()?;
                     self.push_leaf(Value::Int(v as i64))
                 }
-                0x8a => {
-                    let n = self.u8()? as usize;
-                    let v = long_from_le(self.take(n)?);
-                    self.push_leaf(v)
-                }
-                0x8b => {
-                    let n = self.u32()? as usize;
+                // LONG1, LONG4
+                0x8a | 0x8b => {
+                    let n = self.count(op)?;
                     let v = long_from_le(self.take(n)?);
                     self.push_leaf(v)
                 }
@@ -473,18 +495,9 @@ impl Machine<'_, '_> {
                     self.push_leaf(Value::Float(f))
                 }
                 // ---- strings and bytes
-                0x8c => {
-                    let n = self.u8()? as usize;
-                    let s = self.utf8(n)?;
-                    self.push_leaf(Value::Str(s))
-                }
-                b'X' => {
-                    let n = self.u32()? as usize;
-                    let s = self.utf8(n)?;
-                    self.push_leaf(Value::Str(s))
-                }
-                0x8d => {
-                    let n = self.len_u64()?;
+                // SHORT_BINUNICODE, BINUNICODE, BINUNICODE8
+                0x8c | b'X' | 0x8d => {
+                    let n = self.count(op)?;
                     let s = self.utf8(n)?;
                     self.push_leaf(Value::Str(s))
                 }
@@ -498,33 +511,21 @@ impl Machine<'_, '_> {
                     let raw = python_string_literal(&l)?;
                     self.push_leaf(py2_str(raw))
                 }
-                b'T' => {
-                    let n = self.u32()? as usize;
+                // BINSTRING, SHORT_BINSTRING (Python 2 str)
+                b'T' | b'U' => {
+                    let n = self.count(op)?;
                     let raw = self.take(n)?.to_vec();
                     self.push_leaf(py2_str(raw))
                 }
-                b'U' => {
-                    let n = self.u8()? as usize;
-                    let raw = self.take(n)?.to_vec();
-                    self.push_leaf(py2_str(raw))
-                }
-                b'C' => {
-                    let n = self.u8()? as usize;
+                // SHORT_BINBYTES, BINBYTES, BINBYTES8
+                b'C' | b'B' | 0x8e => {
+                    let n = self.count(op)?;
                     let b = self.take_bytes(n)?;
                     self.push_leaf(Value::Bytes(b))
                 }
-                b'B' => {
-                    let n = self.u32()? as usize;
-                    let b = self.take_bytes(n)?;
-                    self.push_leaf(Value::Bytes(b))
-                }
-                0x8e => {
-                    let n = self.len_u64()?;
-                    let b = self.take_bytes(n)?;
-                    self.push_leaf(Value::Bytes(b))
-                }
+                // BYTEARRAY8
                 0x96 => {
-                    let n = self.len_u64()?;
+                    let n = self.count(op)?;
                     let b = self.take_bytes(n)?;
                     self.push_leaf(Value::ByteArray(b))
                 }
@@ -599,16 +600,9 @@ impl Machine<'_, '_> {
                     let idx = l.parse().map_err(|_| err("bad PUT index"))?;
                     self.memo_put(idx)?
                 }
-                b'q' => {
-                    let idx = self.u8()? as u32;
-                    self.memo_put(idx)?
-                }
-                b'r' => {
-                    let idx = self.u32()?;
-                    self.memo_put(idx)?
-                }
-                0x94 => {
-                    let idx = u32::try_from(self.memo.len()).map_err(|_| err("memo too large"))?;
+                // BINPUT, LONG_BINPUT, MEMOIZE
+                b'q' | b'r' | 0x94 => {
+                    let idx = self.memo_index(op)?;
                     self.memo_put(idx)?
                 }
                 b'g' => {
@@ -616,12 +610,9 @@ impl Machine<'_, '_> {
                     let idx = l.parse().map_err(|_| err("bad GET index"))?;
                     self.memo_get(idx)?
                 }
-                b'h' => {
-                    let idx = self.u8()? as u32;
-                    self.memo_get(idx)?
-                }
-                b'j' => {
-                    let idx = self.u32()?;
+                // BINGET, LONG_BINGET
+                b'h' | b'j' => {
+                    let idx = self.memo_index(op)?;
                     self.memo_get(idx)?
                 }
                 // ---- globals and objects
