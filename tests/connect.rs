@@ -111,18 +111,12 @@ fn job_state(job_id: &str) -> String {
         .gcs_address
         .as_deref()
         .expect("the harness records the GCS address");
-    let out = Command::new(&cluster.python)
-        .arg(common::repo().join("tests/python/job_state.py"))
-        .arg(gcs)
-        .arg(job_id)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    common::run(
+        Command::new(&cluster.python)
+            .arg(common::repo().join("tests/python/job_state.py"))
+            .arg(gcs)
+            .arg(job_id),
+    )
 }
 
 /// Polls the GCS until the job is dead. The client's grace period is an hour, so only a

@@ -16,20 +16,13 @@ fn server_side_refs(client: &Client) -> usize {
         .clone()
         .expect("the GCS address of the test cluster (RAY_TEST_GCS_ADDRESS)");
     let job = client.runtime_context().unwrap().job_id;
-    let out = Command::new(&cluster.python)
-        .arg(common::repo().join("tests/python/worker_refs.py"))
-        .args([&gcs, &job])
-        .output()
-        .expect("running tests/python/worker_refs.py");
-    assert!(
-        out.status.success(),
-        "worker_refs.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("a count")
+    common::run(
+        Command::new(&cluster.python)
+            .arg(common::repo().join("tests/python/worker_refs.py"))
+            .args([&gcs, &job]),
+    )
+    .parse()
+    .expect("a count")
 }
 
 /// A Datapath round trip: the server handles Datapath requests in order, so when this

@@ -93,15 +93,7 @@ impl Drop for SecuredCluster {
 
 fn certs(dir: &Path) -> PathBuf {
     let certs = dir.join("certs");
-    let out = Command::new(harness("tls-certs"))
-        .arg(&certs)
-        .output()
-        .expect("running tests/harness/tls-certs");
-    assert!(
-        out.status.success(),
-        "making certificates failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run(Command::new(harness("tls-certs")).arg(&certs));
     certs
 }
 

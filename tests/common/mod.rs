@@ -19,6 +19,25 @@ pub struct TestCluster {
     pub node2_id: Option<String>,
 }
 
+/// Runs `cmd` to completion and returns its standard output, trimmed. A command that
+/// cannot start, or exits unsuccessfully, fails the test with the command line and its
+/// standard error, which is what tells why.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .trim()
+        .to_owned()
+}
+
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -78,16 +97,10 @@ fn start_watched(dir: &Path, env: &[(&str, &str)], remove_dir: bool) -> String {
         ))
         .spawn()
         .expect("starting the cluster watchdog");
-    let mut cmd = Command::new(harness());
-    cmd.arg("start").arg(dir).envs(env.iter().copied());
-    let out = cmd.output().expect("running tests/harness/ray-cluster");
-    assert!(
-        out.status.success(),
-        "starting the test cluster in {} failed:\n{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let address = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let address = run(Command::new(harness())
+        .arg("start")
+        .arg(dir)
+        .envs(env.iter().copied()));
     assert!(address.starts_with("ray://"), "{address:?}");
     address
 }
@@ -98,17 +111,10 @@ fn start_cluster(name: &str, with_node2: bool) -> TestCluster {
             std::env::temp_dir().join(format!("ray-client-test-{}-{name}", std::process::id()));
         start_watched(&dir, &[], true);
         if with_node2 {
-            let out = Command::new(harness())
+            run(Command::new(harness())
                 .arg("add-node")
                 .arg(&dir)
-                .arg("rc_node2")
-                .output()
-                .expect("running tests/harness/ray-cluster add-node");
-            assert!(
-                out.status.success(),
-                "adding the second node failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+                .arg("rc_node2"));
         }
         let env = std::fs::read_to_string(dir.join("env")).unwrap();
         let var = |k: &str| {
@@ -130,16 +136,7 @@ pub fn python() -> PathBuf {
     if let Ok(p) = std::env::var("RAY_TEST_PYTHON") {
         return PathBuf::from(p);
     }
-    let out = Command::new(harness())
-        .arg("venv")
-        .output()
-        .expect("running tests/harness/ray-cluster venv");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    PathBuf::from(run(Command::new(harness()).arg("venv")))
 }
 
 /// The Ray version of the test cluster: `RAY_TEST_RAY_VERSION` (the harness's env file
@@ -151,16 +148,7 @@ pub fn ray_version() -> String {
             if let Ok(v) = std::env::var("RAY_TEST_RAY_VERSION") {
                 return v;
             }
-            let out = Command::new(python())
-                .args(["-c", "import ray; print(ray.__version__)"])
-                .output()
-                .expect("asking the virtualenv's ray for its version");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+            run(Command::new(python()).args(["-c", "import ray; print(ray.__version__)"]))
         })
         .clone()
 }
