@@ -186,6 +186,20 @@ pub fn client() -> ray_client::Client {
     ray_client::Client::connect_with(options()).expect("connecting to the test cluster")
 }
 
+/// Runs `tests/python/{script}`, one of the scripts that read a job's state straight from
+/// the test cluster's GCS, with the GCS address and `job_id` as its arguments; returns
+/// what it printed.
+pub fn job_query(script: &str, job_id: &str) -> String {
+    let cluster = cluster();
+    let gcs = cluster
+        .gcs_address
+        .as_deref()
+        .expect("the GCS address of the test cluster (RAY_TEST_GCS_ADDRESS)");
+    run(Command::new(&cluster.python)
+        .arg(repo().join("tests/python").join(script))
+        .args([gcs, job_id]))
+}
+
 /// xorshift64: a deterministic stream of pseudo-random numbers, so randomized tests
 /// reproduce from their seed.
 pub struct XorShift(pub u64);
