@@ -200,6 +200,16 @@ pub fn job_query(script: &str, job_id: &str) -> String {
         .args([gcs, job_id]))
 }
 
+/// A function of `tests/python/rc_test_tasks.py`, the module the tests call.
+pub fn task(name: &str) -> ray_client::RemoteFunction {
+    ray_client::RemoteFunction::new("rc_test_tasks", name).unwrap()
+}
+
+/// The `Counter` actor class of `tests/python/rc_test_tasks.py`.
+pub fn counter() -> ray_client::ActorClass {
+    ray_client::ActorClass::new("rc_test_tasks", "Counter").unwrap()
+}
+
 /// xorshift64: a deterministic stream of pseudo-random numbers, so randomized tests
 /// reproduce from their seed.
 pub struct XorShift(pub u64);
