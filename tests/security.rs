@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use ray_client::{Client, ConnectOptions, ErrorKind, RemoteFunction, Value};
+use ray_client::{Client, ConnectOptions, ErrorKind, Value};
 
 static ENV: Mutex<()> = Mutex::new(());
 
@@ -109,14 +109,10 @@ fn scratch(name: &str) -> PathBuf {
 /// Everything a client does travels over the connection: the working_dir upload and KV
 /// (unary calls), put/get and a task (the Datapath stream).
 fn exercise(client: &Client) {
-    let r = client
-        .call(
-            &RemoteFunction::new("rc_test_tasks", "square").unwrap(),
-            vec![Value::from(12)],
-            vec![],
-        )
-        .unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::from(144));
+    assert_eq!(
+        common::call_get(client, &common::task("square"), vec![Value::from(12)]).unwrap(),
+        Value::from(144)
+    );
     let o = client.put(Value::str("over a secured connection")).unwrap();
     assert_eq!(
         client.get(&o).unwrap(),

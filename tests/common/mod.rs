@@ -210,6 +210,119 @@ pub fn counter() -> ray_client::ActorClass {
     ray_client::ActorClass::new("rc_test_tasks", "Counter").unwrap()
 }
 
+/// Calls `f` with positional `args` and waits for its value. The submission must succeed:
+/// what a test checks is the value or the error that comes back.
+pub fn call_get(
+    client: &ray_client::Client,
+    f: &ray_client::RemoteFunction,
+    args: Vec<ray_client::Value>,
+) -> ray_client::Result<ray_client::Value> {
+    client.get(&client.call(f, args, vec![]).expect("submitting the task"))
+}
+
+/// Calls `method` of `actor` with positional `args` and waits for its value, as
+/// `call_get` does for a task.
+pub fn method_get(
+    client: &ray_client::Client,
+    actor: &ray_client::ActorHandle,
+    method: &str,
+    args: Vec<ray_client::Value>,
+) -> ray_client::Result<ray_client::Value> {
+    client.get(
+        &client
+            .call_method(actor, method, args, vec![])
+            .expect("submitting the method call"),
+    )
+}
+
+/// A task that returns `value` after `seconds`: something that stays pending for a
+/// while.
+pub fn sleep_then(
+    client: &ray_client::Client,
+    seconds: f64,
+    value: ray_client::Value,
+) -> ray_client::ObjectRef {
+    client
+        .call(
+            &task("sleep_then"),
+            vec![ray_client::Value::Float(seconds), value],
+            vec![],
+        )
+        .unwrap()
+}
+
+/// `r`'s value, waiting for it at most `timeout`.
+pub fn get_within(
+    client: &ray_client::Client,
+    r: &ray_client::ObjectRef,
+    timeout: std::time::Duration,
+) -> ray_client::Result<ray_client::Value> {
+    client
+        .get_many(std::slice::from_ref(r), Some(timeout))
+        .map(|mut values| values.remove(0))
+}
+
+/// Whether `r` is still not ready after `seconds`.
+pub fn pending_after(client: &ray_client::Client, r: &ray_client::ObjectRef, seconds: u64) -> bool {
+    let (ready, _) = client
+        .wait(
+            std::slice::from_ref(r),
+            1,
+            Some(std::time::Duration::from_secs(seconds)),
+        )
+        .unwrap();
+    ready.is_empty()
+}
+
+/// Kills `actor` without restart and returns the error a call of `method` fails with
+/// once the kill took effect. `ray.kill` is asynchronous: a call sent right after it may
+/// still be served, so this calls again every 100 ms, 100 times at most.
+pub fn error_once_killed(
+    client: &ray_client::Client,
+    actor: &ray_client::ActorHandle,
+    method: &str,
+) -> ray_client::Error {
+    client.kill_actor(actor, true).unwrap();
+    (0..100)
+        .find_map(|_| {
+            let result = method_get(client, actor, method, vec![]).err();
+            if result.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            result
+        })
+        .expect("the killed actor kept answering")
+}
+
+/// Asserts that `err` is what a call of task `function` that raised a `cause` (a Python
+/// exception class) fails with: a task error, `RayTaskError(cause)`, with a traceback
+/// that starts in the task. Returns the remote error and its traceback for the checks
+/// particular to the caller.
+pub fn assert_task_error<'a>(
+    err: &'a ray_client::Error,
+    function: &str,
+    cause: &str,
+) -> (&'a ray_client::RemoteError, &'a str) {
+    assert_eq!(err.kind(), ray_client::ErrorKind::TaskError, "{err}");
+    let remote = err.remote().expect("a remote error");
+    assert_eq!(remote.cause_type.as_deref(), Some(cause), "{remote:?}");
+    assert!(
+        remote.type_name.contains(&format!("RayTaskError({cause})")),
+        "{remote:?}"
+    );
+    let tb = remote.traceback.as_deref().expect("a traceback");
+    assert!(tb.starts_with(&format!("ray::{function}()")), "{tb}");
+    (remote, tb)
+}
+
+/// Asserts that `refs[i]` holds `i * i` for every `i`, fetched in one `get_many`.
+pub fn assert_squares(client: &ray_client::Client, refs: &[ray_client::ObjectRef]) {
+    let expected: Vec<_> = (0..refs.len() as i64)
+        .map(|i| ray_client::Value::from(i * i))
+        .collect();
+    assert_eq!(client.get_many(refs, None).unwrap(), expected);
+}
+
 /// xorshift64: a deterministic stream of pseudo-random numbers, so randomized tests
 /// reproduce from their seed.
 pub struct XorShift(pub u64);
