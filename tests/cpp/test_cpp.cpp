@@ -32,9 +32,6 @@ using rc_test::modules_dir;
 
 namespace {
 
-std::mutex log_mu;
-std::vector<std::string> log_lines;
-
 ConnectOptions main_options() {
   ConnectOptions o(address());
   o.namespace_("cpp")
@@ -42,10 +39,7 @@ ConnectOptions main_options() {
                         "\", \"excludes\": [\"__pycache__\"]}")
       .connect_timeout(60s)
       .reconnect_grace_period(0s)
-      .log_callback([](int, const std::string &msg) {
-        std::lock_guard<std::mutex> g(log_mu);
-        log_lines.push_back(msg);
-      });
+      .log_callback(rc_test::collect_log);
   return o;
 }
 
@@ -826,14 +820,5 @@ TEST_F(Cluster, Misuse) {
 
 TEST_F(Cluster, LogCallback) {
   c().get(c().call("rc_test_tasks", "shout", {"cpp-shout-marker"}), 60s);
-  bool seen = false;
-  for (int i = 0; i < 100 && !seen; i++) {
-    {
-      std::lock_guard<std::mutex> g(log_mu);
-      for (const auto &l : log_lines)
-        if (l.find("cpp-shout-marker") != std::string::npos) seen = true;
-    }
-    if (!seen) std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_TRUE(seen);
+  EXPECT_FALSE(rc_test::await_log_line("cpp-shout-marker").empty());
 }

@@ -32,9 +32,6 @@ using rc_test::modules_dir;
 
 namespace {
 
-std::mutex log_mu;
-std::vector<std::string> log_lines;
-
 std::unique_ptr<Client> g_client;
 
 class ClusterEnv : public ::testing::Environment {
@@ -45,10 +42,7 @@ class ClusterEnv : public ::testing::Environment {
     o.namespace_("cpp-defects")
         .runtime_env_json("{\"working_dir\": \"" + modules_dir() + "\", \"excludes\": [\"__pycache__\"]}")
         .connect_timeout(60s)
-        .log_callback([](int, const std::string &msg) {
-          std::lock_guard<std::mutex> g(log_mu);
-          log_lines.push_back(msg);
-        });
+        .log_callback(rc_test::collect_log);
     g_client = std::make_unique<Client>(Client::connect(o));
   }
   void TearDown() override {
@@ -335,15 +329,7 @@ TEST_F(Defects, SetsEchoedThroughATaskEqualTheOriginal) {
 
 TEST_F(Defects, LogLinesReachTheCallbackWithoutColourCodes) {
   EXPECT_EQ(call_get("colour_print", {"cpp-tinted"}).as<std::string>(), "cpp-tinted");
-  std::string line;
-  for (int i = 0; i < 600 && line.empty(); i++) {
-    {
-      std::lock_guard<std::mutex> g(log_mu);
-      for (const auto &l : log_lines)
-        if (contains(l, "cpp-tinted")) line = l;
-    }
-    if (line.empty()) std::this_thread::sleep_for(100ms);
-  }
+  std::string line = rc_test::await_log_line("cpp-tinted");
   ASSERT_FALSE(line.empty()) << "no output arrived";
   EXPECT_FALSE(contains(line, "\x1b")) << line;
   EXPECT_TRUE(contains(line, "(colour_print pid=")) << line;
