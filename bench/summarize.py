@@ -93,12 +93,21 @@ def main_table():
     print()
 
 
-def latency():
-    by = rows.get("latency")
+def section(workload):
+    """The runs of `workload` by client, for its own table; None when there are none, or
+    when a client's runs all failed (said in place of the table)."""
+    by = rows.get(workload)
     if by is None:
-        return
+        return None
     if not all(by[c] for c in clients):
-        print("latency: failed\n")
+        print(f"{workload}: failed\n")
+        return None
+    return by
+
+
+def latency():
+    by = section("latency")
+    if by is None:
         return
     print(f"{'operation':<28}" + "".join(f"{NAMES[c] + ' (ms)':>17}" for c in clients)
           + (f"{'python/ours':>13}" if both else ""))
@@ -111,11 +120,8 @@ def latency():
 
 
 def pickle():
-    by = rows.get("pickle")
+    by = section("pickle")
     if by is None:
-        return
-    if not all(by[c] for c in clients):
-        print("pickle: failed\n")
         return
     names = {"python": "CPython", "ours": "ray-client"}
     run = {c: by[c][0] for c in clients}

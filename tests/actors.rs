@@ -1,11 +1,8 @@
 //! Actors against the real cluster.
 mod common;
 
+use common::{counter, method_get};
 use ray_client::{ActorClass, Client, ErrorKind, Options, Value};
-
-fn counter() -> ActorClass {
-    ActorClass::new("rc_test_tasks", "Counter").unwrap()
-}
 
 #[test]
 fn create_and_call_methods_in_order() {
@@ -64,9 +61,7 @@ fn named_actor_in_this_and_another_namespace() {
             vec![],
         )
         .unwrap();
-    owner
-        .get(&owner.call_method(&actor, "incr", vec![], vec![]).unwrap())
-        .unwrap();
+    method_get(&owner, &actor, "incr", vec![]).unwrap();
 
     // Same namespace, looked up by name.
     let same = owner.get_actor(&name, None).unwrap();
@@ -114,9 +109,7 @@ fn detached_actor_outlives_its_client() {
                 vec![],
             )
             .unwrap();
-        client
-            .get(&client.call_method(&actor, "get", vec![], vec![]).unwrap())
-            .unwrap();
+        method_get(&client, &actor, "get", vec![]).unwrap();
         client.disconnect();
     }
     let client = common::client();
@@ -130,21 +123,8 @@ fn detached_actor_outlives_its_client() {
 fn kill_makes_calls_fail_with_actor_died() {
     let client = common::client();
     let actor = client.create_actor(&counter(), vec![], vec![]).unwrap();
-    client
-        .get(&client.call_method(&actor, "get", vec![], vec![]).unwrap())
-        .unwrap();
-    client.kill_actor(&actor, true).unwrap();
-    // ray.kill is asynchronous: a call sent right after it may still be served.
-    let err = (0..100)
-        .find_map(|_| {
-            let r = client.call_method(&actor, "get", vec![], vec![]).unwrap();
-            let result = client.get(&r).err();
-            if result.is_none() {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            result
-        })
-        .expect("the killed actor kept answering");
+    method_get(&client, &actor, "get", vec![]).unwrap();
+    let err = common::error_once_killed(&client, &actor, "get");
     assert_eq!(err.kind(), ErrorKind::ActorDied, "{err}");
 }
 
@@ -158,14 +138,12 @@ fn kill_without_no_restart_lets_ray_restart_the_actor() {
             vec![],
         )
         .unwrap();
-    let pid1 = client
-        .get(&client.call_method(&actor, "pid", vec![], vec![]).unwrap())
-        .unwrap();
+    let pid1 = method_get(&client, &actor, "pid", vec![]).unwrap();
     client.kill_actor(&actor, false).unwrap();
     // ray.kill is asynchronous: a call sent right after it may still be served by the
     // old process (seen once gets became quicker); the restarted actor answers later.
     let restarted = (0..600).any(|_| {
-        let pid2 = client.get(&client.call_method(&actor, "pid", vec![], vec![]).unwrap());
+        let pid2 = method_get(&client, &actor, "pid", vec![]);
         let moved = pid2.is_ok_and(|p| p != pid1);
         if !moved {
             std::thread::sleep(std::time::Duration::from_millis(100));
@@ -181,11 +159,11 @@ fn actor_handles_pass_into_tasks_and_come_back_in_values() {
     let actor = client
         .create_actor(&counter(), vec![Value::from(1)], vec![])
         .unwrap();
-    let f = ray_client::RemoteFunction::new("rc_test_tasks", "call_actor").unwrap();
-    let r = client
-        .call(&f, vec![Value::from(&actor), Value::from(10)], vec![])
-        .unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::from(11));
+    let f = common::task("call_actor");
+    assert_eq!(
+        common::call_get(&client, &f, vec![Value::from(&actor), Value::from(10)]).unwrap(),
+        Value::from(11)
+    );
     // A handle inside a value comes back as the same handle.
     let boxed = client.put(Value::List(vec![Value::from(&actor)])).unwrap();
     let Value::List(items) = client.get(&boxed).unwrap() else {
@@ -195,8 +173,10 @@ fn actor_handles_pass_into_tasks_and_come_back_in_values() {
         panic!("expected an actor handle")
     };
     assert_eq!(back, &actor);
-    let r = client.call_method(back, "get", vec![], vec![]).unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::from(11));
+    assert_eq!(
+        method_get(&client, back, "get", vec![]).unwrap(),
+        Value::from(11)
+    );
 }
 
 #[test]
@@ -210,10 +190,10 @@ fn actor_class_from_source() {
     let actor = client
         .create_actor(&class, vec![Value::str("hello")], vec![])
         .unwrap();
-    let r = client
-        .call_method(&actor, "greet", vec![Value::str("ray")], vec![])
-        .unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::str("hello, ray"));
+    assert_eq!(
+        method_get(&client, &actor, "greet", vec![Value::str("ray")]).unwrap(),
+        Value::str("hello, ray")
+    );
 }
 
 #[test]
@@ -235,13 +215,7 @@ fn max_concurrency_runs_methods_in_parallel() {
             })
             .collect();
         client.get_many(&refs, None).unwrap();
-        client
-            .get(
-                &client
-                    .call_method(&actor, "max_active", vec![], vec![])
-                    .unwrap(),
-            )
-            .unwrap()
+        method_get(&client, &actor, "max_active", vec![]).unwrap()
     };
     assert_eq!(max_active(1), Value::from(1));
     assert!(
@@ -260,9 +234,7 @@ fn actor_resources_place_the_actor() {
     .unwrap()
     .with_options(Options::new().resources([("rc_node2", 1.0)]).num_cpus(0.0));
     let actor = client.create_actor(&class, vec![], vec![]).unwrap();
-    let node = client
-        .get(&client.call_method(&actor, "node", vec![], vec![]).unwrap())
-        .unwrap();
+    let node = method_get(&client, &actor, "node", vec![]).unwrap();
     assert_eq!(node.as_str(), common::cluster().node2_id.as_deref());
 }
 
@@ -275,11 +247,7 @@ fn get_if_exists_returns_the_live_actor_or_creates_it() {
     let a = client
         .create_actor(&gie(), vec![Value::from(100)], vec![])
         .unwrap();
-    let incr = |h: &ray_client::ActorHandle| {
-        client
-            .get(&client.call_method(h, "incr", vec![], vec![]).unwrap())
-            .unwrap()
-    };
+    let incr = |h: &ray_client::ActorHandle| method_get(&client, h, "incr", vec![]).unwrap();
     assert_eq!(incr(&a), Value::from(101));
     // A taken name: the same actor, untouched by the second creation (which Python's
     // client also does not run), and the first handle keeps working.

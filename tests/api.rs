@@ -2,10 +2,18 @@
 //! the real cluster.
 mod common;
 
-use ray_client::{ErrorKind, NdArray, Options, RemoteFunction, SchedulingStrategy, Value};
+use common::task as f;
+use ray_client::{Client, ErrorKind, NdArray, Options, RemoteFunction, SchedulingStrategy, Value};
 
-fn f(name: &str) -> RemoteFunction {
-    RemoteFunction::new("rc_test_tasks", name).unwrap()
+/// A call of `task`, which the cluster can never schedule, stays pending (for the 2 s
+/// this waits); it is then cancelled.
+fn assert_never_scheduled(client: &Client, task: &RemoteFunction) {
+    let r = client.call(task, vec![], vec![]).unwrap();
+    assert!(
+        common::pending_after(client, &r, 2),
+        "the task was scheduled"
+    );
+    client.cancel(&r, true, false).unwrap();
 }
 
 #[test]
@@ -49,8 +57,7 @@ fn resource_options_reach_the_task() {
     let client = common::client();
     let task =
         f("task_resources").with_options(Options::new().num_cpus(2.0).name("resource-check"));
-    let r = client.call(&task, vec![], vec![]).unwrap();
-    let v = client.get(&r).unwrap();
+    let v = common::call_get(&client, &task, vec![]).unwrap();
     let cpus = v
         .get_str("resources")
         .and_then(|r| r.get_str("CPU"))
@@ -58,16 +65,7 @@ fn resource_options_reach_the_task() {
     assert_eq!(cpus, Some(2.0), "{v:?}");
     // More than the cluster has can never be scheduled: the task stays pending.
     let greedy = f("nop").with_options(Options::new().resources([("no-such-resource", 1.0)]));
-    let r = client.call(&greedy, vec![], vec![]).unwrap();
-    let (ready, _) = client
-        .wait(
-            std::slice::from_ref(&r),
-            1,
-            Some(std::time::Duration::from_secs(2)),
-        )
-        .unwrap();
-    assert!(ready.is_empty());
-    client.cancel(&r, true, false).unwrap();
+    assert_never_scheduled(&client, &greedy);
 }
 
 #[test]
@@ -139,22 +137,9 @@ fn node_affinity_and_spread_strategies_are_accepted() {
 #[test]
 fn cancel_a_running_task() {
     let client = common::client();
-    let slow = client
-        .call(
-            &f("sleep_then"),
-            vec![Value::Float(60.0), Value::None],
-            vec![],
-        )
-        .unwrap();
+    let slow = common::sleep_then(&client, 60.0, Value::None);
     // Once it runs (it will not finish for a minute), cancel it.
-    let (ready, _) = client
-        .wait(
-            std::slice::from_ref(&slow),
-            1,
-            Some(std::time::Duration::from_secs(1)),
-        )
-        .unwrap();
-    assert!(ready.is_empty());
+    assert!(common::pending_after(&client, &slow, 1));
     client.cancel(&slow, true, false).unwrap();
     let err = client.get(&slow).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TaskCancelled, "{err:?}");
@@ -248,14 +233,12 @@ fn numpy_arrays_both_ways() {
     ];
     for (array, dtype, sum) in cases {
         let shape: Vec<Value> = array.shape.iter().map(|&d| Value::from(d as u64)).collect();
-        let r = client
-            .call(
-                &f("describe_array"),
-                vec![Value::from(array.clone())],
-                vec![],
-            )
-            .unwrap();
-        let d = client.get(&r).unwrap();
+        let d = common::call_get(
+            &client,
+            &f("describe_array"),
+            vec![Value::from(array.clone())],
+        )
+        .unwrap();
         assert_eq!(
             d.get_str("type"),
             Some(&Value::str("numpy.ndarray")),
@@ -274,14 +257,7 @@ fn numpy_arrays_both_ways() {
     let mut fortran =
         NdArray::from_vec_shaped(vec![1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0], vec![2, 3]).unwrap();
     fortran.fortran_order = true;
-    let r = client
-        .call(
-            &f("describe_array"),
-            vec![Value::from(fortran.clone())],
-            vec![],
-        )
-        .unwrap();
-    let d = client.get(&r).unwrap();
+    let d = common::call_get(&client, &f("describe_array"), vec![Value::from(fortran)]).unwrap();
     assert_eq!(
         d.get_str("shape"),
         Some(&Value::List(vec![2u64.into(), 3u64.into()]))
@@ -337,20 +313,11 @@ fn runtime_context_and_env_vars_on_connect() {
 fn memory_and_gpu_options() {
     let client = common::client();
     let with_memory = f("square").with_options(Options::new().memory(64 << 20).num_gpus(0.0));
-    let r = client
-        .call(&with_memory, vec![Value::from(6)], vec![])
-        .unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::from(36));
+    assert_eq!(
+        common::call_get(&client, &with_memory, vec![Value::from(6)]).unwrap(),
+        Value::from(36)
+    );
     // The test cluster has no GPUs: a task that needs one is never scheduled.
     let gpu = f("nop").with_options(Options::new().num_gpus(1.0));
-    let r = client.call(&gpu, vec![], vec![]).unwrap();
-    let (ready, _) = client
-        .wait(
-            std::slice::from_ref(&r),
-            1,
-            Some(std::time::Duration::from_secs(2)),
-        )
-        .unwrap();
-    assert!(ready.is_empty());
-    client.cancel(&r, true, false).unwrap();
+    assert_never_scheduled(&client, &gpu);
 }

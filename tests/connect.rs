@@ -1,7 +1,6 @@
 //! Connecting, server information, version check and disconnect against the real cluster.
 mod common;
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -106,23 +105,7 @@ fn a_newer_release_connects_with_a_warning_on_the_log_callback() {
 }
 
 fn job_state(job_id: &str) -> String {
-    let cluster = common::cluster();
-    let gcs = cluster
-        .gcs_address
-        .as_deref()
-        .expect("the harness records the GCS address");
-    let out = Command::new(&cluster.python)
-        .arg(common::repo().join("tests/python/job_state.py"))
-        .arg(gcs)
-        .arg(job_id)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    common::job_query("job_state.py", job_id)
 }
 
 /// Polls the GCS until the job is dead. The client's grace period is an hour, so only a

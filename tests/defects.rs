@@ -6,13 +6,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ray_client::{
-    ActorClass, Client, ConnectOptions, ErrorKind, LogHandler, Options, RemoteFunction, Value,
-};
-
-fn f(name: &str) -> RemoteFunction {
-    RemoteFunction::new("rc_test_tasks", name).unwrap()
-}
+use common::task as f;
+use ray_client::{Client, ConnectOptions, ErrorKind, LogHandler, Options, Value};
 
 fn get(client: &Client, name: &str, args: Vec<Value>) -> ray_client::Result<Value> {
     client.get(&client.call(&f(name), args, vec![])?)
@@ -98,7 +93,7 @@ fn error_messages_read_as_python_prints_them() {
         "{e}"
     );
     // A method called with the wrong arguments: the call, not "scheduling".
-    let class = ActorClass::new("rc_test_tasks", "Counter").unwrap();
+    let class = common::counter();
     let a = client.create_actor(&class, vec![], vec![]).unwrap();
     let r = client
         .call_method(&a, "incr", vec![1.into(), 2.into(), 3.into()], vec![])

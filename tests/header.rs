@@ -4,15 +4,13 @@
 //! C++17 with `-Wall -Wextra -Werror` (skipped when no `cc` / `c++` is installed), and
 //! checks that thread-safety is stated once per handle type rather than on every function.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn generate() -> String {
-    let root = root();
+    let root = common::repo();
     let config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
     let bindings = cbindgen::Builder::new()
         .with_config(config)
@@ -26,7 +24,7 @@ fn generate() -> String {
 
 #[test]
 fn header_is_up_to_date() {
-    let path = root().join("include/ray_client.h");
+    let path = common::repo().join("include/ray_client.h");
     let fresh = generate();
     if std::env::var_os("UPDATE_HEADER").is_some_and(|v| !v.is_empty() && v != "0") {
         std::fs::write(&path, &fresh).expect("writing include/ray_client.h");
@@ -46,24 +44,19 @@ fn compile(compiler: &str, args: &[&str], source: &Path) {
         eprintln!("{compiler} not found; skipping");
         return;
     }
-    let out = Command::new(compiler)
-        .args(args)
-        .args([
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-            "-fsyntax-only",
-            "-I",
-        ])
-        .arg(root().join("include"))
-        .arg(source)
-        .output()
-        .expect("running the compiler");
-    assert!(
-        out.status.success(),
-        "{compiler} {args:?} failed on ray_client.h:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::run(
+        Command::new(compiler)
+            .args(args)
+            .args([
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-pedantic",
+                "-fsyntax-only",
+                "-I",
+            ])
+            .arg(common::repo().join("include"))
+            .arg(source),
     );
 }
 

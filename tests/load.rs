@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::XorShift;
-use ray_client::{ActorClass, ObjectRef, RemoteFunction, Value};
+use ray_client::{ObjectRef, Value};
 
 /// Counts the bytes this process has allocated and not freed, to tell a leak (live heap
 /// grows) from allocator fragmentation (RSS grows, live heap flat).
@@ -125,13 +125,9 @@ fn sixty_four_threads_share_one_client() {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
     let client = common::client();
-    let square = RemoteFunction::new("rc_test_tasks", "square").unwrap();
+    let square = common::task("square");
     let counter = client
-        .create_actor(
-            &ActorClass::new("rc_test_tasks", "Counter").unwrap(),
-            vec![],
-            vec![],
-        )
+        .create_actor(&common::counter(), vec![], vec![])
         .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let ops = Arc::new(AtomicU64::new(0));

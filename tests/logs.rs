@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ray_client::{Client, LogHandler, LogRecord, RemoteFunction, Value};
+use ray_client::{Client, LogHandler, LogRecord, Value};
 
 #[test]
 fn task_output_reaches_the_callback() {
@@ -16,7 +16,7 @@ fn task_output_reaches_the_callback() {
     }));
     let client = Client::connect_with(common::options().logs(handler)).unwrap();
     let marker = format!("hello-from-task-{}", std::process::id());
-    let shout = RemoteFunction::new("rc_test_tasks", "shout").unwrap();
+    let shout = common::task("shout");
     let r = client
         .call(&shout, vec![Value::str(marker.clone())], vec![])
         .unwrap();
@@ -41,7 +41,7 @@ fn task_output_reaches_the_callback() {
 #[test]
 fn logs_can_be_switched_off() {
     let client = Client::connect_with(common::options().logs(LogHandler::Off)).unwrap();
-    let shout = RemoteFunction::new("rc_test_tasks", "shout").unwrap();
+    let shout = common::task("shout");
     let r = client
         .call(&shout, vec![Value::str("quiet")], vec![])
         .unwrap();

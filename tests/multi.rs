@@ -62,7 +62,7 @@ fn two_clusters_at_once_each_with_its_own_refs() {
 #[test]
 fn one_client_shared_by_many_threads() {
     let client = Arc::new(common::client());
-    let square = RemoteFunction::new("rc_test_tasks", "square").unwrap();
+    let square = common::task("square");
     let threads: Vec<_> = (0..16i64)
         .map(|t| {
             let client = client.clone();
@@ -86,7 +86,7 @@ fn one_client_shared_by_many_threads() {
 #[test]
 fn async_forms_work_from_another_executor() {
     let client = common::client();
-    let square = RemoteFunction::new("rc_test_tasks", "square").unwrap();
+    let square = common::task("square");
     futures::executor::block_on(async {
         let r = client.put_async(Value::from(12)).await.unwrap();
         let s = client.call(&square, vec![Value::from(&r)], vec![]).unwrap();

@@ -3,11 +3,8 @@ mod common;
 
 use std::time::Duration;
 
-use ray_client::{ErrorKind, RemoteFunction, Value};
-
-fn f(name: &str) -> RemoteFunction {
-    RemoteFunction::new("rc_test_tasks", name).unwrap()
-}
+use common::task as f;
+use ray_client::{ErrorKind, Value};
 
 fn samples() -> Vec<(Value, &'static str)> {
     vec![
@@ -82,29 +79,14 @@ fn get_many_returns_values_in_order() {
     let refs: Vec<_> = (0..10)
         .map(|i| client.put(Value::from(i * i)).unwrap())
         .collect();
-    let values = client.get_many(&refs, None).unwrap();
-    assert_eq!(
-        values,
-        (0..10).map(|i| Value::from(i * i)).collect::<Vec<_>>()
-    );
+    common::assert_squares(&client, &refs);
 }
 
 #[test]
 fn get_with_timeout_fails_with_timeout_and_without_waits() {
     let client = common::client();
-    let slow = client
-        .call(
-            &f("sleep_then"),
-            vec![Value::Float(3.0), Value::str("done")],
-            vec![],
-        )
-        .unwrap();
-    let err = client
-        .get_many(
-            std::slice::from_ref(&slow),
-            Some(Duration::from_millis(200)),
-        )
-        .unwrap_err();
+    let slow = common::sleep_then(&client, 3.0, Value::str("done"));
+    let err = common::get_within(&client, &slow, Duration::from_millis(200)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(
         err.remote().unwrap().type_name.ends_with("GetTimeoutError"),
@@ -117,16 +99,8 @@ fn get_with_timeout_fails_with_timeout_and_without_waits() {
 #[test]
 fn zero_timeout_means_do_not_wait() {
     let client = common::client();
-    let slow = client
-        .call(
-            &f("sleep_then"),
-            vec![Value::Float(2.0), Value::None],
-            vec![],
-        )
-        .unwrap();
-    let err = client
-        .get_many(std::slice::from_ref(&slow), Some(Duration::ZERO))
-        .unwrap_err();
+    let slow = common::sleep_then(&client, 2.0, Value::None);
+    let err = common::get_within(&client, &slow, Duration::ZERO).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
 
@@ -172,13 +146,7 @@ fn one_gib_bytes_value_round_trips() {
 fn wait_splits_ready_from_not_ready() {
     let client = common::client();
     let fast = client.put(Value::from(1)).unwrap();
-    let slow = client
-        .call(
-            &f("sleep_then"),
-            vec![Value::Float(30.0), Value::None],
-            vec![],
-        )
-        .unwrap();
+    let slow = common::sleep_then(&client, 30.0, Value::None);
     let (ready, rest) = client
         .wait(
             &[slow.clone(), fast.clone()],
@@ -365,24 +333,7 @@ fn gets_take_the_path_their_size_calls_for_and_agree() {
     let (v, p) = get(&failing);
     assert_eq!(p, (1, 1));
     let err = v.unwrap_err();
-    let by_call = client
-        .get_many(
-            std::slice::from_ref(&failing),
-            Some(Duration::from_secs(3600)),
-        )
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::TaskError, "{err}");
-    let remote = err.remote().expect("a remote error");
-    assert_eq!(
-        remote.cause_type.as_deref(),
-        Some("TypeError"),
-        "{remote:?}"
-    );
-    assert!(
-        remote.type_name.contains("RayTaskError(TypeError)"),
-        "{remote:?}"
-    );
-    let tb = remote.traceback.as_deref().expect("a traceback");
-    assert!(tb.starts_with("ray::byte_sum()"), "{tb}");
+    let by_call = common::get_within(&client, &failing, Duration::from_secs(3600)).unwrap_err();
+    common::assert_task_error(&err, "byte_sum", "TypeError");
     assert_eq!(err.to_string(), by_call.to_string());
 }

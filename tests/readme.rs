@@ -64,27 +64,26 @@ fn have(compiler: &str) -> bool {
     found
 }
 
-#[test]
-fn c_quickstart_compiles() {
-    if !have("cc") {
+/// The README's quickstart in `language` (its `**language** (` paragraph, a block
+/// fenced as `ext`) compiles with `compiler` and `args`.
+fn quickstart_compiles(language: &str, ext: &str, compiler: &str, args: &[&str]) {
+    if !have(compiler) {
         return;
     }
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let code = snippet(&readme, "**C** (", "c");
-    if let Err(e) = compile_snippet("cc", &["-std=c99"], "c", &code) {
-        panic!("the README's C quickstart does not compile:\n{e}");
+    let code = snippet(&readme, &format!("**{language}** ("), ext);
+    if let Err(e) = compile_snippet(compiler, args, ext, &code) {
+        panic!("the README's {language} quickstart does not compile:\n{e}");
     }
 }
 
 #[test]
+fn c_quickstart_compiles() {
+    quickstart_compiles("C", "c", "cc", &["-std=c99"]);
+}
+
+#[test]
 fn cpp_quickstart_compiles() {
-    if !have("c++") {
-        return;
-    }
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let code = snippet(&readme, "**C++** (", "cpp");
     // The snippet's catch clause names `e` only in a comment.
-    if let Err(e) = compile_snippet("c++", &["-std=c++17", "-Wno-unused"], "cpp", &code) {
-        panic!("the README's C++ quickstart does not compile:\n{e}");
-    }
+    quickstart_compiles("C++", "cpp", "c++", &["-std=c++17", "-Wno-unused"]);
 }

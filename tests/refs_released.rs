@@ -3,31 +3,13 @@
 //! that its memory does not count in the RSS of the load test (tests/load.rs).
 mod common;
 
-use std::process::Command;
-
 use ray_client::{Client, ObjectRef, Value};
 
 /// Object references the cluster's workers of `client`'s job hold, as the raylets
 /// report them (the data behind `ray memory`).
 fn server_side_refs(client: &Client) -> usize {
-    let cluster = common::cluster();
-    let gcs = cluster
-        .gcs_address
-        .clone()
-        .expect("the GCS address of the test cluster (RAY_TEST_GCS_ADDRESS)");
     let job = client.runtime_context().unwrap().job_id;
-    let out = Command::new(&cluster.python)
-        .arg(common::repo().join("tests/python/worker_refs.py"))
-        .args([&gcs, &job])
-        .output()
-        .expect("running tests/python/worker_refs.py");
-    assert!(
-        out.status.success(),
-        "worker_refs.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
+    common::job_query("worker_refs.py", &job)
         .parse()
         .expect("a count")
 }

@@ -247,13 +247,7 @@ fn past_the_grace_period_pending_and_new_calls_fail_with_connection_lost() {
     let proxy = FaultProxy::start(&common::cluster().address);
     let grace = Duration::from_secs(3);
     let client = Client::connect_with(options_via(&proxy).reconnect_grace_period(grace)).unwrap();
-    let slow = client
-        .call(
-            &RemoteFunction::new("rc_test_tasks", "sleep_then").unwrap(),
-            vec![Value::Float(600.0), Value::from(1)],
-            vec![],
-        )
-        .unwrap();
+    let slow = common::sleep_then(&client, 600.0, Value::from(1));
     let waiter = {
         let (client, slow) = (client.clone(), slow.clone());
         thread::spawn(move || {
@@ -291,11 +285,7 @@ fn past_the_grace_period_pending_and_new_calls_fail_with_connection_lost() {
     let e = client.put(Value::from(1)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
     let e = client
-        .call(
-            &RemoteFunction::new("rc_test_tasks", "nop").unwrap(),
-            vec![],
-            vec![],
-        )
+        .call(&common::task("nop"), vec![], vec![])
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConnectionLost, "{e}");
     let e = client.cluster_resources().unwrap_err();
@@ -406,7 +396,7 @@ fn task_output_keeps_streaming_after_a_cut() {
     }));
     let proxy = FaultProxy::start(&common::cluster().address);
     let client = Client::connect_with(options_via(&proxy).logs(handler)).unwrap();
-    let shout = RemoteFunction::new("rc_test_tasks", "shout").unwrap();
+    let shout = common::task("shout");
     for round in 0..3 {
         // Output printed while the log stream is being re-opened is lost (the server
         // keeps none, as for Python's client), so a round tries a few times; once the

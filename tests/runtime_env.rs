@@ -233,10 +233,10 @@ fn working_dir_at_connect_is_uploaded_without_ignored_files() {
         "rc_mode",
     )
     .unwrap();
-    let r = client
-        .call(&mode, vec![Value::str("run.sh")], vec![])
-        .unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::from(executable));
+    assert_eq!(
+        common::call_get(&client, &mode, vec![Value::str("run.sh")]).unwrap(),
+        Value::from(executable)
+    );
 
     // The job's environment names the package, not the local path, and other fields
     // come through.
@@ -309,21 +309,13 @@ fn per_task_and_actor_working_dir() {
     )
     .unwrap()
     .with_options(Options::new().runtime_env(env.clone()));
-    let r = client
-        .call(&use_module, vec![Value::from(5)], vec![])
-        .unwrap();
-    assert_eq!(
-        client.get(&r).unwrap(),
-        Value::List(vec![Value::str("task"), Value::from(5)])
-    );
-    // Again (the prepared environment is reused).
-    let r = client
-        .call(&use_module, vec![Value::from(6)], vec![])
-        .unwrap();
-    assert_eq!(
-        client.get(&r).unwrap(),
-        Value::List(vec![Value::str("task"), Value::from(6)])
-    );
+    // Twice: the second call reuses the prepared environment.
+    for x in [5, 6] {
+        assert_eq!(
+            common::call_get(&client, &use_module, vec![Value::from(x)]).unwrap(),
+            Value::List(vec![Value::str("task"), Value::from(x)])
+        );
+    }
     let uri = single_uri(&env);
     assert!(client.kv_exists(uri.as_bytes(), None).unwrap(), "{uri}");
 

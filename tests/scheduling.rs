@@ -8,7 +8,7 @@ use std::time::Duration;
 use ray_client::{Options, PlacementStrategy, RemoteFunction, SchedulingStrategy, Value};
 
 fn node_id_fn() -> RemoteFunction {
-    RemoteFunction::new("rc_test_tasks", "node_id").unwrap()
+    common::task("node_id")
 }
 
 fn node2() -> String {

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use ray_client::{Client, ConnectOptions, ErrorKind, RemoteFunction, Value};
+use ray_client::{Client, ConnectOptions, ErrorKind, Value};
 
 static ENV: Mutex<()> = Mutex::new(());
 
@@ -93,15 +93,7 @@ impl Drop for SecuredCluster {
 
 fn certs(dir: &Path) -> PathBuf {
     let certs = dir.join("certs");
-    let out = Command::new(harness("tls-certs"))
-        .arg(&certs)
-        .output()
-        .expect("running tests/harness/tls-certs");
-    assert!(
-        out.status.success(),
-        "making certificates failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run(Command::new(harness("tls-certs")).arg(&certs));
     certs
 }
 
@@ -117,14 +109,10 @@ fn scratch(name: &str) -> PathBuf {
 /// Everything a client does travels over the connection: the working_dir upload and KV
 /// (unary calls), put/get and a task (the Datapath stream).
 fn exercise(client: &Client) {
-    let r = client
-        .call(
-            &RemoteFunction::new("rc_test_tasks", "square").unwrap(),
-            vec![Value::from(12)],
-            vec![],
-        )
-        .unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::from(144));
+    assert_eq!(
+        common::call_get(client, &common::task("square"), vec![Value::from(12)]).unwrap(),
+        Value::from(144)
+    );
     let o = client.put(Value::str("over a secured connection")).unwrap();
     assert_eq!(
         client.get(&o).unwrap(),
@@ -137,6 +125,14 @@ fn exercise(client: &Client) {
         client.kv_get(b"rc_security_key", None).unwrap().as_deref(),
         Some(&b"value"[..])
     );
+}
+
+/// Connecting with `opts` fails with an error of `kind`, which is returned; `what` is the
+/// message should it connect.
+fn connect_fails(opts: ConnectOptions, what: &str, kind: ErrorKind) -> ray_client::Error {
+    let err = Client::connect_with(opts).err().expect(what);
+    assert_eq!(err.kind(), kind, "{err}");
+    err
 }
 
 fn options(address: &str) -> ConnectOptions {
@@ -183,14 +179,13 @@ fn tls_cluster() {
     // A CA that did not sign the server's certificate.
     {
         let _env = clean_env();
-        let err = Client::connect_with(
+        let err = connect_fails(
             options(&cluster.address)
                 .tls_ca_cert(certs.join("other-ca.crt"))
                 .tls_client_cert(&cert, &key),
-        )
-        .err()
-        .expect("a wrong CA must fail");
-        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+            "a wrong CA must fail",
+            ErrorKind::ConnectionFailed,
+        );
         assert!(
             err.message().contains("certificate verification failed"),
             "{err}"
@@ -202,14 +197,13 @@ fn tls_cluster() {
     // after the handshake without saying why, so this fails at the connect timeout.
     {
         let _env = clean_env();
-        let err = Client::connect_with(
+        let err = connect_fails(
             options(&cluster.address)
                 .tls_ca_cert(&ca)
                 .connect_timeout(Duration::from_secs(3)),
-        )
-        .err()
-        .expect("no client certificate must fail");
-        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+            "no client certificate must fail",
+            ErrorKind::ConnectionFailed,
+        );
         assert!(
             err.message().contains("no client certificate is set"),
             "{err}"
@@ -220,33 +214,33 @@ fn tls_cluster() {
     // client that the other side speaks TLS).
     {
         let _env = clean_env();
-        let err =
-            Client::connect_with(options(&cluster.address).connect_timeout(Duration::from_secs(3)))
-                .err()
-                .expect("plaintext to a TLS server must fail");
-        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+        connect_fails(
+            options(&cluster.address).connect_timeout(Duration::from_secs(3)),
+            "plaintext to a TLS server must fail",
+            ErrorKind::ConnectionFailed,
+        );
     }
 
     // TLS to the plain default cluster.
     {
         let plain = &common::cluster().address;
         let _env = clean_env();
-        let err =
-            Client::connect_with(options(plain).tls_ca_cert(&ca).tls_client_cert(&cert, &key))
-                .err()
-                .expect("TLS to a plaintext server must fail");
-        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+        let err = connect_fails(
+            options(plain).tls_ca_cert(&ca).tls_client_cert(&cert, &key),
+            "TLS to a plaintext server must fail",
+            ErrorKind::ConnectionFailed,
+        );
         assert!(err.message().contains("TLS handshake"), "{err}");
     }
 
     // Unreadable files are the caller's mistake, named in the error.
     {
         let _env = clean_env();
-        let err =
-            Client::connect_with(options(&cluster.address).tls_ca_cert(files.join("missing.crt")))
-                .err()
-                .expect("a missing CA file must fail");
-        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+        let err = connect_fails(
+            options(&cluster.address).tls_ca_cert(files.join("missing.crt")),
+            "a missing CA file must fail",
+            ErrorKind::InvalidArgument,
+        );
         assert!(err.message().contains("missing.crt"), "{err}");
     }
     drop(cluster);
@@ -314,10 +308,11 @@ fn token_cluster() {
         let debug = format!("{opts:?}");
         assert!(!debug.contains(&token), "Debug shows the token: {debug}");
         assert!(debug.contains("***"), "{debug}");
-        let err = Client::connect_with(opts)
-            .err()
-            .expect("a wrong token must fail");
-        assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err}");
+        let err = connect_fails(
+            opts,
+            "a wrong token must fail",
+            ErrorKind::AuthenticationFailed,
+        );
         assert!(
             err.message().contains("rejected the authentication token"),
             "{err}"
@@ -334,10 +329,11 @@ fn token_cluster() {
     {
         let _env = clean_env();
         std::env::set_var("HOME", &files); // no .ray/auth_token there
-        let err = Client::connect_with(options(&cluster.address))
-            .err()
-            .expect("no token must fail");
-        assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err}");
+        let err = connect_fails(
+            options(&cluster.address),
+            "no token must fail",
+            ErrorKind::AuthenticationFailed,
+        );
         assert!(err.message().contains("none was found"), "{err}");
     }
 
@@ -346,10 +342,11 @@ fn token_cluster() {
         let _env = clean_env();
         std::env::set_var("HOME", &files);
         std::env::set_var("RAY_AUTH_MODE", "token");
-        let err = Client::connect_with(options(&cluster.address))
-            .err()
-            .expect("RAY_AUTH_MODE=token without a token must fail");
-        assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err}");
+        connect_fails(
+            options(&cluster.address),
+            "RAY_AUTH_MODE=token without a token must fail",
+            ErrorKind::AuthenticationFailed,
+        );
     }
 
     // A token sent to a cluster without authentication is ignored by it.
@@ -372,10 +369,11 @@ fn token_auth_is_not_supported(token: &str) {
     let not_supported = format!("is not supported by Ray {}", common::ray_version());
     {
         let _env = clean_env();
-        let err = Client::connect_with(options(plain).auth_token(token))
-            .err()
-            .expect("the auth_token option must be refused");
-        assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
+        let err = connect_fails(
+            options(plain).auth_token(token),
+            "the auth_token option must be refused",
+            ErrorKind::VersionMismatch,
+        );
         assert!(err.message().contains(&not_supported), "{err}");
         assert!(
             !err.to_string().contains(token),
@@ -386,9 +384,11 @@ fn token_auth_is_not_supported(token: &str) {
         let _env = clean_env();
         std::env::set_var("RAY_AUTH_MODE", "token");
         std::env::set_var("RAY_AUTH_TOKEN", token);
-        let err = Client::connect_with(options(plain))
-            .err()
-            .expect("RAY_AUTH_MODE=token must be refused");
+        let err = connect_fails(
+            options(plain),
+            "RAY_AUTH_MODE=token must be refused",
+            ErrorKind::VersionMismatch,
+        );
         assert!(err.message().contains(&not_supported), "{err}");
     }
     // A token merely lying in RAY_AUTH_TOKEN (kept for other clusters) asks for nothing.

@@ -1,19 +1,16 @@
 //! Remote functions against the real cluster.
 mod common;
 
+use common::task as f;
 use ray_client::{ErrorKind, RemoteFunction, Value};
-
-fn f(name: &str) -> RemoteFunction {
-    RemoteFunction::new("rc_test_tasks", name).unwrap()
-}
 
 #[test]
 fn positional_and_keyword_arguments() {
     let client = common::client();
-    let r = client
-        .call(&f("square"), vec![Value::from(7)], vec![])
-        .unwrap();
-    assert_eq!(client.get(&r).unwrap(), Value::from(49));
+    assert_eq!(
+        common::call_get(&client, &f("square"), vec![Value::from(7)]).unwrap(),
+        Value::from(49)
+    );
     let r = client
         .call(
             &f("add"),
@@ -79,31 +76,15 @@ fn many_tasks_in_flight_at_once() {
                 .unwrap()
         })
         .collect();
-    let values = client.get_many(&refs, None).unwrap();
-    assert_eq!(
-        values,
-        (0..200).map(|i| Value::from(i * i)).collect::<Vec<_>>()
-    );
+    common::assert_squares(&client, &refs);
 }
 
 #[test]
 fn a_raising_function_gives_the_remote_type_and_message() {
     let client = common::client();
-    let r = client
-        .call(&f("boom"), vec![Value::from(3)], vec![])
-        .unwrap();
-    let err = client.get(&r).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::TaskError, "{err}");
-    let remote = err.remote().expect("a remote error");
-    assert_eq!(
-        remote.cause_type.as_deref(),
-        Some("ValueError"),
-        "{remote:?}"
-    );
+    let err = common::call_get(&client, &f("boom"), vec![Value::from(3)]).unwrap_err();
+    let (remote, tb) = common::assert_task_error(&err, "boom", "ValueError");
     assert_eq!(remote.message, "bad value 3");
-    assert!(remote.type_name.contains("RayTaskError"), "{remote:?}");
-    let tb = remote.traceback.as_deref().expect("a traceback");
-    assert!(tb.starts_with("ray::boom()"), "{tb}");
     assert!(tb.contains("raise ValueError"), "{tb}");
     assert!(err.to_string().contains("bad value 3"), "{err}");
 }
@@ -115,7 +96,7 @@ fn an_unknown_module_or_function_is_a_clear_error() {
     let err = client.call(&missing, vec![], vec![]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServerError, "{err}");
     assert!(err.to_string().contains("no_such_module_xyz"), "{err}");
-    let missing = RemoteFunction::new("rc_test_tasks", "no_such_function").unwrap();
+    let missing = f("no_such_function");
     let err = client.call(&missing, vec![], vec![]).unwrap_err();
     assert!(err.to_string().contains("no_such_function"), "{err}");
     assert!(RemoteFunction::new("", "f").is_err());

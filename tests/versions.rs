@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use ray_client::{ActorClass, ErrorKind, RemoteFunction, Support, Value};
+use ray_client::{ErrorKind, RemoteFunction, Support, Value};
 
 /// The connect chose the record of the cluster's release, which the policy supports.
 #[test]
@@ -27,10 +27,7 @@ fn the_clusters_release_gets_its_record() {
 fn a_tasks_exception_reads_the_same_on_every_release() {
     let client = common::client();
     let loads = RemoteFunction::new("json", "loads").unwrap();
-    let r = client
-        .call(&loads, vec![Value::str("not json")], vec![])
-        .unwrap();
-    let err = client.get(&r).unwrap_err();
+    let err = common::call_get(&client, &loads, vec![Value::str("not json")]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TaskError, "{err}");
     let remote = err.remote().expect("a remote error");
     assert_eq!(
@@ -52,9 +49,7 @@ fn a_tasks_exception_reads_the_same_on_every_release() {
     );
 
     // A user exception whose pickle is its message alone.
-    let boom = RemoteFunction::new("rc_test_tasks", "boom").unwrap();
-    let r = client.call(&boom, vec![Value::from(3)], vec![]).unwrap();
-    let err = client.get(&r).unwrap_err();
+    let err = common::call_get(&client, &common::task("boom"), vec![Value::from(3)]).unwrap_err();
     let remote = err.remote().expect("a remote error");
     assert_eq!(remote.type_name, "ray.exceptions.RayTaskError(ValueError)");
     assert_eq!(remote.cause_type.as_deref(), Some("ValueError"));
@@ -66,13 +61,8 @@ fn a_tasks_exception_reads_the_same_on_every_release() {
 #[test]
 fn rays_errors_read_the_same_on_every_release() {
     let client = common::client();
-    let sleep = RemoteFunction::new("rc_test_tasks", "sleep_then").unwrap();
-    let r = client
-        .call(&sleep, vec![Value::from(30), Value::from(1)], vec![])
-        .unwrap();
-    let err = client
-        .get_many(std::slice::from_ref(&r), Some(Duration::from_millis(200)))
-        .unwrap_err();
+    let r = common::sleep_then(&client, 30.0, Value::from(1));
+    let err = common::get_within(&client, &r, Duration::from_millis(200)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(
         err.remote().unwrap().type_name.ends_with("GetTimeoutError"),
@@ -80,22 +70,14 @@ fn rays_errors_read_the_same_on_every_release() {
     );
     client.cancel(&r, true, false).unwrap();
 
-    let class = ActorClass::new("rc_test_tasks", "Counter").unwrap();
-    let actor = client.create_actor(&class, vec![], vec![]).unwrap();
-    let one = client.call_method(&actor, "incr", vec![], vec![]).unwrap();
-    assert_eq!(client.get(&one).unwrap(), Value::from(1));
-    client.kill_actor(&actor, true).unwrap();
-    // The kill is asynchronous: a call right after it may still run.
-    let err = (0..50)
-        .find_map(|_| {
-            let r = client.call_method(&actor, "incr", vec![], vec![]).unwrap();
-            let e = client.get(&r).err();
-            if e.is_none() {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            e
-        })
-        .expect("calls on a killed actor fail");
+    let actor = client
+        .create_actor(&common::counter(), vec![], vec![])
+        .unwrap();
+    assert_eq!(
+        common::method_get(&client, &actor, "incr", vec![]).unwrap(),
+        Value::from(1)
+    );
+    let err = common::error_once_killed(&client, &actor, "incr");
     assert_eq!(err.kind(), ErrorKind::ActorDied, "{err}");
     let remote = err.remote().expect("a remote error");
     let expected = format!("ray.exceptions.{}", common::capabilities().actor_died_error);

@@ -1,7 +1,8 @@
 /* The tiny check framework of the C ABI tests: CHECK counts failures instead of stopping,
  * so one run reports every broken expectation; main returns the failure count's verdict.
- * Plus the helpers the suites share: one-line values, connect options that ship the test
- * module, and calls (of rc_test_tasks' functions, of actor methods). Every suite defines
+ * Plus the helpers the suites share: the cluster's address and the end of main, one-line
+ * values, connect options that ship the test module, connecting, and calls (of
+ * rc_test_tasks' functions, of actor methods). Every suite defines
  * _POSIX_C_SOURCE 200809L (for nanosleep) before including it. */
 #ifndef RAY_CLIENT_TESTS_CHECK_H
 #define RAY_CLIENT_TESTS_CHECK_H
@@ -39,6 +40,30 @@ static int checks = 0;
         CHECK(ray_client_last_error_code() == (code));                                 \
         CHECK(strstr(ray_client_last_error_message(), (needle)) != NULL);              \
     } while (0)
+
+/* The cluster the suites run against, $RAY_TEST_ADDRESS; NULL, said on stderr, when it
+ * is not set (main then returns 2). */
+static inline const char *test_address(void) {
+    const char *address = getenv("RAY_TEST_ADDRESS");
+    if (!address || !*address) {
+        fprintf(stderr, "RAY_TEST_ADDRESS is not set\n");
+        return NULL;
+    }
+    return address;
+}
+
+/* Every handle and buffer the suite was handed has been freed. */
+static inline void check_all_freed(void) {
+    size_t live = ray_client_live_handles();
+    if (live != 0) fprintf(stderr, "%zu handles or buffers still live\n", live);
+    CHECK(live == 0);
+}
+
+/* The end of a suite's main: prints the tally and returns the exit status. */
+static inline int tally(const char *suite) {
+    printf("%s: %d checks, %d failures\n", suite, checks, failures);
+    return failures == 0 ? 0 : 1;
+}
 
 /* Values in one line: made, read and freed with the CHECK of each step. */
 static inline ray_client_value *v_int(int64_t i) {
@@ -83,6 +108,15 @@ static inline ray_client_connect_options *modules_options(const char *address,
              env_vars ? env_vars : "{}", modules ? modules : "tests/python");
     OK(ray_client_connect_options_set_runtime_env_json(o, env));
     return o;
+}
+
+/* Connects with `o` and frees it; NULL, said on stderr, when the connect fails. */
+static inline ray_client_client *connect_and_free(ray_client_connect_options *o) {
+    ray_client_client *c = NULL;
+    OK(ray_client_connect(o, &c));
+    if (c == NULL) fprintf(stderr, "could not connect: %s\n", ray_client_last_error_message());
+    OK(ray_client_connect_options_free(o));
+    return c;
 }
 
 /* rc_test_tasks.<name>, a function of the test module. The caller frees it. */

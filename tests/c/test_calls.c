@@ -488,20 +488,12 @@ static void test_any_client(ray_client_client *c) {
 }
 
 int main(void) {
-    address = getenv("RAY_TEST_ADDRESS");
-    if (!address || !*address) {
-        fprintf(stderr, "RAY_TEST_ADDRESS is not set\n");
-        return 2;
-    }
+    address = test_address();
+    if (address == NULL) return 2;
     ray_client_connect_options *o = modules_options(address, NULL);
     OK(ray_client_connect_options_set_namespace(o, "ccalls"));
-    ray_client_client *c = NULL;
-    OK(ray_client_connect(o, &c));
-    OK(ray_client_connect_options_free(o));
-    if (c == NULL) {
-        fprintf(stderr, "could not connect to %s: %s\n", address, ray_client_last_error_message());
-        return 1;
-    }
+    ray_client_client *c = connect_and_free(o);
+    if (c == NULL) return 1;
     test_functions(c);
     test_args(c);
     test_merged_options(c);
@@ -510,9 +502,6 @@ int main(void) {
     test_any_client(c);
     OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));
-    size_t live = ray_client_live_handles();
-    if (live != 0) fprintf(stderr, "%zu handles or buffers still live\n", live);
-    CHECK(live == 0);
-    printf("test_calls: %d checks, %d failures\n", checks, failures);
-    return failures == 0 ? 0 : 1;
+    check_all_freed();
+    return tally("test_calls");
 }

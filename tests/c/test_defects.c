@@ -16,32 +16,28 @@ static void sleep_ms(long ms) {
     nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
 }
 
-static ray_client_client *connect_main(void) {
-    ray_client_connect_options *o = modules_options(address, NULL);
-    ray_client_client *c = NULL;
-    OK(ray_client_connect(o, &c));
-    OK(ray_client_connect_options_free(o));
-    return c;
+/* d[key]; the caller frees it. */
+static ray_client_value *item(const ray_client_value *d, const char *key) {
+    ray_client_value *v = NULL;
+    OK(ray_client_value_dict_get(d, key, &v));
+    return v;
 }
 
 static double float_at(const ray_client_value *d, const char *key) {
-    ray_client_value *v = NULL;
-    double x = -1;
-    OK(ray_client_value_dict_get(d, key, &v));
+    ray_client_value *v = item(d, key);
     int kind = -1;
     OK(ray_client_value_kind(v, &kind));
     CHECK(kind == RAY_CLIENT_VALUE_FLOAT);
+    double x = -1;
     OK(ray_client_value_get_float(v, &x));
-    OK(ray_client_value_free(v));
+    free_value(v);
     return x;
 }
 
 static int64_t int_at(const ray_client_value *d, const char *key) {
-    ray_client_value *v = NULL;
-    int64_t i = -1;
-    OK(ray_client_value_dict_get(d, key, &v));
-    OK(ray_client_value_get_int(v, &i));
-    OK(ray_client_value_free(v));
+    ray_client_value *v = item(d, key);
+    int64_t i = as_int(v);
+    free_value(v);
     return i;
 }
 
@@ -271,13 +267,10 @@ static void test_refused_options(void) {
 }
 
 int main(void) {
-    address = getenv("RAY_TEST_ADDRESS");
-    if (!address || !*address) {
-        fprintf(stderr, "RAY_TEST_ADDRESS is not set\n");
-        return 2;
-    }
+    address = test_address();
+    if (address == NULL) return 2;
     test_refused_options();
-    ray_client_client *c = connect_main();
+    ray_client_client *c = connect_and_free(modules_options(address, NULL));
     if (c == NULL) return 1;
     test_numpy_scalars(c);
     test_cancel(c);
@@ -287,7 +280,6 @@ int main(void) {
     test_borrowed_buffers(c);
     OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));
-    CHECK(ray_client_live_handles() == 0);
-    printf("%d checks, %d failures\n", checks, failures);
-    return failures == 0 ? 0 : 1;
+    check_all_freed();
+    return tally("test_defects");
 }

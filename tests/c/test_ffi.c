@@ -385,10 +385,7 @@ static ray_client_client *connect_main(void) {
     OK(ray_client_connect_options_set_reconnect_grace_period_s(o, 0));
     OK(ray_client_connect_options_set_ignore_version_mismatch(o, 0));
     OK(ray_client_connect_options_set_log_callback(o, on_log, (void *)"ffi-log-marker"));
-    ray_client_client *c = NULL;
-    OK(ray_client_connect(o, &c));
-    OK(ray_client_connect_options_free(o));
-    return c;
+    return connect_and_free(o);
 }
 
 /* A task's print reaches the log callback (logs arrive asynchronously). */
@@ -821,24 +818,18 @@ static void test_default_client(void) {
 }
 
 int main(void) {
-    address = getenv("RAY_TEST_ADDRESS");
-    if (!address || !*address) {
-        fprintf(stderr, "RAY_TEST_ADDRESS is not set\n");
-        return 2;
-    }
+    address = test_address();
+    if (address == NULL) return 2;
     setenv("RAY_ADDRESS", address, 1);
 
     test_version_and_errors();
     test_values();
     test_connect_errors();
     test_security();
-    CHECK(ray_client_live_handles() == 0);
+    check_all_freed();
 
     ray_client_client *c = connect_main();
-    if (c == NULL) {
-        fprintf(stderr, "could not connect to %s: %s\n", address, ray_client_last_error_message());
-        return 1;
-    }
+    if (c == NULL) return 1;
     test_client_info(c);
     test_put_get(c);
     test_wrong_client(c);
@@ -853,11 +844,6 @@ int main(void) {
     OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));
     test_default_client();
-
-    size_t live = ray_client_live_handles();
-    if (live != 0) fprintf(stderr, "%zu handles or buffers still live\n", live);
-    CHECK(live == 0);
-
-    printf("%d checks, %d failures\n", checks, failures);
-    return failures == 0 ? 0 : 1;
+    check_all_freed();
+    return tally("test_ffi");
 }

@@ -440,19 +440,11 @@ static void test_hostile_pickles(void) {
 }
 
 int main(void) {
-    const char *address = getenv("RAY_TEST_ADDRESS");
-    if (address == NULL || *address == '\0') {
-        fprintf(stderr, "RAY_TEST_ADDRESS is not set\n");
-        return 2;
-    }
+    const char *address = test_address();
+    if (address == NULL) return 2;
     /* With the test module: the handles that survive misuse are used for real. */
-    ray_client_connect_options *o = modules_options(address, NULL);
-    ray_client_client *c = NULL;
-    if (ray_client_connect(o, &c) != RAY_CLIENT_OK) {
-        fprintf(stderr, "connect failed: %s\n", ray_client_last_error_message());
-        return 2;
-    }
-    OK(ray_client_connect_options_free(o));
+    ray_client_client *c = connect_and_free(modules_options(address, NULL));
+    if (c == NULL) return 2;
     test_null_and_foreign_pointers(c);
     test_wrong_type_handles(c);
     test_freed_handles(c);
@@ -461,6 +453,5 @@ int main(void) {
     test_hostile_pickles();
     OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));
-    printf("test_misuse: %d checks, %d failures\n", checks, failures);
-    return failures == 0 ? 0 : 1;
+    return tally("test_misuse");
 }

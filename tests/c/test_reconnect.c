@@ -204,6 +204,5 @@ int main(void) {
         OK(ray_client_client_free(idle));
         stop_proxy(&k);
     }
-    printf("test_reconnect: %d checks, %d failures\n", checks, failures);
-    return failures == 0 ? 0 : 1;
+    return tally("test_reconnect");
 }

@@ -19,6 +19,25 @@ pub struct TestCluster {
     pub node2_id: Option<String>,
 }
 
+/// Runs `cmd` to completion and returns its standard output, trimmed. A command that
+/// cannot start, or exits unsuccessfully, fails the test with the command line and its
+/// standard error, which is what tells why.
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .trim()
+        .to_owned()
+}
+
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -78,16 +97,10 @@ fn start_watched(dir: &Path, env: &[(&str, &str)], remove_dir: bool) -> String {
         ))
         .spawn()
         .expect("starting the cluster watchdog");
-    let mut cmd = Command::new(harness());
-    cmd.arg("start").arg(dir).envs(env.iter().copied());
-    let out = cmd.output().expect("running tests/harness/ray-cluster");
-    assert!(
-        out.status.success(),
-        "starting the test cluster in {} failed:\n{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let address = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let address = run(Command::new(harness())
+        .arg("start")
+        .arg(dir)
+        .envs(env.iter().copied()));
     assert!(address.starts_with("ray://"), "{address:?}");
     address
 }
@@ -98,17 +111,10 @@ fn start_cluster(name: &str, with_node2: bool) -> TestCluster {
             std::env::temp_dir().join(format!("ray-client-test-{}-{name}", std::process::id()));
         start_watched(&dir, &[], true);
         if with_node2 {
-            let out = Command::new(harness())
+            run(Command::new(harness())
                 .arg("add-node")
                 .arg(&dir)
-                .arg("rc_node2")
-                .output()
-                .expect("running tests/harness/ray-cluster add-node");
-            assert!(
-                out.status.success(),
-                "adding the second node failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+                .arg("rc_node2"));
         }
         let env = std::fs::read_to_string(dir.join("env")).unwrap();
         let var = |k: &str| {
@@ -130,16 +136,7 @@ pub fn python() -> PathBuf {
     if let Ok(p) = std::env::var("RAY_TEST_PYTHON") {
         return PathBuf::from(p);
     }
-    let out = Command::new(harness())
-        .arg("venv")
-        .output()
-        .expect("running tests/harness/ray-cluster venv");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    PathBuf::from(run(Command::new(harness()).arg("venv")))
 }
 
 /// The Ray version of the test cluster: `RAY_TEST_RAY_VERSION` (the harness's env file
@@ -151,16 +148,7 @@ pub fn ray_version() -> String {
             if let Ok(v) = std::env::var("RAY_TEST_RAY_VERSION") {
                 return v;
             }
-            let out = Command::new(python())
-                .args(["-c", "import ray; print(ray.__version__)"])
-                .output()
-                .expect("asking the virtualenv's ray for its version");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+            run(Command::new(python()).args(["-c", "import ray; print(ray.__version__)"]))
         })
         .clone()
 }
@@ -196,6 +184,143 @@ pub fn options() -> ray_client::ConnectOptions {
 
 pub fn client() -> ray_client::Client {
     ray_client::Client::connect_with(options()).expect("connecting to the test cluster")
+}
+
+/// Runs `tests/python/{script}`, one of the scripts that read a job's state straight from
+/// the test cluster's GCS, with the GCS address and `job_id` as its arguments; returns
+/// what it printed.
+pub fn job_query(script: &str, job_id: &str) -> String {
+    let cluster = cluster();
+    let gcs = cluster
+        .gcs_address
+        .as_deref()
+        .expect("the GCS address of the test cluster (RAY_TEST_GCS_ADDRESS)");
+    run(Command::new(&cluster.python)
+        .arg(repo().join("tests/python").join(script))
+        .args([gcs, job_id]))
+}
+
+/// A function of `tests/python/rc_test_tasks.py`, the module the tests call.
+pub fn task(name: &str) -> ray_client::RemoteFunction {
+    ray_client::RemoteFunction::new("rc_test_tasks", name).unwrap()
+}
+
+/// The `Counter` actor class of `tests/python/rc_test_tasks.py`.
+pub fn counter() -> ray_client::ActorClass {
+    ray_client::ActorClass::new("rc_test_tasks", "Counter").unwrap()
+}
+
+/// Calls `f` with positional `args` and waits for its value. The submission must succeed:
+/// what a test checks is the value or the error that comes back.
+pub fn call_get(
+    client: &ray_client::Client,
+    f: &ray_client::RemoteFunction,
+    args: Vec<ray_client::Value>,
+) -> ray_client::Result<ray_client::Value> {
+    client.get(&client.call(f, args, vec![]).expect("submitting the task"))
+}
+
+/// Calls `method` of `actor` with positional `args` and waits for its value, as
+/// `call_get` does for a task.
+pub fn method_get(
+    client: &ray_client::Client,
+    actor: &ray_client::ActorHandle,
+    method: &str,
+    args: Vec<ray_client::Value>,
+) -> ray_client::Result<ray_client::Value> {
+    client.get(
+        &client
+            .call_method(actor, method, args, vec![])
+            .expect("submitting the method call"),
+    )
+}
+
+/// A task that returns `value` after `seconds`: something that stays pending for a
+/// while.
+pub fn sleep_then(
+    client: &ray_client::Client,
+    seconds: f64,
+    value: ray_client::Value,
+) -> ray_client::ObjectRef {
+    client
+        .call(
+            &task("sleep_then"),
+            vec![ray_client::Value::Float(seconds), value],
+            vec![],
+        )
+        .unwrap()
+}
+
+/// `r`'s value, waiting for it at most `timeout`.
+pub fn get_within(
+    client: &ray_client::Client,
+    r: &ray_client::ObjectRef,
+    timeout: std::time::Duration,
+) -> ray_client::Result<ray_client::Value> {
+    client
+        .get_many(std::slice::from_ref(r), Some(timeout))
+        .map(|mut values| values.remove(0))
+}
+
+/// Whether `r` is still not ready after `seconds`.
+pub fn pending_after(client: &ray_client::Client, r: &ray_client::ObjectRef, seconds: u64) -> bool {
+    let (ready, _) = client
+        .wait(
+            std::slice::from_ref(r),
+            1,
+            Some(std::time::Duration::from_secs(seconds)),
+        )
+        .unwrap();
+    ready.is_empty()
+}
+
+/// Kills `actor` without restart and returns the error a call of `method` fails with
+/// once the kill took effect. `ray.kill` is asynchronous: a call sent right after it may
+/// still be served, so this calls again every 100 ms, 100 times at most.
+pub fn error_once_killed(
+    client: &ray_client::Client,
+    actor: &ray_client::ActorHandle,
+    method: &str,
+) -> ray_client::Error {
+    client.kill_actor(actor, true).unwrap();
+    (0..100)
+        .find_map(|_| {
+            let result = method_get(client, actor, method, vec![]).err();
+            if result.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            result
+        })
+        .expect("the killed actor kept answering")
+}
+
+/// Asserts that `err` is what a call of task `function` that raised a `cause` (a Python
+/// exception class) fails with: a task error, `RayTaskError(cause)`, with a traceback
+/// that starts in the task. Returns the remote error and its traceback for the checks
+/// particular to the caller.
+pub fn assert_task_error<'a>(
+    err: &'a ray_client::Error,
+    function: &str,
+    cause: &str,
+) -> (&'a ray_client::RemoteError, &'a str) {
+    assert_eq!(err.kind(), ray_client::ErrorKind::TaskError, "{err}");
+    let remote = err.remote().expect("a remote error");
+    assert_eq!(remote.cause_type.as_deref(), Some(cause), "{remote:?}");
+    assert!(
+        remote.type_name.contains(&format!("RayTaskError({cause})")),
+        "{remote:?}"
+    );
+    let tb = remote.traceback.as_deref().expect("a traceback");
+    assert!(tb.starts_with(&format!("ray::{function}()")), "{tb}");
+    (remote, tb)
+}
+
+/// Asserts that `refs[i]` holds `i * i` for every `i`, fetched in one `get_many`.
+pub fn assert_squares(client: &ray_client::Client, refs: &[ray_client::ObjectRef]) {
+    let expected: Vec<_> = (0..refs.len() as i64)
+        .map(|i| ray_client::Value::from(i * i))
+        .collect();
+    assert_eq!(client.get_many(refs, None).unwrap(), expected);
 }
 
 /// xorshift64: a deterministic stream of pseudo-random numbers, so randomized tests

@@ -22,35 +22,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef RC_TEST_MODULES_DIR
-#define RC_TEST_MODULES_DIR "tests/python"
-#endif
+#include "support.hpp"
 
 using namespace ray_client;
-
-namespace ray_client {
-// gtest prints values as their JSON text.
-void PrintTo(const Value &v, std::ostream *os) {
-  try {
-    *os << v.to_json();
-  } catch (const Error &e) {
-    *os << "<" << e.what() << ">";
-  }
-}
-}  // namespace ray_client
 using namespace std::chrono_literals;
+using rc_test::address;
+using rc_test::expect_error;
+using rc_test::modules_dir;
 
 namespace {
-
-std::mutex log_mu;
-std::vector<std::string> log_lines;
-
-const char *address() { return std::getenv("RAY_TEST_ADDRESS"); }
-
-std::string modules_dir() {
-  const char *m = std::getenv("RC_TEST_MODULES");
-  return m && *m ? m : RC_TEST_MODULES_DIR;
-}
 
 ConnectOptions main_options() {
   ConnectOptions o(address());
@@ -59,10 +39,7 @@ ConnectOptions main_options() {
                         "\", \"excludes\": [\"__pycache__\"]}")
       .connect_timeout(60s)
       .reconnect_grace_period(0s)
-      .log_callback([](int, const std::string &msg) {
-        std::lock_guard<std::mutex> g(log_mu);
-        log_lines.push_back(msg);
-      });
+      .log_callback(rc_test::collect_log);
   return o;
 }
 
@@ -94,19 +71,6 @@ class Cluster : public ::testing::Test {
   }
   const Client &c() const { return *g_client; }
 };
-
-// Runs `f`, expecting an Error with status `code`; returns it.
-template <class F>
-Error expect_error(F &&f, ray_client_status code) {
-  try {
-    f();
-  } catch (const Error &e) {
-    EXPECT_EQ(e.code(), code) << e.kind() << ": " << e.what();
-    return e;
-  }
-  ADD_FAILURE() << "expected ray_client::Error " << code;
-  return Error(RAY_CLIENT_OK, "none", "");
-}
 
 const std::string kCounterSource =
     "class Acc:\n"
@@ -856,14 +820,5 @@ TEST_F(Cluster, Misuse) {
 
 TEST_F(Cluster, LogCallback) {
   c().get(c().call("rc_test_tasks", "shout", {"cpp-shout-marker"}), 60s);
-  bool seen = false;
-  for (int i = 0; i < 100 && !seen; i++) {
-    {
-      std::lock_guard<std::mutex> g(log_mu);
-      for (const auto &l : log_lines)
-        if (l.find("cpp-shout-marker") != std::string::npos) seen = true;
-    }
-    if (!seen) std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_TRUE(seen);
+  EXPECT_FALSE(rc_test::await_log_line("cpp-shout-marker").empty());
 }

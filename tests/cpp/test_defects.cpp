@@ -22,30 +22,15 @@
 #include <thread>
 #include <vector>
 
-#ifndef RC_TEST_MODULES_DIR
-#define RC_TEST_MODULES_DIR "tests/python"
-#endif
+#include "support.hpp"
 
 using namespace ray_client;
 using namespace std::chrono_literals;
-
-namespace ray_client {
-// gtest prints values as their JSON text.
-void PrintTo(const Value &v, std::ostream *os) {
-  try {
-    *os << v.to_json();
-  } catch (const Error &e) {
-    *os << "<" << e.what() << ">";
-  }
-}
-}  // namespace ray_client
+using rc_test::address;
+using rc_test::expect_error;
+using rc_test::modules_dir;
 
 namespace {
-
-std::mutex log_mu;
-std::vector<std::string> log_lines;
-
-const char *address() { return std::getenv("RAY_TEST_ADDRESS"); }
 
 std::unique_ptr<Client> g_client;
 
@@ -53,16 +38,11 @@ class ClusterEnv : public ::testing::Environment {
  public:
   void SetUp() override {
     if (address() == nullptr || *address() == '\0') return;
-    const char *m = std::getenv("RC_TEST_MODULES");
-    std::string modules = m && *m ? m : RC_TEST_MODULES_DIR;
     ConnectOptions o(address());
     o.namespace_("cpp-defects")
-        .runtime_env_json("{\"working_dir\": \"" + modules + "\", \"excludes\": [\"__pycache__\"]}")
+        .runtime_env_json("{\"working_dir\": \"" + modules_dir() + "\", \"excludes\": [\"__pycache__\"]}")
         .connect_timeout(60s)
-        .log_callback([](int, const std::string &msg) {
-          std::lock_guard<std::mutex> g(log_mu);
-          log_lines.push_back(msg);
-        });
+        .log_callback(rc_test::collect_log);
     g_client = std::make_unique<Client>(Client::connect(o));
   }
   void TearDown() override {
@@ -86,19 +66,6 @@ class Defects : public ::testing::Test {
     return c().get(c().call("rc_test_tasks", fn, args), 120s);
   }
 };
-
-// Runs `f`, expecting an Error with status `code`; returns it.
-template <class F>
-Error expect_error(F &&f, ray_client_status code) {
-  try {
-    f();
-  } catch (const Error &e) {
-    EXPECT_EQ(e.code(), code) << e.kind() << ": " << e.what();
-    return e;
-  }
-  ADD_FAILURE() << "expected ray_client::Error " << code;
-  return Error(RAY_CLIENT_OK, "none", "");
-}
 
 bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
 
@@ -362,15 +329,7 @@ TEST_F(Defects, SetsEchoedThroughATaskEqualTheOriginal) {
 
 TEST_F(Defects, LogLinesReachTheCallbackWithoutColourCodes) {
   EXPECT_EQ(call_get("colour_print", {"cpp-tinted"}).as<std::string>(), "cpp-tinted");
-  std::string line;
-  for (int i = 0; i < 600 && line.empty(); i++) {
-    {
-      std::lock_guard<std::mutex> g(log_mu);
-      for (const auto &l : log_lines)
-        if (contains(l, "cpp-tinted")) line = l;
-    }
-    if (line.empty()) std::this_thread::sleep_for(100ms);
-  }
+  std::string line = rc_test::await_log_line("cpp-tinted");
   ASSERT_FALSE(line.empty()) << "no output arrived";
   EXPECT_FALSE(contains(line, "\x1b")) << line;
   EXPECT_TRUE(contains(line, "(colour_print pid=")) << line;

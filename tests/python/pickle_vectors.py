@@ -45,6 +45,22 @@ def _recursive_dict():
     return d
 
 
+# Tuples and dicts that both tables hold: CPython's pickles of them must decode, and the
+# Rust encoder's pickles of them must load as them.
+TUPLES_AND_DICTS = {
+    "tuple_0": (),
+    "tuple_1": (1,),
+    "tuple_2": (1, "two"),
+    "tuple_3": (1, "two", 3.0),
+    "tuple_4": (1, "two", 3.0, None),
+    "tuple_5": (1, "two", 3.0, None, (5,)),
+    "dict_empty": {},
+    "dict_str": {"a": 1, "b": "two", "c": [3]},
+    "dict_int": {1: "a", -2: "b", 2**70: "c"},
+    "dict_tuple": {(1, 2): "x", ("a",): None, (): 0},
+}
+
+
 # name -> object, pickled by CPython with every protocol; tests/pickle_vectors.rs holds the
 # `Value` each must decode to.
 DUMP = {
@@ -93,16 +109,7 @@ DUMP = {
     "list_empty": [],
     "list_nested": [1, [2, [3, []]], "x"],
     "list_types": [True, 1, 1.0, "1", b"1", None],
-    "tuple_0": (),
-    "tuple_1": (1,),
-    "tuple_2": (1, "two"),
-    "tuple_3": (1, "two", 3.0),
-    "tuple_4": (1, "two", 3.0, None),
-    "tuple_5": (1, "two", 3.0, None, (5,)),
-    "dict_empty": {},
-    "dict_str": {"a": 1, "b": "two", "c": [3]},
-    "dict_int": {1: "a", -2: "b", 2**70: "c"},
-    "dict_tuple": {(1, 2): "x", ("a",): None, (): 0},
+    **TUPLES_AND_DICTS,
     "set_empty": set(),
     "set_ints": {1, 2, 3},
     "set_strs": {"a", "b", "c"},
@@ -184,16 +191,7 @@ EXPECT = {
     "list_1000": list(range(1000)),
     "list_1001": list(range(1001)),
     "list_2500": list(range(2500)),
-    "tuple_0": (),
-    "tuple_1": (1,),
-    "tuple_2": (1, "two"),
-    "tuple_3": (1, "two", 3.0),
-    "tuple_4": (1, "two", 3.0, None),
-    "tuple_5": (1, "two", 3.0, None, (5,)),
-    "dict_empty": {},
-    "dict_str": {"a": 1, "b": "two", "c": [3]},
-    "dict_int": {1: "a", -2: "b", 2**70: "c"},
-    "dict_tuple": {(1, 2): "x", ("a",): None, (): 0},
+    **TUPLES_AND_DICTS,
     "dict_2500": {i: -i for i in range(2500)},
     "set_empty": set(),
     "set_ints": {1, 2, 3},

@@ -79,11 +79,7 @@ namespace detail {
 
 /// The handle of `args` for a call: NULL would mean "no arguments" to the C calls, so a
 /// moved-from Args must not pass for an empty one.
-inline const ray_client_args *args_raw(const Args &args) {
-  if (args.raw() == nullptr)
-    throw Error(RAY_CLIENT_ERROR_NULL_ARGUMENT, "null_argument", "args were moved from");
-  return args.raw();
-}
+inline const ray_client_args *args_raw(const Args &args) { return unmoved_raw(args, "args"); }
 
 }  // namespace detail
 }  // namespace ray_client

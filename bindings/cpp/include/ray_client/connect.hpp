@@ -123,9 +123,7 @@ namespace detail {
 /// The handle of `options` for a connect: a moved-from ConnectOptions must not silently
 /// mean "defaults".
 inline const ray_client_connect_options *connect_raw(const ConnectOptions &options) {
-  if (options.raw() == nullptr)
-    throw Error(RAY_CLIENT_ERROR_NULL_ARGUMENT, "null_argument", "connect options were moved from");
-  return options.raw();
+  return unmoved_raw(options, "connect options");
 }
 
 }  // namespace detail

@@ -70,6 +70,16 @@ inline int64_t to_ms(std::optional<std::chrono::milliseconds> t) {
   return t ? static_cast<int64_t>(t->count()) : -1;
 }
 
+/// The handle of wrapper `w` for a C call to which NULL means something else than a
+/// moved-from wrapper (no arguments, default options): a moved-from one throws
+/// null_argument, "`what` were moved from".
+template <class W>
+auto unmoved_raw(const W &w, const char *what) -> decltype(w.raw()) {
+  if (w.raw() == nullptr)
+    throw Error(RAY_CLIENT_ERROR_NULL_ARGUMENT, "null_argument", std::string(what) + " were moved from");
+  return w.raw();
+}
+
 /// Moves every handle out of a library array of `n` into wrappers of type W and frees
 /// the array with `free_array`.
 template <class W, class Raw>

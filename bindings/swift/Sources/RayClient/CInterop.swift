@@ -1,5 +1,6 @@
 // Small helpers for calling the C ABI: value handles freed when they go, C strings in
-// (refusing a NUL) and out, byte buffers the library returned, timeouts in milliseconds.
+// (refusing a NUL) and out, byte buffers the library returned, handles cloned and compared
+// by id, timeouts in milliseconds.
 import CRayClient
 import Foundation
 
@@ -37,6 +38,32 @@ func takeString(_ p: UnsafeMutablePointer<CChar>?) -> String {
     guard let p else { return "" }
     defer { ray_client_string_free(p) }
     return String(cString: p)
+}
+
+/// A new C handle to what `raw` names, made by a `ray_client_*_clone` function.
+func cloneHandle(
+    _ raw: OpaquePointer, _ clone: (OpaquePointer, UnsafeMutablePointer<OpaquePointer?>) -> ray_client_status
+) throws -> OpaquePointer {
+    var out: OpaquePointer?
+    try check(clone(raw, &out))
+    return out!
+}
+
+/// The id of what `raw` names, read by a `ray_client_*_hex` function.
+func hexId(
+    _ raw: OpaquePointer, _ hex: (OpaquePointer, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> ray_client_status
+) throws -> String {
+    var s: UnsafeMutablePointer<CChar>?
+    try check(hex(raw, &s))
+    return takeString(s)
+}
+
+/// Whether two handles name the same thing: they are one, or their ids (which reading
+/// may wait for) are equal. An id that cannot be read makes them unequal.
+func sameId<H: AnyObject>(_ a: H, _ b: H, _ id: (H) throws -> String) -> Bool {
+    if a === b { return true }
+    guard let x = try? id(a), let y = try? id(b) else { return false }
+    return x == y
 }
 
 /// Milliseconds of a timeout; nil (no limit) is -1 for the C calls. Negative durations are

@@ -16,28 +16,18 @@ public final class ObjectRef: @unchecked Sendable, Equatable, CustomStringConver
 
     /// A new handle to the same object.
     convenience init(cloning other: ObjectRef) throws {
-        var out: OpaquePointer?
-        try check(ray_client_object_ref_clone(other.raw, &out))
-        self.init(adopting: out!)
+        self.init(adopting: try cloneHandle(other.raw, ray_client_object_ref_clone))
     }
 
     deinit { ray_client_object_ref_free(raw) }
 
     /// The object id in hex (waits for it when the ref is a task's return still being
     /// scheduled).
-    public func hex() throws -> String {
-        var s: UnsafeMutablePointer<CChar>?
-        try check(ray_client_object_ref_hex(raw, &s))
-        return takeString(s)
-    }
+    public func hex() throws -> String { try hexId(raw, ray_client_object_ref_hex) }
 
     /// Refs are equal when they name the same object (compares `hex()`, which may wait
     /// for a task's return to be scheduled).
-    public static func == (a: ObjectRef, b: ObjectRef) -> Bool {
-        if a === b { return true }
-        guard let x = try? a.hex(), let y = try? b.hex() else { return false }
-        return x == y
-    }
+    public static func == (a: ObjectRef, b: ObjectRef) -> Bool { sameId(a, b) { try $0.hex() } }
 
     public var description: String { "ObjectRef(\((try? hex()) ?? "?"))" }
 }
@@ -54,26 +44,16 @@ public final class ActorHandle: @unchecked Sendable, Equatable, CustomStringConv
     init(adopting raw: OpaquePointer) { self.raw = raw }
 
     convenience init(cloning other: ActorHandle) throws {
-        var out: OpaquePointer?
-        try check(ray_client_actor_clone(other.raw, &out))
-        self.init(adopting: out!)
+        self.init(adopting: try cloneHandle(other.raw, ray_client_actor_clone))
     }
 
     deinit { ray_client_actor_free(raw) }
 
     /// The actor id in hex (waits for it right after creation).
-    public func id() throws -> String {
-        var s: UnsafeMutablePointer<CChar>?
-        try check(ray_client_actor_id_hex(raw, &s))
-        return takeString(s)
-    }
+    public func id() throws -> String { try hexId(raw, ray_client_actor_id_hex) }
 
     /// Handles are equal when they name the same actor.
-    public static func == (a: ActorHandle, b: ActorHandle) -> Bool {
-        if a === b { return true }
-        guard let x = try? a.id(), let y = try? b.id() else { return false }
-        return x == y
-    }
+    public static func == (a: ActorHandle, b: ActorHandle) -> Bool { sameId(a, b) { try $0.id() } }
 
     public var description: String { "ActorHandle(\((try? id()) ?? "?"))" }
 }

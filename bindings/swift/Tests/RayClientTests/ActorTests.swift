@@ -40,17 +40,7 @@ extension AllTests {
             let bad = try c.call(a, method: "incr", ["not a number"])
             let e = await expectRayError({ $0.isTaskError }) { _ = try await c.get(bad) }
             #expect(e?.causeType?.contains("TypeError") == true)
-            try c.kill(a)
-            // ray.kill is asynchronous: a call sent right after it may still be served.
-            var died: RayError?
-            for _ in 0..<100 where died == nil {
-                do {
-                    _ = try await c.get(c.call(a, method: "get"))
-                    try await Task.sleep(for: .milliseconds(100))
-                } catch let e as RayError {
-                    died = e
-                }
-            }
+            let died = try await errorOnceKilled(c, a, method: "get")
             #expect(died?.isActorDied == true, "the killed actor kept answering or failed otherwise: \(String(describing: died))")
             // The name goes with the actor (asynchronously).
             let gone = await Fixture.eventually { (try? c.actor(named: name)) == nil }

@@ -112,16 +112,7 @@ extension AllTests {
             // A killed actor: Python's text, with why it died.
             let a = try c.createActor(actorClass("Counter"))
             #expect(try await c.get(c.call(a, method: "incr"), as: Int.self) == 1)
-            try c.kill(a)
-            var died: RayError?
-            for _ in 0..<50 where died == nil {
-                do {
-                    _ = try await c.get(c.call(a, method: "incr"))
-                    try await Task.sleep(for: .milliseconds(100))
-                } catch let e as RayError {
-                    died = e
-                }
-            }
+            let died = try await errorOnceKilled(c, a, method: "incr")
             #expect(died?.isActorDied == true, "\(String(describing: died))")
             #expect(died?.kind == "actor_died")
             let remote = died?.remoteMessage ?? ""

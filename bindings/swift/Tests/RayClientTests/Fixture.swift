@@ -80,6 +80,23 @@ func actorClass(_ qualname: String) throws -> ActorClass {
     try ActorClass(module: "rc_test_tasks", qualname: qualname)
 }
 
+/// Kills `actor` (no restart) and returns the error a call of its argument-less `method`
+/// fails with once the kill took effect: ray.kill is asynchronous, so a call sent right
+/// after it may still be served. Calls every 100 ms, 100 times at most (nil if the actor
+/// kept answering).
+func errorOnceKilled(_ c: RayClient, _ actor: ActorHandle, method: String) async throws -> RayError? {
+    try c.kill(actor)
+    for _ in 0..<100 {
+        do {
+            _ = try await c.get(c.call(actor, method: method))
+            try await Task.sleep(for: .milliseconds(100))
+        } catch let e as RayError {
+            return e
+        }
+    }
+    return nil
+}
+
 /// A thread-safe list, for what callbacks on the library's I/O thread collect.
 final class Collected<T: Sendable>: @unchecked Sendable {
     private var items: [T] = []
