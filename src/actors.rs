@@ -179,7 +179,11 @@ impl Client {
                 force,
                 recursive,
             },
-        ))
+        ))?;
+        if force {
+            r.mark_force_cancelled();
+        }
+        Ok(())
     }
 
     fn terminate(&self, what: terminate_request::TerminateType) -> Result<()> {

@@ -5,7 +5,7 @@
 //! a [`RefOwner`]: this module, and the value model above it, do not depend on the
 //! client. When the last handle to an id goes, the owner releases it on the server.
 
-use std::sync::atomic::AtomicU8;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
@@ -37,6 +37,8 @@ pub(crate) struct RefInner {
     client_id: Arc<str>,
     id: IdFuture,
     pub(crate) size: SizeHint,
+    /// Set by `cancel(force = true)` on this ref (see [`ObjectRef::was_force_cancelled`]).
+    force_cancelled: AtomicBool,
 }
 
 /// What the client knows of an object's size before getting it. It decides how a get of
@@ -94,7 +96,18 @@ impl ObjectRef {
             client_id: Arc::from(owner.client_id()),
             id,
             size,
+            force_cancelled: AtomicBool::new(false),
         }))
+    }
+
+    /// Records that the task producing this ref was cancelled with `force`: the worker it
+    /// ran in was ended on purpose, so a report of that worker's crash means the cancel.
+    pub(crate) fn mark_force_cancelled(&self) {
+        self.0.force_cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn was_force_cancelled(&self) -> bool {
+        self.0.force_cancelled.load(Ordering::Relaxed)
     }
 
     pub(crate) fn from_inner(inner: Arc<RefInner>) -> ObjectRef {

@@ -194,8 +194,10 @@ impl Client {
     /// Gets several objects' values; `timeout` of `None` waits without limit, otherwise
     /// fails with [`ErrorKind::Timeout`] when they are not all ready in time.
     pub fn get_many(&self, refs: &[ObjectRef], timeout: Option<Duration>) -> Result<Vec<Value>> {
-        let fetched = runtime::block_on(self.fetch(refs, timeout)?)?;
-        self.decode_fetched(&fetched, refs.len())
+        let fetched = runtime::block_on(self.fetch(refs, timeout)?);
+        fetched
+            .and_then(|f| self.decode_fetched(&f, refs.len()))
+            .map_err(|e| cancelled_not_crashed(e, refs))
     }
 
     /// Asynchronous [`get_many`](Self::get_many).
@@ -204,8 +206,10 @@ impl Client {
         refs: &[ObjectRef],
         timeout: Option<Duration>,
     ) -> Result<Vec<Value>> {
-        let fetched = runtime::join(runtime::spawn(self.fetch(refs, timeout)?)).await?;
-        self.decode_fetched(&fetched, refs.len())
+        let fetched = runtime::join(runtime::spawn(self.fetch(refs, timeout)?)).await;
+        fetched
+            .and_then(|f| self.decode_fetched(&f, refs.len()))
+            .map_err(|e| cancelled_not_crashed(e, refs))
     }
 
     /// For callers already on the I/O thread (the C ABI's completion callbacks): fetches
@@ -217,11 +221,15 @@ impl Client {
         refs: &[ObjectRef],
         timeout: Option<Duration>,
     ) -> Result<Vec<Value>> {
-        let fetched = self.fetch(refs, timeout)?.await?;
+        let fetched = self
+            .fetch(refs, timeout)?
+            .await
+            .map_err(|e| cancelled_not_crashed(e, refs))?;
         let (client, n) = (self.clone(), refs.len());
         tokio::task::spawn_blocking(move || client.decode_fetched(&fetched, n))
             .await
             .unwrap_or_else(|e| Err(Error::internal(format!("decoding task failed: {e}"))))
+            .map_err(|e| cancelled_not_crashed(e, refs))
     }
 
     fn decode_fetched(&self, fetched: &Fetched, n: usize) -> Result<Vec<Value>> {
@@ -538,4 +546,30 @@ impl Encoded {
             holds_refs,
         })
     }
+}
+
+/// A get of a task that this client cancelled with `force` reads as cancelled on every
+/// release. Ray kills the task's worker for such a cancel, and some releases (seen with
+/// 2.10 and 2.12, from Python's client too; not with 2.9, 2.35 or 2.60) sometimes report
+/// that as the worker's crash (`WorkerCrashedError`), when the worker's exit is noticed
+/// before the cancel.
+fn cancelled_not_crashed(e: Error, refs: &[ObjectRef]) -> Error {
+    let crashed = e
+        .remote()
+        .is_some_and(|r| r.type_name == "ray.exceptions.WorkerCrashedError");
+    if !crashed || !refs.iter().any(ObjectRef::was_force_cancelled) {
+        return e;
+    }
+    let remote = crate::error::RemoteError {
+        type_name: "ray.exceptions.TaskCancelledError".to_owned(),
+        cause_type: None,
+        message: String::new(),
+        traceback: None,
+    };
+    Error::with_remote(
+        ErrorKind::TaskCancelled,
+        e.message()
+            .replace("WorkerCrashedError", "TaskCancelledError"),
+        remote,
+    )
 }
