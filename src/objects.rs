@@ -550,7 +550,7 @@ impl Encoded {
 
 /// A get of a task that this client cancelled with `force` reads as cancelled on every
 /// release. Ray kills the task's worker for such a cancel, and some releases (seen with
-/// 2.10 and 2.12, from Python's client too; not with 2.9, 2.35 or 2.60) sometimes report
+/// 2.10, 2.12 and 2.20, from Python's client too; not with 2.9, 2.35 or 2.60) sometimes report
 /// that as the worker's crash (`WorkerCrashedError`), when the worker's exit is noticed
 /// before the cancel.
 fn cancelled_not_crashed(e: Error, refs: &[ObjectRef]) -> Error {
