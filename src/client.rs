@@ -678,7 +678,14 @@ pub(crate) fn server_info(reply: DataResponse) -> Result<ServerInfo> {
 /// A failure of `connect` before the session existed that another attempt may not meet.
 fn setup_may_be_retried(e: &Error) -> bool {
     match e.kind() {
-        ErrorKind::InitFailed => proxy_failed_to_start_server(e.message()),
+        ErrorKind::InitFailed => {
+            proxy_failed_to_start_server(e.message())
+                // The per-client server ran `ray.init` twice for our one init (seen once
+                // with Ray 2.20 on a loaded machine: two "Connecting to existing Ray
+                // cluster" 3 ms apart in its log, one data connection in the proxy's):
+                // that server is unusable, a new client id gets a new one.
+                || e.message().contains("Perhaps you called ray.init twice by accident?")
+        }
         // The stream broke after the server was reached (not a refused or unreachable
         // address, which `Connection::open` already waited out: ConnectionFailed).
         ErrorKind::ConnectionLost => true,
