@@ -749,6 +749,24 @@ mod tests {
     }
 
     #[test]
+    fn a_server_that_ran_init_twice_is_left_for_a_new_one() {
+        // Ray 2.20's answer, as the client reports it.
+        let twice = "the server at ray://127.0.0.1:1 refused the connection: Call to \
+            `ray.init()` on the server failed with: Perhaps you called ray.init twice by \
+            accident?";
+        assert!(setup_may_be_retried(&Error::new(
+            ErrorKind::InitFailed,
+            twice
+        )));
+        let other = "the server at ray://127.0.0.1:1 refused the connection: Call to \
+            `ray.init()` on the server failed with: bad namespace";
+        assert!(!setup_may_be_retried(&Error::new(
+            ErrorKind::InitFailed,
+            other
+        )));
+    }
+
+    #[test]
     fn client_ids_are_32_hex() {
         let id = new_client_id();
         assert_eq!(id.len(), 32);
