@@ -346,6 +346,9 @@ struct Reconnect {
     /// When the current attempt started (None while waiting to start one).
     attempt_started: Option<Instant>,
     next_delay: Duration,
+    /// Why the stream broke, and why the latest attempt failed: the error of a
+    /// connection lost for good names both.
+    first_error: String,
     last_error: String,
 }
 
@@ -483,6 +486,7 @@ impl Driver {
             since: now,
             attempt_started: None,
             next_delay: RECONNECT_FIRST_DELAY,
+            first_error: why.message().to_owned(),
             last_error: String::new(),
         });
         r.attempt_started = None;
@@ -495,23 +499,32 @@ impl Driver {
         Inbound::Backoff(Box::pin(tokio::time::sleep(delay)))
     }
 
-    /// Opens a new stream with `reconnecting: True` and re-sends every request still
-    /// waiting for its reply, in id order. With nothing to re-send, a connection_info
-    /// request makes the server answer (and the new stream open).
+    /// Opens a new stream with `reconnecting: True`, sends a connection_info request and
+    /// then re-sends every request still waiting for its reply, in id order.
+    ///
+    /// The connection_info goes first because Ray's server sends the stream's headers
+    /// (which is what opens it here) only with its first response, and answers a
+    /// stream's requests in order: re-sent first, a blocking get of a long task or of a
+    /// 1 GiB object would keep every attempt from opening within its timeout, so that
+    /// the client gave up after the grace period although the server was fine.
     fn reconnect_attempt(&mut self) -> Inbound {
         let opening = self.open_stream(true);
         if let Some(r) = &mut self.reconnect {
             r.attempt_started = Some(Instant::now());
         }
-        for (&id, p) in &self.pending {
+        // The probe of an earlier attempt that failed is not needed any more.
+        self.pending.retain(|_, p| {
+            p.reply.is_some() || !matches!(p.body, data_request::Type::ConnectionInfo(_))
+        });
+        let resend: Vec<i32> = self.pending.keys().copied().collect();
+        self.submit(
+            data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {}),
+            None,
+            None,
+        );
+        for id in resend {
+            let p = &self.pending[&id];
             self.write(id, &p.body, p.payload.as_deref());
-        }
-        if self.pending.is_empty() {
-            self.submit(
-                data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {}),
-                None,
-                None,
-            );
         }
         Inbound::Opening(opening)
     }
@@ -523,11 +536,15 @@ impl Driver {
         };
         let spent = r.since.elapsed();
         if spent >= self.conn.grace_period() {
+            let errors = match r.first_error == r.last_error {
+                true => r.last_error.clone(),
+                false => format!("{} (the stream broke: {})", r.last_error, r.first_error),
+            };
             let why = connection_lost(
                 self.conn.address(),
                 spent,
                 self.conn.grace_period(),
-                &r.last_error,
+                &errors,
             );
             self.outbound = None;
             self.fail_all(why);

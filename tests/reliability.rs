@@ -468,3 +468,33 @@ fn a_retried_kv_write_is_applied_once() {
     );
     no_retry.kv_del(key.as_bytes(), false, None).unwrap();
 }
+
+#[test]
+fn a_cut_during_a_put_slower_than_a_reconnect_attempt_resumes_it() {
+    // Ray's server sends a stream's headers (which open it for the client) only with its
+    // first answer, and answers a stream's requests in order. A re-sent put that takes
+    // longer to arrive than a reconnect attempt may last (5 s) must not keep every new
+    // stream from opening: before the fix the client gave up after the grace period.
+    let proxy = FaultProxy::start(&common::cluster().address);
+    let client = Client::connect_with(options_via(&proxy)).unwrap();
+    // 48 MiB at 6 MiB/s: about 8 s to send, again after the cut.
+    proxy.set_upload_rate(Some(6 << 20));
+    let data: Vec<u8> = (0..48u32 << 20).map(|i| (i % 253) as u8).collect();
+    let data = bytes::Bytes::from(data);
+    let put = thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_secs(2));
+            proxy.cut_all()
+        });
+        client.put(Value::Bytes(data.clone()))
+    });
+    let r = put.expect("the put survives the cut");
+    assert_eq!(
+        proxy.cuts(),
+        1,
+        "the cut happened while the put was on its way"
+    );
+    proxy.set_upload_rate(None);
+    let back = client.get(&r).unwrap();
+    assert!(back.as_bytes().unwrap() == &data[..], "the value changed");
+}

@@ -1,7 +1,8 @@
 //! A fault-injecting TCP proxy for the reliability tests: it sits between a client and
 //! the real Ray client server and, on command, cuts every live connection, refuses new
-//! ones (a network partition), or drops connections that stay silent for too long (like
-//! a NAT or load balancer with an idle timeout).
+//! ones (a network partition), drops connections that stay silent for too long (like
+//! a NAT or load balancer with an idle timeout), or slows what clients send (a slow
+//! uplink).
 //!
 //! Plain threads and blocking sockets: it must keep working while the library's own
 //! runtime is the thing under test.
@@ -35,6 +36,8 @@ struct State {
     next_link: AtomicU64,
     refusing: AtomicBool,
     idle_timeout_ms: AtomicU64,
+    /// Bytes per second a connection may carry from the client (0: no limit).
+    upload_rate: AtomicU64,
     cuts: AtomicUsize,
     idle_cuts: AtomicUsize,
     accepted: AtomicUsize,
@@ -71,6 +74,7 @@ impl FaultProxy {
             next_link: AtomicU64::new(0),
             refusing: AtomicBool::new(false),
             idle_timeout_ms: AtomicU64::new(0),
+            upload_rate: AtomicU64::new(0),
             cuts: AtomicUsize::new(0),
             idle_cuts: AtomicUsize::new(0),
             accepted: AtomicUsize::new(0),
@@ -132,6 +136,14 @@ impl FaultProxy {
         );
     }
 
+    /// Each connection carries at most `bytes_per_second` from the client to the server
+    /// from now on (None: as fast as it goes).
+    pub fn set_upload_rate(&self, bytes_per_second: Option<u64>) {
+        self.state
+            .upload_rate
+            .store(bytes_per_second.unwrap_or(0), Ordering::SeqCst);
+    }
+
     /// How many times `cut_all` cut at least one connection.
     pub fn cuts(&self) -> usize {
         self.state.cuts.load(Ordering::SeqCst)
@@ -188,20 +200,33 @@ fn accept_loop(listener: TcpListener, state: Arc<State>) {
             last_activity: last_activity.clone(),
         };
         state.links.lock().unwrap().insert(id, link);
-        for (from, to) in [
-            (client.try_clone().unwrap(), server.try_clone().unwrap()),
-            (server, client),
+        for (from, to, upload) in [
+            (
+                client.try_clone().unwrap(),
+                server.try_clone().unwrap(),
+                true,
+            ),
+            (server, client, false),
         ] {
             let state = state.clone();
             let last_activity = last_activity.clone();
-            thread::spawn(move || pump(from, to, &state, id, &last_activity));
+            thread::spawn(move || pump(from, to, upload, &state, id, &last_activity));
         }
     }
 }
 
-/// Copies one direction until either side ends, then ends the whole link.
-fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, id: u64, last: &AtomicU64) {
-    let mut buf = vec![0u8; 256 * 1024];
+/// Copies one direction until either side ends, then ends the whole link. The upload
+/// direction keeps under the upload rate: after each read it sleeps as long as those
+/// bytes take at that rate.
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    upload: bool,
+    state: &State,
+    id: u64,
+    last: &AtomicU64,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
     loop {
         match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
@@ -209,6 +234,10 @@ fn pump(mut from: TcpStream, mut to: TcpStream, state: &State, id: u64, last: &A
                 last.store(state.now_ms(), Ordering::Relaxed);
                 if to.write_all(&buf[..n]).is_err() {
                     break;
+                }
+                let rate = state.upload_rate.load(Ordering::Relaxed);
+                if upload && rate > 0 {
+                    thread::sleep(Duration::from_secs_f64(n as f64 / rate as f64));
                 }
             }
         }
