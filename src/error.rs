@@ -44,6 +44,8 @@ pub enum ErrorKind {
     Protocol,
     /// A bug in this library.
     Internal,
+    /// What was asked for does not exist on the cluster (an unknown job id).
+    NotFound,
 }
 
 impl ErrorKind {
@@ -65,6 +67,7 @@ impl ErrorKind {
             ErrorKind::Pickle => "pickle",
             ErrorKind::Protocol => "protocol",
             ErrorKind::Internal => "internal",
+            ErrorKind::NotFound => "not_found",
         }
     }
 }

@@ -27,6 +27,7 @@ mod client;
 mod cluster;
 mod connection;
 pub mod context;
+pub mod dashboard;
 mod datapath;
 pub mod error;
 #[cfg(feature = "c-api")]
@@ -66,6 +67,7 @@ pub use client::{
 pub use cluster::RuntimeContext;
 pub use connection::{ConnectionState, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_TIMEOUT};
 pub use context::{default_client, init, is_initialized, shutdown};
+pub use dashboard::{Dashboard, DashboardOptions, JobDetails, JobStatus, JobSubmission};
 pub use error::{Error, ErrorKind, RemoteError, Result};
 pub use logs::{LogHandler, LogRecord};
 pub use ndarray::{DType, NdArray};

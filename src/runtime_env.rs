@@ -162,6 +162,46 @@ pub(crate) fn prepare_blocking(client: &Client, env: &Value) -> Result<Value> {
     Ok(prepared)
 }
 
+/// An environment prepared for an upload through another channel than the client's KV
+/// (the dashboard's package endpoint, see `dashboard::packages`): local paths replaced
+/// by their URIs, and the packages those name, each built on demand (blocking: call it
+/// off the I/O thread).
+pub(crate) struct LocalPackages {
+    pub env: Value,
+    pub packages: Vec<Package>,
+    max_size: u64,
+}
+
+impl LocalPackages {
+    /// Plans `env` with the settings of the process environment (no I/O for an
+    /// environment without local files).
+    pub(crate) fn plan(env: &Value) -> Result<LocalPackages> {
+        if !needs_local_files(env)? {
+            let env = rewrite_without_files(env)?;
+            let (packages, max_size) = (Vec::new(), DEFAULT_MAX_PACKAGE_SIZE);
+            return Ok(LocalPackages {
+                env,
+                packages,
+                max_size,
+            });
+        }
+        let settings = Settings::from_env()?;
+        let plan = plan(env, &settings)?;
+        let (env, packages) = (plan.env, plan.packages);
+        let max_size = settings.max_size;
+        Ok(LocalPackages {
+            env,
+            packages,
+            max_size,
+        })
+    }
+
+    /// The bytes of `package`, which must be one of `self.packages`.
+    pub(crate) fn build(&self, package: &Package) -> Result<Vec<u8>> {
+        package.build(self.max_size)
+    }
+}
+
 /// A package's URI and contents.
 #[cfg(feature = "test-hooks")]
 #[doc(hidden)]
@@ -268,10 +308,10 @@ struct Plan {
 
 /// One package to upload.
 #[derive(Debug, Clone)]
-struct Package {
-    uri: String,
+pub(crate) struct Package {
+    pub uri: String,
     /// `runtime_env working_dir "path"`, for messages.
-    what: String,
+    pub what: String,
     content: Content,
 }
 
@@ -684,8 +724,8 @@ fn tree_package(
     excludes: &[String],
     include_gitignore: bool,
 ) -> Result<Package> {
-    let entries = collect_entries(&what, root, include_parent_dir, excludes, include_gitignore)?;
-    let hash = hash_entries(&what, &entries)?;
+    let (entries, hash) =
+        collect_entries(&what, root, include_parent_dir, excludes, include_gitignore)?;
     Ok(Package {
         uri: format!("gcs://{PKG_PREFIX}{hash}.zip"),
         what,
@@ -711,22 +751,25 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
 /// What goes in the zip, in a fixed order: files and empty directories, skipping what the
 /// ignore rules match. Python's `_dir_travel` semantics: each directory's `.gitignore` and
 /// `.rayignore` apply below it, relative to it; a matched directory is skipped whole.
+/// The entries of a package, and its name's hash (see [`python_hash`]).
 fn collect_entries(
     what: &str,
     root: &Path,
     include_parent_dir: bool,
     excludes: &[String],
     include_gitignore: bool,
-) -> Result<Vec<Entry>> {
+) -> Result<(Vec<Entry>, String)> {
     let meta = fs::metadata(root).map_err(|e| cannot_read(what, root, &e))?;
     if !meta.is_dir() {
         let name = utf8_name(what, root)?;
-        return Ok(vec![Entry {
+        let entries = vec![Entry {
             name,
             path: root.to_owned(),
             mode: mode_of(&meta),
             len: Some(meta.len()),
-        }]);
+        }];
+        let hash = python_hash(what, &entries, &[], 0)?;
+        return Ok((entries, hash));
     }
     let prefix = if include_parent_dir {
         format!("{}/", utf8_name(what, root)?)
@@ -748,6 +791,8 @@ fn collect_entries(
         entries: Vec::new(),
         ancestors: fs::canonicalize(root).into_iter().collect(),
         matchers: vec![excludes],
+        dirs: vec![".".to_owned()],
+        prefix_len: prefix.len(),
     };
     walker.walk(root, &prefix)?;
     if walker.entries.is_empty() && include_parent_dir && dir_is_empty(what, root)? {
@@ -758,7 +803,8 @@ fn collect_entries(
             len: None,
         });
     }
-    Ok(walker.entries)
+    let hash = python_hash(what, &walker.entries, &walker.dirs, walker.prefix_len)?;
+    Ok((walker.entries, hash))
 }
 
 /// The last component of `path` (made absolute), as Python's `Path.absolute().name`.
@@ -790,6 +836,12 @@ struct Walker<'a> {
     /// Canonical paths of the directories being walked, so a symlink loop ends.
     ancestors: Vec<PathBuf>,
     matchers: Vec<Gitignore>,
+    /// Every directory walked, relative to the root ("." for the root): Python's
+    /// package name hashes them too.
+    dirs: Vec<String>,
+    /// The length of the names' prefix that is not relative to the root (the parent
+    /// directory's name of a py_modules package).
+    prefix_len: usize,
 }
 
 impl Walker<'_> {
@@ -823,10 +875,14 @@ impl Walker<'_> {
                 continue;
             };
             let is_dir = meta.is_dir();
+            // As Python's pathspec matches: the path as a string without a trailing
+            // slash, or one of its directories. So a directory-only pattern (`build/`)
+            // leaves the directory itself in (Python hashes its name, and zips it when
+            // empty) and drops everything in it.
             if self
                 .matchers
                 .iter()
-                .any(|m| m.matched(&path, is_dir).is_ignore())
+                .any(|m| m.matched_path_or_any_parents(&path, false).is_ignore())
             {
                 continue;
             }
@@ -853,7 +909,9 @@ impl Walker<'_> {
                         mode: mode_of(&meta),
                         len: None,
                     });
+                    self.dirs.push(rel[self.prefix_len..].to_owned());
                 } else {
+                    self.dirs.push(rel[self.prefix_len..].to_owned());
                     self.ancestors.extend(canonical.clone());
                     self.walk(&path, &format!("{rel}/"))?;
                     if canonical.is_some() {
@@ -874,34 +932,49 @@ impl Walker<'_> {
     }
 }
 
-/// A content hash of the package: every entry's name, kind, mode and bytes, in order.
-fn hash_entries(what: &str, entries: &[Entry]) -> Result<String> {
-    let mut hasher = sha1_smol::Sha1::new();
-    hasher.update(b"ray-client runtime_env package v1\0");
-    let mut buf = vec![0u8; 1 << 20];
-    for e in entries {
-        hasher.update(if e.len.is_some() { b"F" } else { b"D" });
-        hasher.update(e.name.as_bytes());
-        hasher.update(b"\0");
-        hasher.update(&e.mode.to_le_bytes());
-        if e.len.is_some() {
-            let mut file =
-                fs::File::open(&e.path).map_err(|err| cannot_read(what, &e.path, &err))?;
-            let mut total = 0u64;
-            loop {
-                let n = file
-                    .read(&mut buf)
-                    .map_err(|err| cannot_read(what, &e.path, &err))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                total += n as u64;
-            }
-            hasher.update(&total.to_le_bytes());
+/// The package's name as Python's `get_uri_for_directory` (and `get_uri_for_file`) makes
+/// it, so that Python and this library share packages in the cluster: the SHA-1 of each
+/// walked path relative to the root (plus the file's bytes for a file), XORed together
+/// over 8 bytes that start as ASCII `0`s, in hex. (Python's XOR folds the 20-byte digests
+/// into those 8 bytes.) Like Python's, it does not see a file's mode, nor whether the
+/// directory is a `working_dir` or a `py_modules` entry, whose zips differ (the latter
+/// has the directory's name on top): a directory used both ways on one cluster, with
+/// nothing in it that `working_dir`'s default excludes drop, gets the layout of its
+/// first upload, with Python's client as with this library.
+fn python_hash(
+    what: &str,
+    entries: &[Entry],
+    dirs: &[String],
+    prefix_len: usize,
+) -> Result<String> {
+    let mut acc = [b'0'; 8];
+    let mut fold = |hasher: sha1_smol::Sha1| {
+        for (a, b) in acc.iter_mut().zip(hasher.digest().bytes()) {
+            *a ^= b;
         }
+    };
+    for dir in dirs {
+        let mut hasher = sha1_smol::Sha1::new();
+        hasher.update(dir.trim_end_matches('/').as_bytes());
+        fold(hasher);
     }
-    Ok(hasher.digest().to_string())
+    let mut buf = vec![0u8; 1 << 20];
+    for e in entries.iter().filter(|e| e.len.is_some()) {
+        let mut hasher = sha1_smol::Sha1::new();
+        hasher.update(&e.name.as_bytes()[prefix_len..]);
+        let mut file = fs::File::open(&e.path).map_err(|err| cannot_read(what, &e.path, &err))?;
+        loop {
+            let n = file
+                .read(&mut buf)
+                .map_err(|err| cannot_read(what, &e.path, &err))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        fold(hasher);
+    }
+    Ok(acc.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 mod archive;

@@ -365,6 +365,13 @@ fn home_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// The token for the dashboard's `authorization` header: the same sources, in the same
+/// order, as for the client port.
+pub(crate) fn resolve_dashboard_token(option: Option<&AuthToken>) -> Result<Option<AuthToken>> {
+    let env = |k: &str| std::env::var(k).ok();
+    Ok(resolve_token(option, &env, home_dir().as_deref())?.map(|(token, _)| token))
+}
+
 /// The token to send and where it came from: the option, else Ray's sources in Ray's
 /// order (`RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH`, `~/.ray/auth_token`) unless
 /// `RAY_AUTH_MODE=disabled`. With `RAY_AUTH_MODE=token`, finding none is an error.

@@ -498,8 +498,9 @@ fn packages_are_zipped_like_python_does() {
         assert_eq!(run.2.map(|m| m & 0o777), Some(0o755));
     }
 
-    // The URI is a content hash: the same for the same files, different after a change
-    // of contents or of mode, and unaffected by ignored files.
+    // The URI is Python's content hash: the same for the same files, different after a
+    // change of contents, unaffected by ignored files, and (as Python's, which does not
+    // see modes) by a change of mode alone.
     let uri = packages[0].0.clone();
     assert_eq!(single_uri(&env), uri);
     dir.write("secret.txt", "changed, but ignored");
@@ -508,9 +509,7 @@ fn packages_are_zipped_like_python_does() {
     let changed = single_uri(&env);
     assert_ne!(changed, uri);
     set_mode(&dir.path().join("sub/keep.txt"), 0o600);
-    if cfg!(unix) {
-        assert_ne!(single_uri(&env), changed);
-    }
+    assert_eq!(single_uri(&env), changed);
 
     // Default excludes are for working_dir only; py_modules directories keep the
     // directory name as the top-level folder.
@@ -522,9 +521,6 @@ fn packages_are_zipped_like_python_does() {
     assert!(n.contains(&"rc_pymod_pkg/__init__.py".to_owned()), "{n:?}");
     assert!(n.contains(&"rc_pymod_pkg/helper.py".to_owned()), "{n:?}");
     assert!(n.iter().all(|n| n.starts_with("rc_pymod_pkg/")), "{n:?}");
-    // The same files as a working_dir are a different package (different layout).
-    let as_wd = Value::dict([("working_dir", package.to_str().unwrap())]);
-    assert_ne!(single_uri(&as_wd), packages[0].0);
 
     // A single .py module is zipped alone at the top level.
     let single = fixtures().join("rc_single_mod.py");
@@ -651,6 +647,8 @@ fn same_files_as_python_packaging() {
         names(&packages[0].1),
         python_zip_names(dir.path(), &python_excludes, false)
     );
+    // The same name as Python gives it, so that both share the package on a cluster.
+    assert_eq!(packages[0].0, python_uri(dir.path(), &python_excludes));
 
     // As a py_modules directory: no default excludes, the directory name on top.
     let env = Value::dict([
@@ -662,4 +660,40 @@ fn same_files_as_python_packaging() {
         names(&packages[0].1),
         python_zip_names(dir.path(), SAMPLE_EXCLUDES, true)
     );
+    assert_eq!(packages[0].0, python_uri(dir.path(), SAMPLE_EXCLUDES));
+
+    // A single module file (Python's get_uri_for_file).
+    let file = dir.write("single_module.py", "X = 1\n");
+    let env = Value::dict([("py_modules", strs(&[&file.to_string_lossy()]))]);
+    let (_, packages) = Client::__package_runtime_env(&env, None).unwrap();
+    let script = "import sys\nfrom ray._private.runtime_env.packaging import get_uri_for_file\n\
+                  print(get_uri_for_file(sys.argv[1]))\n";
+    assert_eq!(
+        packages[0].0,
+        python_output(script, &[file.to_str().unwrap()])
+    );
+}
+
+/// What Python's `get_uri_for_directory` names `dir` with `excludes`.
+fn python_uri(dir: &Path, excludes: &[&str]) -> String {
+    let script = "import json, sys\n\
+                  from ray._private.runtime_env.packaging import get_uri_for_directory\n\
+                  print(get_uri_for_directory(sys.argv[1], True, json.loads(sys.argv[2])))\n";
+    let excludes = serde_json::to_string(excludes).unwrap();
+    python_output(script, &[dir.to_str().unwrap(), &excludes])
+}
+
+fn python_output(script: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(common::python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }

@@ -27,6 +27,7 @@ fn kind_code(kind: ErrorKind) -> (ray_client_status, &'static str) {
         ErrorKind::Protocol => RAY_CLIENT_ERROR_PROTOCOL,
         ErrorKind::Internal => RAY_CLIENT_ERROR_INTERNAL,
         ErrorKind::AuthenticationFailed => RAY_CLIENT_ERROR_AUTHENTICATION_FAILED,
+        ErrorKind::NotFound => RAY_CLIENT_ERROR_NOT_FOUND,
     };
     (code, kind.as_str())
 }

@@ -61,6 +61,8 @@ pub enum ray_client_status {
     RAY_CLIENT_ERROR_INTERNAL = -14,
     /// The cluster requires token authentication and the token is missing or wrong.
     RAY_CLIENT_ERROR_AUTHENTICATION_FAILED = -15,
+    /// What was asked for does not exist on the cluster (an unknown job id).
+    RAY_CLIENT_ERROR_NOT_FOUND = -16,
     /// A required pointer argument was `NULL`.
     RAY_CLIENT_ERROR_NULL_ARGUMENT = -20,
     /// A handle (or returned buffer) that is not live: freed, of another type, or made up.

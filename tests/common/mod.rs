@@ -17,6 +17,8 @@ pub struct TestCluster {
     pub python: PathBuf,
     /// Node id of the second node (custom resource `rc_node2`), when there is one.
     pub node2_id: Option<String>,
+    /// The dashboard's URL (`http://127.0.0.1:PORT`), when it runs one.
+    pub dashboard_url: Option<String>,
 }
 
 /// Runs `cmd` to completion and returns its standard output, trimmed. A command that
@@ -55,6 +57,9 @@ pub fn cluster() -> &'static TestCluster {
                 gcs_address: std::env::var("RAY_TEST_GCS_ADDRESS").ok(),
                 python: python(),
                 node2_id: std::env::var("RAY_TEST_NODE_rc_node2").ok(),
+                dashboard_url: std::env::var("RAY_TEST_DASHBOARD_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty()),
             };
         }
         start_cluster("main", true)
@@ -127,6 +132,7 @@ fn start_cluster(name: &str, with_node2: bool) -> TestCluster {
             gcs_address: var("RAY_TEST_GCS_ADDRESS"),
             python: python(),
             node2_id: var("RAY_TEST_NODE_rc_node2"),
+            dashboard_url: var("RAY_TEST_DASHBOARD_URL").filter(|u| !u.is_empty()),
         }
     }
 }
@@ -180,6 +186,15 @@ pub fn test_runtime_env(extra: Vec<(&str, ray_client::Value)>) -> ray_client::Va
 /// Connect options for the test cluster with the test runtime env.
 pub fn options() -> ray_client::ConnectOptions {
     ray_client::ConnectOptions::new(&cluster().address).runtime_env(test_runtime_env(vec![]))
+}
+
+/// The test cluster's dashboard.
+pub fn dashboard() -> ray_client::Dashboard {
+    let url = cluster()
+        .dashboard_url
+        .clone()
+        .expect("the test cluster runs no dashboard (RAY_TEST_DASHBOARD=0?)");
+    ray_client::Dashboard::connect(&url).expect("connecting to the test cluster's dashboard")
 }
 
 pub fn client() -> ray_client::Client {

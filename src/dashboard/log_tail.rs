@@ -1,0 +1,191 @@
+//! Following a job's log: the dashboard's `/api/jobs/<id>/logs/tail` websocket, which
+//! sends the log from its start as text messages and closes when the job is over.
+//!
+//! A task on the I/O thread reads the websocket into a bounded queue; the caller takes
+//! chunks from it, blocking ([`Iterator`]) or awaiting ([`LogTail::recv`]). While the
+//! queue is full the task stops reading, so a slow reader holds at most
+//! [`QUEUED_CHUNKS`] chunks and the rest waits in the socket. Dropping the tail closes
+//! the websocket (the job goes on).
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::Connector;
+
+use super::Dashboard;
+use crate::error::{Error, ErrorKind, Result};
+use crate::runtime;
+
+/// Chunks read ahead of the caller at most.
+pub const QUEUED_CHUNKS: usize = 64;
+
+/// A job's log as it is written. Iterate it (each item a chunk of text, usually whole
+/// lines) until it ends with the job; an error item ends it early (the dashboard went
+/// away). `Send`, not shared: one reader.
+pub struct LogTail {
+    chunks: mpsc::Receiver<Result<String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for LogTail {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl LogTail {
+    pub(super) fn open(dashboard: &Dashboard, path: &str) -> Result<LogTail> {
+        let inner = &dashboard.inner;
+        let url = format!("{}{path}", inner.url.replacen("http", "ws", 1));
+        let mut request = url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| Error::invalid(format!("the log address {url}: {e}")))?;
+        for (name, value) in &inner.headers {
+            request.headers_mut().append(name.clone(), value.clone());
+        }
+        let connector = inner.tls.clone().map(Connector::Rustls);
+        let timeout = inner.timeout;
+        let base = inner.url.clone();
+        let base_ = base.clone();
+        let socket = runtime::block_on(async move {
+            let base = base_;
+            let connect =
+                tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector);
+            match tokio::time::timeout(timeout, connect).await {
+                Ok(Ok((socket, _))) => Ok(socket),
+                Ok(Err(e)) => Err(Error::new(
+                    ErrorKind::ConnectionFailed,
+                    format!("could not follow the job's log at {base}: {e}"),
+                )),
+                Err(_) => Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!("the Ray dashboard at {base} did not open the job's log in time"),
+                )),
+            }
+        })?;
+        let (tx, chunks) = mpsc::channel(QUEUED_CHUNKS);
+        let task = runtime::spawn(async move {
+            let mut socket = socket;
+            while let Some(message) = socket.next().await {
+                let item = match message {
+                    Ok(Message::Text(text)) => Ok(text.to_string()),
+                    Ok(Message::Binary(data)) => Ok(String::from_utf8_lossy(&data).into_owned()),
+                    Ok(Message::Close(Some(frame))) if frame.code != CloseCode::Normal => {
+                        Err(lost(&base, &format!("closed with {}", frame.code)))
+                    }
+                    Ok(Message::Close(_)) => break,
+                    Ok(_) => continue,
+                    Err(e) => Err(lost(&base, &e.to_string())),
+                };
+                let end = item.is_err();
+                if tx.send(item).await.is_err() || end {
+                    break;
+                }
+            }
+        });
+        Ok(LogTail { chunks, task })
+    }
+
+    /// The next chunk, awaited; `None` once the log ended.
+    pub async fn recv(&mut self) -> Option<Result<String>> {
+        self.chunks.recv().await
+    }
+}
+
+impl Iterator for LogTail {
+    type Item = Result<String>;
+
+    /// The next chunk, blocking; `None` once the log ended.
+    fn next(&mut self) -> Option<Result<String>> {
+        if runtime::on_runtime_thread() {
+            return Some(Err(Error::invalid(
+                "a job's log was read, blocking, on the client's I/O thread; use recv().await",
+            )));
+        }
+        self.chunks.blocking_recv()
+    }
+}
+
+fn lost(base: &str, why: &str) -> Error {
+    Error::new(
+        ErrorKind::ConnectionLost,
+        format!("following the job's log at {base} stopped before the job ended: {why}"),
+    )
+}
+
+/// The TLS settings of the websocket to an `https` dashboard: the CA file's certificates
+/// (`roots`) when one was given, else the system's; or none checked at all (`insecure`).
+pub(super) fn websocket_tls(
+    roots: rustls::RootCertStore,
+    custom_ca: bool,
+    insecure: bool,
+) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default protocol versions");
+    let config = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth()
+    } else {
+        let mut roots = roots;
+        if !custom_ca {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                roots.add(cert).ok();
+            }
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Arc::new(config)
+}
+
+/// Python's `verify=False`: any certificate, but still a valid signature with it.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.0.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
