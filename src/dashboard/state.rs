@@ -178,7 +178,7 @@ macro_rules! state_record {
             /// Reads one record of the dashboard's JSON.
             pub fn from_json(raw: Json) -> $name {
                 $name {
-                    $($field: field::<$ty>(&raw, stringify!($field)),)*
+                    $($field: field::<$ty>(&raw, stringify!($field).trim_start_matches("r#")),)*
                     raw,
                 }
             }
