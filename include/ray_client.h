@@ -184,6 +184,23 @@
 // numpy `float64`.
 #define RAY_CLIENT_DTYPE_FLOAT64 10
 
+// ---- Jobs (src/ffi/dashboard/jobs.rs) ----
+//
+// A job's status (`ray_client_job_status`): waiting to start.
+#define RAY_CLIENT_JOB_PENDING 0
+
+// Its entrypoint runs.
+#define RAY_CLIENT_JOB_RUNNING 1
+
+// Stopped by a stop request.
+#define RAY_CLIENT_JOB_STOPPED 2
+
+// The entrypoint exited with 0.
+#define RAY_CLIENT_JOB_SUCCEEDED 3
+
+// The entrypoint failed (another exit code, or it could not start).
+#define RAY_CLIENT_JOB_FAILED 4
+
 // What every fallible function returns: `RAY_CLIENT_OK` (0) or a negative
 // `RAY_CLIENT_ERROR_*` code; the details of a failure are in the thread's last error.
 typedef enum {
@@ -220,6 +237,8 @@ typedef enum {
     RAY_CLIENT_ERROR_INTERNAL = -14,
     // The cluster requires token authentication and the token is missing or wrong.
     RAY_CLIENT_ERROR_AUTHENTICATION_FAILED = -15,
+    // What was asked for does not exist on the cluster (an unknown job id).
+    RAY_CLIENT_ERROR_NOT_FOUND = -16,
     // A required pointer argument was `NULL`.
     RAY_CLIENT_ERROR_NULL_ARGUMENT = -20,
     // A handle (or returned buffer) that is not live: freed, of another type, or made up.
@@ -265,6 +284,17 @@ typedef struct ray_client_client ray_client_client;
 // don't change the options while another thread connects with them.
 typedef struct ray_client_connect_options ray_client_connect_options;
 
+// A cluster's dashboard (its Jobs and State APIs over HTTP). Ownership: freed with
+// `ray_client_dashboard_free`.
+// Thread-safety: thread-safe; any number of threads may use one dashboard handle at
+// once. Its calls block, so none may be made from a callback.
+typedef struct ray_client_dashboard ray_client_dashboard;
+
+// Everything `ray_client_dashboard_connect` can be told, read when connecting.
+// Ownership: freed with `ray_client_dashboard_options_free`.
+// Thread-safety: a locked builder: using one from several threads is safe but racy.
+typedef struct ray_client_dashboard_options ray_client_dashboard_options;
+
 // The details of a failure: status code, kind name, message and, for failures on the
 // cluster, the remote exception type, the user's exception type and the traceback.
 // Ownership: freed with `ray_client_error_free`; its strings are borrowed until then.
@@ -278,6 +308,17 @@ typedef struct ray_client_error ray_client_error;
 // `ray_client_function_free`.
 // Thread-safety: immutable, so any number of threads may call one function at once.
 typedef struct ray_client_function ray_client_function;
+
+// A job to submit (entrypoint, id, runtime_env, metadata, entrypoint resources), read
+// when submitted, so one may serve many submissions. Ownership: freed with
+// `ray_client_job_submission_free`.
+// Thread-safety: a locked builder: using one from several threads is safe but racy.
+typedef struct ray_client_job_submission ray_client_job_submission;
+
+// A job's log being followed. Ownership: freed with `ray_client_log_tail_free`, which
+// stops following.
+// Thread-safety: one reader: calls on one tail from several threads take turns.
+typedef struct ray_client_log_tail ray_client_log_tail;
 
 // A reference to an object in the cluster, owned by one client. Ownership: freed with
 // `ray_client_object_ref_free`; the server's reference is released when the last handle
@@ -347,6 +388,13 @@ typedef void (*ray_client_wait_callback)(void *user,
 // Called once by the library when it no longer reads a buffer it borrowed (see
 // `ray_client_value_bytes_borrowed`), with the `user_data` given there.
 typedef void (*ray_client_release_fn)(void *user_data);
+
+// Told how a package upload goes: the package's URI, the bytes sent so far and the
+// total. Runs on the library's I/O thread: return quickly, make no blocking calls.
+typedef void (*ray_client_upload_progress_callback)(void *user,
+                                                    const char *uri,
+                                                    uint64_t sent,
+                                                    uint64_t total);
 
 #ifdef __cplusplus
 extern "C" {
@@ -1310,6 +1358,197 @@ ray_client_status ray_client_value_ndarray_info(const ray_client_value *value,
                                                 const void **data,
                                                 size_t *nbytes,
                                                 int *fortran_order);
+
+// ---- The dashboard: options, connect (src/ffi/dashboard/mod.rs) ----
+//
+// New dashboard options for `address`: `http://host:8265`, `https://host:8265`,
+// `host:8265`, or a Ray Client address `ray://host:10001` (the cluster is asked where
+// its dashboard is); NULL or `""` reads `RAY_API_SERVER_ADDRESS`, then `RAY_ADDRESS`,
+// then uses `http://localhost:8265`. The caller frees `*out` with
+// `ray_client_dashboard_options_free`.
+ray_client_status ray_client_dashboard_options_new(const char *address,
+                                                   ray_client_dashboard_options **out);
+
+// Frees dashboard options. NULL is a no-op.
+// Thread-safety: may run while other threads still use the handle.
+ray_client_status ray_client_dashboard_options_free(ray_client_dashboard_options *options);
+
+// Adds a header sent with every request (an ingress's auth, a cookie).
+ray_client_status ray_client_dashboard_options_add_header(ray_client_dashboard_options *options,
+                                                          const char *name,
+                                                          const char *value);
+
+// Adds metadata to every job submitted through the dashboard (over a job's own keys,
+// as Python merges them).
+ray_client_status ray_client_dashboard_options_add_metadata(ray_client_dashboard_options *options,
+                                                            const char *key,
+                                                            const char *value);
+
+// The cluster's authentication token (NULL: Ray's variables and files, as for
+// connect).
+ray_client_status ray_client_dashboard_options_set_auth_token(ray_client_dashboard_options *options,
+                                                              const char *token);
+
+// PEM file of the CA of an `https` dashboard (NULL: the system's roots); `insecure`
+// non-zero accepts any certificate (Python's `verify=False`).
+ray_client_status ray_client_dashboard_options_set_tls(ray_client_dashboard_options *options,
+                                                       const char *ca_cert,
+                                                       int insecure);
+
+// The longest one request may take, in milliseconds (default 60,000; must be > 0).
+ray_client_status ray_client_dashboard_options_set_timeout_ms(ray_client_dashboard_options *options,
+                                                              uint64_t timeout_ms);
+
+// Connects to a dashboard with `options` (NULL: the defaults): resolves the address
+// and asks the dashboard for its Ray version. The caller frees `*out` with
+// `ray_client_dashboard_free`.
+ray_client_status ray_client_dashboard_connect(const ray_client_dashboard_options *options,
+                                               ray_client_dashboard **out);
+
+// Frees a dashboard handle. NULL is a no-op.
+// Thread-safety: may run while other threads still use the handle.
+ray_client_status ray_client_dashboard_free(ray_client_dashboard *dashboard);
+
+// The dashboard's base URL (`http://host:port`), borrowed until the handle is freed.
+ray_client_status ray_client_dashboard_url(const ray_client_dashboard *dashboard,
+                                           const char **out);
+
+// The Ray release the cluster runs, borrowed until the handle is freed.
+ray_client_status ray_client_dashboard_ray_version(const ray_client_dashboard *dashboard,
+                                                   const char **out);
+
+// A job to submit, running `entrypoint` (a shell command). The caller frees `*out`
+// with `ray_client_job_submission_free`.
+ray_client_status ray_client_job_submission_new(const char *entrypoint,
+                                                ray_client_job_submission **out);
+
+// Frees a job submission. NULL is a no-op.
+// Thread-safety: may run while other threads still use the handle.
+ray_client_status ray_client_job_submission_free(ray_client_job_submission *submission);
+
+// The job's id (NULL: the dashboard makes one, `raysubmit_...`).
+ray_client_status ray_client_job_submission_set_submission_id(ray_client_job_submission *submission,
+                                                              const char *id);
+
+// The runtime environment as JSON text (an object; NULL: none). A local `working_dir`
+// or `py_modules` path is zipped and uploaded when the job is submitted.
+ray_client_status ray_client_job_submission_set_runtime_env_json(ray_client_job_submission *submission,
+                                                                 const char *json);
+
+// Adds a metadata entry to the job.
+ray_client_status ray_client_job_submission_add_metadata(ray_client_job_submission *submission,
+                                                         const char *key,
+                                                         const char *value);
+
+// Resources reserved for the entrypoint itself: CPUs, GPUs (a negative number leaves
+// one unset) and memory in bytes (0: unset).
+ray_client_status ray_client_job_submission_set_entrypoint_resources(ray_client_job_submission *submission,
+                                                                     double num_cpus,
+                                                                     double num_gpus,
+                                                                     uint64_t memory);
+
+// Reserves `amount` of the custom resource `name` for the entrypoint.
+ray_client_status ray_client_job_submission_add_entrypoint_resource(ray_client_job_submission *submission,
+                                                                    const char *name,
+                                                                    double amount);
+
+// Tells `callback` (with `user`) how package uploads go; NULL stops telling.
+ray_client_status ray_client_job_submission_set_upload_progress(ray_client_job_submission *submission,
+                                                                ray_client_upload_progress_callback callback,
+                                                                void *user);
+
+// Submits the job: uploads its local packages when the cluster lacks them, then starts
+// it. `*out_id` gets the submission id; the caller frees it with
+// `ray_client_string_free`.
+ray_client_status ray_client_job_submit(const ray_client_dashboard *dashboard,
+                                        const ray_client_job_submission *submission,
+                                        char **out_id);
+
+// The job's details (by submission id or job id) as JSON text (see the fields above).
+// `RAY_CLIENT_ERROR_NOT_FOUND` for an unknown job. The caller frees `*out_json` with
+// `ray_client_string_free`.
+ray_client_status ray_client_job_info(const ray_client_dashboard *dashboard,
+                                      const char *job_id,
+                                      char **out_json);
+
+// The job's status, one of `RAY_CLIENT_JOB_*`.
+ray_client_status ray_client_job_status(const ray_client_dashboard *dashboard,
+                                        const char *job_id,
+                                        int *out_status);
+
+// Every job of the cluster, as a JSON array of details. The caller frees `*out_json`
+// with `ray_client_string_free`.
+ray_client_status ray_client_job_list(const ray_client_dashboard *dashboard,
+                                      char **out_json);
+
+// Asks the job to stop; `*out_stopped` is 1 when it was running, 0 when it had ended.
+ray_client_status ray_client_job_stop(const ray_client_dashboard *dashboard,
+                                      const char *job_id,
+                                      int *out_stopped);
+
+// Deletes an ended job's record; `*out_deleted` is 1 when it was deleted. A running
+// job gives `RAY_CLIENT_ERROR_SERVER_ERROR`.
+ray_client_status ray_client_job_delete(const ray_client_dashboard *dashboard,
+                                        const char *job_id,
+                                        int *out_deleted);
+
+// The job's whole log so far. The caller frees `*out_logs` with
+// `ray_client_string_free`.
+ray_client_status ray_client_job_logs(const ray_client_dashboard *dashboard,
+                                      const char *job_id,
+                                      char **out_logs);
+
+// Waits until the job is over, at most `timeout_ms` (negative: no limit;
+// `RAY_CLIENT_ERROR_TIMEOUT` when it passes), and gives its details as JSON text. The
+// caller frees `*out_json` with `ray_client_string_free`.
+ray_client_status ray_client_job_wait(const ray_client_dashboard *dashboard,
+                                      const char *job_id,
+                                      int64_t timeout_ms,
+                                      char **out_json);
+
+// Follows the job's log from its start: read it with `ray_client_log_tail_next`. The
+// caller frees `*out` with `ray_client_log_tail_free`, which stops following (not the
+// job).
+ray_client_status ray_client_job_tail_logs(const ray_client_dashboard *dashboard,
+                                           const char *job_id,
+                                           ray_client_log_tail **out);
+
+// The next chunk of a followed log, blocking until there is one: `*out_chunk` gets it
+// (free it with `ray_client_string_free`), or NULL once the log ended with the job.
+// `RAY_CLIENT_ERROR_CONNECTION_LOST` when the dashboard went away first.
+ray_client_status ray_client_log_tail_next(ray_client_log_tail *tail,
+                                           char **out_chunk);
+
+// Frees a log tail and stops following. NULL is a no-op.
+// Thread-safety: may run while another thread waits in `ray_client_log_tail_next` on
+// it; that call returns when its chunk comes.
+ray_client_status ray_client_log_tail_free(ray_client_log_tail *tail);
+
+// ---- The cluster's state (src/ffi/dashboard/state.rs) ----
+//
+// Lists `resource` (`"actors"`, `"tasks"`, `"nodes"`, `"objects"`,
+// `"placement_groups"`, `"jobs"`, `"workers"`) as Python's `ray.util.state` does: at most
+// `limit` records (0: Python's default, 100) matching every filter, with `detail`
+// non-zero the fields Python shows only in detail, waiting at most `timeout_ms` (0: 30
+// s). A filter is three strings, key, predicate (`"="` or `"!="`) and value, so
+// `filters` holds `3 * num_filters` strings (NULL when none). `*out_json` gets
+// `{"records": [...], "total": N, "partial_failure_warning": "...", "warnings": [...]}`;
+// the caller frees it with `ray_client_string_free`.
+ray_client_status ray_client_state_list(const ray_client_dashboard *dashboard,
+                                        const char *resource,
+                                        const char *const *filters,
+                                        size_t num_filters,
+                                        uint32_t limit,
+                                        int detail,
+                                        uint64_t timeout_ms,
+                                        char **out_json);
+
+// The summary of tasks by function name (Python's `summarize_tasks`), per node id
+// (`"cluster"` for all), as JSON text, waiting at most `timeout_ms` (0: 30 s). The
+// caller frees `*out_json` with `ray_client_string_free`.
+ray_client_status ray_client_state_summarize_tasks(const ray_client_dashboard *dashboard,
+                                                   uint64_t timeout_ms,
+                                                   char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

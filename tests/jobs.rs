@@ -55,11 +55,10 @@ fn ray_cli(args: &[&str]) -> std::process::Output {
 #[test]
 fn a_job_from_a_local_working_dir_succeeds_and_its_log_and_details_read_back() {
     let d = common::dashboard();
-    let dir = workdir(
-        "hello",
-        &[("hello.py", "import sys\nprint('hello from', sys.argv[1])\n")],
-    );
     let id = unique("hello");
+    // The id in the file makes the package new to the cluster, so it is uploaded.
+    let script = format!("import sys\nprint('hello from', sys.argv[1])  # {id}\n");
+    let dir = workdir("hello", &[("hello.py", &script)]);
     let uploads = Arc::new(Mutex::new(Vec::<UploadProgress>::new()));
     let seen = uploads.clone();
     let mut job = job_in(&dir, "python hello.py jobs-test")

@@ -108,6 +108,36 @@ pub struct ray_client_args {
     _private: [u8; 0],
 }
 
+/// A cluster's dashboard (its Jobs and State APIs over HTTP). Ownership: freed with
+/// `ray_client_dashboard_free`.
+/// Thread-safety: thread-safe; any number of threads may use one dashboard handle at
+/// once. Its calls block, so none may be made from a callback.
+pub struct ray_client_dashboard {
+    _private: [u8; 0],
+}
+
+/// Everything `ray_client_dashboard_connect` can be told, read when connecting.
+/// Ownership: freed with `ray_client_dashboard_options_free`.
+/// Thread-safety: a locked builder: using one from several threads is safe but racy.
+pub struct ray_client_dashboard_options {
+    _private: [u8; 0],
+}
+
+/// A job to submit (entrypoint, id, runtime_env, metadata, entrypoint resources), read
+/// when submitted, so one may serve many submissions. Ownership: freed with
+/// `ray_client_job_submission_free`.
+/// Thread-safety: a locked builder: using one from several threads is safe but racy.
+pub struct ray_client_job_submission {
+    _private: [u8; 0],
+}
+
+/// A job's log being followed. Ownership: freed with `ray_client_log_tail_free`, which
+/// stops following.
+/// Thread-safety: one reader: calls on one tail from several threads take turns.
+pub struct ray_client_log_tail {
+    _private: [u8; 0],
+}
+
 /// Types of handles: a tag stored in the token's low bits, and what the registry holds.
 pub(crate) trait Handle {
     const TAG: usize;
@@ -130,6 +160,10 @@ pub(crate) enum Slot {
     Function(Arc<crate::RemoteFunction>),
     ActorClass(Arc<crate::ActorClass>),
     Args(Arc<Mutex<super::args::ArgList>>),
+    Dashboard(Arc<super::dashboard::DashboardBox>),
+    DashboardOptions(Arc<Mutex<crate::dashboard::DashboardOptions>>),
+    JobSubmission(Arc<Mutex<crate::dashboard::JobSubmission>>),
+    LogTail(super::dashboard::jobs::LogTailBox),
 }
 
 macro_rules! handle {
@@ -172,7 +206,32 @@ handle!(
     Arc<crate::ActorClass>
 );
 handle!(ray_client_args, 11, Args, Arc<Mutex<super::args::ArgList>>);
+handle!(
+    ray_client_dashboard,
+    12,
+    Dashboard,
+    Arc<super::dashboard::DashboardBox>
+);
+handle!(
+    ray_client_dashboard_options,
+    13,
+    DashboardOptions,
+    Arc<Mutex<crate::dashboard::DashboardOptions>>
+);
+handle!(
+    ray_client_job_submission,
+    14,
+    JobSubmission,
+    Arc<Mutex<crate::dashboard::JobSubmission>>
+);
+handle!(
+    ray_client_log_tail,
+    15,
+    LogTail,
+    super::dashboard::jobs::LogTailBox
+);
 
+// Four bits: tags 1 to 15, every one in use; another handle type needs a fifth bit.
 const TAG_BITS: u32 = 4;
 
 static HANDLES: LazyLock<RwLock<HashMap<usize, Slot>>> = LazyLock::new(Default::default);

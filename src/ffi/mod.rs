@@ -26,8 +26,9 @@
 //!   `RAY_CLIENT_ERROR_PANIC`, never an unwinding into C or an abort.
 //! - **Handles.** `ray_client_client`, `ray_client_object_ref`, `ray_client_function`,
 //!   `ray_client_actor_class`, `ray_client_actor`, `ray_client_args`, `ray_client_value`,
-//!   `ray_client_error`, `ray_client_options`, `ray_client_connect_options` and
-//!   `ray_client_placement_group` are opaque: the pointer
+//!   `ray_client_error`, `ray_client_options`, `ray_client_connect_options`,
+//!   `ray_client_placement_group`, `ray_client_dashboard`, `ray_client_dashboard_options`,
+//!   `ray_client_job_submission` and `ray_client_log_tail` are opaque: the pointer
 //!   value is a token (a never-reused id plus a type tag), never dereferenced by anyone.
 //!   Every handle the library hands out is **owned by the receiver**, who frees it with
 //!   the type's `_free` function. Every use checks the token against a registry of live
@@ -106,11 +107,16 @@ mod value;
 mod value_build;
 // Reading values.
 mod value_read;
+// The dashboard: Jobs and the cluster's state.
+mod dashboard;
 
 pub use actors::*;
 pub use args::*;
 pub use cluster::*;
 pub use connect::*;
+pub use dashboard::jobs::*;
+pub use dashboard::state::*;
+pub use dashboard::*;
 pub use error::*;
 pub use handles::*;
 pub use kv::*;
