@@ -47,8 +47,6 @@ const RECONNECT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Pause before the first reconnect attempt and the cap of the doubling pauses after.
 const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(50);
 const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
-/// The least pause before re-sending a chunked request (see `stream_ended`).
-const CHUNKED_REPLAY_DELAY: Duration = Duration::from_millis(500);
 
 /// Where the responses to a request go.
 enum Reply {
@@ -493,24 +491,8 @@ impl Driver {
         });
         r.attempt_started = None;
         r.last_error = why.message().to_owned();
-        let mut delay = r.next_delay;
+        let delay = r.next_delay;
         r.next_delay = (r.next_delay * 2).min(RECONNECT_MAX_DELAY);
-        // Ray's server collects a chunked put's or task's chunks in one collector per
-        // client, shared by the broken stream's handler (still working through the
-        // chunks it had read) and the new stream's (reading them again), without a lock:
-        // two threads adding the same chunk at once corrupt the value (seen once with
-        // 2.60 under load; the likely cause of the sessions 2.40 and 2.55 dropped in a
-        // full matrix run after a cut during a put), and the server then drops the
-        // session. Giving the old handler time to finish first makes that unlikely; the
-        // race itself is the server's.
-        let chunked = |p: &Pending| {
-            p.payload
-                .as_ref()
-                .is_some_and(|s| s.iter().map(Bytes::len).sum::<usize>() > CHUNK_SIZE)
-        };
-        if self.pending.values().any(chunked) {
-            delay = delay.max(CHUNKED_REPLAY_DELAY);
-        }
         let since = r.since;
         self.conn
             .set_link_state(ConnectionState::Reconnecting { since });
