@@ -137,9 +137,7 @@ impl Connection {
                     .connect_timeout(remaining.max(Duration::from_millis(1)))
                     .connect()
                     .await
-                    .map_err(|e| {
-                        security.classify(&address, &e, || describe_transport_error(&e))
-                    })?;
+                    .map_err(|e| security.classify(&address, &e, || describe_error_chain(&e)))?;
                 let conn = Connection {
                     address: address.clone(),
                     client_id: client_id.clone(),
@@ -486,11 +484,12 @@ fn describe_status(status: &Status) -> String {
     format!("{} ({:?})", status.message(), status.code())
 }
 
-/// tonic's transport errors hide the useful part (connection refused, DNS) in sources.
+/// Transport errors (tonic's, reqwest's) hide the useful part (connection refused, DNS)
+/// in sources.
 /// Their chain repeats itself (hyper's connect error shows its cause and is followed by
 /// it: "tcp connect error: tcp connect error: ...") and starts with tonic's generic
 /// "transport error": each part is said once, and the generic head only when alone.
-fn describe_transport_error(e: &tonic::transport::Error) -> String {
+pub(crate) fn describe_error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -455,16 +455,7 @@ fn check_status(status: StatusCode, body: &[u8], url: &str, path: &str) -> Resul
 }
 
 fn request_error(url: &str, e: &reqwest::Error) -> Error {
-    let mut parts = vec![e.to_string()];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    let detail = parts.join(": ");
+    let detail = crate::connection::describe_error_chain(e);
     if e.is_timeout() {
         return Error::new(
             ErrorKind::Timeout,

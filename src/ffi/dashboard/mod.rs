@@ -178,17 +178,26 @@ pub unsafe extern "C" fn ray_client_dashboard_free(
     guard(|| free_handle(dashboard))
 }
 
+/// A string of the dashboard handle, borrowed until the handle is freed.
+unsafe fn borrowed(
+    dashboard: *const ray_client_dashboard,
+    out: *mut *const c_char,
+    field: fn(&DashboardBox) -> &CString,
+) -> ray_client_status {
+    guard(|| {
+        let d = dashboard_of(dashboard)?;
+        *out_val(out, "out", std::ptr::null())? = field(&d).as_ptr();
+        Ok(())
+    })
+}
+
 /// The dashboard's base URL (`http://host:port`), borrowed until the handle is freed.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_dashboard_url(
     dashboard: *const ray_client_dashboard,
     out: *mut *const c_char,
 ) -> ray_client_status {
-    guard(|| {
-        let d = dashboard_of(dashboard)?;
-        *out_val(out, "out", std::ptr::null())? = d.url.as_ptr();
-        Ok(())
-    })
+    borrowed(dashboard, out, |d| &d.url)
 }
 
 /// The Ray release the cluster runs, borrowed until the handle is freed.
@@ -197,9 +206,5 @@ pub unsafe extern "C" fn ray_client_dashboard_ray_version(
     dashboard: *const ray_client_dashboard,
     out: *mut *const c_char,
 ) -> ray_client_status {
-    guard(|| {
-        let d = dashboard_of(dashboard)?;
-        *out_val(out, "out", std::ptr::null())? = d.ray_version.as_ptr();
-        Ok(())
-    })
+    borrowed(dashboard, out, |d| &d.ray_version)
 }
