@@ -41,6 +41,7 @@ var _ = [...][0]struct{}{
 	[CodeProtocol - C.RAY_CLIENT_ERROR_PROTOCOL]struct{}{},
 	[CodeInternal - C.RAY_CLIENT_ERROR_INTERNAL]struct{}{},
 	[CodeAuthFailed - C.RAY_CLIENT_ERROR_AUTHENTICATION_FAILED]struct{}{},
+	[CodeNotFound - C.RAY_CLIENT_ERROR_NOT_FOUND]struct{}{},
 	[CodeNullArgument - C.RAY_CLIENT_ERROR_NULL_ARGUMENT]struct{}{},
 	[CodeInvalidHandle - C.RAY_CLIENT_ERROR_INVALID_HANDLE]struct{}{},
 	[CodeInvalidUTF8 - C.RAY_CLIENT_ERROR_INVALID_UTF8]struct{}{},

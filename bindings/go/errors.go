@@ -30,6 +30,7 @@ const (
 	CodeProtocol          Code = -13
 	CodeInternal          Code = -14
 	CodeAuthFailed        Code = -15
+	CodeNotFound          Code = -16
 	CodeNullArgument      Code = -20
 	CodeInvalidHandle     Code = -21
 	CodeInvalidUTF8       Code = -22
@@ -46,7 +47,7 @@ var codeNames = map[Code]string{
 	CodeInitFailed: "init_failed", CodeTimeout: "timeout", CodeTaskError: "task_error",
 	CodeActorDied: "actor_died", CodeObjectLost: "object_lost", CodeTaskCancelled: "task_cancelled",
 	CodeServerError: "server_error", CodePickle: "pickle", CodeProtocol: "protocol",
-	CodeInternal: "internal", CodeAuthFailed: "authentication_failed", CodeNullArgument: "null_argument", CodeInvalidHandle: "invalid_handle",
+	CodeInternal: "internal", CodeAuthFailed: "authentication_failed", CodeNotFound: "not_found", CodeNullArgument: "null_argument", CodeInvalidHandle: "invalid_handle",
 	CodeInvalidUTF8: "invalid_utf8", CodePanic: "panic", codeGoConversion: "conversion",
 	codeGoClosed: "closed", codeGoNil: "nil_handle", codeGoContextCanceled: "canceled",
 }
@@ -96,6 +97,8 @@ var (
 	// ErrAuthenticationFailed: the cluster requires token authentication and the token
 	// is missing or wrong (see WithAuthToken).
 	ErrAuthenticationFailed = errors.New("ray: authentication failed")
+	// ErrNotFound: what was asked for does not exist on the cluster (an unknown job id).
+	ErrNotFound = errors.New("ray: not found")
 	// ErrInternal: a bug in the library (including a caught panic).
 	ErrInternal = errors.New("ray: internal error")
 	// ErrInvalidHandle: the C library did not know a handle (freed or foreign).
@@ -141,6 +144,8 @@ func sentinelOf(c Code) error {
 		return ErrProtocol
 	case CodeAuthFailed:
 		return ErrAuthenticationFailed
+	case CodeNotFound:
+		return ErrNotFound
 	case CodeInternal, CodePanic:
 		return ErrInternal
 	case CodeInvalidHandle:

@@ -67,6 +67,8 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The cluster requires token authentication and the token is missing or wrong (see
     /// `ConnectOptions.authToken`); the message never shows the token.
     case authenticationFailed(RayErrorDetails)
+    /// What was asked for does not exist on the cluster (an unknown job id).
+    case notFound(RayErrorDetails)
     /// A get or wait did not finish within its timeout.
     case timeout(RayErrorDetails)
     /// A remote task or actor method raised; see `details.remoteType`, `causeType`, `traceback`.
@@ -94,7 +96,7 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
     public var details: RayErrorDetails {
         switch self {
         case .invalidArgument(let d), .connectionFailed(let d), .connectionLost(let d),
-            .versionMismatch(let d), .initFailed(let d), .authenticationFailed(let d), .timeout(let d), .taskError(let d),
+            .versionMismatch(let d), .initFailed(let d), .authenticationFailed(let d), .notFound(let d), .timeout(let d), .taskError(let d),
             .actorDied(let d), .objectLost(let d), .taskCancelled(let d), .serverError(let d),
             .pickle(let d), .protocolError(let d), .internalError(let d), .typeMismatch(let d):
             return d
@@ -126,6 +128,7 @@ public enum RayError: Error, Sendable, Equatable, CustomStringConvertible {
         case RAY_CLIENT_ERROR_VERSION_MISMATCH: self = .versionMismatch(d)
         case RAY_CLIENT_ERROR_INIT_FAILED: self = .initFailed(d)
         case RAY_CLIENT_ERROR_AUTHENTICATION_FAILED: self = .authenticationFailed(d)
+        case RAY_CLIENT_ERROR_NOT_FOUND: self = .notFound(d)
         case RAY_CLIENT_ERROR_TIMEOUT: self = .timeout(d)
         case RAY_CLIENT_ERROR_TASK_ERROR: self = .taskError(d)
         case RAY_CLIENT_ERROR_ACTOR_DIED: self = .actorDied(d)
