@@ -748,10 +748,11 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
     }
 }
 
-/// What goes in the zip, in a fixed order: files and empty directories, skipping what the
-/// ignore rules match. Python's `_dir_travel` semantics: each directory's `.gitignore` and
-/// `.rayignore` apply below it, relative to it; a matched directory is skipped whole.
-/// The entries of a package, and its name's hash (see [`python_hash`]).
+/// What goes in the zip, in a fixed order (files and empty directories, skipping what the
+/// ignore rules match), and the package name's hash (see [`python_hash`]). Python's
+/// `_dir_travel` semantics: each directory's `.gitignore` and `.rayignore` apply below
+/// it, relative to it; a directory a pattern matches is skipped whole (one matched only
+/// by a directory pattern, `build/`, is kept itself but not what is in it).
 fn collect_entries(
     what: &str,
     root: &Path,
@@ -902,6 +903,7 @@ impl Walker<'_> {
                 {
                     continue;
                 }
+                self.dirs.push(rel[self.prefix_len..].to_owned());
                 if dir_is_empty(self.what, &path)? {
                     self.entries.push(Entry {
                         name: format!("{rel}/"),
@@ -909,9 +911,7 @@ impl Walker<'_> {
                         mode: mode_of(&meta),
                         len: None,
                     });
-                    self.dirs.push(rel[self.prefix_len..].to_owned());
                 } else {
-                    self.dirs.push(rel[self.prefix_len..].to_owned());
                     self.ancestors.extend(canonical.clone());
                     self.walk(&path, &format!("{rel}/"))?;
                     if canonical.is_some() {
