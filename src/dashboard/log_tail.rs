@@ -103,14 +103,16 @@ impl LogTail {
 impl Iterator for LogTail {
     type Item = Result<String>;
 
-    /// The next chunk, blocking; `None` once the log ended.
+    /// The next chunk, blocking; `None` once the log ended. Works from any thread but
+    /// the library's I/O thread, also one running another async executor (tokio's own
+    /// `blocking_recv` would panic there), as every blocking call of this library does.
     fn next(&mut self) -> Option<Result<String>> {
         if runtime::on_runtime_thread() {
             return Some(Err(Error::invalid(
                 "a job's log was read, blocking, on the client's I/O thread; use recv().await",
             )));
         }
-        self.chunks.blocking_recv()
+        futures::executor::block_on(self.chunks.recv())
     }
 }
 
