@@ -192,7 +192,7 @@ impl Dashboard {
         let body = body.map(|b| Bytes::from(b.to_string()));
         let reply = self
             .inner
-            .call(method, path, body, Some(self.inner.timeout))?;
+            .call(method, path, &[], body, Some(self.inner.timeout))?;
         parse_json(&self.inner.url, path, &reply)
     }
 }
@@ -203,21 +203,23 @@ impl Inner {
         &self,
         method: Method,
         path: &str,
+        query: &[(String, String)],
         body: Option<Bytes>,
         timeout: Option<Duration>,
     ) -> Result<Bytes> {
         let body = body.map(|b| (reqwest::Body::from(b), "application/json"));
-        let (status, reply) = self.send(method, path, body, timeout)?;
+        let (status, reply) = self.send(method, path, query, body, timeout)?;
         check_status(status, &reply, &self.url, path)?;
         Ok(reply)
     }
 
-    /// One request, blocking: its status and body. `body` is the body and its
-    /// content type.
+    /// One request, blocking: its status and body. `query` is the query string's
+    /// pairs (encoded here), `body` the body and its content type.
     fn send(
         &self,
         method: Method,
         path: &str,
+        query: &[(String, String)],
         body: Option<(reqwest::Body, &'static str)>,
         timeout: Option<Duration>,
     ) -> Result<(StatusCode, Bytes)> {
@@ -225,6 +227,9 @@ impl Inner {
             .http
             .request(method, format!("{}{path}", self.url))
             .headers(self.headers.clone());
+        if !query.is_empty() {
+            req = req.query(query);
+        }
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
@@ -384,7 +389,7 @@ fn headers(options: &DashboardOptions) -> Result<HeaderMap> {
 /// GET /api/version: the cluster's Ray release.
 fn version_of(inner: &Inner) -> Result<String> {
     let path = "/api/version";
-    let (status, body) = inner.send(Method::GET, path, None, Some(inner.timeout))?;
+    let (status, body) = inner.send(Method::GET, path, &[], None, Some(inner.timeout))?;
     if status == StatusCode::NOT_FOUND {
         return Err(Error::new(
             ErrorKind::VersionMismatch,

@@ -29,7 +29,7 @@ pub(super) fn upload_local(
         let (status, body) =
             dashboard
                 .inner
-                .send(Method::GET, &path, None, Some(dashboard.inner.timeout))?;
+                .send(Method::GET, &path, &[], None, Some(dashboard.inner.timeout))?;
         match status {
             StatusCode::OK => continue,
             StatusCode::NOT_FOUND => {}
@@ -43,7 +43,7 @@ pub(super) fn upload_local(
             progress.clone(),
         );
         let body = Some((body, "application/octet-stream"));
-        let (status, reply) = dashboard.inner.send(Method::PUT, &path, body, None)?;
+        let (status, reply) = dashboard.inner.send(Method::PUT, &path, &[], body, None)?;
         check_status(status, &reply, &dashboard.inner.url, &path)
             .map_err(|e| e.context(format!("uploading {} as {}", package.what, package.uri)))?;
     }

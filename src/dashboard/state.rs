@@ -462,13 +462,9 @@ impl Dashboard {
         query: &[(String, String)],
         timeout: Duration,
     ) -> Result<Json> {
-        let qs: String = query
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let full = format!("{path}?{qs}");
-        let reply = self.inner.call(Method::GET, &full, None, Some(timeout))?;
+        let reply = self
+            .inner
+            .call(Method::GET, path, query, None, Some(timeout))?;
         let json = super::parse_json(&self.inner.url, path, &reply)?;
         if json.get("result") == Some(&Json::Bool(false)) {
             let msg = json.get("msg").and_then(Json::as_str).unwrap_or("");
@@ -482,18 +478,4 @@ impl Dashboard {
             .cloned()
             .ok_or_else(|| Error::protocol(format!("{path} answered without data: {json}")))
     }
-}
-
-/// Percent-encoding of a query component (RFC 3986 unreserved characters kept).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
