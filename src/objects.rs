@@ -221,15 +221,14 @@ impl Client {
         refs: &[ObjectRef],
         timeout: Option<Duration>,
     ) -> Result<Vec<Value>> {
-        let fetched = self
-            .fetch(refs, timeout)?
-            .await
-            .map_err(|e| cancelled_not_crashed(e, refs))?;
-        let (client, n) = (self.clone(), refs.len());
-        tokio::task::spawn_blocking(move || client.decode_fetched(&fetched, n))
-            .await
-            .unwrap_or_else(|e| Err(Error::internal(format!("decoding task failed: {e}"))))
-            .map_err(|e| cancelled_not_crashed(e, refs))
+        let decoded = async {
+            let fetched = self.fetch(refs, timeout)?.await?;
+            let (client, n) = (self.clone(), refs.len());
+            tokio::task::spawn_blocking(move || client.decode_fetched(&fetched, n))
+                .await
+                .unwrap_or_else(|e| Err(Error::internal(format!("decoding task failed: {e}"))))
+        };
+        decoded.await.map_err(|e| cancelled_not_crashed(e, refs))
     }
 
     fn decode_fetched(&self, fetched: &Fetched, n: usize) -> Result<Vec<Value>> {
