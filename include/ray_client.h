@@ -389,8 +389,9 @@ typedef void (*ray_client_wait_callback)(void *user,
 // `ray_client_value_bytes_borrowed`), with the `user_data` given there.
 typedef void (*ray_client_release_fn)(void *user_data);
 
-// Told how a package upload goes: the package's URI, the bytes sent so far and the
-// total. Runs on the library's I/O thread: return quickly, make no blocking calls.
+// Told how a package upload goes: the package's URI (NUL-terminated, borrowed for the
+// duration of the call), the bytes sent so far and the total. Runs on the library's I/O
+// thread: return quickly, make no blocking calls.
 typedef void (*ray_client_upload_progress_callback)(void *user,
                                                     const char *uri,
                                                     uint64_t sent,

@@ -26,6 +26,8 @@ static void make_workdir(char *dir, size_t n, const char *name, const char *file
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
     fputs(text, f);
     fclose(f);
 }

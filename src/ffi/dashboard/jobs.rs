@@ -8,8 +8,9 @@ use super::*;
 use crate::dashboard::jobs::{JobDetails, JobStatus, JobSubmission, UploadProgress};
 use crate::dashboard::LogTail;
 
-/// Told how a package upload goes: the package's URI, the bytes sent so far and the
-/// total. Runs on the library's I/O thread: return quickly, make no blocking calls.
+/// Told how a package upload goes: the package's URI (NUL-terminated, borrowed for the
+/// duration of the call), the bytes sent so far and the total. Runs on the library's I/O
+/// thread: return quickly, make no blocking calls.
 pub type ray_client_upload_progress_callback =
     Option<unsafe extern "C" fn(user: *mut c_void, uri: *const c_char, sent: u64, total: u64)>;
 
