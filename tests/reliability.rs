@@ -481,18 +481,25 @@ fn a_cut_during_a_put_slower_than_a_reconnect_attempt_resumes_it() {
     proxy.set_upload_rate(Some(6 << 20));
     let data: Vec<u8> = (0..48u32 << 20).map(|i| (i % 253) as u8).collect();
     let data = bytes::Bytes::from(data);
+    let before = proxy.uploaded();
     let put = thread::scope(|s| {
+        // The cut comes once 12 MiB of the put went through: mid-put, whatever the pace.
         s.spawn(|| {
-            thread::sleep(Duration::from_secs(2));
+            while proxy.uploaded() < before + (12 << 20) {
+                thread::sleep(Duration::from_millis(10));
+            }
             proxy.cut_all()
         });
         client.put(Value::Bytes(data.clone()))
     });
     let r = put.expect("the put survives the cut");
-    assert_eq!(
-        proxy.cuts(),
-        1,
-        "the cut happened while the put was on its way"
+    assert_eq!(proxy.cuts(), 1);
+    // The put was sent again after the cut: more than its size went through in all.
+    let sent = proxy.uploaded() - before;
+    assert!(
+        sent > data.len() as u64 + (12 << 20) - (1 << 20),
+        "{sent} bytes sent for a {} byte put cut after 12 MiB",
+        data.len()
     );
     proxy.set_upload_rate(None);
     let back = client.get(&r).unwrap();

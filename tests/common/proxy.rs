@@ -38,6 +38,8 @@ struct State {
     idle_timeout_ms: AtomicU64,
     /// Bytes per second a connection may carry from the client (0: no limit).
     upload_rate: AtomicU64,
+    /// Bytes moved from clients to the server, over every connection.
+    uploaded: AtomicU64,
     cuts: AtomicUsize,
     idle_cuts: AtomicUsize,
     accepted: AtomicUsize,
@@ -75,6 +77,7 @@ impl FaultProxy {
             refusing: AtomicBool::new(false),
             idle_timeout_ms: AtomicU64::new(0),
             upload_rate: AtomicU64::new(0),
+            uploaded: AtomicU64::new(0),
             cuts: AtomicUsize::new(0),
             idle_cuts: AtomicUsize::new(0),
             accepted: AtomicUsize::new(0),
@@ -142,6 +145,11 @@ impl FaultProxy {
         self.state
             .upload_rate
             .store(bytes_per_second.unwrap_or(0), Ordering::SeqCst);
+    }
+
+    /// Bytes moved from clients to the server so far, over every connection.
+    pub fn uploaded(&self) -> u64 {
+        self.state.uploaded.load(Ordering::SeqCst)
     }
 
     /// How many times `cut_all` cut at least one connection.
@@ -234,6 +242,9 @@ fn pump(
                 last.store(state.now_ms(), Ordering::Relaxed);
                 if to.write_all(&buf[..n]).is_err() {
                     break;
+                }
+                if upload {
+                    state.uploaded.fetch_add(n as u64, Ordering::SeqCst);
                 }
                 let rate = state.upload_rate.load(Ordering::Relaxed);
                 if upload && rate > 0 {
