@@ -8,7 +8,8 @@
 //!
 //! Reconnection (like Python's client): when the stream breaks for a reason that is not
 //! the server's decision, the driver opens a new Datapath stream on the same client id
-//! with `reconnecting: True` and re-sends everything still in `pending`, in id order. The
+//! with `reconnecting: True`, sends a connection_info request on it, and once the server
+//! answered that re-sends everything still in `pending`, in id order. The
 //! server answers requests it already ran from its replay cache, so nothing runs twice,
 //! and callers only notice a delay. The driver acknowledges only ids below which every
 //! reply has arrived, so the server never drops a reply a replay could still ask for.
@@ -124,6 +125,7 @@ impl Datapath {
             established: false,
             reconnect: None,
             reconnects: 0,
+            replay_on_open: None,
             held: HeldReleases::default(),
             last_release: 0,
             settle_waiters: Vec::new(),
@@ -330,6 +332,10 @@ struct Driver {
     established: bool,
     /// Set while reconnecting.
     reconnect: Option<Reconnect>,
+    /// While a reconnect attempt's stream is not open yet: the id of its connection_info
+    /// request, the only one sent on it so far. Requests wait in `pending` meanwhile and
+    /// are written, in id order, once the stream opens (see `reconnect_attempt`).
+    replay_on_open: Option<i32>,
     /// Successful reconnections so far.
     reconnects: u64,
     held: HeldReleases,
@@ -431,6 +437,11 @@ impl Driver {
                     InboundEvent::Opened(stream) => {
                         inbound = Inbound::Open(stream);
                         self.established = true;
+                        if let Some(probe) = self.replay_on_open.take() {
+                            for (&id, p) in self.pending.iter().filter(|(&id, _)| id != probe) {
+                                self.write(id, &p.body, p.payload.as_deref());
+                            }
+                        }
                         if self.reconnect.take().is_some() {
                             self.reconnects += 1;
                             self.conn.set_link_state(ConnectionState::Connected);
@@ -461,6 +472,7 @@ impl Driver {
     /// may help, otherwise fail everything.
     fn stream_ended(&mut self, why: Error, status: Option<tonic::Status>) -> Inbound {
         self.outbound = None;
+        self.replay_on_open = None;
         let resumable = self.established
             && self.conn.reconnect_enabled()
             && status.as_ref().is_some_and(is_transient);
@@ -499,14 +511,15 @@ impl Driver {
         Inbound::Backoff(Box::pin(tokio::time::sleep(delay)))
     }
 
-    /// Opens a new stream with `reconnecting: True`, sends a connection_info request and
-    /// then re-sends every request still waiting for its reply, in id order.
+    /// Opens a new stream with `reconnecting: True` and sends a connection_info request
+    /// on it; every request still waiting for its reply is re-sent, in id order, once the
+    /// stream is open (and so are requests made meanwhile, after them).
     ///
-    /// The connection_info goes first because Ray's server sends the stream's headers
-    /// (which is what opens it here) only with its first response, and answers a
-    /// stream's requests in order: re-sent first, a blocking get of a long task or of a
-    /// 1 GiB object would keep every attempt from opening within its timeout, so that
-    /// the client gave up after the grace period although the server was fine.
+    /// Ray's server sends a stream's headers, which open it here, only with its first
+    /// answer, and answers a stream's requests in order: the connection_info goes alone
+    /// so that it is answered at once. Re-sent first, a large put or task arguments
+    /// would keep the attempt from opening within its timeout, and on a slow link an
+    /// abandoned attempt's bytes would still be in the way of the next one's.
     fn reconnect_attempt(&mut self) -> Inbound {
         let opening = self.open_stream(true);
         if let Some(r) = &mut self.reconnect {
@@ -516,16 +529,13 @@ impl Driver {
         self.pending.retain(|_, p| {
             p.reply.is_some() || !matches!(p.body, data_request::Type::ConnectionInfo(_))
         });
-        let resend: Vec<i32> = self.pending.keys().copied().collect();
+        self.replay_on_open = None;
         self.submit(
             data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {}),
             None,
             None,
         );
-        for id in resend {
-            let p = &self.pending[&id];
-            self.write(id, &p.body, p.payload.as_deref());
-        }
+        self.replay_on_open = Some(self.next_id);
         Inbound::Opening(opening)
     }
 
@@ -575,7 +585,9 @@ impl Driver {
             self.next_id + 1
         };
         let id = self.next_id;
-        self.write(id, &body, payload.as_deref());
+        if self.replay_on_open.is_none() {
+            self.write(id, &body, payload.as_deref());
+        }
         self.pending.insert(
             id,
             Pending {
