@@ -12,7 +12,8 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use ray_client::{Client, ConnectOptions, ErrorKind, Value};
+use ray_client::dashboard::{Dashboard, DashboardOptions};
+use ray_client::{AuthToken, Client, ConnectOptions, ErrorKind, Value};
 
 static ENV: Mutex<()> = Mutex::new(());
 
@@ -75,6 +76,21 @@ impl SecuredCluster {
             std::env::temp_dir().join(format!("ray-client-security-{}-{name}", std::process::id()));
         let address = common::start_own_cluster(&dir, env);
         SecuredCluster { dir, address }
+    }
+
+    /// Its dashboard's URL; `None` when the harness runs clusters without one
+    /// (`RAY_TEST_DASHBOARD=0`, as the version matrix does).
+    fn dashboard_url(&self) -> Option<String> {
+        let env = std::fs::read_to_string(self.dir.join("env")).unwrap();
+        let url = env
+            .lines()
+            .find_map(|l| l.strip_prefix("RAY_TEST_DASHBOARD_URL="))
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        if std::env::var("RAY_TEST_DASHBOARD").as_deref() != Ok("0") {
+            assert!(url.is_some(), "the harness started no dashboard");
+        }
+        url
     }
 }
 
@@ -346,6 +362,43 @@ fn token_cluster() {
             options(&cluster.address),
             "RAY_AUTH_MODE=token without a token must fail",
             ErrorKind::AuthenticationFailed,
+        );
+    }
+
+    // Its dashboard: the token opens it (from the option and from RAY_AUTH_TOKEN), a
+    // wrong one or none is refused with a clear error, and rayc exits 6.
+    if let Some(url) = cluster.dashboard_url() {
+        let _env = clean_env();
+        std::env::set_var("HOME", &files);
+        let opened =
+            Dashboard::connect_with(DashboardOptions::new(&url).auth_token(AuthToken::new(&token)))
+                .expect("the dashboard with the token");
+        opened.list_jobs().expect("listing jobs with the token");
+        std::env::set_var("RAY_AUTH_TOKEN", &token);
+        Dashboard::connect(&url).expect("the dashboard with RAY_AUTH_TOKEN");
+        std::env::remove_var("RAY_AUTH_TOKEN");
+        for (given, why) in [
+            (Some(format!("wrong-{token}")), "not the cluster's"),
+            (None, "token authentication"),
+        ] {
+            let mut options = DashboardOptions::new(&url);
+            options.auth_token = given.map(AuthToken::new);
+            let err = Dashboard::connect_with(options).expect_err("refused");
+            assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err}");
+            assert!(err.message().contains(why), "{err}");
+            assert!(!format!("{err:?}").contains(&token), "{err:?}");
+        }
+        let rayc = Command::new(env!("CARGO_BIN_EXE_rayc"))
+            .args(["--address", &url, "job", "list"])
+            .env("HOME", &files)
+            .env("RAY_AUTH_TOKEN", format!("wrong-{token}"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&rayc.stderr);
+        assert_eq!(rayc.status.code(), Some(6), "{err}");
+        assert!(
+            err.contains("not the cluster's") && !err.contains(&token),
+            "{err}"
         );
     }
 
