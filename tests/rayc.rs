@@ -326,3 +326,79 @@ fn errors_have_clear_messages_and_exit_codes() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("client port"), "{out}");
 }
+
+/// A cluster of this test's own, stopped when dropped (its dashboard is restarted, which
+/// the other tests' shared cluster must not see).
+struct OwnCluster(PathBuf);
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(common::repo().join("tests/harness/ray-cluster"))
+            .arg("stop")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn following_a_log_outlives_a_dashboard_restart() {
+    let dir = std::env::temp_dir().join(format!("rc-rayc-restart-{}", std::process::id()));
+    common::start_own_cluster(&dir, &[]);
+    let cluster = OwnCluster(dir);
+    let env = std::fs::read_to_string(cluster.0.join("env")).unwrap();
+    let url = env
+        .lines()
+        .find_map(|l| l.strip_prefix("RAY_TEST_DASHBOARD_URL="))
+        .unwrap()
+        .to_owned();
+    let rayc_here = || {
+        let mut c = rayc();
+        c.env("RAY_ADDRESS", &url);
+        c
+    };
+    let lines = 20;
+    let script = format!(
+        "import time\nfor i in range({lines}):\n    print('tick', i, flush=True)\n    time.sleep(0.5)\n"
+    );
+    let out = rayc_here()
+        .args(["job", "submit", "--no-wait", "--", "python", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+    let mut follow = rayc_here()
+        .args(["job", "logs", "--follow", &id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(follow.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // The dashboard restarts once the first ticks were followed, while the job runs.
+    for line in stdout.by_ref() {
+        let line = line.unwrap();
+        let tick = line.starts_with("tick ");
+        seen.push(line);
+        if tick {
+            break;
+        }
+    }
+    common::run(
+        Command::new(common::repo().join("tests/harness/ray-cluster"))
+            .arg("restart-dashboard")
+            .arg(&cluster.0),
+    );
+    seen.extend(stdout.map(Result::unwrap));
+    let (code, _, err) = texts(follow.wait_with_output().unwrap());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("succeeded"), "{err}");
+    // Every tick once, in order: nothing lost across the restart, nothing repeated.
+    let ticks: Vec<&String> = seen.iter().filter(|l| l.starts_with("tick ")).collect();
+    let expected: Vec<String> = (0..lines).map(|i| format!("tick {i}")).collect();
+    assert_eq!(ticks, expected.iter().collect::<Vec<_>>(), "{seen:#?}");
+}

@@ -6,8 +6,14 @@
 //! queue is full the task stops reading, so a slow reader holds at most
 //! [`QUEUED_CHUNKS`] chunks and the rest waits in the socket. Dropping the tail closes
 //! the websocket (the job goes on).
+//!
+//! A stream that breaks before the job ended (the dashboard restarted, a proxy dropped
+//! it) is opened again for as long as one dashboard request may take
+//! ([`DashboardOptions::timeout`](super::DashboardOptions::timeout)); the log comes
+//! from its start again, and what was already delivered is skipped.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -26,6 +32,9 @@ use crate::runtime;
 /// Chunks read ahead of the caller at most.
 pub const QUEUED_CHUNKS: usize = 64;
 
+/// The pause between attempts to open a broken log again.
+const REOPEN_PAUSE: Duration = Duration::from_secs(1);
+
 /// A job's log as it is written. Iterate it (each item a chunk of text, usually whole
 /// lines) until it ends with the job; an error item ends it early (the dashboard went
 /// away). `Send`, not shared: one reader.
@@ -43,54 +52,19 @@ impl Drop for LogTail {
 impl LogTail {
     pub(super) fn open(dashboard: &Dashboard, path: &str) -> Result<LogTail> {
         let inner = &dashboard.inner;
-        let url = format!("{}{path}", inner.url.replacen("http", "ws", 1));
-        let mut request = url
-            .as_str()
-            .into_client_request()
-            .map_err(|e| Error::invalid(format!("the log address {url}: {e}")))?;
-        for (name, value) in &inner.headers {
-            request.headers_mut().append(name.clone(), value.clone());
-        }
-        let connector = inner.tls.clone().map(Connector::Rustls);
-        let timeout = inner.timeout;
-        let base = inner.url.clone();
-        let base_ = base.clone();
-        let socket = runtime::block_on(async move {
-            let base = base_;
-            let connect =
-                tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector);
-            match tokio::time::timeout(timeout, connect).await {
-                Ok(Ok((socket, _))) => Ok(socket),
-                Ok(Err(e)) => Err(Error::new(
-                    ErrorKind::ConnectionFailed,
-                    format!("could not follow the job's log at {base}: {e}"),
-                )),
-                Err(_) => Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!("the Ray dashboard at {base} did not open the job's log in time"),
-                )),
-            }
-        })?;
+        let socket = Socket {
+            url: format!("{}{path}", inner.url.replacen("http", "ws", 1)),
+            base: inner.url.clone(),
+            headers: inner.headers.clone(),
+            tls: inner.tls.clone(),
+            timeout: inner.timeout,
+        };
+        let first = {
+            let socket = socket.clone();
+            runtime::block_on(async move { socket.connect().await })?
+        };
         let (tx, chunks) = mpsc::channel(QUEUED_CHUNKS);
-        let task = runtime::spawn(async move {
-            let mut socket = socket;
-            while let Some(message) = socket.next().await {
-                let item = match message {
-                    Ok(Message::Text(text)) => Ok(text.to_string()),
-                    Ok(Message::Binary(data)) => Ok(String::from_utf8_lossy(&data).into_owned()),
-                    Ok(Message::Close(Some(frame))) if frame.code != CloseCode::Normal => {
-                        Err(lost(&base, &format!("closed with {}", frame.code)))
-                    }
-                    Ok(Message::Close(_)) => break,
-                    Ok(_) => continue,
-                    Err(e) => Err(lost(&base, &e.to_string())),
-                };
-                let end = item.is_err();
-                if tx.send(item).await.is_err() || end {
-                    break;
-                }
-            }
-        });
+        let task = runtime::spawn(socket.follow(first, tx));
         Ok(LogTail { chunks, task })
     }
 
@@ -113,6 +87,109 @@ impl Iterator for LogTail {
             )));
         }
         futures::executor::block_on(self.chunks.recv())
+    }
+}
+
+/// Where a job's log is followed; opened again after a dashboard restart.
+#[derive(Clone)]
+struct Socket {
+    url: String,
+    /// The dashboard's base URL, for errors.
+    base: String,
+    headers: reqwest::header::HeaderMap,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    /// How long one opening may take, and how long a lost log is tried again.
+    timeout: Duration,
+}
+
+type WebSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Socket {
+    async fn connect(&self) -> Result<WebSocket> {
+        let mut request = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| Error::invalid(format!("the log address {}: {e}", self.url)))?;
+        for (name, value) in &self.headers {
+            request.headers_mut().append(name.clone(), value.clone());
+        }
+        let connector = self.tls.clone().map(Connector::Rustls);
+        let connect =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector);
+        match tokio::time::timeout(self.timeout, connect).await {
+            Ok(Ok((socket, _))) => Ok(socket),
+            Ok(Err(e)) => Err(Error::new(
+                ErrorKind::ConnectionFailed,
+                format!("could not follow the job's log at {}: {e}", self.base),
+            )),
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the Ray dashboard at {} did not open the job's log in time",
+                    self.base
+                ),
+            )),
+        }
+    }
+
+    /// Reads the log into `tx` until it ends. When the stream breaks before that (the
+    /// dashboard restarted), opens it again for up to `timeout`: each opening sends the
+    /// log from its start, so the bytes already delivered are skipped and the reader sees
+    /// every byte once, in order.
+    async fn follow(self, mut socket: WebSocket, tx: mpsc::Sender<Result<String>>) {
+        let mut delivered = 0usize;
+        loop {
+            // Bytes of this opening's stream so far.
+            let mut seen = 0usize;
+            let broken = loop {
+                let text = match socket.next().await {
+                    Some(Ok(Message::Text(text))) => text.as_bytes().to_vec(),
+                    Some(Ok(Message::Binary(data))) => data.to_vec(),
+                    Some(Ok(Message::Close(Some(frame)))) if frame.code != CloseCode::Normal => {
+                        break format!("closed with {}", frame.code)
+                    }
+                    Some(Ok(Message::Close(_))) | None => return,
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => break e.to_string(),
+                };
+                let skip = delivered.saturating_sub(seen).min(text.len());
+                seen += text.len();
+                if skip == text.len() {
+                    continue;
+                }
+                delivered = seen;
+                let fresh = String::from_utf8_lossy(&text[skip..]).into_owned();
+                if tx.send(Ok(fresh)).await.is_err() {
+                    return;
+                }
+            };
+            match self.reopen(&tx).await {
+                Some(again) => socket = again,
+                None => {
+                    let why = format!(
+                        "{broken} (and it did not open again within {} s)",
+                        self.timeout.as_secs()
+                    );
+                    let _ = tx.send(Err(lost(&self.base, &why))).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A new opening once the dashboard answers again, within `timeout`; `None` when it
+    /// does not, or when the reader went away meanwhile.
+    async fn reopen(&self, tx: &mpsc::Sender<Result<String>>) -> Option<WebSocket> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        while tokio::time::Instant::now() < deadline && !tx.is_closed() {
+            tokio::time::sleep(REOPEN_PAUSE).await;
+            if let Ok(socket) = self.connect().await {
+                return Some(socket);
+            }
+        }
+        None
     }
 }
 
