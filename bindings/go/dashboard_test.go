@@ -46,14 +46,24 @@ func TestJobSubmitWaitLogsList(t *testing.T) {
 	ctx := context.Background()
 	id := fmt.Sprintf("rc-go-%d-%d", os.Getpid(), time.Now().UnixNano())
 	dir := jobDir(t, "hello.py", "print('hello from Go')  # "+id+"\n")
+	var progress []UploadProgress // written by the progress goroutine, read after SubmitJob
 	got, err := d.SubmitJob(ctx, JobSubmission{
-		Entrypoint:   "python hello.py",
-		SubmissionID: id,
-		RuntimeEnv:   map[string]any{"working_dir": dir},
-		Metadata:     map[string]string{"owner": "go-test"},
+		Entrypoint:     "python hello.py",
+		SubmissionID:   id,
+		RuntimeEnv:     map[string]any{"working_dir": dir},
+		Metadata:       map[string]string{"owner": "go-test"},
+		UploadProgress: func(p UploadProgress) { progress = append(progress, p) },
 	})
 	if err != nil || got != id {
 		t.Fatalf("submit: %q, %v", got, err)
+	}
+	// The package was new to the cluster: its upload was told, ending with all of it.
+	if len(progress) == 0 {
+		t.Fatal("no upload progress")
+	}
+	last := progress[len(progress)-1]
+	if !strings.HasPrefix(last.URI, "gcs://_ray_pkg_") || last.Total == 0 || last.Sent != last.Total {
+		t.Fatalf("progress %+v", progress)
 	}
 	info, err := d.WaitJob(ctx, id)
 	if err != nil {

@@ -48,6 +48,16 @@ ray_client_status rc_go_set_log_callback(ray_client_connect_options *o, uintptr_
     return ray_client_connect_options_set_log_callback(o, rc_go_log_trampoline, (void *)id);
 }
 
+static void rc_go_upload_progress_trampoline(void *user, const char *uri, uint64_t sent,
+                                             uint64_t total) {
+    rcGoUploadProgress((uintptr_t)user, (char *)uri, sent, total);
+}
+
+ray_client_status rc_go_set_upload_progress(ray_client_job_submission *s, uintptr_t id) {
+    return ray_client_job_submission_set_upload_progress(s, rc_go_upload_progress_trampoline,
+                                                         (void *)id);
+}
+
 static void rc_go_release_trampoline(void *user) { rcGoRelease((uintptr_t)user); }
 
 ray_client_status rc_go_value_bytes_borrowed(const uint8_t *data, size_t len, uintptr_t id,

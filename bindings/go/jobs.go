@@ -3,6 +3,7 @@ package ray
 /*
 #include <stdlib.h>
 #include "ray_client.h"
+#include "helpers.h"
 */
 import "C"
 
@@ -64,6 +65,9 @@ type JobSubmission struct {
 	EntrypointNumGPUs   *float64
 	EntrypointMemory    uint64
 	EntrypointResources map[string]float64
+	// UploadProgress, when set, is told how local packages upload (from a goroutine of
+	// its own; SubmitJob returns after its last call).
+	UploadProgress func(UploadProgress)
 }
 
 // SubmitJob submits job: uploads its local packages when the cluster lacks them, then
@@ -75,6 +79,13 @@ func (d *Dashboard) SubmitJob(ctx context.Context, job JobSubmission) (string, e
 		return "", err
 	}
 	defer C.ray_client_job_submission_free(s)
+	if job.UploadProgress != nil {
+		sink := newProgressSink(job.UploadProgress)
+		defer closeProgressSink(sink)
+		if err := ccall(op, func() cstatus { return C.rc_go_set_upload_progress(s, C.uintptr_t(sink)) }); err != nil {
+			return "", err
+		}
+	}
 	return stringCall(ctx, op, d.use, func(p *C.ray_client_dashboard, out **C.char) cstatus {
 		return C.ray_client_job_submit(p, s, out)
 	})
