@@ -317,3 +317,105 @@ fn python_s_cli_and_this_library_see_the_same_jobs() {
         ours_info.runtime_env["working_dir"]
     );
 }
+
+/// The TLS terminator of tests/harness/tls-forward, stopped when dropped.
+struct TlsForward(std::process::Child);
+
+impl Drop for TlsForward {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An `https` dashboard: Ray's serves plain HTTP, so users reach it through an ingress
+/// that terminates TLS, as tests/harness/tls-forward does here. Its CA file, or no check
+/// at all, opens it, and the log follows over `wss`; the system's roots and another CA
+/// refuse its certificate with a clear error, in the library and in rayc.
+#[test]
+fn an_https_dashboard_opens_with_its_ca_or_no_check() {
+    use std::io::BufRead;
+    let certs = std::env::temp_dir().join(format!("rc-jobs-{}-tls", std::process::id()));
+    common::run(Command::new(common::repo().join("tests/harness/tls-certs")).arg(&certs));
+    let url = common::cluster().dashboard_url.clone().unwrap();
+    let port = url.rsplit(':').next().unwrap();
+    let mut child = Command::new(common::python())
+        .arg(common::repo().join("tests/harness/tls-forward"))
+        .arg(certs.join("server.crt"))
+        .arg(certs.join("server.key"))
+        .arg(port)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _forward = TlsForward(child);
+    let https = format!("https://127.0.0.1:{}", line.trim());
+
+    let d = Dashboard::connect_with(DashboardOptions::new(&https).ca_cert(certs.join("ca.crt")))
+        .expect("the https dashboard with its CA");
+    assert_eq!(d.url(), https);
+    let id = d
+        .submit_job(&JobSubmission::new("python -c \"print('over tls')\""))
+        .unwrap();
+    let followed: String = d
+        .tail_job_logs(&id)
+        .unwrap()
+        .map(|chunk| chunk.unwrap())
+        .collect();
+    assert!(followed.contains("over tls"), "{followed}");
+    assert_eq!(d.wait_job(&id, None).unwrap().status, JobStatus::Succeeded);
+
+    let mut none_checked = DashboardOptions::new(&https);
+    none_checked.insecure = true;
+    Dashboard::connect_with(none_checked)
+        .expect("no check")
+        .list_jobs()
+        .unwrap();
+
+    for options in [
+        DashboardOptions::new(&https),
+        DashboardOptions::new(&https).ca_cert(certs.join("other-ca.crt")),
+    ] {
+        let err = Dashboard::connect_with(options).expect_err("an unknown CA must fail");
+        assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
+        assert!(
+            err.message().to_lowercase().contains("certificate"),
+            "{err}"
+        );
+    }
+
+    let rayc = |verify: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rayc"))
+            .args([
+                "--address",
+                &https,
+                "--verify",
+                verify,
+                "job",
+                "status",
+                &id,
+            ])
+            .output()
+            .unwrap()
+    };
+    let ca = certs.join("ca.crt");
+    let out = rayc(ca.to_str().unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(rayc("false").status.success());
+    let out = rayc("true");
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&certs).ok();
+}
