@@ -9,101 +9,85 @@ use serde_json::Value as Json;
 use crate::output::{self, Table};
 use crate::{Connection, EXIT_OK};
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Resource {
-    Actors,
-    Tasks,
-    Nodes,
-    Objects,
-    PlacementGroups,
-    Jobs,
-    Workers,
+/// A resource's name as `ray list` takes it (`placement-groups` or `placement_groups`).
+fn resource(name: &str) -> Result<StateResource, String> {
+    StateResource::parse(name).ok_or_else(|| {
+        "one of actors, tasks, nodes, objects, placement-groups, jobs, workers".to_owned()
+    })
 }
 
-impl Resource {
-    fn state(self) -> StateResource {
-        match self {
-            Resource::Actors => StateResource::Actors,
-            Resource::Tasks => StateResource::Tasks,
-            Resource::Nodes => StateResource::Nodes,
-            Resource::Objects => StateResource::Objects,
-            Resource::PlacementGroups => StateResource::PlacementGroups,
-            Resource::Jobs => StateResource::Jobs,
-            Resource::Workers => StateResource::Workers,
+/// The columns in the order Python's table shows them (its schema's field order); a
+/// record's other fields (with --detail) follow, by name.
+fn columns(resource: StateResource) -> &'static [&'static str] {
+    match resource {
+        StateResource::Actors => &[
+            "actor_id",
+            "class_name",
+            "state",
+            "job_id",
+            "name",
+            "node_id",
+            "pid",
+            "ray_namespace",
+        ],
+        StateResource::Tasks => &[
+            "task_id",
+            "attempt_number",
+            "name",
+            "state",
+            "job_id",
+            "actor_id",
+            "type",
+            "func_or_class_name",
+            "parent_task_id",
+            "node_id",
+            "worker_id",
+            "worker_pid",
+            "error_type",
+        ],
+        StateResource::Nodes => &[
+            "node_id",
+            "node_ip",
+            "is_head_node",
+            "state",
+            "state_message",
+            "node_name",
+            "resources_total",
+            "labels",
+        ],
+        StateResource::Objects => &[
+            "object_id",
+            "object_size",
+            "task_status",
+            "attempt_number",
+            "reference_type",
+            "call_site",
+            "type",
+            "pid",
+            "ip",
+        ],
+        StateResource::PlacementGroups => {
+            &["placement_group_id", "name", "creator_job_id", "state"]
         }
-    }
-
-    /// The columns in the order Python's table shows them (its schema's field order);
-    /// a record's other fields (with --detail) follow, by name.
-    fn columns(self) -> &'static [&'static str] {
-        match self {
-            Resource::Actors => &[
-                "actor_id",
-                "class_name",
-                "state",
-                "job_id",
-                "name",
-                "node_id",
-                "pid",
-                "ray_namespace",
-            ],
-            Resource::Tasks => &[
-                "task_id",
-                "attempt_number",
-                "name",
-                "state",
-                "job_id",
-                "actor_id",
-                "type",
-                "func_or_class_name",
-                "parent_task_id",
-                "node_id",
-                "worker_id",
-                "worker_pid",
-                "error_type",
-            ],
-            Resource::Nodes => &[
-                "node_id",
-                "node_ip",
-                "is_head_node",
-                "state",
-                "state_message",
-                "node_name",
-                "resources_total",
-                "labels",
-            ],
-            Resource::Objects => &[
-                "object_id",
-                "object_size",
-                "task_status",
-                "attempt_number",
-                "reference_type",
-                "call_site",
-                "type",
-                "pid",
-                "ip",
-            ],
-            Resource::PlacementGroups => &["placement_group_id", "name", "creator_job_id", "state"],
-            Resource::Jobs => &[
-                "type",
-                "job_id",
-                "submission_id",
-                "driver_info",
-                "status",
-                "entrypoint",
-                "message",
-                "error_type",
-            ],
-            Resource::Workers => &[
-                "worker_id",
-                "is_alive",
-                "worker_type",
-                "exit_type",
-                "node_id",
-                "ip",
-                "pid",
-            ],
-        }
+        StateResource::Jobs => &[
+            "type",
+            "job_id",
+            "submission_id",
+            "driver_info",
+            "status",
+            "entrypoint",
+            "message",
+            "error_type",
+        ],
+        StateResource::Workers => &[
+            "worker_id",
+            "is_alive",
+            "worker_type",
+            "exit_type",
+            "node_id",
+            "ip",
+            "pid",
+        ],
     }
 }
 
@@ -115,7 +99,9 @@ enum Format {
 
 #[derive(Args)]
 pub struct ListArgs {
-    resource: Resource,
+    /// actors, tasks, nodes, objects, placement-groups, jobs or workers.
+    #[arg(value_parser = resource)]
+    resource: StateResource,
     /// Keep records where KEY=VALUE or KEY!=VALUE (repeatable; all must hold).
     #[arg(long = "filter", value_name = "KEY=VALUE")]
     filters: Vec<String>,
@@ -159,7 +145,7 @@ pub fn list(conn: &Connection, args: &ListArgs) -> Result<u8, Error> {
         options = options.filter(key, predicate, value);
     }
     let d = conn.dashboard()?;
-    let page = d.list_state(args.resource.state(), &options)?;
+    let page = d.list_state(args.resource, &options)?;
     if let Some(w) = &page.partial_failure_warning {
         eprintln!("warning: the list may be incomplete: {w}");
     }
@@ -177,9 +163,7 @@ pub fn list(conn: &Connection, args: &ListArgs) -> Result<u8, Error> {
         println!("{}", output::pretty(&Json::Array(page.records)));
         return Ok(EXIT_OK);
     }
-    let mut columns: Vec<String> = args
-        .resource
-        .columns()
+    let mut columns: Vec<String> = columns(args.resource)
         .iter()
         .map(|c| c.to_string())
         .collect();
