@@ -257,8 +257,10 @@ fn errors_are_clear() {
     let err = Dashboard::connect(&format!("http://127.0.0.1:{port}")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
     assert!(err.message().contains(&port.to_string()), "{err}");
-    let err = Dashboard::connect("ftp://127.0.0.1:1").unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    for bad in ["ftp://127.0.0.1:1", "http://", "https:///", "ray://", "http://:8265"] {
+        let err = Dashboard::connect(bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}: {err}");
+    }
     let err = Dashboard::connect_with(
         DashboardOptions::new(common::cluster().dashboard_url.clone().unwrap())
             .header("bad header", "x"),

@@ -256,11 +256,18 @@ fn resolve_url(options: &DashboardOptions) -> Result<String> {
         .or_else(|| env("RAY_API_SERVER_ADDRESS"))
         .or_else(|| env("RAY_ADDRESS"))
         .unwrap_or_else(|| DEFAULT_DASHBOARD_ADDRESS.to_owned());
-    let address = address.trim().trim_end_matches('/');
+    let address = address.trim();
+    // Trailing slashes go from what follows the scheme only: "http://" is no address,
+    // not "http:" (a host named http).
     let (scheme, rest) = match address.split_once("://") {
-        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
-        None => ("http".to_owned(), address),
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest.trim_end_matches('/')),
+        None => ("http".to_owned(), address.trim_end_matches('/')),
     };
+    if rest.is_empty() {
+        return Err(Error::invalid(format!(
+            "the dashboard address {address:?} names no host; use http://host:8265"
+        )));
+    }
     match scheme.as_str() {
         "http" | "https" => {}
         "ray" => return dashboard_of_client_address(address, options),
