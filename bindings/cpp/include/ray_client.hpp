@@ -18,6 +18,12 @@
 //   client.hpp           Client, a connection, with its methods defined by concept in
 //                        client_objects.hpp, client_tasks.hpp, client_actors.hpp,
 //                        client_kv.hpp and client_cluster.hpp
+//   dashboard.hpp        Dashboard (Ray Jobs and the cluster's state over HTTP),
+//                        DashboardOptions, with its methods defined by concept in
+//                        jobs.hpp (JobSubmission, JobDetails, JobStatus, UploadProgress,
+//                        LogTail) and state.hpp (ListOptions, StateList, the records)
+//   json.hpp             the JSON reader the dashboard's replies are read with (not for
+//                        direct use)
 //   detail.hpp           the shared handle and ownership helpers (not for direct use)
 //
 // Conventions:
@@ -32,13 +38,14 @@
 //   the cluster, the remote exception type, the user's exception type, its message and
 //   the traceback (ray_client/error.hpp).
 // - Owning classes free their handle in the destructor. Client, ActorHandle, Options,
-//   Args, RemoteFunction, ActorClass, ConnectOptions and PlacementGroup are move-only
+//   Args, RemoteFunction, ActorClass, ConnectOptions, PlacementGroup, Dashboard,
+//   DashboardOptions, JobSubmission and LogTail are move-only
 //   (Client and ActorHandle have clone()); Value and ObjectRef are copyable (copies are
 //   new handles via the C clone function). A moved-from object holds no handle; using it
 //   throws Error (null_argument), except a moved-from Options, which calls read as
 //   Options::none().
 // - The handles are thread-safe (values are immutable): one object may be used from many
-//   threads, but not assigned or moved while others use it.
+//   threads, but not assigned or moved while others use it. A LogTail has one reader.
 // - Async operations return std::future; the promise is completed from the library's
 //   I/O thread (the callbacks never throw).
 // - C++ values convert to Value implicitly (int, double, bool, std::string, bytes as
@@ -62,5 +69,6 @@
 #include <ray_client/actor_class.hpp>
 #include <ray_client/connect.hpp>
 #include <ray_client/client.hpp>
+#include <ray_client/dashboard.hpp>
 
 #endif  // RAY_CLIENT_HPP
