@@ -346,7 +346,7 @@ fn an_https_dashboard_opens_with_its_ca_or_no_check() {
         .arg(certs.join("server.crt"))
         .arg(certs.join("server.key"))
         .arg(port)
-        .stdin(std::process::Stdio::piped())
+        .arg(std::process::id().to_string())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

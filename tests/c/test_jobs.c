@@ -1,7 +1,8 @@
 /* Ray Jobs and the cluster's state through the C ABI, against the test cluster's real
  * dashboard ($RAY_TEST_DASHBOARD_URL): submit from a local working_dir with upload
  * progress, wait, status, info, logs, follow, stop, delete, list; state lists with
- * filters and the task summary; and every misuse a clear error. */
+ * filters and the task summary; dashboard options, token authentication and https;
+ * and every misuse a clear error. */
 #define _POSIX_C_SOURCE 200809L
 #include <sys/stat.h>
 #include <unistd.h>
@@ -189,6 +190,87 @@ static void test_misuse(ray_client_dashboard *d) {
     OK(ray_client_dashboard_options_free(o));
 }
 
+/* Options on a dashboard of its own: metadata merged into every job, entrypoint
+ * resources, the job's info; token authentication (the token cluster of
+ * tests/harness/secure-clusters, RC_TEST_AUTH_DASHBOARD_URL) and https (the TLS
+ * terminator tests/run-c puts in front of the main dashboard, RC_TEST_HTTPS_DASHBOARD_URL,
+ * with the CA of RC_TEST_TLS_DIR). */
+static ray_client_status connect_with(const char *url, const char *token, const char *ca,
+                                      int insecure, ray_client_dashboard **out) {
+    ray_client_dashboard_options *o = NULL;
+    OK(ray_client_dashboard_options_new(url, &o));
+    OK(ray_client_dashboard_options_add_metadata(o, "team", "c-options"));
+    if (token) OK(ray_client_dashboard_options_set_auth_token(o, token));
+    OK(ray_client_dashboard_options_set_tls(o, ca, insecure));
+    ray_client_status rc = ray_client_dashboard_connect(o, out);
+    OK(ray_client_dashboard_options_free(o));
+    return rc;
+}
+
+static void test_options_token_tls(void) {
+    ray_client_dashboard *d = NULL;
+    OK(connect_with(getenv("RAY_TEST_DASHBOARD_URL"), NULL, NULL, 0, &d));
+    ray_client_job_submission *s = NULL;
+    OK(ray_client_job_submission_new("python -c \"print('placed')\"", &s));
+    OK(ray_client_job_submission_set_entrypoint_resources(s, 0.5, -1, 0));
+    OK(ray_client_job_submission_add_entrypoint_resource(s, "rc_node2", 0.5));
+    char *id = NULL, *info = NULL, *done = NULL;
+    OK(ray_client_job_submit(d, s, &id));
+    OK(ray_client_job_submission_free(s));
+    OK(ray_client_job_wait(d, id, -1, &done));
+    CHECK(done && strstr(done, "\"SUCCEEDED\""));
+    OK(ray_client_job_info(d, id, &info));
+    CHECK(info && strstr(info, "\"team\"") && strstr(info, "\"c-options\""));
+    /* The entrypoint's resource exists only on the second node: it ran there. */
+    const char *node2 = getenv("RAY_TEST_NODE_rc_node2");
+    CHECK(node2 && info && strstr(info, node2));
+    char *none = NULL;
+    FAILS(ray_client_job_info(d, "raysubmit_nosuchjob", &none), RAY_CLIENT_ERROR_NOT_FOUND);
+    CHECK(none == NULL);
+    OK(ray_client_string_free(done));
+    OK(ray_client_string_free(info));
+    OK(ray_client_string_free(id));
+    OK(ray_client_dashboard_free(d));
+
+    const char *auth = getenv("RC_TEST_AUTH_DASHBOARD_URL"), *token = getenv("RC_TEST_AUTH_TOKEN");
+    CHECK(auth && *auth && token && *token);
+    if (auth && token) {
+        char *list = NULL;
+        OK(connect_with(auth, token, NULL, 0, &d));
+        OK(ray_client_job_list(d, &list));
+        OK(ray_client_string_free(list));
+        OK(ray_client_dashboard_free(d));
+        d = NULL;
+        FAILS_WITH(connect_with(auth, "not-the-token", NULL, 0, &d),
+                   RAY_CLIENT_ERROR_AUTHENTICATION_FAILED, "not the cluster's");
+        CHECK(d == NULL);
+    }
+
+    const char *https = getenv("RC_TEST_HTTPS_DASHBOARD_URL"), *tls = getenv("RC_TEST_TLS_DIR");
+    CHECK(https && *https && tls && *tls);
+    if (https && tls) {
+        char ca[512], other[512];
+        snprintf(ca, sizeof ca, "%s/ca.crt", tls);
+        snprintf(other, sizeof other, "%s/other-ca.crt", tls);
+        const char *u = NULL;
+        OK(connect_with(https, NULL, ca, 0, &d));
+        OK(ray_client_dashboard_url(d, &u));
+        CHECK(u && strcmp(u, https) == 0);
+        char *list = NULL;
+        OK(ray_client_job_list(d, &list));
+        OK(ray_client_string_free(list));
+        OK(ray_client_dashboard_free(d));
+        OK(connect_with(https, NULL, NULL, 1, &d));
+        OK(ray_client_dashboard_free(d));
+        d = NULL;
+        FAILS_WITH(connect_with(https, NULL, other, 0, &d), RAY_CLIENT_ERROR_CONNECTION_FAILED,
+                   "certificate");
+        FAILS(connect_with(https, NULL, "/nonexistent/ca.crt", 0, &d),
+              RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+        CHECK(d == NULL);
+    }
+}
+
 int main(void) {
     const char *url = getenv("RAY_TEST_DASHBOARD_URL");
     if (!url || !*url) {
@@ -212,6 +294,7 @@ int main(void) {
     test_follow_stop(d);
     test_state(d);
     test_misuse(d);
+    test_options_token_tls();
     OK(ray_client_dashboard_free(d));
     check_all_freed();
     printf("%d checks, %d failed\n", checks, failures);
