@@ -67,3 +67,22 @@ func TestSecurityTLS(t *testing.T) {
 		t.Fatalf("TLS with another CA: %v", err)
 	}
 }
+
+// The token cluster's dashboard: the token opens it, a wrong one is refused without
+// showing it.
+func TestSecurityDashboardAuthToken(t *testing.T) {
+	ctx := context.Background()
+	url, token := requiredEnv(t, "RC_TEST_AUTH_DASHBOARD_URL"), requiredEnv(t, "RC_TEST_AUTH_TOKEN")
+	d, err := ConnectDashboard(ctx, url, WithDashboardAuthToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ListJobs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	_, err = ConnectDashboard(ctx, url, WithDashboardAuthToken("wrong-"+token))
+	if !errors.Is(err, ErrAuthenticationFailed) || strings.Contains(err.Error(), token) {
+		t.Fatalf("a wrong token: %v", err)
+	}
+}
