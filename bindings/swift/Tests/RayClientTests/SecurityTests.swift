@@ -61,6 +61,23 @@ extension AllTests {
             await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(empty) }
         }
 
+        /// The token cluster's dashboard: the token opens it, a wrong one is refused
+        /// without showing it.
+        @Test func dashboardAuthToken() async throws {
+            let url = try Self.env("RC_TEST_AUTH_DASHBOARD_URL")
+            let token = try Self.env("RC_TEST_AUTH_TOKEN")
+            var o = DashboardOptions(address: url)
+            o.authToken = token
+            let d = try await Dashboard(o)
+            _ = try await d.listJobs()
+            var wrong = o
+            wrong.authToken = "wrong-" + token
+            let e = await expectRayError({
+                if case .authenticationFailed = $0 { return true } else { return false }
+            }) { _ = try await Dashboard(wrong) }
+            #expect(e.map { !$0.message.contains(token) } ?? false, "\(String(describing: e))")
+        }
+
         @Test func tls() async throws {
             let address = try Self.env("RC_TEST_TLS_ADDRESS")
             let dir = URL(fileURLWithPath: try Self.env("RC_TEST_TLS_DIR"))
