@@ -3,10 +3,13 @@
 package ray
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -84,5 +87,50 @@ func TestSecurityDashboardAuthToken(t *testing.T) {
 	_, err = ConnectDashboard(ctx, url, WithDashboardAuthToken("wrong-"+token))
 	if !errors.Is(err, ErrAuthenticationFailed) || strings.Contains(err.Error(), token) {
 		t.Fatalf("a wrong token: %v", err)
+	}
+}
+
+// The main dashboard over https, through tests/harness/tls-forward (as an ingress serves
+// Ray's plain-HTTP dashboard): its CA or no check opens it, the system roots refuse it.
+func TestSecurityDashboardHTTPS(t *testing.T) {
+	ctx := context.Background()
+	certs, url := requiredEnv(t, "RC_TEST_TLS_DIR"), requiredEnv(t, "RAY_TEST_DASHBOARD_URL")
+	python := requiredEnv(t, "RAY_TEST_PYTHON")
+	// The package's directory is bindings/go of the repository.
+	cmd := exec.Command(python, filepath.Join("..", "..", "tests/harness/tls-forward"),
+		filepath.Join(certs, "server.crt"), filepath.Join(certs, "server.key"),
+		url[strings.LastIndex(url, ":")+1:], strconv.Itoa(os.Getpid()))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	port, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	https := "https://127.0.0.1:" + strings.TrimSpace(port)
+
+	for _, opt := range []DashboardOption{
+		WithDashboardTLS(filepath.Join(certs, "ca.crt"), false),
+		WithDashboardTLS("", true),
+	} {
+		d, err := ConnectDashboard(ctx, https, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.URL() != https {
+			t.Fatalf("url %q", d.URL())
+		}
+		if _, err := d.ListJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+	}
+	if _, err := ConnectDashboard(ctx, https); !errors.Is(err, ErrConnectionFailed) || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("the system roots: %v", err)
 	}
 }
