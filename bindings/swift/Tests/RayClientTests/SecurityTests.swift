@@ -78,6 +78,25 @@ extension AllTests {
             #expect(e.map { !$0.message.contains(token) } ?? false, "\(String(describing: e))")
         }
 
+        /// The main dashboard over https (tests/run-swift serves it through
+        /// tests/harness/tls-forward): its CA or no check opens it, the system roots refuse it.
+        @Test func dashboardHTTPS() async throws {
+            let url = try Self.env("RC_TEST_HTTPS_DASHBOARD_URL")
+            let dir = try Self.env("RC_TEST_TLS_DIR")
+            var o = DashboardOptions(address: url)
+            o.tlsCACert = dir + "/ca.crt"
+            let d = try await Dashboard(o)
+            #expect(d.url == url)
+            _ = try await d.listJobs()
+            var none = DashboardOptions(address: url)
+            none.tlsInsecure = true
+            _ = try await Dashboard(none).listJobs()
+            let e = await expectRayError({
+                if case .connectionFailed = $0 { return true } else { return false }
+            }) { _ = try await Dashboard(DashboardOptions(address: url)) }
+            #expect(e.map { $0.message.lowercased().contains("certificate") } ?? false, "\(String(describing: e))")
+        }
+
         @Test func tls() async throws {
             let address = try Self.env("RC_TEST_TLS_ADDRESS")
             let dir = URL(fileURLWithPath: try Self.env("RC_TEST_TLS_DIR"))
