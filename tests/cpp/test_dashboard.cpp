@@ -270,6 +270,23 @@ TEST_F(DashboardTest, ConnectsAndSaysWhatItIs) {
   }
 }
 
+// The dashboard over https (tests/run-cpp serves it through tests/harness/tls-forward,
+// as an ingress serves Ray's plain-HTTP dashboard): its CA or no check opens it, the
+// system roots refuse its certificate.
+TEST_F(DashboardTest, HttpsWithItsCaOrNoCheck) {
+  const char *https = std::getenv("RC_TEST_HTTPS_DASHBOARD_URL");
+  const char *certs = std::getenv("RC_TEST_TLS_DIR");
+  ASSERT_TRUE(https && *https && certs && *certs)
+      << "RC_TEST_HTTPS_DASHBOARD_URL and RC_TEST_TLS_DIR are not set (tests/run-cpp sets them)";
+  Dashboard with_ca = Dashboard::connect(DashboardOptions(https).tls(std::string(certs) + "/ca.crt"));
+  EXPECT_EQ(with_ca.url(), https);
+  with_ca.list_jobs();
+  Dashboard unchecked = Dashboard::connect(DashboardOptions(https).tls(std::nullopt, true));
+  unchecked.list_jobs();
+  Error e = expect_error([&] { Dashboard::connect(https); }, RAY_CLIENT_ERROR_CONNECTION_FAILED);
+  EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
+}
+
 TEST_F(DashboardTest, SubmitFromWorkingDirWaitLogsInfoList) {
   std::string id = unique("hello");
   std::string marker = "hello from C++ " + id;
