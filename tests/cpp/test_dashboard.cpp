@@ -287,6 +287,20 @@ TEST_F(DashboardTest, HttpsWithItsCaOrNoCheck) {
   EXPECT_NE(std::string(e.what()).find("certificate"), std::string::npos) << e.what();
 }
 
+// The token cluster's dashboard (tests/harness/secure-clusters, which tests/run-cpp and
+// tests/run-all start): the token opens it, a wrong one is refused without showing it.
+TEST_F(DashboardTest, TokenClusterOpensWithItsToken) {
+  const char *url = std::getenv("RC_TEST_AUTH_DASHBOARD_URL");
+  const char *token = std::getenv("RC_TEST_AUTH_TOKEN");
+  ASSERT_TRUE(url && *url && token && *token)
+      << "RC_TEST_AUTH_DASHBOARD_URL and RC_TEST_AUTH_TOKEN are not set (tests/run-cpp sets them)";
+  Dashboard ok = Dashboard::connect(DashboardOptions(url).auth_token(std::string(token)));
+  ok.list_jobs();
+  Error e = expect_error([&] { Dashboard::connect(DashboardOptions(url).auth_token("wrong-" + std::string(token))); },
+                         RAY_CLIENT_ERROR_AUTHENTICATION_FAILED);
+  EXPECT_EQ(std::string(e.what()).find(token), std::string::npos);
+}
+
 TEST_F(DashboardTest, SubmitFromWorkingDirWaitLogsInfoList) {
   std::string id = unique("hello");
   std::string marker = "hello from C++ " + id;
