@@ -42,7 +42,13 @@ const ACKNOWLEDGE_EVERY: u64 = 32;
 const CLOSE_DRAIN: Duration = Duration::from_secs(5);
 
 /// A reconnect attempt that has not produced an open stream by then is abandoned and
-/// the next one started (Python pings with a 5 s timeout before reconnecting).
+/// the next one started (Python pings with a 5 s timeout before reconnecting). Each
+/// abandoned attempt doubles the next one's time: a server slow to answer (busy with the
+/// broken stream's backlog on a loaded machine) is waited for rather than given one
+/// cancelled stream after another. (Ray's server drops a client's session at once when a
+/// stream of it fails while a reply is half made, ResponseCache.invalidate; a cut put
+/// on Ray 2.24 and 2.35 under load lost its session so, which fewer abandoned attempts
+/// may avoid.)
 const RECONNECT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Pause before the first reconnect attempt and the cap of the doubling pauses after.
@@ -351,6 +357,8 @@ struct Reconnect {
     since: Instant,
     /// When the current attempt started (None while waiting to start one).
     attempt_started: Option<Instant>,
+    /// How long the current attempt may take (see [`RECONNECT_ATTEMPT_TIMEOUT`]).
+    attempt_timeout: Duration,
     next_delay: Duration,
     /// Why the stream broke, and why the latest attempt failed: the error of a
     /// connection lost for good names both.
@@ -463,7 +471,7 @@ impl Driver {
         let r = self.reconnect.as_ref()?;
         let grace_end = r.since + self.conn.grace_period();
         Some(match r.attempt_started {
-            Some(t) => grace_end.min(t + RECONNECT_ATTEMPT_TIMEOUT),
+            Some(t) => grace_end.min(t + r.attempt_timeout),
             None => grace_end,
         })
     }
@@ -497,6 +505,7 @@ impl Driver {
         let r = self.reconnect.get_or_insert_with(|| Reconnect {
             since: now,
             attempt_started: None,
+            attempt_timeout: RECONNECT_ATTEMPT_TIMEOUT,
             next_delay: RECONNECT_FIRST_DELAY,
             first_error: why.message().to_owned(),
             last_error: String::new(),
@@ -560,7 +569,11 @@ impl Driver {
             self.fail_all(why);
             return Inbound::Closed;
         }
-        // This attempt hangs (e.g. a connection that accepts and never answers).
+        // This attempt hangs (e.g. a connection that accepts and never answers, or a
+        // server still busy): the next one may take twice as long.
+        if let Some(r) = &mut self.reconnect {
+            r.attempt_timeout *= 2;
+        }
         let why = Error::new(ErrorKind::ConnectionLost, "reconnect attempt timed out");
         let status = tonic::Status::unavailable("reconnect attempt timed out");
         self.stream_ended(why, Some(status))

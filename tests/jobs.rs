@@ -257,7 +257,13 @@ fn errors_are_clear() {
     let err = Dashboard::connect(&format!("http://127.0.0.1:{port}")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ConnectionFailed, "{err}");
     assert!(err.message().contains(&port.to_string()), "{err}");
-    for bad in ["ftp://127.0.0.1:1", "http://", "https:///", "ray://", "http://:8265"] {
+    for bad in [
+        "ftp://127.0.0.1:1",
+        "http://",
+        "https:///",
+        "ray://",
+        "http://:8265",
+    ] {
         let err = Dashboard::connect(bad).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}: {err}");
     }
