@@ -235,3 +235,16 @@ func TestDashboardErrors(t *testing.T) {
 		t.Fatalf("closed dashboard: %v", err)
 	}
 }
+
+// A Ray Client address: the cluster is asked where its dashboard is.
+func TestDashboardFromClientAddress(t *testing.T) {
+	want := testDashboard(t).URL()
+	d, err := ConnectDashboard(context.Background(), os.Getenv("RAY_TEST_ADDRESS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if d.URL() != want {
+		t.Fatalf("%q, want %q", d.URL(), want)
+	}
+}

@@ -289,6 +289,14 @@ int main(void) {
     CHECK(u && strcmp(u, url) == 0);
     OK(ray_client_dashboard_ray_version(d, &v));
     CHECK(v && v[0] == '2');
+    /* A Ray Client address: the cluster is asked where its dashboard is. */
+    ray_client_dashboard *by_client = NULL;
+    OK(ray_client_dashboard_options_new(getenv("RAY_TEST_ADDRESS"), &o));
+    OK(ray_client_dashboard_connect(o, &by_client));
+    OK(ray_client_dashboard_options_free(o));
+    OK(ray_client_dashboard_url(by_client, &u));
+    CHECK(u && strcmp(u, url) == 0);
+    OK(ray_client_dashboard_free(by_client));
 
     test_submit_wait_logs(d);
     test_follow_stop(d);

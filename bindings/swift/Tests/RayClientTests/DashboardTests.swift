@@ -343,6 +343,13 @@ extension AllTests {
             }
         }
 
+        /// A Ray Client address: the cluster is asked where its dashboard is.
+        @Test func aRayClientAddressFindsTheDashboard() async throws {
+            let d = try await Dashboard(address: try Fixture.address())
+            let url = try Fixture.dashboardURL()
+            #expect(d.url == url)
+        }
+
         @Test func errorsAreClear() async throws {
             // Nothing listening: a connection error naming the address.
             let port = try Fixture.freePort()
