@@ -327,30 +327,12 @@ fn errors_have_clear_messages_and_exit_codes() {
     assert!(out.contains("client port"), "{out}");
 }
 
-/// A cluster of this test's own, stopped when dropped (its dashboard is restarted, which
-/// the other tests' shared cluster must not see).
-struct OwnCluster(PathBuf);
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = Command::new(common::repo().join("tests/harness/ray-cluster"))
-            .arg("stop")
-            .arg(&self.0)
-            .status();
-    }
-}
-
 #[test]
 fn following_a_log_outlives_a_dashboard_restart() {
-    let dir = std::env::temp_dir().join(format!("rc-rayc-restart-{}", std::process::id()));
-    common::start_own_cluster(&dir, &[]);
-    let cluster = OwnCluster(dir);
-    let env = std::fs::read_to_string(cluster.0.join("env")).unwrap();
-    let url = env
-        .lines()
-        .find_map(|l| l.strip_prefix("RAY_TEST_DASHBOARD_URL="))
-        .unwrap()
-        .to_owned();
+    // A cluster of this test's own: its dashboard is restarted, which the other tests'
+    // shared cluster must not see.
+    let cluster = common::OwnCluster::start("rayc-restart", &[]);
+    let url = cluster.dashboard_url().expect("the cluster's dashboard");
     let rayc_here = || {
         let mut c = rayc();
         c.env("RAY_ADDRESS", &url);
@@ -391,7 +373,7 @@ fn following_a_log_outlives_a_dashboard_restart() {
     common::run(
         Command::new(common::repo().join("tests/harness/ray-cluster"))
             .arg("restart-dashboard")
-            .arg(&cluster.0),
+            .arg(&cluster.dir),
     );
     seen.extend(stdout.map(Result::unwrap));
     let (code, _, err) = texts(follow.wait_with_output().unwrap());

@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use common::OwnCluster;
 use ray_client::dashboard::{Dashboard, DashboardOptions};
 use ray_client::{AuthToken, Client, ConnectOptions, ErrorKind, Value};
 
@@ -58,53 +59,6 @@ impl Drop for CleanEnv {
 
 fn harness(name: &str) -> PathBuf {
     common::repo().join("tests/harness").join(name)
-}
-
-/// A cluster started by one test; stopped when dropped (and by a watchdog if the test
-/// process dies first).
-struct SecuredCluster {
-    dir: PathBuf,
-    address: String,
-}
-
-impl SecuredCluster {
-    fn start(name: &str, env: &[(&str, &str)]) -> SecuredCluster {
-        // One `ray start` at a time: two at once can starve each other on a small machine.
-        static STARTING: Mutex<()> = Mutex::new(());
-        let _one = STARTING.lock().unwrap_or_else(|e| e.into_inner());
-        let dir =
-            std::env::temp_dir().join(format!("ray-client-security-{}-{name}", std::process::id()));
-        let address = common::start_own_cluster(&dir, env);
-        SecuredCluster { dir, address }
-    }
-
-    /// Its dashboard's URL; `None` when the harness runs clusters without one
-    /// (`RAY_TEST_DASHBOARD=0`, as the version matrix does).
-    fn dashboard_url(&self) -> Option<String> {
-        let env = std::fs::read_to_string(self.dir.join("env")).unwrap();
-        let url = env
-            .lines()
-            .find_map(|l| l.strip_prefix("RAY_TEST_DASHBOARD_URL="))
-            .filter(|u| !u.is_empty())
-            .map(str::to_owned);
-        if std::env::var("RAY_TEST_DASHBOARD").as_deref() != Ok("0") {
-            assert!(url.is_some(), "the harness started no dashboard");
-        }
-        url
-    }
-}
-
-impl Drop for SecuredCluster {
-    fn drop(&mut self) {
-        let _ = Command::new(harness("ray-cluster"))
-            .arg("stop")
-            .arg(&self.dir)
-            .status();
-        // Kept after a failure: its start.log tells why the cluster did not start.
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
 }
 
 fn certs(dir: &Path) -> PathBuf {
@@ -162,7 +116,7 @@ fn tls_cluster() {
     let files = scratch("tls");
     let certs = certs(&files);
     let tls_dir = certs.to_str().unwrap();
-    let cluster = SecuredCluster::start("tls", &[("RAY_TEST_TLS_DIR", tls_dir)]);
+    let cluster = OwnCluster::start("tls", &[("RAY_TEST_TLS_DIR", tls_dir)]);
     let ca = certs.join("ca.crt");
     let (cert, key) = (certs.join("client.crt"), certs.join("client.key"));
 
@@ -270,7 +224,7 @@ fn token_cluster() {
         token_auth_is_not_supported(&token);
         return;
     }
-    let cluster = SecuredCluster::start("token", &[("RAY_TEST_AUTH_TOKEN", &token)]);
+    let cluster = OwnCluster::start("token", &[("RAY_TEST_AUTH_TOKEN", &token)]);
     let files = scratch("token");
 
     // The option.

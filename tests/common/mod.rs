@@ -9,7 +9,7 @@ pub mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 pub struct TestCluster {
     pub address: String,
@@ -355,5 +355,49 @@ impl XorShift {
     /// A number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
+    }
+}
+
+/// A cluster started by one test; stopped when dropped (and by a watchdog if the test
+/// process dies first).
+pub struct OwnCluster {
+    pub dir: PathBuf,
+    pub address: String,
+}
+
+impl OwnCluster {
+    pub fn start(name: &str, env: &[(&str, &str)]) -> OwnCluster {
+        // One `ray start` at a time: two at once can starve each other on a small machine.
+        static STARTING: Mutex<()> = Mutex::new(());
+        let _one = STARTING.lock().unwrap_or_else(|e| e.into_inner());
+        let dir =
+            std::env::temp_dir().join(format!("ray-client-own-{}-{name}", std::process::id()));
+        let address = start_own_cluster(&dir, env);
+        OwnCluster { dir, address }
+    }
+
+    /// Its dashboard's URL; `None` when the harness runs clusters without one
+    /// (`RAY_TEST_DASHBOARD=0`, as the version matrix does).
+    pub fn dashboard_url(&self) -> Option<String> {
+        let env = std::fs::read_to_string(self.dir.join("env")).unwrap();
+        let url = env
+            .lines()
+            .find_map(|l| l.strip_prefix("RAY_TEST_DASHBOARD_URL="))
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        if std::env::var("RAY_TEST_DASHBOARD").as_deref() != Ok("0") {
+            assert!(url.is_some(), "the harness started no dashboard");
+        }
+        url
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(harness()).arg("stop").arg(&self.dir).status();
+        // Kept after a failure: its start.log tells why the cluster did not start.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
