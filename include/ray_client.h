@@ -558,6 +558,15 @@ ray_client_status ray_client_connect_options_set_tls_server_name(ray_client_conn
 ray_client_status ray_client_connect_options_set_auth_token(ray_client_connect_options *options,
                                                             const char *token);
 
+// Adds a header (gRPC metadata, Python's `_metadata`) sent with every call: what an
+// ingress or an authentication proxy in front of the client port needs. Both strings
+// are copied. Names are checked at connect (letters, digits, `-_.`; not the protocol's
+// own, `grpc-*` or `-bin`), values must be printable ASCII; a name may repeat. An
+// `authorization` header stands in for the token (setting both fails the connect).
+ray_client_status ray_client_connect_options_add_header(ray_client_connect_options *options,
+                                                        const char *name,
+                                                        const char *value);
+
 // Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
 // (`ray_client_connect_options_set_log_callback` for a callback).
 ray_client_status ray_client_connect_options_set_logs(ray_client_connect_options *options,

@@ -17,6 +17,7 @@ use crate::connection::{
 };
 use crate::datapath::Datapath;
 use crate::error::{Error, ErrorKind, Result};
+use crate::headers::Headers;
 use crate::logs::{LogHandler, LogStream};
 use crate::object_ref::{ObjectRef, RefInner, RefOwner, ReturnSizes, SizeHint};
 use crate::pickle::{self, Limits, PickleStub};
@@ -77,6 +78,10 @@ pub struct ConnectOptions {
     /// The token for a cluster with token authentication; `None` reads
     /// `RAY_AUTH_TOKEN`, `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` (Debug prints `***`).
     pub auth_token: Option<AuthToken>,
+    /// Extra headers (gRPC metadata) sent with every call, as Python's `_metadata`:
+    /// what an ingress or an authentication proxy in front of the client port needs.
+    /// An `authorization` header stands in for the token (setting both is an error).
+    pub headers: Headers,
     /// For testing the version policy against a real cluster: the Ray version the
     /// server is taken to report (the capabilities and the check follow it).
     #[doc(hidden)]
@@ -98,6 +103,7 @@ impl Default for ConnectOptions {
             logs: LogHandler::default(),
             tls: TlsOptions::default(),
             auth_token: None,
+            headers: Headers::new(),
             __pretend_ray_version: None,
         }
     }
@@ -184,6 +190,12 @@ impl ConnectOptions {
     /// The token for a cluster with token authentication (`RAY_AUTH_MODE=token`).
     pub fn auth_token(mut self, token: impl Into<String>) -> Self {
         self.auth_token = Some(AuthToken::new(token));
+        self
+    }
+
+    /// Adds a header sent with every call (see [`headers`](Self::headers)).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push(name, value);
         self
     }
 
@@ -341,7 +353,12 @@ impl Client {
             grace_period: grace,
             keepalive_interval: options.keepalive_interval,
             keepalive_timeout: options.keepalive_timeout,
-            security: Security::resolve(&options.tls, options.auth_token.as_ref())?,
+            security: Security::resolve(
+                &options.tls,
+                options.auth_token.as_ref(),
+                options.headers.has_authorization(),
+            )?,
+            headers: options.headers.to_metadata()?,
         };
         let conn = Connection::open(address.clone(), client_id, &settings).await?;
         // Local working_dir / py_modules are uploaded before init, as Python does.

@@ -19,6 +19,7 @@ use tonic::{Code, Request, Status};
 
 use crate::address::Address;
 use crate::error::{Error, ErrorKind, Result};
+use crate::headers::Metadata;
 use crate::proto::raylet_data_streamer_client::RayletDataStreamerClient;
 use crate::proto::raylet_driver_client::RayletDriverClient;
 use crate::proto::{cluster_info_type, ClusterInfoRequest};
@@ -53,6 +54,8 @@ pub(crate) struct ConnectionSettings {
     pub keepalive_timeout: Duration,
     /// TLS and the authentication token (src/security.rs).
     pub security: Security,
+    /// The caller's extra headers.
+    pub headers: Metadata,
 }
 
 /// Whether a client's connection to its server is usable.
@@ -80,6 +83,7 @@ struct Shared {
     lanes_created: Mutex<u32>,
     /// `Bearer <token>` for the `authorization` header, when there is a token.
     auth: Option<AsciiMetadataValue>,
+    headers: Metadata,
     /// Test hook: replies of unary calls still to be dropped as if the connection broke
     /// after the server answered (see [`Connection::lose_next_replies`]).
     replies_to_lose: AtomicU32,
@@ -126,6 +130,7 @@ impl Connection {
             free_lanes: Mutex::new(Vec::new()),
             lanes_created: Mutex::new(0),
             auth: security.auth.clone(),
+            headers: settings.headers.clone(),
             replies_to_lose: AtomicU32::new(0),
         });
         let mut delay = Duration::from_millis(100);
@@ -213,6 +218,7 @@ impl Connection {
         if let Some(auth) = &self.shared.auth {
             md.insert(AUTHORIZATION_HEADER, auth.clone());
         }
+        self.shared.headers.add_to(md);
     }
 
     pub(crate) fn channel(&self) -> Channel {

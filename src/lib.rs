@@ -35,6 +35,7 @@ pub mod ffi;
 #[cfg(feature = "test-hooks")]
 mod fuzz_hooks;
 mod get_reply;
+mod headers;
 mod hex;
 pub mod json;
 mod kv;
@@ -69,6 +70,7 @@ pub use connection::{ConnectionState, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPAL
 pub use context::{default_client, init, is_initialized, shutdown};
 pub use dashboard::{Dashboard, DashboardOptions, JobDetails, JobStatus, JobSubmission};
 pub use error::{Error, ErrorKind, RemoteError, Result};
+pub use headers::Headers;
 pub use logs::{LogHandler, LogRecord};
 pub use ndarray::{DType, NdArray};
 pub use object_ref::ObjectRef;

@@ -112,14 +112,39 @@ impl fmt::Debug for Security {
 }
 
 impl Security {
-    /// Resolves the options against the process environment.
-    pub(crate) fn resolve(tls: &TlsOptions, token: Option<&AuthToken>) -> Result<Security> {
+    /// Resolves the options against the process environment. With an `authorization`
+    /// header among the caller's headers, that header is the credential: no token is
+    /// looked for, and a token option besides it is an error.
+    pub(crate) fn resolve(
+        tls: &TlsOptions,
+        token: Option<&AuthToken>,
+        authorization_header: bool,
+    ) -> Result<Security> {
+        if authorization_header {
+            if token.is_some_and(|t| !t.expose().is_empty()) {
+                return Err(Error::invalid(
+                    "both an auth token and an \"authorization\" header are set: give one",
+                ));
+            }
+            return Security::with_tls(tls, &|k| std::env::var(k).ok());
+        }
         Security::resolve_with(
             tls,
             token,
             &|k| std::env::var(k).ok(),
             home_dir().as_deref(),
         )
+    }
+
+    /// TLS alone.
+    fn with_tls(tls: &TlsOptions, env: &dyn Fn(&str) -> Option<String>) -> Result<Security> {
+        let mut security = Security::default();
+        if let Some((config, ca_source, client_cert)) = tls_config(tls, env)? {
+            security.tls = Some(config);
+            security.ca_source = Some(ca_source);
+            security.client_cert = client_cert;
+        }
+        Ok(security)
     }
 
     /// [`resolve`](Self::resolve) with an injected environment and home directory.
@@ -129,12 +154,7 @@ impl Security {
         env: &dyn Fn(&str) -> Option<String>,
         home: Option<&Path>,
     ) -> Result<Security> {
-        let mut security = Security::default();
-        if let Some((config, ca_source, client_cert)) = tls_config(tls, env)? {
-            security.tls = Some(config);
-            security.ca_source = Some(ca_source);
-            security.client_cert = client_cert;
-        }
+        let mut security = Security::with_tls(tls, env)?;
         if let Some((token, source)) = resolve_token(token, env, home)? {
             let mut value = AsciiMetadataValue::try_from(format!("Bearer {}", token.expose()))
                 .map_err(|_| {

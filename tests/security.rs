@@ -236,6 +236,31 @@ fn token_cluster() {
         client.disconnect();
     }
 
+    // An `authorization` header (Python's `_metadata`, as behind an auth proxy) stands
+    // in for the token on every call, also over a wrong RAY_AUTH_TOKEN; a wrong one is
+    // refused; the option and the header together are an error.
+    {
+        let _env = clean_env();
+        std::env::set_var("RAY_AUTH_TOKEN", format!("wrong-{token}"));
+        let with_header = |value: &str| {
+            options(&cluster.address)
+                .header("X-Request-Source", "ray-client tests")
+                .header("Authorization", value)
+        };
+        let client = Client::connect_with(with_header(&format!("Bearer {token}")))
+            .expect("connect with an authorization header");
+        exercise(&client);
+        client.disconnect();
+        connect_fails(
+            with_header(&format!("Bearer wrong-{token}")),
+            "a wrong authorization header must fail",
+            ErrorKind::AuthenticationFailed,
+        );
+        let both = with_header(&format!("Bearer {token}")).auth_token(&token);
+        let err = connect_fails(both, "a token and a header", ErrorKind::InvalidArgument);
+        assert!(err.message().contains("give one"), "{err}");
+    }
+
     // RAY_AUTH_TOKEN.
     {
         let _env = clean_env();

@@ -123,6 +123,24 @@ func cstring(op, what, s string) (*C.char, error) {
 	return (*C.char)(unsafe.Pointer(&b[0])), nil
 }
 
+// setPairs hands each (name, value) of list to set, a C setter of one pair.
+func setPairs(op string, list [][2]string, set func(name, value *C.char) cstatus) error {
+	for _, kv := range list {
+		name, err := cstring(op, "name", kv[0])
+		if err != nil {
+			return err
+		}
+		value, err := cstring(op, "value", kv[1])
+		if err != nil {
+			return err
+		}
+		if err := ccall(op, func() cstatus { return set(name, value) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // cstringOpt is cstring, with "" becoming NULL (the C ABI's "not given").
 func cstringOpt(op, what, s string) (*C.char, error) {
 	if s == "" {

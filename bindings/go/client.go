@@ -54,6 +54,7 @@ type connectConfig struct {
 	tlsCert, tlsKey  *string
 	tlsServerName    *string
 	authToken        *string
+	headers          [][2]string
 }
 
 // WithNamespace sets the job's Ray namespace (ray.init(namespace=...)): named actors
@@ -147,6 +148,15 @@ func WithTLSServerName(name string) ConnectOption {
 // ErrAuthenticationFailed.
 func WithAuthToken(token string) ConnectOption {
 	return func(c *connectConfig) { c.authToken = &token }
+}
+
+// WithHeader adds a header (gRPC metadata, Python's _metadata) sent with every call:
+// what an ingress or an authentication proxy in front of the client port needs. Names
+// are letters, digits and -_. (not the protocol's own, grpc-* or -bin), values printable
+// ASCII; a name may repeat. An "authorization" header stands in for the token (setting
+// WithAuthToken too fails Connect). Checked by Connect; values never appear in errors.
+func WithHeader(name, value string) ConnectOption {
+	return func(c *connectConfig) { c.headers = append(c.headers, [2]string{name, value}) }
 }
 
 // WithLogsOff stops task and actor output from being streamed (by default it is
@@ -320,6 +330,11 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Con
 		if err := ccall(op, func() cstatus { return so.set(cv) }); err != nil {
 			return nil, err
 		}
+	}
+	if err := setPairs(op, cfg.headers, func(name, value *C.char) cstatus {
+		return C.ray_client_connect_options_add_header(o, name, value)
+	}); err != nil {
+		return nil, err
 	}
 	if cfg.tlsCert != nil {
 		cert, err := cstring(op, "TLS certificate path", *cfg.tlsCert)

@@ -108,28 +108,12 @@ func ConnectDashboard(ctx context.Context, address string, opts ...DashboardOpti
 
 // configureDashboard writes cfg into the options handle o.
 func configureDashboard(op string, o *C.ray_client_dashboard_options, cfg *dashboardConfig) error {
-	pairs := func(list [][2]string, set func(a, b *C.char) cstatus) error {
-		for _, kv := range list {
-			a, err := cstring(op, "name", kv[0])
-			if err != nil {
-				return err
-			}
-			b, err := cstring(op, "value", kv[1])
-			if err != nil {
-				return err
-			}
-			if err := ccall(op, func() cstatus { return set(a, b) }); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := pairs(cfg.headers, func(a, b *C.char) cstatus {
+	if err := setPairs(op, cfg.headers, func(a, b *C.char) cstatus {
 		return C.ray_client_dashboard_options_add_header(o, a, b)
 	}); err != nil {
 		return err
 	}
-	if err := pairs(cfg.metadata, func(a, b *C.char) cstatus {
+	if err := setPairs(op, cfg.metadata, func(a, b *C.char) cstatus {
 		return C.ray_client_dashboard_options_add_metadata(o, a, b)
 	}); err != nil {
 		return err

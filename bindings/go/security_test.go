@@ -58,6 +58,40 @@ func TestSecurityAuthToken(t *testing.T) {
 	}
 }
 
+// An "authorization" header (Python's _metadata, as behind an auth proxy) stands in for
+// the token on every call; a wrong one is refused; with WithAuthToken too, Connect fails.
+func TestSecurityAuthorizationHeader(t *testing.T) {
+	ctx := context.Background()
+	addr, token := requiredEnv(t, "RC_TEST_AUTH_ADDRESS"), requiredEnv(t, "RC_TEST_AUTH_TOKEN")
+	c, err := Connect(ctx, addr, WithHeader("x-request-source", "ray-client tests"),
+		WithHeader("Authorization", "Bearer "+token), WithLogsOff())
+	if err != nil {
+		t.Fatalf("connect with an authorization header: %v", err)
+	}
+	ref, err := c.Put(ctx, "through the header")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.Get(ctx, ref); err != nil || v != "through the header" {
+		t.Fatalf("get: %v %v", v, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Connect(ctx, addr, WithHeader("authorization", "Bearer wrong-"+token), WithLogsOff())
+	if !errors.Is(err, ErrAuthenticationFailed) || strings.Contains(err.Error(), token) {
+		t.Fatalf("a wrong header: %v", err)
+	}
+	_, err = Connect(ctx, addr, WithHeader("authorization", "Bearer "+token), WithAuthToken(token), WithLogsOff())
+	if !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("a token and a header: %v", err)
+	}
+	_, err = Connect(ctx, addr, WithHeader("client_id", "x"), WithLogsOff())
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "protocol sets") {
+		t.Fatalf("a reserved header: %v", err)
+	}
+}
+
 func TestSecurityTLS(t *testing.T) {
 	ctx := context.Background()
 	addr, dir := requiredEnv(t, "RC_TEST_TLS_ADDRESS"), requiredEnv(t, "RC_TEST_TLS_DIR")

@@ -320,6 +320,25 @@ pub unsafe extern "C" fn ray_client_connect_options_set_auth_token(
     })
 }
 
+/// Adds a header (gRPC metadata, Python's `_metadata`) sent with every call: what an
+/// ingress or an authentication proxy in front of the client port needs. Both strings
+/// are copied. Names are checked at connect (letters, digits, `-_.`; not the protocol's
+/// own, `grpc-*` or `-bin`), values must be printable ASCII; a name may repeat. An
+/// `authorization` header stands in for the token (setting both fails the connect).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_add_header(
+    options: *mut ray_client_connect_options,
+    name: *const c_char,
+    value: *const c_char,
+) -> ray_client_status {
+    let args = str_arg(name, "name").and_then(|n| Ok((n, str_arg(value, "value")?)));
+    with_connect_options(options, |o| {
+        let (n, v) = args?;
+        o.headers.push(n, v);
+        Ok(())
+    })
+}
+
 /// Where task and actor output goes: `RAY_CLIENT_LOGS_STDERR` or `RAY_CLIENT_LOGS_OFF`
 /// (`ray_client_connect_options_set_log_callback` for a callback).
 #[no_mangle]

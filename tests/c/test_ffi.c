@@ -300,6 +300,9 @@ static void test_security(void) {
     FAILS(ray_client_connect_options_set_auth_token(o, " "), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
     FAILS(ray_client_connect_options_set_auth_token(NULL, "t"), RAY_CLIENT_ERROR_NULL_ARGUMENT);
     OK(ray_client_connect_options_set_auth_token(o, NULL));
+    FAILS(ray_client_connect_options_add_header(o, NULL, "v"), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    FAILS(ray_client_connect_options_add_header(o, "x-a", "\xff"), RAY_CLIENT_ERROR_INVALID_UTF8);
+    FAILS(ray_client_connect_options_add_header(NULL, "x-a", "v"), RAY_CLIENT_ERROR_NULL_ARGUMENT);
     /* TLS with a CA file that does not exist: the caller's mistake, named. */
     OK(ray_client_connect_options_set_tls(o, 1));
     OK(ray_client_connect_options_set_tls_ca_cert(o, "/nonexistent/ca.crt"));
@@ -337,6 +340,39 @@ static void test_security(void) {
             CHECK(strcmp(ray_client_error_kind(e), "authentication_failed") == 0);
             OK(ray_client_error_free(e));
         }
+        OK(ray_client_connect_options_free(o));
+
+        /* An "authorization" header (Python's _metadata, as behind an auth proxy) stands
+           in for the token on every call; with the token option too, connect refuses. */
+        char bearer[300];
+        snprintf(bearer, sizeof bearer, "Bearer %s", token);
+        OK(ray_client_connect_options_new(auth_address, &o));
+        OK(ray_client_connect_options_add_header(o, "x-request-source", "ray-client tests"));
+        OK(ray_client_connect_options_add_header(o, "Authorization", bearer));
+        OK(ray_client_connect(o, &c));
+        if (c) {
+            ray_client_value *v = NULL, *back = NULL;
+            ray_client_object_ref *r = NULL;
+            OK(ray_client_value_int(7, &v));
+            OK(ray_client_object_put(c, v, &r));
+            OK(ray_client_object_get(c, r, -1, &back));
+            int64_t got = 0;
+            OK(ray_client_value_get_int(back, &got));
+            CHECK(got == 7);
+            ray_client_value_free(v);
+            ray_client_value_free(back);
+            ray_client_object_ref_free(r);
+            OK(ray_client_client_free(c));
+            c = NULL;
+        }
+        OK(ray_client_connect_options_set_auth_token(o, token));
+        FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+        CHECK(last_error_contains("give one"));
+        OK(ray_client_connect_options_free(o));
+        OK(ray_client_connect_options_new(auth_address, &o));
+        OK(ray_client_connect_options_add_header(o, "client_id", "x"));
+        FAILS(ray_client_connect(o, &c), RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+        CHECK(last_error_contains("protocol sets"));
         OK(ray_client_connect_options_free(o));
     }
 

@@ -284,6 +284,34 @@ TEST(Connect, SecurityOptions) {
   EXPECT_EQ(e.message().find("s3cret-token"), std::string::npos);
 }
 
+// An "authorization" header (Python's _metadata, as behind an auth proxy) stands in for
+// the token on every call, against the token cluster tests/run-cpp starts.
+TEST(Connect, AuthorizationHeader) {
+  const char *addr = std::getenv("RC_TEST_AUTH_ADDRESS");
+  const char *token = std::getenv("RC_TEST_AUTH_TOKEN");
+  ASSERT_TRUE(addr && token) << "RC_TEST_AUTH_ADDRESS and RC_TEST_AUTH_TOKEN are not set (tests/run-cpp sets them)";
+  auto options = [&](const std::string &value) {
+    ConnectOptions o(addr);
+    o.logs(RAY_CLIENT_LOGS_OFF).header("x-request-source", "ray-client tests").header("Authorization", value);
+    return o;
+  };
+  {
+    Client c = Client::connect(options(std::string("Bearer ") + token));
+    ObjectRef r = c.put(std::string("through the header"));
+    EXPECT_EQ(c.get(r).as<std::string>(), "through the header");
+  }
+  Error wrong = expect_error([&] { Client::connect(options(std::string("Bearer wrong-") + token)); },
+                             RAY_CLIENT_ERROR_AUTHENTICATION_FAILED);
+  EXPECT_EQ(wrong.message().find(token), std::string::npos);
+  ConnectOptions both = options(std::string("Bearer ") + token);
+  both.auth_token(std::string(token));
+  expect_error([&] { Client::connect(both); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  ConnectOptions reserved(addr);
+  reserved.header("client_id", "x");
+  Error r = expect_error([&] { Client::connect(reserved); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(r.message().find("protocol sets"), std::string::npos);
+}
+
 // tests/harness/fault-proxy in front of the test cluster; SIGUSR1 cuts every connection.
 struct FaultProxy {
   pid_t pid = -1;

@@ -88,6 +88,13 @@ class ConnectOptions
   ConnectOptions &auth_token(const std::optional<std::string> &token) {
     return set(ray_client_connect_options_set_auth_token(raw_, detail::c_str_or_null(token)));
   }
+  /// Adds a header (gRPC metadata, Python's _metadata) sent with every call: what an
+  /// ingress or an authentication proxy in front of the client port needs. Checked at
+  /// connect (names: letters, digits, -_., not the protocol's own, grpc-* or -bin;
+  /// values: printable ASCII). An "authorization" header stands in for the token.
+  ConnectOptions &header(const std::string &name, const std::string &value) {
+    return set(ray_client_connect_options_add_header(raw_, name.c_str(), value.c_str()));
+  }
   /// RAY_CLIENT_LOGS_STDERR or RAY_CLIENT_LOGS_OFF.
   ConnectOptions &logs(int mode) {
     log_.reset();

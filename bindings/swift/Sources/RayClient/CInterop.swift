@@ -18,6 +18,18 @@ func withCString<R>(_ s: String, _ what: String, _ body: (UnsafePointer<CChar>) 
     return try s.withCString(body)
 }
 
+/// Hands each header to `add`, a C setter of one (name, value) pair.
+func addHeaders(
+    _ headers: [(name: String, value: String)],
+    _ add: (UnsafePointer<CChar>, UnsafePointer<CChar>) -> ray_client_status
+) throws {
+    for h in headers {
+        try withCString(h.name, "header name") { n in
+            try withCString(h.value, "header value") { v in try check(add(n, v)) }
+        }
+    }
+}
+
 /// `withCString` for an optional string (nil gives a NULL pointer).
 func withOptionalCString<R>(
     _ s: String?, _ what: String, _ body: (UnsafePointer<CChar>?) throws -> R

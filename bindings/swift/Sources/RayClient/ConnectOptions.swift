@@ -77,6 +77,13 @@ public struct ConnectOptions: Sendable {
     /// missing or wrong token makes connecting fail with `RayError.authenticationFailed`;
     /// an empty one is `RayError.invalidArgument`.
     public var authToken: String?
+    /// Headers (gRPC metadata, Python's `_metadata`) sent with every call: what an ingress
+    /// or an authentication proxy in front of the client port needs; a name may repeat.
+    /// Checked when connecting (names: letters, digits, `-_.`, not the protocol's own,
+    /// `grpc-*` or `-bin`; values: printable ASCII). An `authorization` header stands in
+    /// for the token (setting ``authToken`` too is `RayError.invalidArgument`). Values are
+    /// never shown in errors or in this value's description.
+    public var headers: [(name: String, value: String)] = []
 
     public init(address: String = "") { self.address = address }
 
@@ -97,7 +104,7 @@ public struct ConnectOptions: Sendable {
 }
 
 extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    /// The options, with the auth token masked (`***`).
+    /// The options, with the auth token and the header values masked (`***`).
     public var description: String {
         var parts = ["address: \(address.debugDescription)"]
         if let namespace { parts.append("namespace: \(namespace.debugDescription)") }
@@ -114,6 +121,7 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
         }
         if let tlsServerName { parts.append("tlsServerName: \(tlsServerName.debugDescription)") }
         if authToken != nil { parts.append("authToken: ***") }
+        if !headers.isEmpty { parts.append("headers: [\(headers.map { "\($0.name): ***" }.joined(separator: ", "))]") }
         return "ConnectOptions(\(parts.joined(separator: ", ")))"
     }
 
@@ -130,6 +138,7 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
                 "keepaliveInterval": keepaliveInterval as Any, "keepaliveTimeout": keepaliveTimeout as Any,
                 "tls": tls as Any, "tlsCACert": tlsCACert as Any, "tlsClientCert": tlsClientCert as Any,
                 "tlsServerName": tlsServerName as Any, "authToken": (authToken == nil ? nil : "***") as String? as Any,
+                "headers": headers.map { "\($0.name): ***" },
             ], displayStyle: .struct)
     }
 }
@@ -192,6 +201,7 @@ extension ConnectOptions {
         if let token = authToken {
             try withCString(token, "auth token") { try check(ray_client_connect_options_set_auth_token(opts, $0)) }
         }
+        try addHeaders(headers) { ray_client_connect_options_add_header(opts, $0, $1) }
         var sink: LogSink?
         switch logs {
         case .stderr: try check(ray_client_connect_options_set_logs(opts, RAY_CLIENT_LOGS_STDERR))

@@ -61,6 +61,35 @@ extension AllTests {
             await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(empty) }
         }
 
+        /// An `authorization` header (Python's `_metadata`, as behind an auth proxy) stands
+        /// in for the token on every call; a wrong one is refused; with the token too,
+        /// connecting is an invalid argument; the protocol's own headers are refused.
+        @Test func authorizationHeader() async throws {
+            let address = try Self.env("RC_TEST_AUTH_ADDRESS")
+            let token = try Self.env("RC_TEST_AUTH_TOKEN")
+            var o = ConnectOptions(address: address)
+            o.logs = .off
+            o.headers = [("x-request-source", "ray-client tests"), ("Authorization", "Bearer " + token)]
+            #expect(!o.description.contains(token) && o.description.contains("Authorization: ***"))
+            let c = try RayClient(o)
+            #expect(try await c.get(c.put("through the header"), as: String.self) == "through the header")
+            try c.disconnect()
+
+            var wrong = o
+            wrong.headers = [("authorization", "Bearer wrong-" + token)]
+            let e = await expectRayError({
+                if case .authenticationFailed = $0 { return true } else { return false }
+            }) { _ = try RayClient(wrong) }
+            #expect(e.map { !$0.message.contains(token) } ?? false)
+            var both = o
+            both.authToken = token
+            await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(both) }
+            var reserved = ConnectOptions(address: address)
+            reserved.headers = [("client_id", "x")]
+            let r = await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(reserved) }
+            #expect(r?.message.contains("protocol sets") ?? false)
+        }
+
         /// The token cluster's dashboard: the token opens it, a wrong one is refused
         /// without showing it.
         @Test func dashboardAuthToken() async throws {
