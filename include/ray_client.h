@@ -498,12 +498,13 @@ ray_client_status ray_client_connect_options_new(const char *address,
 // normally, and borrowed pointers into it become invalid.
 ray_client_status ray_client_connect_options_free(ray_client_connect_options *options);
 
-// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
+// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it (then
+// `RAY_NAMESPACE` applies, as for Python).
 ray_client_status ray_client_connect_options_set_namespace(ray_client_connect_options *options,
                                                            const char *namespace_);
 
 // The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
-// `working_dir`, ...); NULL clears it.
+// `working_dir`, ...); NULL clears it (then `RAY_RUNTIME_ENV` applies, as for Python).
 ray_client_status ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
                                                                   const char *json);
 
@@ -527,6 +528,18 @@ ray_client_status ray_client_connect_options_set_keepalive_ms(ray_client_connect
 // Connect even when the server's Ray version is untested (`ignore != 0`).
 ray_client_status ray_client_connect_options_set_ignore_version_mismatch(ray_client_connect_options *options,
                                                                          int ignore);
+
+// Adds one entry to the job's metadata (Python's `JobConfig(metadata=...)`), shown with
+// the job by the dashboard (`ray_client_job_list`); a key set again takes
+// the later value. Both strings are copied.
+ray_client_status ray_client_connect_options_add_job_metadata(ray_client_connect_options *options,
+                                                              const char *key,
+                                                              const char *value);
+
+// Whether the actors this client creates outlive it unless created otherwise
+// (`detached != 0`; Python's `JobConfig(default_actor_lifetime="detached")`).
+ray_client_status ray_client_connect_options_set_detached_actors(ray_client_connect_options *options,
+                                                                 int detached);
 
 // TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
 // (the default: on when `RAY_USE_TLS` is `1`/`true` or a certificate path is set).

@@ -2,7 +2,7 @@
 //! connection info), the version check (the policy is in `capabilities`), the client's
 //! registry of live object refs, and disconnect.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -44,13 +44,21 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct ConnectOptions {
     /// `ray://host:port`, `host:port` or `host`; `None` reads `RAY_ADDRESS`.
     pub address: Option<String>,
-    /// The Ray namespace for this job (`ray.init(namespace=...)`).
+    /// The Ray namespace for this job (`ray.init(namespace=...)`); `None` reads
+    /// `RAY_NAMESPACE`, as Python's client does.
     pub namespace: Option<String>,
     /// The job's runtime environment, a dict value (`env_vars`, `pip`, `working_dir`,
     /// `py_modules`, ...). Local `working_dir` / `py_modules` paths are zipped,
     /// content-hashed and uploaded to the cluster before the job starts, honouring
-    /// `excludes`, `.gitignore` and `.rayignore`; URIs pass through.
+    /// `excludes`, `.gitignore` and `.rayignore`; URIs pass through. `None` reads
+    /// `RAY_RUNTIME_ENV` (JSON), as Python's client does.
     pub runtime_env: Option<Value>,
+    /// The job's metadata (Python's `JobConfig(metadata=...)`), shown with the job by the
+    /// dashboard, `ray list jobs` and [`Dashboard::list_jobs`](crate::Dashboard::list_jobs).
+    pub job_metadata: BTreeMap<String, String>,
+    /// Whether the actors this client creates outlive it unless created otherwise
+    /// (Python's `JobConfig(default_actor_lifetime="detached")`); default false.
+    pub detached_actors: bool,
     /// How long to keep trying to reach the server.
     pub connect_timeout: Duration,
     /// How long the server keeps this client's state after the connection drops;
@@ -94,6 +102,8 @@ impl Default for ConnectOptions {
             address: None,
             namespace: None,
             runtime_env: None,
+            job_metadata: BTreeMap::new(),
+            detached_actors: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             reconnect_grace_period: None,
             ignore_version_mismatch: false,
@@ -193,6 +203,36 @@ impl ConnectOptions {
         self
     }
 
+    /// Adds one entry to the job's metadata (see [`job_metadata`](Self::job_metadata)).
+    pub fn job_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.job_metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Actors outlive this client by default (see [`detached_actors`](Self::detached_actors)).
+    pub fn detached_actors(mut self, detached: bool) -> Self {
+        self.detached_actors = detached;
+        self
+    }
+
+    /// Namespace and runtime_env from `RAY_NAMESPACE` and `RAY_RUNTIME_ENV` where not
+    /// given, as Python's `ClientBuilder._fill_defaults_from_env`.
+    fn with_env_defaults(mut self) -> Result<Self> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if self.namespace.is_none() {
+            self.namespace = var("RAY_NAMESPACE");
+        }
+        if self.runtime_env.is_none() {
+            if let Some(json) = var("RAY_RUNTIME_ENV") {
+                let env = crate::json::from_json(&json).map_err(|e| {
+                    Error::invalid(format!("RAY_RUNTIME_ENV is not a JSON runtime_env: {e}"))
+                })?;
+                self.runtime_env = Some(env);
+            }
+        }
+        Ok(self)
+    }
+
     /// Adds a header sent with every call (see [`headers`](Self::headers)).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push(name, value);
@@ -221,22 +261,43 @@ impl ConnectOptions {
     /// JobConfig's private attribute layout. Empty when nothing needs configuring.
     /// `runtime_env` is the prepared environment (local paths replaced by URIs).
     fn job_config(&self, runtime_env: Option<&Value>) -> Result<Bytes> {
-        let mut fields = Vec::new();
-        if let Some(ns) = &self.namespace {
-            fields.push((Value::str("ray_namespace"), Value::str(ns.clone())));
+        if runtime_env.is_some_and(|env| !matches!(env, Value::Dict(_))) {
+            return Err(Error::invalid("runtime_env must be a dict"));
         }
-        if let Some(env) = runtime_env {
-            if !matches!(env, Value::Dict(_)) {
-                return Err(Error::invalid("runtime_env must be a dict"));
-            }
-            fields.push((Value::str("runtime_env"), env.clone()));
-        }
-        if fields.is_empty() {
+        if self.namespace.is_none()
+            && runtime_env.is_none()
+            && self.job_metadata.is_empty()
+            && !self.detached_actors
+        {
             return Ok(Bytes::new());
         }
+        let metadata = (!self.job_metadata.is_empty()).then(|| {
+            let entries = self.job_metadata.iter();
+            Value::Dict(
+                entries
+                    .map(|(k, v)| (Value::str(k), Value::str(v)))
+                    .collect(),
+            )
+        });
+        let lifetime = if self.detached_actors {
+            "detached"
+        } else {
+            "non_detached"
+        };
+        // JobConfig's first seven parameters, in this order from Ray 2.9 to 2.60:
+        // jvm_options, code_search_path, runtime_env, _client_job, metadata,
+        // ray_namespace, default_actor_lifetime.
         let config = PyObject::call(
-            Value::global("ray.job_config", "JobConfig.from_json"),
-            vec![Value::Dict(fields)],
+            Value::global("ray.job_config", "JobConfig"),
+            vec![
+                Value::None,
+                Value::None,
+                runtime_env.cloned().unwrap_or(Value::None),
+                Value::Bool(false),
+                metadata.unwrap_or(Value::None),
+                self.namespace.clone().map_or(Value::None, Value::str),
+                Value::str(lifetime),
+            ],
         );
         Ok(pickle::encode(&Value::Object(Box::new(config)))?.into())
     }
@@ -316,6 +377,7 @@ impl Client {
 
     async fn connect_on_runtime(options: ConnectOptions) -> Result<Client> {
         check_connect_timeout(options.connect_timeout)?;
+        let options = options.with_env_defaults()?;
         // Ray's proxy sometimes fails to fork the per-client server when several clients
         // connect at once (a gRPC fork race in the proxy), more often on a loaded
         // machine; the same race has been seen to kill the proxy itself while a stream

@@ -119,6 +119,49 @@ fn detached_actor_outlives_its_client() {
     client.kill_actor(&actor, true).unwrap();
 }
 
+/// `detached_actors` (Python's `JobConfig(default_actor_lifetime="detached")`): an actor
+/// created without a lifetime outlives its client; the job's metadata reaches the
+/// cluster's job table (read back through the dashboard).
+#[test]
+fn a_job_config_with_detached_actors_and_metadata() {
+    let name = format!("by-default-{}", std::process::id());
+    let ns = "rc-job-config";
+    let job_id = {
+        let options = common::options()
+            .namespace(ns)
+            .detached_actors(true)
+            .job_metadata("team", "ray-client")
+            .job_metadata("test", &name);
+        let client = Client::connect_with(options).unwrap();
+        let actor = client
+            .create_actor(
+                &counter().with_options(Options::new().name(&name)),
+                vec![Value::from(1)],
+                vec![],
+            )
+            .unwrap();
+        method_get(&client, &actor, "get", vec![]).unwrap();
+        let job_id = client.runtime_context().unwrap().job_id;
+        client.disconnect();
+        job_id
+    };
+    let jobs = common::dashboard().list_jobs().unwrap();
+    let job = jobs
+        .iter()
+        .find(|j| j.job_id.as_deref() == Some(job_id.as_str()))
+        .unwrap_or_else(|| panic!("job {job_id} not listed"));
+    assert_eq!(
+        job.metadata.get("team").map(String::as_str),
+        Some("ray-client")
+    );
+    assert_eq!(job.metadata.get("test"), Some(&name));
+    let client = common::client();
+    let actor = client.get_actor(&name, Some(ns)).unwrap();
+    let r = client.call_method(&actor, "incr", vec![], vec![]).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(2));
+    client.kill_actor(&actor, true).unwrap();
+}
+
 #[test]
 fn kill_makes_calls_fail_with_actor_died() {
     let client = common::client();

@@ -55,6 +55,8 @@ type connectConfig struct {
 	tlsServerName    *string
 	authToken        *string
 	headers          [][2]string
+	jobMetadata      [][2]string
+	detachedActors   bool
 }
 
 // WithNamespace sets the job's Ray namespace (ray.init(namespace=...)): named actors
@@ -149,6 +151,16 @@ func WithTLSServerName(name string) ConnectOption {
 func WithAuthToken(token string) ConnectOption {
 	return func(c *connectConfig) { c.authToken = &token }
 }
+
+// WithJobMetadata adds one entry to the job's metadata (Python's
+// JobConfig(metadata=...)), shown with the job by the dashboard (Dashboard.ListJobs).
+func WithJobMetadata(key, value string) ConnectOption {
+	return func(c *connectConfig) { c.jobMetadata = append(c.jobMetadata, [2]string{key, value}) }
+}
+
+// WithDetachedActors makes the actors this client creates outlive it unless created
+// otherwise (Python's JobConfig(default_actor_lifetime="detached")).
+func WithDetachedActors() ConnectOption { return func(c *connectConfig) { c.detachedActors = true } }
 
 // WithHeader adds a header (gRPC metadata, Python's _metadata) sent with every call:
 // what an ingress or an authentication proxy in front of the client port needs. Names
@@ -335,6 +347,16 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Con
 		return C.ray_client_connect_options_add_header(o, name, value)
 	}); err != nil {
 		return nil, err
+	}
+	if err := setPairs(op, cfg.jobMetadata, func(key, value *C.char) cstatus {
+		return C.ray_client_connect_options_add_job_metadata(o, key, value)
+	}); err != nil {
+		return nil, err
+	}
+	if cfg.detachedActors {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_detached_actors(o, 1) }); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.tlsCert != nil {
 		cert, err := cstring(op, "TLS certificate path", *cfg.tlsCert)

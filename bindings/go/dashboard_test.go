@@ -211,6 +211,61 @@ func TestStateLists(t *testing.T) {
 	}
 }
 
+// A client's job config (Python's JobConfig(metadata=..., default_actor_lifetime=
+// "detached")): the metadata is listed with its job, and an actor created without a
+// lifetime outlives the client.
+func TestClientJobConfig(t *testing.T) {
+	d := testDashboard(t)
+	ctx := context.Background()
+	tag := fmt.Sprintf("rc-go-job-config-%d", os.Getpid())
+	c, err := Connect(ctx, testAddress, WithNamespace("rc-go-job-config"), WithLogsOff(),
+		WithRuntimeEnv(testEnv(nil)), WithJobMetadata("test", tag), WithDetachedActors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.ActorClass(tasks, "Counter").Options(Name(tag)).Remote(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := a.Method("incr").Remote(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := c.RuntimeContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := d.ListJobs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, j := range jobs {
+		if j.JobID == rc.JobID {
+			found = j.Metadata["test"] == tag
+		}
+	}
+	if !found {
+		t.Fatalf("job %s with metadata test=%s not listed", rc.JobID, tag)
+	}
+	other := shared(t)
+	h, err := other.GetActor(ctx, tag, "rc-go-job-config")
+	if err != nil {
+		t.Fatalf("the actor did not outlive its client: %v", err)
+	}
+	defer h.Close()
+	if err := h.Kill(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDashboardErrors(t *testing.T) {
 	ctx := context.Background()
 	if _, err := ConnectDashboard(ctx, "http://127.0.0.1:9"); !errors.Is(err, ErrConnectionFailed) {

@@ -139,7 +139,8 @@ pub unsafe extern "C" fn ray_client_connect_options_free(
     guard(|| free_handle(options))
 }
 
-/// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it.
+/// The Ray namespace of the job (`ray.init(namespace=...)`); NULL clears it (then
+/// `RAY_NAMESPACE` applies, as for Python).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
     options: *mut ray_client_connect_options,
@@ -151,7 +152,7 @@ pub unsafe extern "C" fn ray_client_connect_options_set_namespace(
 }
 
 /// The job's runtime environment as JSON text (an object: `env_vars`, `pip`,
-/// `working_dir`, ...); NULL clears it.
+/// `working_dir`, ...); NULL clears it (then `RAY_RUNTIME_ENV` applies, as for Python).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
     options: *mut ray_client_connect_options,
@@ -222,6 +223,33 @@ pub unsafe extern "C" fn ray_client_connect_options_set_ignore_version_mismatch(
     ignore: c_int,
 ) -> ray_client_status {
     set_connect_option(options, |o| o.ignore_version_mismatch = ignore != 0)
+}
+
+/// Adds one entry to the job's metadata (Python's `JobConfig(metadata=...)`), shown with
+/// the job by the dashboard (`ray_client_job_list`); a key set again takes
+/// the later value. Both strings are copied.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_add_job_metadata(
+    options: *mut ray_client_connect_options,
+    key: *const c_char,
+    value: *const c_char,
+) -> ray_client_status {
+    let pair = str_pair(key, "key", value);
+    with_connect_options(options, |o| {
+        let (k, v) = pair?;
+        o.job_metadata.insert(k, v);
+        Ok(())
+    })
+}
+
+/// Whether the actors this client creates outlive it unless created otherwise
+/// (`detached != 0`; Python's `JobConfig(default_actor_lifetime="detached")`).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_detached_actors(
+    options: *mut ray_client_connect_options,
+    detached: c_int,
+) -> ray_client_status {
+    set_connect_option(options, |o| o.detached_actors = detached != 0)
 }
 
 /// TLS: `1` on, `0` off (whatever `RAY_USE_TLS` says), `-1` decided by the environment
@@ -331,9 +359,9 @@ pub unsafe extern "C" fn ray_client_connect_options_add_header(
     name: *const c_char,
     value: *const c_char,
 ) -> ray_client_status {
-    let args = str_arg(name, "name").and_then(|n| Ok((n, str_arg(value, "value")?)));
+    let pair = str_pair(name, "name", value);
     with_connect_options(options, |o| {
-        let (n, v) = args?;
+        let (n, v) = pair?;
         o.headers.push(n, v);
         Ok(())
     })

@@ -57,6 +57,19 @@ pub(crate) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> R<&'a str> {
     CStr::from_ptr(p).to_str().map_err(|_| invalid_utf8(what))
 }
 
+/// A (name, value) pair of required string arguments, copied; `what` names the first
+/// ("name", "key"), the second is the "value".
+pub(crate) unsafe fn str_pair(
+    name: *const c_char,
+    what: &str,
+    value: *const c_char,
+) -> R<(String, String)> {
+    Ok((
+        str_arg(name, what)?.to_owned(),
+        str_arg(value, "value")?.to_owned(),
+    ))
+}
+
 /// An optional string argument (NULL: not given).
 pub(crate) unsafe fn opt_str<'a>(p: *const c_char, what: &str) -> R<Option<&'a str>> {
     if p.is_null() {

@@ -271,6 +271,72 @@ static void test_options_token_tls(void) {
     }
 }
 
+/* The job config of a client (Python's JobConfig(metadata=..., default_actor_lifetime=
+   "detached")): its metadata is listed with its job; an actor created without a lifetime
+   outlives the client. */
+static void test_client_job_config(ray_client_dashboard *d) {
+    char tag[64], name[64];
+    snprintf(tag, sizeof tag, "c-job-config-%ld", (long)getpid());
+    snprintf(name, sizeof name, "c-by-default-%ld", (long)getpid());
+    ray_client_connect_options *o = NULL;
+    OK(ray_client_connect_options_new(getenv("RAY_TEST_ADDRESS"), &o));
+    OK(ray_client_connect_options_set_logs(o, RAY_CLIENT_LOGS_OFF));
+    OK(ray_client_connect_options_set_namespace(o, "rc-c-job-config"));
+    OK(ray_client_connect_options_add_job_metadata(o, "test", tag));
+    OK(ray_client_connect_options_set_detached_actors(o, 1));
+    FAILS_WITH(ray_client_connect_options_add_job_metadata(o, NULL, "v"),
+               RAY_CLIENT_ERROR_NULL_ARGUMENT, "key");
+    ray_client_client *c = NULL;
+    OK(ray_client_connect(o, &c));
+    OK(ray_client_connect_options_free(o));
+    if (!c) return;
+    ray_client_actor_class *cls = NULL;
+    OK(ray_client_actor_class_from_source("class Box:\n    def get(self):\n        return 5\n",
+                                          "Box", &cls));
+    ray_client_options *opts = NULL;
+    OK(ray_client_options_new(&opts));
+    OK(ray_client_options_set_name(opts, name));
+    ray_client_actor *a = NULL;
+    OK(ray_client_actor_create(c, cls, NULL, opts, &a));
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_actor_call(c, a, "get", NULL, NULL, &r, 1));
+    ray_client_value *v = NULL;
+    OK(ray_client_object_get(c, r, -1, &v));
+    if (v) OK(ray_client_value_free(v));
+    if (r) OK(ray_client_object_ref_free(r));
+    if (a) OK(ray_client_actor_free(a));
+    OK(ray_client_actor_class_free(cls));
+    OK(ray_client_options_free(opts));
+    OK(ray_client_client_free(c));
+
+    char *json = NULL;
+    OK(ray_client_job_list(d, &json));
+    CHECK(json && strstr(json, tag));
+    if (json) OK(ray_client_string_free(json));
+
+    /* Another client finds the actor alive, and kills it. */
+    OK(ray_client_connect_options_new(getenv("RAY_TEST_ADDRESS"), &o));
+    OK(ray_client_connect_options_set_logs(o, RAY_CLIENT_LOGS_OFF));
+    OK(ray_client_connect(o, &c));
+    OK(ray_client_connect_options_free(o));
+    if (!c) return;
+    OK(ray_client_actor_get(c, name, "rc-c-job-config", &a));
+    OK(ray_client_actor_call(c, a, "get", NULL, NULL, &r, 1));
+    OK(ray_client_object_get(c, r, -1, &v));
+    int64_t got = 0;
+    if (v) {
+        OK(ray_client_value_get_int(v, &got));
+        OK(ray_client_value_free(v));
+    }
+    CHECK(got == 5);
+    if (r) OK(ray_client_object_ref_free(r));
+    if (a) {
+        OK(ray_client_actor_kill(c, a, 1));
+        OK(ray_client_actor_free(a));
+    }
+    OK(ray_client_client_free(c));
+}
+
 int main(void) {
     const char *url = getenv("RAY_TEST_DASHBOARD_URL");
     if (!url || !*url) {
@@ -303,6 +369,7 @@ int main(void) {
     test_state(d);
     test_misuse(d);
     test_options_token_tls();
+    test_client_job_config(d);
     OK(ray_client_dashboard_free(d));
     check_all_freed();
     printf("%d checks, %d failed\n", checks, failures);

@@ -454,6 +454,35 @@ TEST_F(DashboardTest, EmptyEntrypointIsRefused) {
   expect_error([&] { d().submit_job(gone); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
 }
 
+// A client's job config (Python's JobConfig(metadata=..., default_actor_lifetime=
+// "detached")): the metadata is listed with its job, and an actor created without a
+// lifetime outlives the client.
+TEST_F(DashboardTest, ClientJobConfigMetadataAndDetachedActors) {
+  if (address() == nullptr || *address() == '\0') GTEST_SKIP() << "RAY_TEST_ADDRESS is not set";
+  std::string tag = unique("job-config");
+  std::string job_id;
+  {
+    Client c = Client::connect(ConnectOptions(address())
+                                   .namespace_("rc-cpp-job-config")
+                                   .logs(RAY_CLIENT_LOGS_OFF)
+                                   .job_metadata("test", tag)
+                                   .detached_actors());
+    ActorHandle box = c.create_actor(
+        ActorClass::from_source("class Box:\n    def get(self):\n        return 5\n", "Box"), {},
+        Options().name(tag));
+    EXPECT_EQ(c.get(c.call_method(box, "get", {})).as<int64_t>(), 5);
+    job_id = Json::parse(c.runtime_context()).find("job_id")->as_string();
+  }
+  std::vector<JobDetails> jobs = d().list_jobs();
+  auto job = std::find_if(jobs.begin(), jobs.end(), [&](const JobDetails &j) { return j.job_id == job_id; });
+  ASSERT_NE(job, jobs.end()) << job_id;
+  EXPECT_EQ(job->metadata["test"], tag);
+  Client other = Client::connect(ConnectOptions(address()).logs(RAY_CLIENT_LOGS_OFF));
+  ActorHandle again = other.get_actor(tag, std::string("rc-cpp-job-config"));
+  EXPECT_EQ(other.get(other.call_method(again, "get", {})).as<int64_t>(), 5);
+  other.kill_actor(again);
+}
+
 TEST_F(DashboardTest, StateListsAndSummary) {
   // Nodes: the head and every node tests/harness/ray-cluster added (its env file names
   // them as RAY_TEST_NODE_<name>=<id>; the test cluster has a second one).

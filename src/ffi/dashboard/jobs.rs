@@ -127,10 +127,10 @@ pub unsafe extern "C" fn ray_client_job_submission_add_metadata(
     key: *const c_char,
     value: *const c_char,
 ) -> ray_client_status {
-    let args = str_arg(key, "key").and_then(|k| Ok((k, str_arg(value, "value")?)));
+    let pair = str_pair(key, "key", value);
     with_submission(submission, |s| {
-        let (k, v) = args?;
-        s.metadata.insert(k.to_owned(), v.to_owned());
+        let (k, v) = pair?;
+        s.metadata.insert(k, v);
         Ok(())
     })
 }

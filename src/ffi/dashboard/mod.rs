@@ -75,10 +75,10 @@ pub unsafe extern "C" fn ray_client_dashboard_options_add_header(
     name: *const c_char,
     value: *const c_char,
 ) -> ray_client_status {
-    let args = str_arg(name, "name").and_then(|n| Ok((n, str_arg(value, "value")?)));
+    let pair = str_pair(name, "name", value);
     with_options(options, |o| {
-        let (n, v) = args?;
-        o.headers.push((n.to_owned(), v.to_owned()));
+        let (n, v) = pair?;
+        o.headers.push((n, v));
         Ok(())
     })
 }
@@ -91,10 +91,10 @@ pub unsafe extern "C" fn ray_client_dashboard_options_add_metadata(
     key: *const c_char,
     value: *const c_char,
 ) -> ray_client_status {
-    let args = str_arg(key, "key").and_then(|k| Ok((k, str_arg(value, "value")?)));
+    let pair = str_pair(key, "key", value);
     with_options(options, |o| {
-        let (k, v) = args?;
-        o.metadata.insert(k.to_owned(), v.to_owned());
+        let (k, v) = pair?;
+        o.metadata.insert(k, v);
         Ok(())
     })
 }

@@ -88,6 +88,16 @@ class ConnectOptions
   ConnectOptions &auth_token(const std::optional<std::string> &token) {
     return set(ray_client_connect_options_set_auth_token(raw_, detail::c_str_or_null(token)));
   }
+  /// Adds one entry to the job's metadata (Python's JobConfig(metadata=...)), shown with
+  /// the job by the dashboard (Dashboard::list_jobs).
+  ConnectOptions &job_metadata(const std::string &key, const std::string &value) {
+    return set(ray_client_connect_options_add_job_metadata(raw_, key.c_str(), value.c_str()));
+  }
+  /// Actors this client creates outlive it unless created otherwise (Python's
+  /// JobConfig(default_actor_lifetime="detached")).
+  ConnectOptions &detached_actors(bool detached = true) {
+    return set(ray_client_connect_options_set_detached_actors(raw_, detached ? 1 : 0));
+  }
   /// Adds a header (gRPC metadata, Python's _metadata) sent with every call: what an
   /// ingress or an authentication proxy in front of the client port needs. Checked at
   /// connect (names: letters, digits, -_., not the protocol's own, grpc-* or -bin;

@@ -18,14 +18,15 @@ func withCString<R>(_ s: String, _ what: String, _ body: (UnsafePointer<CChar>) 
     return try s.withCString(body)
 }
 
-/// Hands each header to `add`, a C setter of one (name, value) pair.
-func addHeaders(
-    _ headers: [(name: String, value: String)],
+/// Hands each (name, value) pair to `add`, a C setter of one pair; `what` names them
+/// in errors ("header", "job metadata").
+func addPairs(
+    _ pairs: [(name: String, value: String)], _ what: String,
     _ add: (UnsafePointer<CChar>, UnsafePointer<CChar>) -> ray_client_status
 ) throws {
-    for h in headers {
-        try withCString(h.name, "header name") { n in
-            try withCString(h.value, "header value") { v in try check(add(n, v)) }
+    for p in pairs {
+        try withCString(p.name, "\(what) name") { n in
+            try withCString(p.value, "\(what) value") { v in try check(add(n, v)) }
         }
     }
 }

@@ -84,6 +84,12 @@ public struct ConnectOptions: Sendable {
     /// for the token (setting ``authToken`` too is `RayError.invalidArgument`). Values are
     /// never shown in errors or in this value's description.
     public var headers: [(name: String, value: String)] = []
+    /// The job's metadata (Python's `JobConfig(metadata=...)`), shown with the job by the
+    /// dashboard (`Dashboard.listJobs`).
+    public var jobMetadata: [String: String] = [:]
+    /// Whether the actors this client creates outlive it unless created otherwise
+    /// (Python's `JobConfig(default_actor_lifetime="detached")`).
+    public var detachedActors = false
 
     public init(address: String = "") { self.address = address }
 
@@ -121,6 +127,8 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
         }
         if let tlsServerName { parts.append("tlsServerName: \(tlsServerName.debugDescription)") }
         if authToken != nil { parts.append("authToken: ***") }
+        if !jobMetadata.isEmpty { parts.append("jobMetadata: \(jobMetadata.sorted { $0.key < $1.key })") }
+        if detachedActors { parts.append("detachedActors: true") }
         if !headers.isEmpty { parts.append("headers: [\(headers.map { "\($0.name): ***" }.joined(separator: ", "))]") }
         return "ConnectOptions(\(parts.joined(separator: ", ")))"
     }
@@ -138,7 +146,8 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
                 "keepaliveInterval": keepaliveInterval as Any, "keepaliveTimeout": keepaliveTimeout as Any,
                 "tls": tls as Any, "tlsCACert": tlsCACert as Any, "tlsClientCert": tlsClientCert as Any,
                 "tlsServerName": tlsServerName as Any, "authToken": (authToken == nil ? nil : "***") as String? as Any,
-                "headers": headers.map { "\($0.name): ***" },
+                "headers": headers.map { "\($0.name): ***" }, "jobMetadata": jobMetadata,
+                "detachedActors": detachedActors,
             ], displayStyle: .struct)
     }
 }
@@ -201,7 +210,11 @@ extension ConnectOptions {
         if let token = authToken {
             try withCString(token, "auth token") { try check(ray_client_connect_options_set_auth_token(opts, $0)) }
         }
-        try addHeaders(headers) { ray_client_connect_options_add_header(opts, $0, $1) }
+        try addPairs(headers, "header") { ray_client_connect_options_add_header(opts, $0, $1) }
+        try addPairs(jobMetadata.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }, "job metadata") {
+            ray_client_connect_options_add_job_metadata(opts, $0, $1)
+        }
+        if detachedActors { try check(ray_client_connect_options_set_detached_actors(opts, 1)) }
         var sink: LogSink?
         switch logs {
         case .stderr: try check(ray_client_connect_options_set_logs(opts, RAY_CLIENT_LOGS_STDERR))

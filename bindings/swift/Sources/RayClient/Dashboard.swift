@@ -142,7 +142,7 @@ extension DashboardOptions {
         try withCString(address, "address") { try check(ray_client_dashboard_options_new($0, &o)) }
         let opts = o!
         defer { ray_client_dashboard_options_free(opts) }
-        try addHeaders(headers) { ray_client_dashboard_options_add_header(opts, $0, $1) }
+        try addPairs(headers, "header") { ray_client_dashboard_options_add_header(opts, $0, $1) }
         for (k, v) in metadata {
             try withCString(k, "metadata key") { k in
                 try withCString(v, "metadata value") { v in

@@ -310,6 +310,33 @@ extension AllTests {
             try c.kill(actor)
         }
 
+        /// A client's job config (Python's `JobConfig(metadata=..., default_actor_lifetime=
+        /// "detached")`): the metadata is listed with its job, and an actor created without
+        /// a lifetime outlives the client.
+        @Test func aClientsJobMetadataIsListedAndItsActorsAreDetached() async throws {
+            let d = try await Fixture.dashboard()
+            let tag = Fixture.unique("swift-job-config")
+            var o = try Fixture.options(namespace: "rc-swift-job-config")
+            o.logs = .off
+            o.jobMetadata = ["test": tag]
+            o.detachedActors = true
+            #expect(o.description.contains("detachedActors: true"))
+            let c = try RayClient(o)
+            var named = Options()
+            named.name = tag
+            let actor = try c.createActor(actorClass("Counter"), [1], options: named)
+            #expect(try await c.get(c.call(actor, method: "incr", [1]), as: Int.self) == 2)
+            let jobID = try c.runtimeContext().jobID
+            try c.disconnect()
+
+            let job = try await d.listJobs().first { $0.jobID == jobID }
+            #expect(job?.metadata["test"] == tag, "\(String(describing: job))")
+            let other = try Fixture.client()
+            let again = try other.actor(named: tag, namespace: "rc-swift-job-config")
+            #expect(try await other.get(other.call(again, method: "incr", [1]), as: Int.self) == 3)
+            try other.kill(again)
+        }
+
         @Test func cancellingEndsAWaitAndATailAndNoHandleIsLeft() async throws {
             let before = RayClient.liveHandles
             do {
