@@ -704,6 +704,11 @@ ray_client_status ray_client_object_wait(const ray_client_client *client,
 ray_client_status ray_client_object_ref_hex(const ray_client_object_ref *r,
                                             char **out);
 
+// The hex id of the task that made the object (Python's `ObjectRef.task_id()`; waits as
+// `ray_client_object_ref_hex`). The caller frees `*out` with `ray_client_string_free`.
+ray_client_status ray_client_object_ref_task_id(const ray_client_object_ref *r,
+                                                char **out);
+
 // A new handle to the same object. The caller frees `*out`.
 ray_client_status ray_client_object_ref_clone(const ray_client_object_ref *r,
                                               ray_client_object_ref **out);
@@ -1081,8 +1086,9 @@ ray_client_status ray_client_cluster_nodes(const ray_client_client *client,
                                            char **out);
 
 // The job's runtime context as a JSON object with the string fields `job_id`,
-// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
-// `session_name`. The caller frees `*out` with `ray_client_string_free`.
+// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address`,
+// `session_name` and `worker_id` (null from releases that do not send it: 2.55 and
+// earlier). The caller frees `*out` with `ray_client_string_free`.
 ray_client_status ray_client_client_runtime_context(const ray_client_client *client,
                                                     char **out);
 

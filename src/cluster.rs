@@ -46,6 +46,10 @@ pub struct RuntimeContext {
     pub runtime_env: String,
     pub gcs_address: String,
     pub session_name: String,
+    /// Hex id of the worker (the driver of this client's server) whose context this is
+    /// (Python's `get_worker_id()`); `None` from releases that do not send it (2.55 and
+    /// earlier).
+    pub worker_id: Option<String>,
 }
 
 impl Client {
@@ -111,6 +115,7 @@ pub(crate) fn runtime_context(reply: ClusterInfoResponse) -> Result<RuntimeConte
             runtime_env: c.runtime_env,
             gcs_address: c.gcs_address,
             session_name: c.session_name,
+            worker_id: (!c.worker_id.is_empty()).then(|| crate::hex::hex(&c.worker_id)),
         }),
         _ => Err(Error::protocol("cluster info reply has no runtime context")),
     }

@@ -11,9 +11,12 @@ use std::sync::{Arc, Weak};
 use bytes::Bytes;
 use futures::future::{BoxFuture, FutureExt, Shared};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hex::hex;
 use crate::runtime;
+
+/// An object id's size: the id of the task that made it (24 bytes) and an index (4).
+const OBJECT_ID_SIZE: usize = 28;
 
 /// The client a ref belongs to, as the ref sees it.
 pub(crate) trait RefOwner: Send + Sync {
@@ -144,6 +147,20 @@ impl ObjectRef {
     /// Hex form of the id (waits for it).
     pub fn hex(&self) -> Result<String> {
         Ok(hex(&self.id_blocking()?))
+    }
+
+    /// Hex id of the task that made this object (Python's `ObjectRef.task_id()`; for a
+    /// put, the driver's task): the first 24 of the object id's 28 bytes (waits for the
+    /// id, as [`hex`](Self::hex)).
+    pub fn task_id(&self) -> Result<String> {
+        let id = self.id_blocking()?;
+        if id.len() != OBJECT_ID_SIZE {
+            return Err(Error::protocol(format!(
+                "an object id of {} bytes, not {OBJECT_ID_SIZE}",
+                id.len()
+            )));
+        }
+        Ok(hex(&id[..OBJECT_ID_SIZE - 4]))
     }
 
     /// Hex form of the id when the server has given it already (never waits).

@@ -309,6 +309,43 @@ fn runtime_context_and_env_vars_on_connect() {
     assert_eq!(client.get(&r).unwrap(), Value::str("per-task"));
 }
 
+/// The runtime context's worker id (the driver of this client's server, which the
+/// cluster lists as a DRIVER worker; sent by releases after 2.55) and an object ref's
+/// task id (Python's `ObjectRef.task_id()`: what the task itself reads).
+#[test]
+fn worker_id_and_task_id() {
+    let client = common::client();
+    let ctx = client.runtime_context().unwrap();
+    let version = client.server_info().ray_version.clone();
+    match &ctx.worker_id {
+        Some(id) => {
+            assert_eq!(id.len(), 56, "{ctx:?}");
+            if common::cluster().dashboard_url.is_some() {
+                use ray_client::dashboard::state::{ListOptions, Predicate};
+                let by_id = ListOptions::default().filter("worker_id", Predicate::Equal, id);
+                let workers = common::dashboard().list_workers(&by_id).unwrap();
+                assert_eq!(workers.len(), 1, "{workers:?}");
+                assert_eq!(
+                    workers[0].worker_type.as_deref(),
+                    Some("DRIVER"),
+                    "{workers:?}"
+                );
+            }
+        }
+        None => assert!(
+            ["2.9.", "2.1", "2.2", "2.3", "2.4", "2.50", "2.51", "2.52", "2.53", "2.54", "2.55"]
+                .iter()
+                .any(|old| version.starts_with(old)),
+            "Ray {version} sends the worker id"
+        ),
+    }
+    let r = client.call(&f("my_task_id"), vec![], vec![]).unwrap();
+    let task_id = r.task_id().unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::str(&task_id));
+    assert_eq!(task_id.len(), 48);
+    assert!(r.hex().unwrap().starts_with(&task_id));
+}
+
 #[test]
 fn memory_and_gpu_options() {
     let client = common::client();

@@ -667,6 +667,9 @@ type RuntimeContext struct {
 	RuntimeEnv  string `json:"runtime_env"` // JSON text
 	GCSAddress  string `json:"gcs_address"`
 	SessionName string `json:"session_name"`
+	// WorkerID is the driver of this client's server ("" from releases that do not send
+	// it: 2.55 and earlier).
+	WorkerID string `json:"worker_id"`
 }
 
 // RuntimeContext is the job's runtime context: job id, node, namespace, runtime env.

@@ -52,8 +52,18 @@ func TestClientInfoAndCluster(t *testing.T) {
 		t.Fatalf("no alive node in %+v", nodes)
 	}
 	rc := must(c.RuntimeContext(ctx))(t)
-	if rc.JobID == "" || rc.Namespace != "go-tests" || !strings.Contains(rc.RuntimeEnv, "RC_GO") {
+	// The test cluster's release sends the worker id (the driver of this client's server).
+	if rc.JobID == "" || rc.Namespace != "go-tests" || !strings.Contains(rc.RuntimeEnv, "RC_GO") || len(rc.WorkerID) != 56 {
 		t.Fatalf("RuntimeContext = %+v", rc)
+	}
+	// A ref's task id is what the task itself reads, and the start of the object id.
+	r, err := c.Function(tasks, "my_task_id").Remote(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taskID := must(r.TaskID(ctx))(t)
+	if got := must(c.Get(ctx, r))(t); got != taskID || len(taskID) != 48 || !strings.HasPrefix(must(r.ID(ctx))(t), taskID) {
+		t.Fatalf("task id %q, the task read %v", taskID, got)
 	}
 	if _, err := c.DashboardURL(ctx); err != nil {
 		t.Fatal(err)

@@ -58,6 +58,12 @@ func (r *ObjectRef) ID(ctx context.Context) (string, error) {
 	return stringCall(ctx, "ID", r.use, func(p *C.ray_client_object_ref, s **C.char) cstatus { return C.ray_client_object_ref_hex(p, s) })
 }
 
+// TaskID is the hex id of the task that made the object (Python's ObjectRef.task_id());
+// it waits for the object id as ID does.
+func (r *ObjectRef) TaskID(ctx context.Context) (string, error) {
+	return stringCall(ctx, "TaskID", r.use, func(p *C.ray_client_object_ref, s **C.char) cstatus { return C.ray_client_object_ref_task_id(p, s) })
+}
+
 // Clone is a new handle to the same object, closed independently.
 func (r *ObjectRef) Clone() (*ObjectRef, error) {
 	return cloneOwned(r, func(p *C.ray_client_object_ref, out **C.ray_client_object_ref) cstatus {

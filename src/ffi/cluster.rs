@@ -64,8 +64,9 @@ pub unsafe extern "C" fn ray_client_cluster_nodes(
 }
 
 /// The job's runtime context as a JSON object with the string fields `job_id`,
-/// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address` and
-/// `session_name`. The caller frees `*out` with `ray_client_string_free`.
+/// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address`,
+/// `session_name` and `worker_id` (null from releases that do not send it: 2.55 and
+/// earlier). The caller frees `*out` with `ray_client_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_client_runtime_context(
     client: *const ray_client_client,
@@ -80,6 +81,7 @@ pub unsafe extern "C" fn ray_client_client_runtime_context(
             "runtime_env": r.runtime_env,
             "gcs_address": r.gcs_address,
             "session_name": r.session_name,
+            "worker_id": r.worker_id,
         })
         .to_string())
     })

@@ -144,6 +144,19 @@ pub unsafe extern "C" fn ray_client_object_ref_hex(
     })
 }
 
+/// The hex id of the task that made the object (Python's `ObjectRef.task_id()`; waits as
+/// `ray_client_object_ref_hex`). The caller frees `*out` with `ray_client_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_ref_task_id(
+    r: *const ray_client_object_ref,
+    out: *mut *mut c_char,
+) -> ray_client_status {
+    guard(|| {
+        let r = ref_of(r, "ref")?;
+        fill_string(out, || Ok(r.task_id()?))
+    })
+}
+
 /// A new handle to the same object. The caller frees `*out`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_ref_clone(

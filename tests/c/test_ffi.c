@@ -627,7 +627,28 @@ static void test_cluster(ray_client_client *c) {
     OK(ray_client_string_free(s));
     OK(ray_client_client_runtime_context(c, &s));
     CHECK(strstr(s, "\"namespace\":\"cffi\"") != NULL);
+    /* The test cluster's release sends the worker id: 56 hex digits. */
+    const char *w = strstr(s, "\"worker_id\":\"");
+    CHECK(w != NULL && strlen(w) > 13 + 56 && w[13 + 56] == '"');
     OK(ray_client_string_free(s));
+    /* A ref's task id is what the task itself reads, and the start of the object id. */
+    {
+        ray_client_function *f = test_function("my_task_id");
+        ray_client_object_ref *r = NULL;
+        char *task_id = NULL, *hex = NULL;
+        OK(ray_client_function_call(c, f, NULL, NULL, &r, 1));
+        OK(ray_client_object_ref_task_id(r, &task_id));
+        OK(ray_client_object_ref_hex(r, &hex));
+        CHECK(task_id && hex && strlen(task_id) == 48 && strncmp(hex, task_id, 48) == 0);
+        ray_client_value *got = NULL;
+        OK(get_and_free(c, r, &got));
+        CHECK(got != NULL && task_id && str_eq(got, task_id));
+        free_value(got);
+        OK(ray_client_string_free(task_id));
+        OK(ray_client_string_free(hex));
+        OK(ray_client_function_free(f));
+        FAILS(ray_client_object_ref_task_id(NULL, &task_id), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    }
     /* The runtime env's env_vars reached the workers. */
     ray_client_value *name = v_str("RC_FFI"), *value = NULL;
     const ray_client_value *args[1] = {name};

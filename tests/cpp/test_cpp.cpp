@@ -751,7 +751,15 @@ TEST_F(Cluster, ClusterInfo) {
   EXPECT_NE(ctx.find("\"namespace\":\"cpp\""), std::string::npos) << ctx;
   Value parsed = Value::from_json(ctx);
   EXPECT_EQ(parsed.get("namespace")->as<std::string>(), "cpp");
+  // The test cluster's release sends the worker id (the driver of this client's server).
+  EXPECT_EQ(parsed.get("worker_id")->as<std::string>().size(), 56u) << ctx;
   EXPECT_NO_THROW(c().dashboard_url());
+  // A ref's task id is what the task itself reads, and the start of the object id.
+  ObjectRef r = c().call(RemoteFunction("rc_test_tasks", "my_task_id"), {});
+  std::string task_id = r.task_id();
+  EXPECT_EQ(task_id.size(), 48u);
+  EXPECT_EQ(r.hex().substr(0, 48), task_id);
+  EXPECT_EQ(c().get(r).as<std::string>(), task_id);
 }
 
 TEST_F(Cluster, PlacementGroup) {

@@ -237,3 +237,9 @@ def set_of(*items):
 def colour_print(msg):
     print("\x1b[31m" + msg + "\x1b[0m", flush=True)
     return msg
+
+
+def my_task_id():
+    import ray
+
+    return ray.get_runtime_context().get_task_id()

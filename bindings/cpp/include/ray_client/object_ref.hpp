@@ -26,6 +26,12 @@ class ObjectRef : public detail::CopyableHandle<ray_client_object_ref, ray_clien
   /// A new handle to the same object.
   ObjectRef clone() const { return ObjectRef(*this); }
 
+  /// The hex id of the task that made the object (Python's ObjectRef.task_id()).
+  std::string task_id() const {
+    detail::OwnedString s;
+    detail::check(ray_client_object_ref_task_id(raw_, &s.p));
+    return s.str();
+  }
   /// The object id in hex.
   std::string hex() const {
     detail::OwnedString s;

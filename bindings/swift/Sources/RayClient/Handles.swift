@@ -24,6 +24,8 @@ public final class ObjectRef: @unchecked Sendable, Equatable, CustomStringConver
     /// The object id in hex (waits for it when the ref is a task's return still being
     /// scheduled).
     public func hex() throws -> String { try hexId(raw, ray_client_object_ref_hex) }
+    /// The hex id of the task that made the object (Python's `ObjectRef.task_id()`).
+    public func taskID() throws -> String { try hexId(raw, ray_client_object_ref_task_id) }
 
     /// Refs are equal when they name the same object (compares `hex()`, which may wait
     /// for a task's return to be scheduled).

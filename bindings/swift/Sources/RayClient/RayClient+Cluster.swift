@@ -28,6 +28,9 @@ public struct RuntimeContext: Sendable, Equatable {
     public var runtimeEnv: String
     public var gcsAddress: String
     public var sessionName: String
+    /// The driver of this client's server (nil from releases that do not send it: 2.55
+    /// and earlier).
+    public var workerID: String?
 }
 
 /// The server and the cluster: Python's `ray.cluster_resources()`, `ray.nodes()`,
@@ -93,7 +96,7 @@ extension RayClient {
         func f(_ k: String) -> String { o[k] as? String ?? "" }
         return RuntimeContext(
             jobID: f("job_id"), nodeID: f("node_id"), namespace: f("namespace"), runtimeEnv: f("runtime_env"),
-            gcsAddress: f("gcs_address"), sessionName: f("session_name"))
+            gcsAddress: f("gcs_address"), sessionName: f("session_name"), workerID: o["worker_id"] as? String)
     }
 
     /// The dashboard's URL (empty without a dashboard).

@@ -45,7 +45,7 @@ extension AllTests {
 
     /// Cluster information and placement groups.
     @Suite struct ClusterTests {
-        @Test func resourcesNodesAndContext() throws {
+        @Test func resourcesNodesAndContext() async throws {
             let c = try Fixture.client()
             let total = try c.clusterResources()
             #expect((total["CPU"] ?? 0) >= 1, "\(total)")
@@ -59,6 +59,14 @@ extension AllTests {
             #expect(ctx.namespace == "swift-tests")
             #expect(ctx.runtimeEnv.contains("working_dir"), "\(ctx.runtimeEnv)")
             #expect(!ctx.gcsAddress.isEmpty && !ctx.sessionName.isEmpty)
+            // The test cluster's release sends the worker id (the driver of this client's server).
+            #expect(ctx.workerID?.count == 56, "\(ctx)")
+            // A ref's task id is what the task itself reads, and the start of the object id.
+            let r = try c.call(task("my_task_id"))
+            let taskID = try r.taskID()
+            let objectID = try r.hex()
+            #expect(taskID.count == 48 && objectID.hasPrefix(taskID))
+            #expect(try await c.get(r, as: String.self) == taskID)
             let url = try c.dashboardURL()
             #expect(url.isEmpty || url.contains(":"), "\(url)")
             #expect(try c.serverIsInitialized())
