@@ -864,7 +864,9 @@ ray_client_status ray_client_options_set_scheduling_placement_group(ray_client_o
                                                                     int capture_child_tasks);
 
 // Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
-// rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
+// rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`. The keywords Ray
+// takes only in `@ray.remote(...)` (`concurrency_groups` of an actor class, `max_calls`
+// of a function) go with the class or function as its declaration's.
 ray_client_status ray_client_options_set_json(ray_client_options *options,
                                               const char *key,
                                               const char *json);

@@ -121,6 +121,7 @@ impl Client {
             args,
             kwargs,
             options,
+            declared: &Options::new(),
             namespace: String::new(),
         })
     }
@@ -137,6 +138,7 @@ impl Client {
             args: vec![],
             kwargs: vec![],
             options: &Options::new(),
+            declared: &Options::new(),
             namespace: namespace.unwrap_or_default().to_owned(),
         })?;
         let handle = refs.pop().expect("one actor id");

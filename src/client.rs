@@ -336,7 +336,8 @@ pub(crate) struct ClientInner {
     /// when the last handle to it goes, however many times the id came back.
     refs: Mutex<HashMap<Bytes, Weak<RefInner>>>,
     /// Functions and classes already put: Python caches a remote function's payload too.
-    pub(crate) payloads: Mutex<HashMap<Code, ObjectRef>>,
+    /// Code refs by code and declared options (see `Client::payload`).
+    pub(crate) payloads: Mutex<HashMap<(Code, Option<String>), ObjectRef>>,
     /// Per function (payload id) or actor method (actor id, method name): the size its
     /// returns had when last fetched (see [`SizeHint`]).
     return_sizes: Mutex<HashMap<(Bytes, String), Arc<ReturnSizes>>>,

@@ -18,6 +18,9 @@ pub struct Options {
     refused: Option<String>,
 }
 
+/// Options Ray accepts only in `@ray.remote(...)`, not in `.options(...)`.
+const DECLARED_ONLY: &[&str] = &["concurrency_groups", "max_calls"];
+
 /// Ray's rule for the option `key`, when it has one it checks (the rules of
 /// `ray/_common/ray_option_utils.py`): `Err` with the rule when `value` breaks it.
 pub fn check_option(key: &str, value: &Value) -> Result<()> {
@@ -69,7 +72,10 @@ impl Options {
     }
 
     /// Sets any `.options()` keyword (replacing an earlier value of the same key). A value
-    /// Ray would refuse is not set; the refusal is kept (see [`Options::check`]).
+    /// Ray would refuse is not set; the refusal is kept (see [`Options::check`]). The
+    /// keywords Ray takes only in `@ray.remote(...)` (`concurrency_groups` of an actor
+    /// class, `max_calls` of a function) go with the class or function as its
+    /// declaration's.
     pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         let key = key.into();
         let value = value.into();
@@ -207,6 +213,22 @@ impl Options {
     }
 
     /// The options as a dict value, or `None` when nothing is set.
+    /// These options split in two: those Ray takes only where a class or function is
+    /// declared (`@ray.remote(concurrency_groups=...)`, `max_calls`; refused by
+    /// `.options()`), which go with the code as the task's baseline options, and the rest.
+    pub(crate) fn split_declared(&self) -> (Options, Options) {
+        let (declared, rest) = self
+            .entries
+            .iter()
+            .cloned()
+            .partition(|(k, _)| DECLARED_ONLY.contains(&k.as_str()));
+        let part = |entries| Options {
+            entries,
+            refused: self.refused.clone(),
+        };
+        (part(declared), part(rest))
+    }
+
     pub(crate) fn to_value(&self) -> Option<Value> {
         (!self.entries.is_empty()).then(|| {
             Value::Dict(

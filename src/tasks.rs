@@ -221,7 +221,11 @@ impl Client {
         args: Vec<Value>,
         kwargs: Kwargs,
     ) -> Result<Vec<ObjectRef>> {
-        let payload = self.payload(&remote.code)?;
+        // Options only a declaration takes go with the code; the server registers a class
+        // or function once per code ref, with the options of its first use, so each set of
+        // them has a code ref of its own.
+        let (declared, options) = remote.options.split_declared();
+        let payload = self.payload(&remote.code, &declared)?;
         if kind == RemoteExecType::Actor && remote.options.get("num_returns").is_some() {
             return Err(Error::invalid("num_returns is not an actor option"));
         }
@@ -231,7 +235,8 @@ impl Client {
             payload_id: payload.id_blocking()?,
             args,
             kwargs,
-            options: &remote.options,
+            options: &options,
+            declared: &declared,
             namespace: String::new(),
         })
     }
@@ -260,12 +265,16 @@ impl Client {
             }
             None => s.options,
         };
-        let options = match task_options.to_value() {
-            Some(v) => Some(TaskOptions {
-                pickled_options: self.encode_for_server(&v)?.segments.concat().into(),
-            }),
-            None => None,
+        let pickled = |o: &Options| -> Result<Option<TaskOptions>> {
+            Ok(match o.to_value() {
+                Some(v) => Some(TaskOptions {
+                    pickled_options: self.encode_for_server(&v)?.segments.concat().into(),
+                }),
+                None => None,
+            })
         };
+        let options = pickled(task_options)?;
+        let baseline_options = pickled(s.declared)?;
         let sizes = SizeHint::Returned(self.inner.return_sizes(&s.payload_id, &s.name));
         let task = ClientTask {
             r#type: s.kind as i32,
@@ -273,6 +282,7 @@ impl Client {
             payload_id: s.payload_id,
             client_id: self.client_id().to_owned(),
             options,
+            baseline_options,
             namespace: s.namespace,
             ..Default::default()
         };
@@ -312,9 +322,11 @@ impl Client {
         Ok(refs)
     }
 
-    /// The ref of the pickled function or class, put once per client.
-    pub(crate) fn payload(&self, code: &Code) -> Result<ObjectRef> {
-        if let Some(r) = self.inner.payloads.lock().unwrap().get(code) {
+    /// The ref of the pickled function or class, put once per client and set of
+    /// `declared` options.
+    pub(crate) fn payload(&self, code: &Code, declared: &Options) -> Result<ObjectRef> {
+        let key = (code.clone(), declared.to_value().map(|v| v.repr()));
+        if let Some(r) = self.inner.payloads.lock().unwrap().get(&key) {
             return Ok(r.clone());
         }
         // The server unpickles the reference here, so a module or name it cannot find
@@ -324,11 +336,7 @@ impl Client {
             Some(_) => e.context(format!("looking up {} on the cluster", code.full_name())),
             None => e,
         })?;
-        self.inner
-            .payloads
-            .lock()
-            .unwrap()
-            .insert(code.clone(), r.clone());
+        self.inner.payloads.lock().unwrap().insert(key, r.clone());
         Ok(r)
     }
 }
@@ -362,5 +370,7 @@ pub(crate) struct Schedule<'a> {
     pub args: Vec<Value>,
     pub kwargs: Kwargs,
     pub options: &'a Options,
+    /// Options only a declaration takes (see [`Options::split_declared`]).
+    pub declared: &'a Options,
     pub namespace: String,
 }

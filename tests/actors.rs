@@ -162,6 +162,105 @@ fn a_job_config_with_detached_actors_and_metadata() {
     client.kill_actor(&actor, true).unwrap();
 }
 
+fn kind(name: &str) -> ActorClass {
+    ActorClass::new("rc_actor_kinds", name).unwrap()
+}
+
+/// An async actor (`async def` methods): four calls meet inside the actor at once, which
+/// only happens when they run concurrently on its event loop.
+#[test]
+fn async_actor_methods_run_concurrently() {
+    let client = common::client();
+    let meeting = client
+        .create_actor(
+            &kind("AsyncMeeting").with_options(Options::new().max_concurrency(4)),
+            vec![],
+            vec![],
+        )
+        .unwrap();
+    let refs: Vec<_> = (0..4)
+        .map(|_| {
+            client
+                .call_method(&meeting, "meet", vec![Value::from(4)], vec![])
+                .unwrap()
+        })
+        .collect();
+    for r in &refs {
+        assert_eq!(client.get(r).unwrap(), Value::from(4), "not everyone came");
+    }
+    let r = client
+        .call_method(&meeting, "echo", vec![Value::str("x")], vec![])
+        .unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::str("x"));
+}
+
+/// Concurrency groups (`concurrency_groups` on the actor, `@ray.method(concurrency_group=)`
+/// on the method): two calls of the "io" group meet at once.
+#[test]
+fn concurrency_groups_run_their_calls_together() {
+    let client = common::client();
+    let groups = Value::dict([("io", Value::from(2))]);
+    let grouped = client
+        .create_actor(
+            &kind("Grouped").with_options(Options::new().set("concurrency_groups", groups)),
+            vec![],
+            vec![],
+        )
+        .unwrap();
+    let refs: Vec<_> = (0..2)
+        .map(|_| {
+            client
+                .call_method(&grouped, "meet", vec![Value::from(2)], vec![])
+                .unwrap()
+        })
+        .collect();
+    for r in &refs {
+        assert_eq!(
+            client.get(r).unwrap(),
+            Value::from(2),
+            "the io group ran one at a time"
+        );
+    }
+    let r = client
+        .call_method(&grouped, "group_of_default", vec![], vec![])
+        .unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::str("default"));
+}
+
+/// `@ray.method(num_returns=2)`: the call gives two refs, as in Python, when the caller
+/// asks for two.
+#[test]
+fn ray_method_num_returns_declared_on_the_class() {
+    let client = common::client();
+    let splitter = client
+        .create_actor(&kind("Splitter"), vec![], vec![])
+        .unwrap();
+    let refs = client
+        .call_method_with(
+            &splitter,
+            "split",
+            vec![Value::from(1), Value::str("b")],
+            vec![],
+            &Options::new().num_returns(2),
+        )
+        .unwrap();
+    assert_eq!(refs.len(), 2);
+    assert_eq!(client.get(&refs[0]).unwrap(), Value::from(1));
+    assert_eq!(client.get(&refs[1]).unwrap(), Value::str("b"));
+    let r = client
+        .call_method(
+            &splitter,
+            "whole",
+            vec![Value::from(1), Value::from(2)],
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(
+        client.get(&r).unwrap(),
+        Value::List(vec![Value::from(1), Value::from(2)])
+    );
+}
+
 #[test]
 fn kill_makes_calls_fail_with_actor_died() {
     let client = common::client();

@@ -101,3 +101,27 @@ fn an_unknown_module_or_function_is_a_clear_error() {
     assert!(err.to_string().contains("no_such_function"), "{err}");
     assert!(RemoteFunction::new("", "f").is_err());
 }
+
+/// `max_calls`, which Ray takes only where a function is declared (`@ray.remote`): with
+/// 1, each call runs in a fresh worker process; the same function without it is a new
+/// declaration, whose calls may share one.
+#[test]
+fn max_calls_is_declared_with_the_function() {
+    let client = common::client();
+    let once = f("my_pid").with_options(ray_client::Options::new().set("max_calls", 1));
+    let pids: Vec<Value> = (0..2)
+        .map(|_| {
+            client
+                .get(&client.call(&once, vec![], vec![]).unwrap())
+                .unwrap()
+        })
+        .collect();
+    assert_ne!(pids[0], pids[1], "a max_calls=1 worker ran a second call");
+    let plain = f("my_pid");
+    assert!(matches!(
+        client
+            .get(&client.call(&plain, vec![], vec![]).unwrap())
+            .unwrap(),
+        Value::Int(_)
+    ));
+}

@@ -222,3 +222,31 @@ func TestActorFromSourceAndConcurrency(t *testing.T) {
 		t.Fatalf("bad class name: %v", err)
 	}
 }
+
+// Actor kinds beyond plain classes (tests/python/rc_actor_kinds.py): async methods run
+// together up to MaxConcurrency, concurrency groups (declared with the class; OptionJSON),
+// @ray.method(num_returns=2).
+func TestActorKinds(t *testing.T) {
+	ctx, c := setup(t)
+	meet := func(a *ActorHandle, n int) {
+		t.Helper()
+		defer a.Close()
+		var refs []*ObjectRef
+		for i := 0; i < n; i++ {
+			refs = append(refs, must(a.Method("meet").Remote(ctx, n))(t))
+		}
+		for _, r := range refs {
+			if got := must(c.Get(ctx, r))(t); got != int64(n) {
+				t.Fatalf("%d of %d calls met", got, n)
+			}
+		}
+	}
+	meet(must(c.ActorClass("rc_actor_kinds", "AsyncMeeting").Options(MaxConcurrency(4)).Remote(ctx))(t), 4)
+	meet(must(c.ActorClass("rc_actor_kinds", "Grouped").Options(OptionJSON("concurrency_groups", `{"io": 2}`)).Remote(ctx))(t), 2)
+	splitter := must(c.ActorClass("rc_actor_kinds", "Splitter").Remote(ctx))(t)
+	defer splitter.Close()
+	refs := must(splitter.Method("split").Options(NumReturns(2)).RemoteN(ctx, 2, 1, "b"))(t)
+	if a, b := must(c.Get(ctx, refs[0]))(t), must(c.Get(ctx, refs[1]))(t); a != int64(1) || b != "b" {
+		t.Fatalf("split gave %v, %v", a, b)
+	}
+}

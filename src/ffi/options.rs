@@ -316,7 +316,9 @@ fn option_name(key: R<&str>) -> R<&str> {
 }
 
 /// Sets any other `.options()` keyword `key` to the value of JSON text `json` (the
-/// rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`.
+/// rules of `ray_client_value_from_json`), e.g. `("max_calls", "3")`. The keywords Ray
+/// takes only in `@ray.remote(...)` (`concurrency_groups` of an actor class, `max_calls`
+/// of a function) go with the class or function as its declaration's.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_options_set_json(
     options: *mut ray_client_options,

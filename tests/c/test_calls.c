@@ -487,6 +487,75 @@ static void test_any_client(ray_client_client *c) {
     free_value(x);
 }
 
+/* Calls `actor.method(n)` `n` times at once and checks that every call saw all `n`
+   arrive (tests/python/rc_actor_kinds.py: the calls meet inside the actor). */
+static void meet(ray_client_client *c, const ray_client_actor *a, const char *method, int n) {
+    ray_client_value *count = v_int(n);
+    const ray_client_value *vals[1] = {count};
+    ray_client_args *args = args_of(vals, 1);
+    ray_client_object_ref *refs[8] = {0};
+    for (int i = 0; i < n; i++) OK(ray_client_actor_call(c, a, method, args, NULL, &refs[i], 1));
+    for (int i = 0; i < n; i++) {
+        ray_client_value *v = NULL;
+        OK(get_and_free(c, refs[i], &v));
+        CHECK(v != NULL && as_int(v) == n);
+        free_value(v);
+    }
+    OK(ray_client_args_free(args));
+    free_value(count);
+}
+
+/* Actor kinds beyond plain classes: async methods (calls run together up to
+   max_concurrency), concurrency groups (declared with the class: set_json), and
+   @ray.method(num_returns=2) (the call asks for its two results). */
+static void test_actor_kinds(ray_client_client *c) {
+    ray_client_actor_class *cls = NULL;
+    ray_client_options *o = NULL;
+    ray_client_actor *a = NULL;
+
+    OK(ray_client_actor_class_new("rc_actor_kinds", "AsyncMeeting", &cls));
+    OK(ray_client_options_new(&o));
+    OK(ray_client_options_set_max_concurrency(o, 4));
+    OK(ray_client_actor_create(c, cls, NULL, o, &a));
+    meet(c, a, "meet", 4);
+    OK(ray_client_actor_free(a));
+    OK(ray_client_options_free(o));
+    OK(ray_client_actor_class_free(cls));
+
+    OK(ray_client_actor_class_new("rc_actor_kinds", "Grouped", &cls));
+    OK(ray_client_options_new(&o));
+    OK(ray_client_options_set_json(o, "concurrency_groups", "{\"io\": 2}"));
+    OK(ray_client_actor_create(c, cls, NULL, o, &a));
+    meet(c, a, "meet", 2);
+    OK(ray_client_actor_free(a));
+    OK(ray_client_options_free(o));
+    OK(ray_client_actor_class_free(cls));
+
+    OK(ray_client_actor_class_new("rc_actor_kinds", "Splitter", &cls));
+    OK(ray_client_actor_create(c, cls, NULL, NULL, &a));
+    ray_client_value *one = v_int(1), *b = v_str("b");
+    const ray_client_value *vals[2] = {one, b};
+    ray_client_args *args = args_of(vals, 2);
+    ray_client_options *two = NULL;
+    OK(ray_client_options_new(&two));
+    OK(ray_client_options_set_num_returns(two, 2));
+    ray_client_object_ref *refs[2] = {0};
+    OK(ray_client_actor_call(c, a, "split", args, two, refs, 2));
+    ray_client_value *first = NULL, *second = NULL;
+    OK(get_and_free(c, refs[0], &first));
+    OK(get_and_free(c, refs[1], &second));
+    CHECK(first != NULL && as_int(first) == 1);
+    CHECK(second != NULL && str_eq(second, "b"));
+    free_value(first);
+    free_value(second);
+    free_value(one);
+    free_value(b);
+    OK(ray_client_args_free(args));
+    OK(ray_client_options_free(two));
+    OK(ray_client_actor_free(a));
+    OK(ray_client_actor_class_free(cls));
+}
+
 int main(void) {
     address = test_address();
     if (address == NULL) return 2;
@@ -499,6 +568,7 @@ int main(void) {
     test_merged_options(c);
     test_actors(c);
     test_actor_from_source(c);
+    test_actor_kinds(c);
     test_any_client(c);
     OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));

@@ -637,6 +637,27 @@ TEST_F(Cluster, ResultsSizedToNumReturns) {
   c().kill_actor(a);
 }
 
+// Actor kinds beyond plain classes (tests/python/rc_actor_kinds.py): async methods run
+// together up to max_concurrency, concurrency groups (declared with the class, set_json),
+// @ray.method(num_returns=2).
+TEST_F(Cluster, ActorKinds) {
+  auto meet = [&](const ActorHandle &a, int n) {
+    std::vector<ObjectRef> refs;
+    for (int i = 0; i < n; i++) refs.push_back(c().call_method(a, "meet", {n}));
+    for (const ObjectRef &r : refs) EXPECT_EQ(c().get(r).as<int64_t>(), n);
+  };
+  meet(c().create_actor(ActorClass("rc_actor_kinds", "AsyncMeeting"), {}, Options().max_concurrency(4)), 4);
+  meet(c().create_actor(ActorClass("rc_actor_kinds", "Grouped"), {}, Options().set_json("concurrency_groups", "{\"io\": 2}")),
+       2);
+  ActorHandle splitter = c().create_actor(ActorClass("rc_actor_kinds", "Splitter"));
+  Options two;
+  two.num_returns(2);
+  std::vector<ObjectRef> refs = c().call_method_n(splitter, "split", 2, {1, "b"}, two);
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(c().get(refs[0]).as<int64_t>(), 1);
+  EXPECT_EQ(c().get(refs[1]).as<std::string>(), "b");
+}
+
 // An actor class's attached options, and options per creation set over them.
 TEST_F(Cluster, ActorClassOptionsAndCreation) {
   ActorClass counter =

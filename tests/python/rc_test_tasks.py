@@ -243,3 +243,9 @@ def my_task_id():
     import ray
 
     return ray.get_runtime_context().get_task_id()
+
+
+def my_pid():
+    import os
+
+    return os.getpid()

@@ -7,6 +7,27 @@ extension AllTests {
     /// Actors: creation from an ActorClass by module and from source, options (attached
     /// and per creation), methods, names, kill.
     @Suite struct ActorTests {
+        /// Actor kinds beyond plain classes (tests/python/rc_actor_kinds.py): async methods
+        /// run together up to maxConcurrency, concurrency groups (declared with the class:
+        /// `setting`), `@ray.method(num_returns=2)`.
+        @Test func asyncActorsConcurrencyGroupsAndDeclaredReturns() async throws {
+            let c = try Fixture.client()
+            func meet(_ a: ActorHandle, _ n: Int) async throws {
+                let refs = try (0..<n).map { _ in try c.call(a, method: "meet", [n]) }
+                for r in refs { #expect(try await c.get(r, as: Int.self) == n) }
+            }
+            func kind(_ name: String) throws -> ActorClass { try ActorClass(module: "rc_actor_kinds", qualname: name) }
+            var concurrent = Options()
+            concurrent.maxConcurrency = 4
+            try await meet(c.createActor(kind("AsyncMeeting"), options: concurrent), 4)
+            let grouped = try Options().setting("concurrency_groups", ["io": 2])
+            try await meet(c.createActor(kind("Grouped"), options: grouped), 2)
+            let splitter = try c.createActor(kind("Splitter"))
+            let refs = try c.call(splitter, method: "split", [1, "b"], returns: 2)
+            #expect(try await c.get(refs[0], as: Int.self) == 1)
+            #expect(try await c.get(refs[1], as: String.self) == "b")
+        }
+
         @Test func namedActorMethodsAndKill() async throws {
             let c = try Fixture.client()
             let name = Fixture.unique("swift-counter")
