@@ -1087,6 +1087,13 @@ ray_client_status ray_client_cluster_available_resources(const ray_client_client
 ray_client_status ray_client_cluster_nodes(const ray_client_client *client,
                                            char **out);
 
+// The cluster's task timeline (`ray.timeline()`) as a JSON array of Chrome tracing
+// events (objects with `cat`, `name`, `pid`, `tid`, `ts`, `dur`, `ph`, ...): written to
+// a file, `chrome://tracing` or Perfetto shows it. The caller frees `*out` with
+// `ray_client_string_free`.
+ray_client_status ray_client_cluster_timeline(const ray_client_client *client,
+                                              char **out);
+
 // The job's runtime context as a JSON object with the string fields `job_id`,
 // `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address`,
 // `session_name` and `worker_id` (null from releases that do not send it: 2.55 and

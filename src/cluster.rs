@@ -77,6 +77,13 @@ impl Client {
         nodes(self.cluster_json(TypeEnum::Nodes)?)
     }
 
+    /// The cluster's task timeline (`ray.timeline()`): Chrome tracing events (dicts with
+    /// `cat`, `name`, `pid`, `tid`, `ts`, `dur`, `ph`, ...), for `chrome://tracing` or
+    /// Perfetto once written out as a JSON array.
+    pub fn timeline(&self) -> Result<Vec<Value>> {
+        list_reply(self.cluster_json(TypeEnum::Timeline)?, "timeline")
+    }
+
     /// Whether Ray is initialized on the client's server (`ray.is_initialized()`).
     pub fn is_initialized(&self) -> Result<bool> {
         is_initialized(self.cluster_json(TypeEnum::IsInitialized)?)
@@ -131,10 +138,15 @@ pub(crate) fn cluster_json(reply: ClusterInfoResponse) -> Result<Value> {
 }
 
 pub(crate) fn nodes(json: Value) -> Result<Vec<Value>> {
+    list_reply(json, "nodes")
+}
+
+/// The list a `what` reply must be.
+pub(crate) fn list_reply(json: Value, what: &str) -> Result<Vec<Value>> {
     match json {
-        Value::List(nodes) => Ok(nodes),
+        Value::List(items) => Ok(items),
         other => Err(Error::protocol(format!(
-            "nodes reply is {}",
+            "{what} reply is {}",
             other.type_name()
         ))),
     }

@@ -14,3 +14,34 @@ fn cluster_and_available_resources() {
     let cpu = available.get("CPU").copied().unwrap_or(0.0);
     assert!((0.0..=6.0).contains(&cpu), "{available:?}");
 }
+
+/// `ray.timeline()`: Chrome tracing events; a task's run shows up once the cluster has
+/// reported it (no time limit: a task that never shows is this test running on).
+#[test]
+fn timeline_shows_a_task_that_ran() {
+    use ray_client::Value;
+    let client = common::client();
+    let marker = format!("timeline_marker_{}", std::process::id());
+    let f = ray_client::RemoteFunction::from_source(
+        &format!("def {marker}():\n    return 1\n"),
+        &marker,
+    )
+    .unwrap();
+    let r = client.call(&f, vec![], vec![]).unwrap();
+    assert_eq!(client.get(&r).unwrap(), Value::from(1));
+    loop {
+        let events = client.timeline().unwrap();
+        let named = |e: &Value| {
+            e.get_str("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.contains(&marker))
+        };
+        if let Some(e) = events.iter().find(|e| named(e)) {
+            for key in ["ph", "ts", "pid", "tid"] {
+                assert!(e.get_str(key).is_some(), "{key} in {e:?}");
+            }
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}

@@ -639,6 +639,15 @@ type Node struct {
 	Raw map[string]any `json:"-"`
 }
 
+// Timeline is the cluster's task timeline (ray.timeline()): Chrome tracing events
+// (cat, name, pid, tid, ts, dur, ph, ...), for chrome://tracing or Perfetto once written
+// out as a JSON array.
+func (c *Client) Timeline(ctx context.Context) ([]map[string]any, error) {
+	return jsonCall[[]map[string]any](ctx, "Timeline", c.use, func(p *C.ray_client_client, out **C.char) cstatus {
+		return C.ray_client_cluster_timeline(p, out)
+	})
+}
+
 // Nodes lists the cluster's nodes (ray.nodes()).
 func (c *Client) Nodes(ctx context.Context) ([]Node, error) {
 	raw, err := jsonCall[[]json.RawMessage](ctx, "Nodes", c.use, func(p *C.ray_client_client, out **C.char) cstatus {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -55,6 +57,17 @@ func TestClientInfoAndCluster(t *testing.T) {
 	// The test cluster's release sends the worker id (the driver of this client's server).
 	if rc.JobID == "" || rc.Namespace != "go-tests" || !strings.Contains(rc.RuntimeEnv, "RC_GO") || len(rc.WorkerID) != 56 {
 		t.Fatalf("RuntimeContext = %+v", rc)
+	}
+	// Timeline: a task that ran shows once the cluster reported it (polled, no time limit).
+	marker := fmt.Sprintf("go_timeline_marker_%d", os.Getpid())
+	mr := must(c.FunctionFromSource("def "+marker+"():\n    return 1\n", marker).Remote(ctx))(t)
+	must(c.Get(ctx, mr))(t)
+	for seen := false; !seen; time.Sleep(500 * time.Millisecond) {
+		for _, e := range must(c.Timeline(ctx))(t) {
+			if name, _ := e["name"].(string); strings.Contains(name, marker) {
+				seen = true
+			}
+		}
 	}
 	// A ref's task id is what the task itself reads, and the start of the object id.
 	r, err := c.Function(tasks, "my_task_id").Remote(ctx)

@@ -63,6 +63,20 @@ pub unsafe extern "C" fn ray_client_cluster_nodes(
     })
 }
 
+/// The cluster's task timeline (`ray.timeline()`) as a JSON array of Chrome tracing
+/// events (objects with `cat`, `name`, `pid`, `tid`, `ts`, `dur`, `ph`, ...): written to
+/// a file, `chrome://tracing` or Perfetto shows it. The caller frees `*out` with
+/// `ray_client_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_cluster_timeline(
+    client: *const ray_client_client,
+    out: *mut *mut c_char,
+) -> ray_client_status {
+    json_out(client, out, |c| {
+        Ok(crate::json::to_json(&Value::List(c.timeline()?))?)
+    })
+}
+
 /// The job's runtime context as a JSON object with the string fields `job_id`,
 /// `node_id`, `namespace`, `runtime_env` (itself JSON text), `gcs_address`,
 /// `session_name` and `worker_id` (null from releases that do not send it: 2.55 and

@@ -631,6 +631,27 @@ static void test_cluster(ray_client_client *c) {
     const char *w = strstr(s, "\"worker_id\":\"");
     CHECK(w != NULL && strlen(w) > 13 + 56 && w[13 + 56] == '"');
     OK(ray_client_string_free(s));
+    /* ray.timeline(): a task that ran shows once the cluster reported it (polled, no
+       time limit). */
+    {
+        char src[128], name[64];
+        snprintf(name, sizeof name, "c_timeline_marker_%ld", (long)getpid());
+        snprintf(src, sizeof src, "def %s():\n    return 1\n", name);
+        ray_client_function *f = NULL;
+        OK(ray_client_function_from_source(src, name, &f));
+        ray_client_value *one = NULL;
+        OK(call_function_get(c, f, NULL, NULL, &one));
+        free_value(one);
+        OK(ray_client_function_free(f));
+        for (;;) {
+            char *events = NULL;
+            OK(ray_client_cluster_timeline(c, &events));
+            int seen = events && events[0] == '[' && strstr(events, name) != NULL;
+            if (events) OK(ray_client_string_free(events));
+            if (seen) break;
+            nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);
+        }
+    }
     /* A ref's task id is what the task itself reads, and the start of the object id. */
     {
         ray_client_function *f = test_function("my_task_id");

@@ -775,6 +775,12 @@ TEST_F(Cluster, ClusterInfo) {
   // The test cluster's release sends the worker id (the driver of this client's server).
   EXPECT_EQ(parsed.get("worker_id")->as<std::string>().size(), 56u) << ctx;
   EXPECT_NO_THROW(c().dashboard_url());
+  // ray.timeline(): a task that ran shows once the cluster reported it (polled).
+  std::string marker = "cpp_timeline_marker_" + std::to_string(getpid());
+  EXPECT_EQ(c().get(c().call(RemoteFunction::from_source("def " + marker + "():\n    return 1\n", marker), {}))
+                .as<int64_t>(),
+            1);
+  while (c().timeline().find(marker) == std::string::npos) std::this_thread::sleep_for(500ms);
   // A ref's task id is what the task itself reads, and the start of the object id.
   ObjectRef r = c().call(RemoteFunction("rc_test_tasks", "my_task_id"), {});
   std::string task_id = r.task_id();

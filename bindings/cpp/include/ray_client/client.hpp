@@ -231,6 +231,8 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
   std::string cluster_resources() const;
   std::string available_resources() const;
   std::string nodes() const;
+  /// ray.timeline(): a JSON array of Chrome tracing events.
+  std::string timeline() const;
   std::string runtime_context() const;
   std::string dashboard_url() const;
 

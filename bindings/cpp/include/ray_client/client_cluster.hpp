@@ -26,6 +26,9 @@ inline std::string Client::available_resources() const {
 inline std::string Client::nodes() const {
   return detail::string_call([&](char **o) { return ray_client_cluster_nodes(raw_, o); });
 }
+inline std::string Client::timeline() const {
+  return detail::string_call([&](char **o) { return ray_client_cluster_timeline(raw_, o); });
+}
 inline std::string Client::runtime_context() const {
   return detail::string_call([&](char **o) { return ray_client_client_runtime_context(raw_, o); });
 }

@@ -79,6 +79,14 @@ extension RayClient {
     }
 
     /// The cluster's nodes (`ray.nodes()`): one dict each (`NodeID`, `Alive`, `Resources`, ...).
+    /// The cluster's task timeline (`ray.timeline()`): Chrome tracing events (`cat`,
+    /// `name`, `pid`, `tid`, `ts`, `dur`, `ph`, ...).
+    public func timeline() throws -> [RayValue] {
+        var s: UnsafeMutablePointer<CChar>?
+        try check(ray_client_cluster_timeline(raw, &s))
+        return try [RayValue](rayValue: try RayValue(json: takeString(s)))
+    }
+
     public func nodes() throws -> [RayValue] {
         var s: UnsafeMutablePointer<CChar>?
         try check(ray_client_cluster_nodes(raw, &s))

@@ -61,6 +61,13 @@ extension AllTests {
             #expect(!ctx.gcsAddress.isEmpty && !ctx.sessionName.isEmpty)
             // The test cluster's release sends the worker id (the driver of this client's server).
             #expect(ctx.workerID?.count == 56, "\(ctx)")
+            // The timeline: a task that ran shows once the cluster reported it (polled).
+            let marker = "swift_timeline_marker_\(ProcessInfo.processInfo.processIdentifier)"
+            let fn = try RemoteFunction(source: "def \(marker)():\n    return 1\n", name: marker)
+            #expect(try await c.get(c.call(fn), as: Int.self) == 1)
+            while try !c.timeline().contains(where: { "\($0)".contains(marker) }) {
+                try await Task.sleep(for: .milliseconds(500))
+            }
             // A ref's task id is what the task itself reads, and the start of the object id.
             let r = try c.call(task("my_task_id"))
             let taskID = try r.taskID()
