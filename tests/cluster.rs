@@ -23,7 +23,7 @@ fn timeline_shows_a_task_that_ran() {
     let client = common::client();
     let marker = format!("timeline_marker_{}", std::process::id());
     let f = ray_client::RemoteFunction::from_source(
-        &format!("def {marker}():\n    return 1\n"),
+        format!("def {marker}():\n    return 1\n"),
         &marker,
     )
     .unwrap();
