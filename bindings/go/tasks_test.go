@@ -101,14 +101,16 @@ func TestCallOptions(t *testing.T) {
 		t.Fatalf("node affinity: ran on %s, want %s", got, nodeID)
 	}
 	for _, opt := range []Option{SchedulingSpread(), SchedulingDefault(), Name("go-named-task"),
-		OptionJSON("max_retries", "1"), OptionValue("retry_exceptions", false)} {
+		OptionJSON("max_retries", "1"), OptionValue("retry_exceptions", false),
+		// Taken only where a function is declared; it goes with the function.
+		OptionJSON("max_calls", "3")} {
 		if n := getAs[int](t, c, must(c.Function(tasks, "square").Options(opt).Remote(ctx, 3))(t)); n != 9 {
 			t.Fatalf("square with option = %d", n)
 		}
 	}
 	// Options that cannot work are errors (here or from the cluster), never crashes.
 	bad := []Option{NodeAffinity("nothex", false), OptionJSON("max_retries", "{bad json"),
-		OptionValue("max_retries", make(chan int)), OptionJSON("max_calls", "3"),
+		OptionValue("max_retries", make(chan int)), OptionJSON("max_calls", "-1"),
 		// Ray insists on num_cpus: this resource reaches the cluster and is refused there.
 		Resource("CPU", 1), Name("bad\x00name"), RuntimeEnv(make(chan int)), nil}
 	for i, opt := range bad {
