@@ -166,6 +166,25 @@ fn kind(name: &str) -> ActorClass {
     ActorClass::new("rc_actor_kinds", name).unwrap()
 }
 
+/// Calls `actor.meet(n)` `n` times at once: every call must see all `n` arrive, which
+/// only happens when they run together (tests/python/rc_actor_kinds.py).
+fn meet(client: &Client, actor: &ray_client::ActorHandle, n: i64) {
+    let refs: Vec<_> = (0..n)
+        .map(|_| {
+            client
+                .call_method(actor, "meet", vec![Value::from(n)], vec![])
+                .unwrap()
+        })
+        .collect();
+    for r in &refs {
+        assert_eq!(
+            client.get(r).unwrap(),
+            Value::from(n),
+            "the calls ran one at a time"
+        );
+    }
+}
+
 /// An async actor (`async def` methods): four calls meet inside the actor at once, which
 /// only happens when they run concurrently on its event loop.
 #[test]
@@ -178,16 +197,7 @@ fn async_actor_methods_run_concurrently() {
             vec![],
         )
         .unwrap();
-    let refs: Vec<_> = (0..4)
-        .map(|_| {
-            client
-                .call_method(&meeting, "meet", vec![Value::from(4)], vec![])
-                .unwrap()
-        })
-        .collect();
-    for r in &refs {
-        assert_eq!(client.get(r).unwrap(), Value::from(4), "not everyone came");
-    }
+    meet(&client, &meeting, 4);
     let r = client
         .call_method(&meeting, "echo", vec![Value::str("x")], vec![])
         .unwrap();
@@ -207,20 +217,7 @@ fn concurrency_groups_run_their_calls_together() {
             vec![],
         )
         .unwrap();
-    let refs: Vec<_> = (0..2)
-        .map(|_| {
-            client
-                .call_method(&grouped, "meet", vec![Value::from(2)], vec![])
-                .unwrap()
-        })
-        .collect();
-    for r in &refs {
-        assert_eq!(
-            client.get(r).unwrap(),
-            Value::from(2),
-            "the io group ran one at a time"
-        );
-    }
+    meet(&client, &grouped, 2);
     let r = client
         .call_method(&grouped, "group_of_default", vec![], vec![])
         .unwrap();

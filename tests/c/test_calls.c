@@ -487,14 +487,20 @@ static void test_any_client(ray_client_client *c) {
     free_value(x);
 }
 
-/* Calls `actor.method(n)` `n` times at once and checks that every call saw all `n`
-   arrive (tests/python/rc_actor_kinds.py: the calls meet inside the actor). */
-static void meet(ray_client_client *c, const ray_client_actor *a, const char *method, int n) {
+/* Creates an actor of rc_actor_kinds.`qualname` with `options`, calls its `meet(n)` `n`
+   times at once and checks that every call saw all `n` arrive (the calls meet inside the
+   actor, which only happens when they run together). */
+static void meet(ray_client_client *c, const char *qualname, const ray_client_options *options,
+                 int n) {
+    ray_client_actor_class *cls = NULL;
+    ray_client_actor *a = NULL;
+    OK(ray_client_actor_class_new("rc_actor_kinds", qualname, &cls));
+    OK(ray_client_actor_create(c, cls, NULL, options, &a));
     ray_client_value *count = v_int(n);
     const ray_client_value *vals[1] = {count};
     ray_client_args *args = args_of(vals, 1);
     ray_client_object_ref *refs[8] = {0};
-    for (int i = 0; i < n; i++) OK(ray_client_actor_call(c, a, method, args, NULL, &refs[i], 1));
+    for (int i = 0; i < n; i++) OK(ray_client_actor_call(c, a, "meet", args, NULL, &refs[i], 1));
     for (int i = 0; i < n; i++) {
         ray_client_value *v = NULL;
         OK(get_and_free(c, refs[i], &v));
@@ -503,6 +509,8 @@ static void meet(ray_client_client *c, const ray_client_actor *a, const char *me
     }
     OK(ray_client_args_free(args));
     free_value(count);
+    OK(ray_client_actor_free(a));
+    OK(ray_client_actor_class_free(cls));
 }
 
 /* Actor kinds beyond plain classes: async methods (calls run together up to
@@ -513,23 +521,14 @@ static void test_actor_kinds(ray_client_client *c) {
     ray_client_options *o = NULL;
     ray_client_actor *a = NULL;
 
-    OK(ray_client_actor_class_new("rc_actor_kinds", "AsyncMeeting", &cls));
     OK(ray_client_options_new(&o));
     OK(ray_client_options_set_max_concurrency(o, 4));
-    OK(ray_client_actor_create(c, cls, NULL, o, &a));
-    meet(c, a, "meet", 4);
-    OK(ray_client_actor_free(a));
+    meet(c, "AsyncMeeting", o, 4);
     OK(ray_client_options_free(o));
-    OK(ray_client_actor_class_free(cls));
-
-    OK(ray_client_actor_class_new("rc_actor_kinds", "Grouped", &cls));
     OK(ray_client_options_new(&o));
     OK(ray_client_options_set_json(o, "concurrency_groups", "{\"io\": 2}"));
-    OK(ray_client_actor_create(c, cls, NULL, o, &a));
-    meet(c, a, "meet", 2);
-    OK(ray_client_actor_free(a));
+    meet(c, "Grouped", o, 2);
     OK(ray_client_options_free(o));
-    OK(ray_client_actor_class_free(cls));
 
     OK(ray_client_actor_class_new("rc_actor_kinds", "Splitter", &cls));
     OK(ray_client_actor_create(c, cls, NULL, NULL, &a));
