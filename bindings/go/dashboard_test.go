@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -280,6 +281,12 @@ func TestDashboardErrors(t *testing.T) {
 	}
 	if _, err := d.SubmitJob(ctx, JobSubmission{Entrypoint: "true", RuntimeEnv: map[string]any{"x": func() {}}}); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("unencodable runtime env: %v", err)
+	}
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		_, err := d.SubmitJob(ctx, JobSubmission{Entrypoint: "true", EntrypointNumGPUs: &bad})
+		if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "EntrypointNumGPUs") {
+			t.Fatalf("entrypoint GPUs %v: %v", bad, err)
+		}
 	}
 	var none *Dashboard
 	if _, err := none.JobLogs(ctx, "x"); !errors.Is(err, ErrNilHandle) {

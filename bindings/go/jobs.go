@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"math"
 )
 
 // JobStatus is a Ray job's state (Python's JobStatus).
@@ -60,7 +61,8 @@ type JobSubmission struct {
 	// zipped and uploaded (under the name Python gives it, so not twice).
 	RuntimeEnv map[string]any
 	Metadata   map[string]string
-	// Resources reserved for the entrypoint itself; nil or 0: none.
+	// Resources reserved for the entrypoint itself; nil or 0: none (a negative, NaN or
+	// infinite amount is ErrInvalidArgument).
 	EntrypointNumCPUs   *float64
 	EntrypointNumGPUs   *float64
 	EntrypointMemory    uint64
@@ -93,6 +95,12 @@ func (d *Dashboard) SubmitJob(ctx context.Context, job JobSubmission) (string, e
 
 // newSubmission is job as a C submission handle, which the caller frees.
 func newSubmission(op string, job JobSubmission) (*C.ray_client_job_submission, error) {
+	// The C call reads a negative amount as "not given": refuse it here, as Python does.
+	for what, n := range map[string]*float64{"EntrypointNumCPUs": job.EntrypointNumCPUs, "EntrypointNumGPUs": job.EntrypointNumGPUs} {
+		if n != nil && !(*n >= 0 && !math.IsInf(*n, 1)) {
+			return nil, errInvalid(op, "%s must be a finite number >= 0, got %v", what, *n)
+		}
+	}
 	entrypoint, err := cstring(op, "entrypoint", job.Entrypoint)
 	if err != nil {
 		return nil, err
