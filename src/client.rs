@@ -257,8 +257,8 @@ impl ConnectOptions {
         }
     }
 
-    /// The pickled `JobConfig`: `JobConfig.from_json({...})`, which avoids depending on
-    /// JobConfig's private attribute layout. Empty when nothing needs configuring.
+    /// The pickled `JobConfig`, made by calling `JobConfig(...)` with its public
+    /// parameters (not its private attribute layout). Empty when nothing needs configuring.
     /// `runtime_env` is the prepared environment (local paths replaced by URIs).
     fn job_config(&self, runtime_env: Option<&Value>) -> Result<Bytes> {
         if runtime_env.is_some_and(|env| !matches!(env, Value::Dict(_))) {

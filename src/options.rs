@@ -212,7 +212,6 @@ impl Options {
         }
     }
 
-    /// The options as a dict value, or `None` when nothing is set.
     /// These options split in two: those Ray takes only where a class or function is
     /// declared (`@ray.remote(concurrency_groups=...)`, `max_calls`; refused by
     /// `.options()`), which go with the code as the task's baseline options, and the rest.
@@ -229,6 +228,7 @@ impl Options {
         (part(declared), part(rest))
     }
 
+    /// The options as a dict value, or `None` when nothing is set.
     pub(crate) fn to_value(&self) -> Option<Value> {
         (!self.entries.is_empty()).then(|| {
             Value::Dict(
