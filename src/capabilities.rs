@@ -150,6 +150,18 @@ pub struct Capabilities {
     /// server's replay cache answers like any other request. The cost: the data is
     /// copied together once, and a cut during it resends all of it.
     pub replays_chunked_requests: bool,
+    /// Ray's generator back-pressure (`_generator_backpressure_num_objects`) works for an
+    /// async actor's generator methods: Ray 2.60 (2.9 to 2.55 refuse it with a
+    /// ValueError when the method starts). Before, an item stream of such a method runs
+    /// without it: the generator is not paused while its items wait unread on the cluster
+    /// (the client still holds at most one batch).
+    pub async_actor_generator_backpressure: bool,
+    /// Cancelling a running generator method of an actor (`ray.cancel`, or its caller
+    /// ending) stops it: Ray 2.60 (2.9 to 2.55 let a sync actor's generator method run
+    /// on). Dropping an item stream of such a method therefore stops it from 2.60 only;
+    /// before, it runs on to its end with nobody reading, as it would for a Python
+    /// driver. A generator function's task is stopped on every release.
+    pub stops_actor_generators: bool,
 }
 
 impl Capabilities {
@@ -191,6 +203,8 @@ impl Capabilities {
             token_auth: v.at_least(2, 52),
             working_dir_file_modes: v.at_least(2, 53),
             replays_chunked_requests: v.at_least(2, 60),
+            async_actor_generator_backpressure: v.at_least(2, 60),
+            stops_actor_generators: v.at_least(2, 60),
         }
     }
 

@@ -3,7 +3,7 @@
 //! registry of live object refs, and disconnect.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -346,6 +346,17 @@ pub(crate) struct ClientInner {
     pub(crate) datapath_gets: AtomicU64,
     pub(crate) call_gets: AtomicU64,
     closed: AtomicBool,
+    /// The actor that runs this client's item streams, once the first is opened.
+    pub(crate) stream_pump: Mutex<Option<crate::ActorHandle>>,
+    /// The last item stream id given out.
+    stream_ids: AtomicI64,
+}
+
+impl ClientInner {
+    /// A new item stream id, unique within this client.
+    pub(crate) fn next_stream_id(&self) -> i64 {
+        self.stream_ids.fetch_add(1, Ordering::Relaxed) + 1
+    }
 }
 
 /// A connect timeout must leave time to connect: zero would fail every connect with a
@@ -487,6 +498,8 @@ impl Client {
                 datapath_gets: AtomicU64::new(0),
                 call_gets: AtomicU64::new(0),
                 closed: AtomicBool::new(false),
+                stream_pump: Mutex::new(None),
+                stream_ids: AtomicI64::new(0),
             }),
         })
     }

@@ -212,10 +212,9 @@ impl Client {
             .map_err(|e| cancelled_not_crashed(e, refs))
     }
 
-    /// For callers already on the I/O thread (the C ABI's completion callbacks): fetches
-    /// there, but decodes on a blocking-pool thread, so unpickling a large value does not
-    /// stall every stream of every client.
-    #[cfg(feature = "c-api")]
+    /// For callers already on the I/O thread (the C ABI's completion callbacks, item
+    /// streams): fetches there, but decodes on a blocking-pool thread, so unpickling a
+    /// large value does not stall every stream of every client.
     pub(crate) async fn get_on_io_thread(
         &self,
         refs: &[ObjectRef],

@@ -44,7 +44,13 @@ pub fn check_option(key: &str, value: &Value) -> Result<()> {
         ),
         "max_concurrency" => count(0, "only accepts 0 or a positive integer"),
         "num_returns" => match value {
-            Value::Str(s) if s == "dynamic" || s == "streaming" => Err(format!(
+            Value::Str(s) if s == "streaming" => Err(
+                "num_returns=\"streaming\": call the generator as an item stream instead \
+                 (call_streaming, call_method_streaming), which gives its items as they \
+                 are yielded"
+                    .to_owned(),
+            ),
+            Value::Str(s) if s == "dynamic" => Err(format!(
                 "num_returns=\"{s}\" (generators) is not supported by this library yet"
             )),
             // The upper bound is this library's: a results array of more than that many
@@ -226,6 +232,19 @@ impl Options {
             refused: self.refused.clone(),
         };
         (part(declared), part(rest))
+    }
+
+    /// These options without `key`.
+    pub(crate) fn without(&self, key: &str) -> Options {
+        Options {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(k, _)| k != key)
+                .cloned()
+                .collect(),
+            refused: self.refused.clone(),
+        }
     }
 
     /// The options as a dict value, or `None` when nothing is set.

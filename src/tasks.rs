@@ -7,6 +7,7 @@
 //! `(args, kwargs)` pair. Scheduling is pipelined: the call returns refs at once and the
 //! ids follow when the server's ticket arrives.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -255,16 +256,7 @@ impl Client {
                 Value::Dict(kwargs),
             ]))?
             .segments;
-        // A runtime_env with local paths names uploaded packages instead.
-        let prepared;
-        let task_options = match s.options.get("runtime_env") {
-            Some(env) => {
-                let env = crate::runtime_env::prepare_blocking(self, env)?;
-                prepared = s.options.clone().runtime_env(env);
-                &prepared
-            }
-            None => s.options,
-        };
+        let task_options = self.prepared_options(s.options)?;
         let pickled = |o: &Options| -> Result<Option<TaskOptions>> {
             Ok(match o.to_value() {
                 Some(v) => Some(TaskOptions {
@@ -273,7 +265,7 @@ impl Client {
                 None => None,
             })
         };
-        let options = pickled(task_options)?;
+        let options = pickled(&task_options)?;
         let baseline_options = pickled(s.declared)?;
         let sizes = SizeHint::Returned(self.inner.return_sizes(&s.payload_id, &s.name));
         let task = ClientTask {
@@ -320,6 +312,18 @@ impl Client {
             }
         });
         Ok(refs)
+    }
+
+    /// `options` as they are sent: a runtime_env with local paths names uploaded packages
+    /// instead (uploading them first).
+    pub(crate) fn prepared_options<'a>(&self, options: &'a Options) -> Result<Cow<'a, Options>> {
+        Ok(match options.get("runtime_env") {
+            Some(env) => {
+                let env = crate::runtime_env::prepare_blocking(self, env)?;
+                Cow::Owned(options.clone().runtime_env(env))
+            }
+            None => Cow::Borrowed(options),
+        })
     }
 
     /// The ref of the pickled function or class, put once per client and set of
