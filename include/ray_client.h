@@ -309,6 +309,13 @@ typedef struct ray_client_error ray_client_error;
 // Thread-safety: immutable, so any number of threads may call one function at once.
 typedef struct ray_client_function ray_client_function;
 
+// The items of a generator running on the cluster, read as it yields them
+// (`ray_client_item_stream_next`). Ownership: freed with `ray_client_item_stream_free`,
+// which stops the generator if it has not ended.
+// Thread-safety: thread-safe; reads from several threads take turns, each item going to
+// exactly one of them.
+typedef struct ray_client_item_stream ray_client_item_stream;
+
 // A job to submit (entrypoint, id, runtime_env, metadata, entrypoint resources), read
 // when submitted, so one may serve many submissions. Ownership: freed with
 // `ray_client_job_submission_free`.
@@ -1019,6 +1026,66 @@ ray_client_status ray_client_actor_clone(const ray_client_actor *actor,
 // Thread-safety: may run while other threads still use the handle: their calls finish
 // normally, and borrowed pointers into it become invalid.
 ray_client_status ray_client_actor_free(ray_client_actor *actor);
+
+// ---- Item streams (src/ffi/streams.rs) ----
+//
+// Calls the generator function `function(*args, **kwargs)` on `client` and returns its
+// items as they are yielded (Python's `num_returns="streaming"`); `args` and `options`
+// as in `ray_client_function_call`. The option `_generator_backpressure_num_objects`
+// (an int from 1, default 64) is the stream's buffer `b`: Ray pauses the generator
+// while `b` items wait unread on the cluster, and the client fetches batches of up to
+// `b`, so at most `2 b` items exist beyond those read. The caller frees `*out` with
+// `ray_client_item_stream_free`.
+ray_client_status ray_client_function_call_streaming(const ray_client_client *client,
+                                                     const ray_client_function *function,
+                                                     const ray_client_args *args,
+                                                     const ray_client_options *options,
+                                                     ray_client_item_stream **out);
+
+// Calls the generator method `actor.method(*args, **kwargs)` and returns its items as
+// they are yielded; `args`, `options` and the buffer as in
+// `ray_client_function_call_streaming`. The caller frees `*out`.
+ray_client_status ray_client_actor_call_streaming(const ray_client_client *client,
+                                                  const ray_client_actor *actor,
+                                                  const char *method,
+                                                  const ray_client_args *args,
+                                                  const ray_client_options *options,
+                                                  ray_client_item_stream **out);
+
+// The next item, waiting up to `timeout_ms` (negative: no limit): `*out` gets a new
+// value handle (free it with `ray_client_value_free`), or NULL once the generator
+// returned. The exception the generator raised comes as `RAY_CLIENT_ERROR_TASK_ERROR`
+// after the items yielded before it, and the stream ends there.
+// `RAY_CLIENT_ERROR_TIMEOUT` when the time passed; the stream keeps its place, so a
+// later read gets that item.
+ray_client_status ray_client_item_stream_next(const ray_client_item_stream *stream,
+                                              int64_t timeout_ms,
+                                              ray_client_value **out);
+
+// Starts reading the next item and returns at once; `callback(user, ...)` runs exactly
+// once on the I/O thread with what `ray_client_item_stream_next` would give: a value
+// (owned by the callback), NULL with `RAY_CLIENT_OK` at the end, or an error (owned by
+// the callback). A status other than `RAY_CLIENT_OK` here means the callback will not
+// run. `user` must stay valid until the callback ran.
+// Thread-safety: may also be called from a callback on the I/O thread; `callback` runs
+// on the I/O thread. Reads started before the last one ended are served in turn.
+ray_client_status ray_client_item_stream_next_async(const ray_client_item_stream *stream,
+                                                    int64_t timeout_ms,
+                                                    ray_client_get_callback callback,
+                                                    void *user);
+
+// Stops the generator on the cluster and ends the stream (later reads give NULL);
+// a stream that ended already is left as it is.
+ray_client_status ray_client_item_stream_cancel(const ray_client_item_stream *stream);
+
+// The stream's buffer (see `ray_client_function_call_streaming`) in `*out`.
+ray_client_status ray_client_item_stream_buffer(const ray_client_item_stream *stream,
+                                                size_t *out);
+
+// Frees a stream, stopping its generator if it has not ended. NULL is a no-op.
+// Thread-safety: may run while another thread waits in `ray_client_item_stream_next`
+// on it: that read ends (with the generator's cancellation) rather than waiting on.
+ray_client_status ray_client_item_stream_free(ray_client_item_stream *stream);
 
 // ---- Internal KV (src/ffi/kv.rs) ----
 //

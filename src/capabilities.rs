@@ -154,7 +154,7 @@ pub struct Capabilities {
     /// async actor's generator methods: Ray 2.60 (2.9 to 2.55 refuse it with a
     /// ValueError when the method starts). Before, an item stream of such a method runs
     /// without it: the generator is not paused while its items wait unread on the cluster
-    /// (the client still holds at most one batch).
+    /// (the client and its actor there still hold at most two buffers).
     pub async_actor_generator_backpressure: bool,
     /// Cancelling a running generator method of an actor (`ray.cancel`, or its caller
     /// ending) stops it: Ray 2.60 (2.9 to 2.55 let a sync actor's generator method run

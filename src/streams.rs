@@ -4,14 +4,15 @@
 //!
 //! Ray's client server cannot hand a streaming generator to a client, so the client ships
 //! an actor of its own (src/streams/pump.py, one per client, created at its first
-//! stream) that calls the function with `num_returns="streaming"`, holds the generator,
-//! and gives its items out in batches: `next(sid, n)` waits for one item and adds those
-//! already produced, up to `n`. The client asks for the next batch only when the last
-//! is used up, so it holds at most one batch; on the cluster, Ray's generator
-//! back-pressure (`_generator_backpressure_num_objects`, the stream's buffer) pauses
-//! the generator once that many items wait unread. Dropping or cancelling a stream
-//! cancels its generator (`ray.cancel`); the pump's calls are ordinary actor calls, so a
-//! reconnect within the grace period resumes them like any other call.
+//! stream) that calls the function with `num_returns="streaming"` and drains the
+//! generator into a queue of `buffer` items per stream; `next(sid, n)` waits for one
+//! item and adds those queued, up to `n`. The client asks for the next batch only when
+//! the last is used up. So at most three buffers of items exist beyond those read: up to
+//! `buffer` waiting on the cluster, where Ray's generator back-pressure
+//! (`_generator_backpressure_num_objects`) pauses the generator, `buffer` in the pump's
+//! queue, and one batch in the client. Dropping or cancelling a stream cancels its
+//! generator (`ray.cancel`); the pump's calls are ordinary actor calls, so a reconnect
+//! within the grace period resumes them like any other call.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -46,7 +47,7 @@ pub const DEFAULT_STREAM_BUFFER: usize = 64;
 /// [`iter`](Self::iter), `for item in stream`), [`next_async`](Self::next_async), or as a
 /// [`futures::Stream`]: each gives the next item, `None` (the iterator's
 /// end) once the generator returned, or the exception the generator raised, after the
-/// items it yielded before it (the stream ends there). At most `2 × buffer` items are
+/// items it yielded before it (the stream ends there). At most `3 × buffer` items are
 /// held beyond those read (see [`Client::call_streaming`]).
 ///
 /// Dropping the stream before its end, or [`cancel`](Self::cancel), stops the generator
@@ -88,9 +89,10 @@ impl Client {
     /// "streaming").remote(...)`). The task starts at once, with `function`'s options.
     ///
     /// Buffering: the option `_generator_backpressure_num_objects` (default
-    /// [`DEFAULT_STREAM_BUFFER`]) is the buffer `b`: Ray pauses the generator while `b`
-    /// of its items wait unread on the cluster, and the client fetches batches of up to
-    /// `b` items, one at a time; so at most `2 × b` items exist beyond those read.
+    /// [`DEFAULT_STREAM_BUFFER`]) is the buffer `b`. Ray pauses the generator while `b`
+    /// of its items wait on the cluster; the client's actor on the cluster queues up to
+    /// `b` more, and the client fetches them in batches of up to `b`, one batch at a
+    /// time: at most `3 × b` items exist beyond those read.
     pub fn call_streaming(
         &self,
         function: &RemoteFunction,
@@ -238,6 +240,11 @@ impl ItemStream {
         self.inner.stop()
     }
 
+    /// The client the stream reads through.
+    pub(crate) fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
     /// The buffer (see [`Client::call_streaming`]).
     pub fn buffer(&self) -> usize {
         self.inner.buffer
@@ -326,10 +333,12 @@ impl StreamInner {
     }
 }
 
-impl Drop for StreamInner {
+impl Drop for ItemStream {
     fn drop(&mut self) {
-        // A client already closed has taken its actors, the pump's generators with them.
-        let _ = self.stop();
+        // Reads still in progress (the C ABI's asynchronous ones) hold the inner part;
+        // the stream's owner is done with it now. A client already closed has taken its
+        // actors, the pump's generators with them.
+        let _ = self.inner.stop();
     }
 }
 

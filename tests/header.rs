@@ -137,5 +137,5 @@ fn thread_safety_is_stated_per_type() {
             );
         }
     }
-    assert_eq!(types, 15, "the fifteen opaque handle types");
+    assert_eq!(types, 16, "the sixteen opaque handle types");
 }

@@ -138,6 +138,15 @@ pub struct ray_client_log_tail {
     _private: [u8; 0],
 }
 
+/// The items of a generator running on the cluster, read as it yields them
+/// (`ray_client_item_stream_next`). Ownership: freed with `ray_client_item_stream_free`,
+/// which stops the generator if it has not ended.
+/// Thread-safety: thread-safe; reads from several threads take turns, each item going to
+/// exactly one of them.
+pub struct ray_client_item_stream {
+    _private: [u8; 0],
+}
+
 /// Types of handles: a tag stored in the token's low bits, and what the registry holds.
 pub(crate) trait Handle {
     const TAG: usize;
@@ -164,6 +173,7 @@ pub(crate) enum Slot {
     DashboardOptions(Arc<Mutex<crate::dashboard::DashboardOptions>>),
     JobSubmission(Arc<Mutex<crate::dashboard::JobSubmission>>),
     LogTail(super::dashboard::jobs::LogTailBox),
+    ItemStream(Arc<crate::ItemStream>),
 }
 
 macro_rules! handle {
@@ -231,8 +241,15 @@ handle!(
     super::dashboard::jobs::LogTailBox
 );
 
-// Four bits: tags 1 to 15, every one in use; another handle type needs a fifth bit.
-const TAG_BITS: u32 = 4;
+handle!(
+    ray_client_item_stream,
+    16,
+    ItemStream,
+    Arc<crate::ItemStream>
+);
+
+// Five bits: tags 1 to 31, 16 of them in use.
+const TAG_BITS: u32 = 5;
 
 static HANDLES: LazyLock<RwLock<HashMap<usize, Slot>>> = LazyLock::new(Default::default);
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);

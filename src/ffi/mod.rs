@@ -28,13 +28,13 @@
 //!   `ray_client_actor_class`, `ray_client_actor`, `ray_client_args`, `ray_client_value`,
 //!   `ray_client_error`, `ray_client_options`, `ray_client_connect_options`,
 //!   `ray_client_placement_group`, `ray_client_dashboard`, `ray_client_dashboard_options`,
-//!   `ray_client_job_submission` and `ray_client_log_tail` are opaque: the pointer
+//!   `ray_client_job_submission`, `ray_client_log_tail` and `ray_client_item_stream` are opaque: the pointer
 //!   value is a token (a never-reused id plus a type tag), never dereferenced by anyone.
 //!   Every handle the library hands out is **owned by the receiver**, who frees it with
 //!   the type's `_free` function. Every use checks the token against a registry of live
 //!   handles first: `NULL` gives `RAY_CLIENT_ERROR_NULL_ARGUMENT`, a freed (or made up, or
 //!   wrong-type) handle gives `RAY_CLIENT_ERROR_INVALID_HANDLE`, never a crash. Ids are
-//!   never reused (64-bit platforms; on 32-bit ones after 2^28 handles), so a freed handle
+//!   never reused (64-bit platforms; on 32-bit ones after 2^27 handles), so a freed handle
 //!   stays invalid forever. `_free(NULL)` is a no-op returning `RAY_CLIENT_OK`, like
 //!   `free(NULL)`; freeing twice returns `RAY_CLIENT_ERROR_INVALID_HANDLE`.
 //! - **Returned memory.** Strings (`char*`), byte buffers (`uint8_t*`) and value arrays
@@ -95,6 +95,8 @@ mod args;
 mod tasks;
 // Creating actors and calling their methods.
 mod actors;
+// Item streams: a generator's items as it yields them.
+mod streams;
 // The internal key-value store.
 mod kv;
 // Cluster information.
@@ -126,6 +128,7 @@ pub use options::*;
 pub(crate) use params::*;
 pub use placement_group::*;
 pub use status::*;
+pub use streams::*;
 pub use tasks::*;
 pub use value::*;
 pub use value_build::*;

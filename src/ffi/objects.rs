@@ -262,14 +262,14 @@ fn give_error(e: crate::Error) -> (ray_client_status, *mut ray_client_error) {
 
 /// What an asynchronous operation hands its callback: the operation's result, or the
 /// status and a new error handle that the callback owns.
-type Outcome<T> = Result<T, (ray_client_status, *mut ray_client_error)>;
+pub(crate) type Outcome<T> = Result<T, (ray_client_status, *mut ray_client_error)>;
 
 /// The rest of an `*_async` function once its arguments are read: checks that `c` is
 /// open and owns `refs` (a failure here means the callback never runs), then runs `op` on
 /// the I/O thread and hands its outcome to `done`, which calls the caller's callback with
 /// the caller's `user` (a panic there is swallowed so that it cannot take the I/O thread
 /// down). The client and the refs live until the callback returned.
-fn start<T>(
+pub(crate) fn start<T>(
     c: Client,
     refs: Vec<ObjectRef>,
     user: *mut c_void,
@@ -320,16 +320,33 @@ pub unsafe extern "C" fn ray_client_object_get_async(
                 }
                 .boxed()
             },
-            move |user, outcome| {
-                let (status, value, error) = match outcome {
-                    Ok(v) => (RAY_CLIENT_OK, new_handle(Arc::new(v)), std::ptr::null_mut()),
-                    Err((code, err)) => (code, std::ptr::null_mut(), err),
-                };
-                // SAFETY: the caller's callback with the caller's pointer, as documented.
-                unsafe { cb(user, status, value, error) }
-            },
+            move |user, outcome| call_get_callback(cb, user, outcome.map(Some)),
         )
     })
+}
+
+/// Hands a get's outcome to the caller's `ray_client_get_callback`: a new value handle,
+/// none (`Ok(None)`: an item stream's end), or the error.
+pub(crate) fn call_get_callback(
+    cb: unsafe extern "C" fn(
+        *mut c_void,
+        ray_client_status,
+        *mut ray_client_value,
+        *mut ray_client_error,
+    ),
+    user: *mut c_void,
+    outcome: Outcome<Option<crate::Value>>,
+) {
+    let (status, value, error) = match outcome {
+        Ok(v) => (
+            RAY_CLIENT_OK,
+            v.map_or(std::ptr::null_mut(), |v| new_handle(Arc::new(v))),
+            std::ptr::null_mut(),
+        ),
+        Err((code, err)) => (code, std::ptr::null_mut(), err),
+    };
+    // SAFETY: the caller's callback with the caller's pointer, as documented.
+    unsafe { cb(user, status, value, error) }
 }
 
 /// Starts getting `n` objects' values; `callback` runs once on the I/O thread (see

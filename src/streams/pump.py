@@ -4,13 +4,17 @@
 # results to a client (it refuses num_returns="streaming"), but an actor can hold the
 # generator as a Python driver would and give its items out in batches.
 #
-# It is an async actor: every stream's `next` waits for items without holding a thread,
-# so any number of streams share it. Stream ids are the client's own. The generator task
-# is submitted by this actor, which owns it: if the actor dies (its client disconnected,
-# its node failed), Ray stops the generator.
+# It is an async actor: a task per stream drains the generator into a queue of `buffer`
+# items, and `next` takes what the queue holds (waiting for the first), so any number of
+# streams share one actor without holding threads. Stream ids are the client's own. The
+# generator task is submitted by this actor, which owns it: if the actor dies (its client
+# disconnected, its node failed), Ray stops the generator.
 #
-# Runs on every Ray release the client supports (2.9 on Python 3.9 and later): only the
-# public ObjectRefGenerator API (iteration, next_ready) and ray.cancel are used.
+# Runs on every Ray release the client supports (2.9 on Python 3.9 and later), with only
+# the public ObjectRefGenerator API (async iteration) and ray.cancel; no blocking call
+# (a blocking ray.get would stall every stream and make Ray warn).
+import asyncio
+
 import ray
 from ray.remote_function import RemoteFunction
 
@@ -19,13 +23,49 @@ from ray.remote_function import RemoteFunction
 # again without it.
 ASYNC_ACTOR_REFUSAL = "not supported for an async actor"
 
+ITEM, END, ERROR = 0, 1, 2
+
+
+class _Refused(Exception):
+    pass
+
 
 class _Stream:
-    def __init__(self, submit, fallback):
-        self.submit = submit
-        self.fallback = fallback
+    def __init__(self, submit, buffer, fallback):
+        self.queue = asyncio.Queue(maxsize=buffer)
+        # The first submission here, so that Ray's refusal of the options reaches the
+        # client as the error of its first read.
         self.gen = submit(True)
-        self.taken = 0
+        self.task = asyncio.ensure_future(self.drain(submit, fallback))
+
+    async def drain(self, submit, fallback):
+        backpressure = True
+        while True:
+            try:
+                await self.drain_once(fallback and backpressure)
+                return
+            except _Refused:
+                backpressure = False
+                self.gen = submit(False)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as e:  # the pump's own failure, for the reader
+                await self.queue.put((ERROR, e))
+                return
+
+    async def drain_once(self, may_be_refused):
+        taken = 0
+        async for ref in self.gen:
+            try:
+                value = await ref
+            except Exception as e:
+                if may_be_refused and taken == 0 and ASYNC_ACTOR_REFUSAL in str(e):
+                    raise _Refused() from None
+                await self.queue.put((ERROR, [ref]))
+                return
+            taken += 1
+            await self.queue.put((ITEM, value))
+        await self.queue.put((END, None))
 
 
 class RayClientItemStreams:
@@ -58,11 +98,11 @@ class RayClientItemStreams:
 
         def submit(backpressure):
             o = dict(options)
-            if backpressure and buffer > 0:
+            if backpressure:
                 o["_generator_backpressure_num_objects"] = buffer
             return remote.options(**o).remote(*args, **kwargs)
 
-        self.streams[sid] = _Stream(submit, fallback)
+        self.streams[sid] = _Stream(submit, buffer, fallback)
 
     async def next(self, sid, max_items, start=None):
         """Up to max_items items of stream sid: waits for the first, then takes those
@@ -77,28 +117,26 @@ class RayClientItemStreams:
         if stream is None:
             return [], None, True
         items = []
-        while len(items) < max_items and (not items or stream.gen.next_ready()):
-            try:
-                ref = await stream.gen.__anext__()
-            except StopAsyncIteration:
+        kind, x = await stream.queue.get()
+        while True:
+            if kind == END:
                 self.streams.pop(sid, None)
                 return items, None, True
-            try:
-                items.append(await ref)
-            except Exception as e:
-                if stream.fallback and stream.taken == 0 and ASYNC_ACTOR_REFUSAL in str(e):
-                    stream.fallback = False
-                    stream.gen = stream.submit(False)
-                    continue
+            if kind == ERROR:
                 self.streams.pop(sid, None)
-                return items, [ref], True
-            stream.taken += 1
-        return items, None, False
+                if isinstance(x, BaseException):
+                    raise x
+                return items, x, True
+            items.append(x)
+            if len(items) >= max_items or stream.queue.empty():
+                return items, None, False
+            kind, x = stream.queue.get_nowait()
 
     def close(self, sid):
         """Stops stream sid's generator (ray.cancel), and forgets it."""
         stream = self.streams.pop(sid, None)
         if stream is None:
             self.closed.add(sid)
-        else:
-            ray.cancel(stream.gen)
+            return
+        stream.task.cancel()
+        ray.cancel(stream.gen)
