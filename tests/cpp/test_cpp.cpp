@@ -658,6 +658,66 @@ TEST_F(Cluster, ActorKinds) {
   EXPECT_EQ(c().get(refs[1]).as<std::string>(), "b");
 }
 
+// Item streams: a generator's items in order through next() and the iterator, the
+// exception after the items before it, a timeout that keeps the stream's place, cancel and
+// destruction stopping the generator (which writes to the KV store, namespace rc_streams),
+// an actor's generator method.
+TEST_F(Cluster, ItemStreams) {
+  const std::optional<std::string> ns = "rc_streams";
+  RemoteFunction count("rc_streams", "count");
+  std::vector<int64_t> got;
+  ItemStream all = c().call_streaming(count, {100});
+  EXPECT_EQ(all.buffer(), 64u);
+  for (const Value &item : all) got.push_back(item.as<int64_t>());
+  ASSERT_EQ(got.size(), 100u);
+  for (int64_t i = 0; i < 100; i++) EXPECT_EQ(got[i], i);
+  EXPECT_FALSE(all.next().has_value());
+
+  ItemStream failing = c().call_streaming(RemoteFunction("rc_streams", "fail_after"), {2});
+  EXPECT_EQ(failing.next()->as<int64_t>(), 0);
+  EXPECT_EQ(failing.next()->as<int64_t>(), 1);
+  Error e = expect_error([&] { failing.next(); }, RAY_CLIENT_ERROR_TASK_ERROR);
+  EXPECT_EQ(e.cause_type().value_or(""), "ValueError");
+  EXPECT_NE(std::string(e.what()).find("boom after 2"), std::string::npos) << e.what();
+  EXPECT_FALSE(failing.next().has_value());
+
+  std::string key = "cpp-lockstep-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  ItemStream lockstep = c().call_streaming(RemoteFunction("rc_streams", "lockstep"), {2, key});
+  EXPECT_EQ(lockstep.next()->as<int64_t>(), 0);
+  // Item 1 cannot exist before the key is written.
+  expect_error([&] { lockstep.next(200ms); }, RAY_CLIENT_ERROR_TIMEOUT);
+  c().kv_put(key, "0", true, ns);
+  EXPECT_EQ(lockstep.next()->as<int64_t>(), 1);
+  c().kv_put(key, "1", true, ns);
+  EXPECT_FALSE(lockstep.next().has_value());
+
+  auto wait_stopped = [&](const std::string &k) {
+    while (!c().kv_exists(k + ":stopped", ns)) std::this_thread::sleep_for(50ms);
+  };
+  std::string cancelled = key + "-cancel", destroyed = key + "-destroy";
+  ItemStream endless = c().call_streaming(RemoteFunction("rc_streams", "endless"), {cancelled});
+  EXPECT_EQ(endless.next()->as<int64_t>(), 0);
+  endless.cancel();
+  EXPECT_FALSE(endless.next().has_value());
+  wait_stopped(cancelled);
+  {
+    ItemStream s = c().call_streaming(RemoteFunction("rc_streams", "endless"), {destroyed},
+                                      Options().set_json("_generator_backpressure_num_objects", "2"));
+    EXPECT_EQ(s.buffer(), 2u);
+    EXPECT_EQ(s.next()->as<int64_t>(), 0);
+  }
+  wait_stopped(destroyed);
+
+  ActorHandle streamer = c().create_actor(ActorClass("rc_streams", "Streamer"), {5});
+  ItemStream method = c().call_method_streaming(streamer, "count", {3});
+  std::vector<int64_t> items;
+  for (const Value &item : method) items.push_back(item.as<int64_t>());
+  EXPECT_EQ(items, (std::vector<int64_t>{5, 6, 7}));
+  expect_error([&] { c().call_method_streaming(streamer, "", {}); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  expect_error([&] { c().call_streaming(count, {1}, Options().set_json("_generator_backpressure_num_objects", "0")); },
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+}
+
 // An actor class's attached options, and options per creation set over them.
 TEST_F(Cluster, ActorClassOptionsAndCreation) {
   ActorClass counter =

@@ -18,6 +18,8 @@
 //   client.hpp           Client, a connection, with its methods defined by concept in
 //                        client_objects.hpp, client_tasks.hpp, client_actors.hpp,
 //                        client_kv.hpp and client_cluster.hpp
+//   item_stream.hpp      ItemStream, a generator's items as it yields them
+//                        (Client::call_streaming, call_method_streaming)
 //   dashboard.hpp        Dashboard (Ray Jobs and the cluster's state over HTTP),
 //                        DashboardOptions, with its methods defined by concept in
 //                        jobs.hpp (JobSubmission, JobDetails, JobStatus, UploadProgress,

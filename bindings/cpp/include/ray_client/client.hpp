@@ -45,6 +45,8 @@
 
 namespace ray_client {
 
+class ItemStream;  // ray_client/item_stream.hpp
+
 /// The library's version string ("MAJOR.MINOR.PATCH").
 inline std::string version() { return ray_client_version(); }
 
@@ -214,6 +216,18 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
   /// JSON array of {"name", "namespace"}.
   std::string list_named_actors(bool all_namespaces = false) const;
 
+  // ---- item streams (ray_client/item_stream.hpp) ----
+  /// Calls the generator function `f(*args, **kwargs)` and returns its items as it yields
+  /// them (Python's num_returns="streaming"). The option
+  /// `_generator_backpressure_num_objects` (Options::set_json; 64 unless set) is the
+  /// buffer b: Ray pauses the generator while b items wait on the cluster, the client's
+  /// actor there queues b more, and the client fetches batches of up to b.
+  ItemStream call_streaming(const RemoteFunction &f, const Args &args = {},
+                            const Options &options = Options::none()) const;
+  /// The generator method `actor.method(*args, **kwargs)`, as call_streaming().
+  ItemStream call_method_streaming(const ActorHandle &actor, const std::string &method, const Args &args = {},
+                                   const Options &options = Options::none()) const;
+
   // ---- KV store (ray_client/client_kv.hpp) ----
   std::optional<std::string> kv_get(std::string_view key,
                                     const std::optional<std::string> &ns = std::nullopt) const;
@@ -260,6 +274,7 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
 
 #include <ray_client/client_tasks.hpp>
 #include <ray_client/client_actors.hpp>
+#include <ray_client/item_stream.hpp>
 #include <ray_client/client_cluster.hpp>
 #include <ray_client/client_kv.hpp>
 #include <ray_client/client_objects.hpp>
