@@ -30,6 +30,11 @@ ray_client_status rc_go_get_async(const ray_client_client *c, const ray_client_o
     return ray_client_object_get_async(c, r, timeout_ms, rc_go_get_trampoline, (void *)id);
 }
 
+ray_client_status rc_go_item_stream_next_async(const ray_client_item_stream *s,
+                                              int64_t timeout_ms, uintptr_t id) {
+    return ray_client_item_stream_next_async(s, timeout_ms, rc_go_get_trampoline, (void *)id);
+}
+
 ray_client_status rc_go_get_many_async(const ray_client_client *c,
                                        const ray_client_object_ref *const *refs, size_t n,
                                        int64_t timeout_ms, uintptr_t id) {

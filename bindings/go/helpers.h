@@ -9,6 +9,8 @@
 
 ray_client_status rc_go_get_async(const ray_client_client *c, const ray_client_object_ref *r,
                                   int64_t timeout_ms, uintptr_t id);
+ray_client_status rc_go_item_stream_next_async(const ray_client_item_stream *s,
+                                              int64_t timeout_ms, uintptr_t id);
 ray_client_status rc_go_get_many_async(const ray_client_client *c,
                                        const ray_client_object_ref *const *refs, size_t n,
                                        int64_t timeout_ms, uintptr_t id);
