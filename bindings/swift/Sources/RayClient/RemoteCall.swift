@@ -59,6 +59,19 @@ extension RayClient {
         }
     }
 
+    /// Submits a call that opens an item stream: `c(args, options, &stream)`.
+    func submitStreaming(
+        _ args: [any RayEncodable], _ kwargs: KeyValuePairs<String, any RayEncodable>, _ options: Options,
+        _ c: (OpaquePointer, OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>) -> ray_client_status
+    ) throws -> ItemStream {
+        let list = try CArgs(args, kwargs)
+        return try options.withC { o in
+            var out: OpaquePointer?
+            try check(withExtendedLifetime(list) { c(list.raw, o, &out) })
+            return ItemStream(handle: ItemStream.Handle(out!))
+        }
+    }
+
     /// `submit` of a call with one result unless `returns` asks for more.
     func submitCall(
         _ args: [any RayEncodable], _ kwargs: KeyValuePairs<String, any RayEncodable>, _ options: Options,
