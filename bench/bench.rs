@@ -110,7 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::connect_with(ConnectOptions::new(address.clone()).runtime_env(env))?;
     client.get(&client.call(&nop, vec![], vec![])?)?;
     if workload == "connect" {
-        return report(wall0, cpu0, ClusterCpu::default());
+        return report(wall0, cpu0, ClusterCpu::default(), None);
     }
     let (server, proxy) = (server_process(), proxy_process());
 
@@ -150,6 +150,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         None
     };
+    // A stream's first use also creates the client's actor that runs its streams (one
+    // Ray worker start), made before the clock as the actor workloads' actor is.
+    if workload.starts_with("stream") {
+        let warm = client.call_streaming(
+            &RemoteFunction::new("rc_streams", "count")?,
+            vec![Value::from(1)],
+            vec![],
+        )?;
+        for item in warm.iter() {
+            item?;
+        }
+    }
     let waitees = if workload == "wait_1000" {
         let refs: Vec<_> = (0..1000)
             .map(|i| client.put(Value::from(i)))
@@ -163,6 +175,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (wall0, cpu0) = (Instant::now(), cpu_seconds());
     let (server0, proxy0) = (process_cpu(server), process_cpu(proxy));
     let machine0 = machine_cpu();
+    // Streams: the time to the first item, besides the time to the last.
+    let mut first_item = None;
     match workload.as_str() {
         "task_sync" => {
             for _ in 0..500 {
@@ -208,6 +222,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let refs = waitees.as_ref().unwrap();
             client.wait(refs, refs.len(), None)?;
         }
+        "stream_10k_small" | "stream_100_1m" => {
+            let (generator, args) = match workload.as_str() {
+                "stream_10k_small" => ("count", vec![Value::from(10_000)]),
+                _ => ("chunks", vec![Value::from(100), Value::from(1 << 20)]),
+            };
+            let stream = client.call_streaming(
+                &RemoteFunction::new("rc_streams", generator)?,
+                args,
+                vec![],
+            )?;
+            let mut n = 0;
+            for item in stream.iter() {
+                std::hint::black_box(item?);
+                if n == 0 {
+                    first_item = Some(wall0.elapsed().as_secs_f64());
+                }
+                n += 1;
+            }
+            assert_eq!(
+                n,
+                if workload == "stream_10k_small" {
+                    10_000
+                } else {
+                    100
+                }
+            );
+        }
         other => return Err(format!("unknown workload {other}").into()),
     }
     let machine = machine0.zip(machine_cpu());
@@ -216,7 +257,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         proxy: proxy0.zip(process_cpu(proxy)),
         machine,
     };
-    report(wall0, cpu0, cluster)
+    report(wall0, cpu0, cluster, first_item)
 }
 
 /// CPU seconds (before, after) the cluster spent during a workload, where they could be
@@ -233,7 +274,11 @@ fn report(
     wall0: Instant,
     cpu0: f64,
     cluster: ClusterCpu,
+    first_item: Option<f64>,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let first_item = first_item.map_or(String::new(), |s| {
+        format!(", \"first_item_seconds\": {s:.6}")
+    });
     let delta =
         |d: Option<(f64, f64)>| d.map_or("null".to_owned(), |(a, b)| format!("{:.6}", b - a));
     let (server, proxy, machine) = (
@@ -242,7 +287,7 @@ fn report(
         delta(cluster.machine),
     );
     println!(
-        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}, \"server_cpu_seconds\": {server}, \"proxy_cpu_seconds\": {proxy}, \"machine_cpu_seconds\": {machine}}}",
+        "{{\"seconds\": {:.6}, \"cpu_seconds\": {:.6}, \"peak_rss_mib\": {:.1}, \"server_cpu_seconds\": {server}, \"proxy_cpu_seconds\": {proxy}, \"machine_cpu_seconds\": {machine}{first_item}}}",
         wall0.elapsed().as_secs_f64(),
         cpu_seconds() - cpu0,
         peak_rss_mib()

@@ -13,6 +13,8 @@ import sys
 
 results, cores, ray_version = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 NAMES = {"python": "Python", "ours": "ray-client"}
+# The stream workloads: how many items each generator yields.
+STREAMS = {"stream_10k_small": 10000, "stream_100_1m": 100}
 SIZES = {"put_1m": 1, "get_1m": 1, "put_64m": 64, "get_64m": 64, "put_512m": 512,
          "get_512m": 512, "numpy_put_64m": 64, "numpy_get_64m": 64}
 
@@ -32,7 +34,7 @@ both = clients == ["python", "ours"]
 
 
 def main_table():
-    table = {w: by for w, by in rows.items() if w not in ("latency", "pickle")}
+    table = {w: by for w, by in rows.items() if w not in ("latency", "pickle") and w not in STREAMS}
     if not table:
         return
     runs = max((len(by[c]) for by in table.values() for c in clients), default=0)
@@ -140,7 +142,28 @@ def pickle():
     print()
 
 
+def streams():
+    """A generator's items: time to the first item and items per second (to the last),
+    medians; Python's client through a dynamic generator (it cannot stream)."""
+    table = {w: by for w, by in rows.items() if w in STREAMS and all(by[c] for c in clients)}
+    if not table:
+        return
+    print("| stream | " + " | ".join(f"first item {NAMES[c]}" for c in clients)
+          + " | " + " | ".join(f"items/s {NAMES[c]}" for c in clients)
+          + (" | first item speed-up | rate speed-up |" if both else " |"))
+    print("|---" * (1 + 2 * len(clients) + (2 if both else 0)) + "|")
+    for w, by in table.items():
+        first = {c: statistics.median(r["first_item_seconds"] for r in by[c]) for c in clients}
+        rate = {c: STREAMS[w] / statistics.median(r["seconds"] for r in by[c]) for c in clients}
+        cells = [f"{first[c] * 1e3:.0f} ms" for c in clients] + [f"{rate[c]:,.0f}" for c in clients]
+        if both:
+            cells += [f"{first['python'] / first['ours']:.1f}x", f"{rate['ours'] / rate['python']:.2f}x"]
+        print(f"| {w} | " + " | ".join(cells) + " |")
+    print()
+
+
 main_table()
+streams()
 latency()
 pickle()
 for (w, who), n in sorted(failed.items()):

@@ -1032,9 +1032,11 @@ ray_client_status ray_client_actor_free(ray_client_actor *actor);
 // Calls the generator function `function(*args, **kwargs)` on `client` and returns its
 // items as they are yielded (Python's `num_returns="streaming"`); `args` and `options`
 // as in `ray_client_function_call`. The option `_generator_backpressure_num_objects`
-// (an int from 1, default 64) is the stream's buffer `b`: Ray pauses the generator
-// while `b` items wait unread on the cluster, and the client fetches batches of up to
-// `b`, so at most `2 b` items exist beyond those read. The caller frees `*out` with
+// (an int from 1; 1024 unless set, 64 for a method) is the stream's buffer `b`, which
+// bounds what is held beyond what was read: a generator function's items travel in
+// batches of up to `b` items and 4 MiB, at most five batches ahead of the reader; an
+// actor's generator method's one by one, Ray pausing it while `b` wait and the client's
+// actor on the cluster queueing `b` more. The caller frees `*out` with
 // `ray_client_item_stream_free`.
 ray_client_status ray_client_function_call_streaming(const ray_client_client *client,
                                                      const ray_client_function *function,

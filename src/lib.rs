@@ -80,7 +80,7 @@ pub use options::Options;
 pub use placement_group::{PlacementGroup, PlacementStrategy};
 pub use scheduling::SchedulingStrategy;
 pub use security::{AuthToken, TlsOptions};
-pub use streams::{ItemStream, Items, DEFAULT_STREAM_BUFFER};
+pub use streams::{ItemStream, Items, DEFAULT_METHOD_STREAM_BUFFER, DEFAULT_STREAM_BUFFER};
 pub use tasks::{Kwargs, Remote, RemoteFunction};
 pub use value::{Construct, Global, PyObject, Value};
 

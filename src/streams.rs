@@ -4,15 +4,16 @@
 //!
 //! Ray's client server cannot hand a streaming generator to a client, so the client ships
 //! an actor of its own (src/streams/pump.py, one per client, created at its first
-//! stream) that calls the function with `num_returns="streaming"` and drains the
-//! generator into a queue of `buffer` items per stream; `next(sid, n)` waits for one
-//! item and adds those queued, up to `n`. The client asks for the next batch only when
-//! the last is used up. So at most three buffers of items exist beyond those read: up to
-//! `buffer` waiting on the cluster, where Ray's generator back-pressure
-//! (`_generator_backpressure_num_objects`) pauses the generator, `buffer` in the pump's
-//! queue, and one batch in the client. Dropping or cancelling a stream cancels its
-//! generator (`ray.cancel`); the pump's calls are ordinary actor calls, so a reconnect
-//! within the grace period resumes them like any other call.
+//! stream) that calls the function with `num_returns="streaming"` and hands out the refs
+//! of its items in batches: `next(sid, n)` waits for one ref and adds those ready, up to
+//! `n`; the client gets their values itself (one get per batch), so no value passes
+//! through the actor. A generator function runs wrapped in a task of the pump's that
+//! yields lists of items (whatever the generator made since the last, waiting for the
+//! first), so small items cost one Ray object per batch, not per item; an actor's
+//! generator method streams one object per item. The client asks for the next batch only
+//! when the last is used up. Dropping or cancelling a stream cancels its generator
+//! (`ray.cancel`); the pump's calls are ordinary actor calls, so a reconnect within the
+//! grace period resumes them like any other call.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -37,9 +38,13 @@ use crate::value::Value;
 const PUMP_SOURCE: &str = include_str!("streams/pump.py");
 const PUMP_CLASS: &str = "RayClientItemStreams";
 
-/// How many items a stream buffers when its options do not say
-/// (`_generator_backpressure_num_objects`).
-pub const DEFAULT_STREAM_BUFFER: usize = 64;
+/// The buffer of a generator function's stream when its options do not say
+/// (`_generator_backpressure_num_objects`): items per batch, at most (batches also end
+/// at 4 MiB).
+pub const DEFAULT_STREAM_BUFFER: usize = 1024;
+/// The buffer of an actor generator method's stream when its options do not say: items
+/// waiting unread on the cluster (each is an object of its own there).
+pub const DEFAULT_METHOD_STREAM_BUFFER: usize = 64;
 
 /// The items of a generator on the cluster, in the order it yields them.
 ///
@@ -47,8 +52,8 @@ pub const DEFAULT_STREAM_BUFFER: usize = 64;
 /// [`iter`](Self::iter), `for item in stream`), [`next_async`](Self::next_async), or as a
 /// [`futures::Stream`]: each gives the next item, `None` (the iterator's
 /// end) once the generator returned, or the exception the generator raised, after the
-/// items it yielded before it (the stream ends there). At most `3 × buffer` items are
-/// held beyond those read (see [`Client::call_streaming`]).
+/// items it yielded before it (the stream ends there). How much is held beyond what was
+/// read is bounded by the stream's buffer (see [`Client::call_streaming`]).
 ///
 /// Dropping the stream before its end, or [`cancel`](Self::cancel), stops the generator
 /// on the cluster (`ray.cancel`; for an actor's generator method on Ray before 2.60, Ray
@@ -68,6 +73,9 @@ struct StreamInner {
     pump: ActorHandle,
     sid: i64,
     buffer: usize,
+    /// The pump's refs are of lists of items (a generator function's stream), not of
+    /// items.
+    batched: bool,
     /// Set once the stream reached its end, failed, or was cancelled: nothing to stop.
     finished: AtomicBool,
     state: tokio::sync::Mutex<State>,
@@ -78,8 +86,9 @@ struct State {
     items: VecDeque<Value>,
     /// The pump call whose batch comes next.
     pending: Option<ObjectRef>,
-    /// The ref of the item the generator raised on, read after the items before it.
-    error: Option<ObjectRef>,
+    /// The generator's exception (or the failure that ended the stream), read after the
+    /// items before it.
+    error: Option<Error>,
     done: bool,
 }
 
@@ -89,10 +98,14 @@ impl Client {
     /// "streaming").remote(...)`). The task starts at once, with `function`'s options.
     ///
     /// Buffering: the option `_generator_backpressure_num_objects` (default
-    /// [`DEFAULT_STREAM_BUFFER`]) is the buffer `b`. Ray pauses the generator while `b`
-    /// of its items wait on the cluster; the client's actor on the cluster queues up to
-    /// `b` more, and the client fetches them in batches of up to `b`, one batch at a
-    /// time: at most `3 × b` items exist beyond those read.
+    /// [`DEFAULT_STREAM_BUFFER`]; [`DEFAULT_METHOD_STREAM_BUFFER`] for a method) is the
+    /// buffer `b`. A generator function's items travel
+    /// in batches of up to `b` items and 4 MiB (at least one item): the generator runs
+    /// ahead of the reader by at most one batch in its own process, plus four on their
+    /// way (one that Ray holds, one in the queue of the client's actor on the cluster, one
+    /// fetched ahead and one being read). An actor's generator method sends each item on
+    /// its own: Ray pauses it while `b` of them wait, the actor queues `b` more, and the
+    /// client takes up to `b` at a time, one batch ahead.
     pub fn call_streaming(
         &self,
         function: &RemoteFunction,
@@ -106,7 +119,8 @@ impl Client {
             Value::List(vec![Value::ObjectRef(payload)]),
             declared.to_value().unwrap_or(Value::None),
         ]);
-        self.open_stream(target, &options, args, kwargs, false)
+        let buffer = stream_buffer(&options, DEFAULT_STREAM_BUFFER)?;
+        self.open_stream(target, &options, args, kwargs, buffer, false, true)
     }
 
     /// Calls the generator method `actor.method(*args, **kwargs)` with `options` and
@@ -132,7 +146,8 @@ impl Client {
         // Where Ray refuses back-pressure for async actors, the pump opens their streams
         // again without it.
         let fallback = !self.inner.capabilities.async_actor_generator_backpressure;
-        self.open_stream(target, options, args, kwargs, fallback)
+        let buffer = stream_buffer(options, DEFAULT_METHOD_STREAM_BUFFER)?;
+        self.open_stream(target, options, args, kwargs, buffer, fallback, false)
     }
 
     fn open_stream(
@@ -141,9 +156,10 @@ impl Client {
         options: &Options,
         args: Vec<Value>,
         kwargs: Kwargs,
+        buffer: usize,
         fallback: bool,
+        batched: bool,
     ) -> Result<ItemStream> {
-        let buffer = stream_buffer(options)?;
         let mut options = options.without("_generator_backpressure_num_objects");
         if options.get("num_returns").is_some() {
             options = options.without("num_returns");
@@ -175,6 +191,7 @@ impl Client {
                 pump,
                 sid,
                 buffer,
+                batched,
                 finished: AtomicBool::new(false),
                 state: tokio::sync::Mutex::new(State {
                     pending: Some(first),
@@ -201,10 +218,10 @@ impl Client {
 }
 
 /// The buffer of a stream with `options`: `_generator_backpressure_num_objects` (a whole
-/// number from 1), or the default.
-fn stream_buffer(options: &Options) -> Result<usize> {
+/// number from 1), or `default`.
+fn stream_buffer(options: &Options, default: usize) -> Result<usize> {
     match options.get("_generator_backpressure_num_objects") {
-        None | Some(Value::None) => Ok(DEFAULT_STREAM_BUFFER),
+        None | Some(Value::None) => Ok(default),
         Some(Value::Int(n)) if (1..=1_000_000).contains(n) => Ok(*n as usize),
         Some(other) => Err(Error::invalid(format!(
             "_generator_backpressure_num_objects (the stream's buffer) must be a whole \
@@ -269,10 +286,7 @@ impl StreamInner {
                 return Ok(Some(item));
             }
             if let Some(error) = state.error.take() {
-                // The generator's exception, read as any failed task's.
-                let got = self.client.get_on_io_thread(&[error], None).await;
-                return got
-                    .and_then(|_| Err(Error::protocol("the stream's failed item has a value")));
+                return Err(error);
             }
             if state.done {
                 return Ok(None);
@@ -280,18 +294,13 @@ impl StreamInner {
             let pending = match state.pending.clone() {
                 Some(p) => p,
                 None => {
-                    let call = self.client.call_method(
-                        &self.pump,
-                        "next",
-                        vec![Value::Int(self.sid), Value::Int(self.buffer as i64)],
-                        vec![],
-                    )?;
+                    let call = self.next_call()?;
                     state.pending = Some(call.clone());
                     call
                 }
             };
             let reply = self.client.get_on_io_thread(&[pending], timeout).await;
-            let batch = match reply {
+            let reply = match reply {
                 // A timeout keeps the call: the next read waits for the same batch.
                 Err(e) if e.kind() == crate::ErrorKind::Timeout => return Err(e),
                 other => {
@@ -299,21 +308,79 @@ impl StreamInner {
                     other
                 }
             };
-            let batch = match batch.and_then(|mut v| Batch::read(v.pop().expect("one value"))) {
-                Ok(b) => b,
+            let batch = reply.and_then(|mut v| Batch::read(v.pop().expect("one value")));
+            let done = match batch {
+                Ok(b) => {
+                    // The next batch is asked for at once: the actor waits for it while
+                    // this one's values come and are read.
+                    if !b.done {
+                        state.pending = Some(self.next_call()?);
+                    }
+                    self.take_values(&mut state, &b.refs).await;
+                    b.done
+                }
                 Err(e) => {
-                    state.done = true;
-                    self.finished.store(true, Ordering::Relaxed);
-                    return Err(e);
+                    state.error = Some(e);
+                    true
                 }
             };
-            state.items.extend(batch.items);
-            state.error = batch.error;
-            if batch.done {
+            if done {
                 state.done = true;
                 self.finished.store(true, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Asks the pump for the stream's next batch of refs.
+    fn next_call(&self) -> Result<ObjectRef> {
+        self.client.call_method(
+            &self.pump,
+            "next",
+            vec![Value::Int(self.sid), Value::Int(self.buffer as i64)],
+            vec![],
+        )
+    }
+
+    /// Gets the values of the pump's `refs` into `state` (one get for all); when that
+    /// fails, one by one, so that the items before a failed one (the generator's
+    /// exception) come first, then the failure, which ends the stream.
+    async fn take_values(&self, state: &mut State, refs: &[ObjectRef]) {
+        if refs.is_empty() {
+            return;
+        }
+        if let Ok(values) = self.client.get_on_io_thread(refs, None).await {
+            for v in values {
+                if let Err(e) = self.push(state, v) {
+                    state.error = Some(e);
+                    state.done = true;
+                    return;
+                }
+            }
+            return;
+        }
+        for r in refs {
+            let got = self
+                .client
+                .get_on_io_thread(std::slice::from_ref(r), None)
+                .await;
+            if let Err(e) = got.and_then(|mut v| self.push(state, v.pop().expect("one value"))) {
+                // The stream ends at its failure; the generator ended there too (or,
+                // when the get itself failed, is stopped when the stream goes).
+                state.error = Some(e);
+                state.done = true;
+                return;
+            }
+        }
+    }
+
+    /// Adds the value of one of the pump's refs: an item, or a list of items.
+    fn push(&self, state: &mut State, value: Value) -> Result<()> {
+        match (self.batched, value) {
+            (false, item) => state.items.push_back(item),
+            (true, Value::List(items)) => state.items.extend(items),
+            (true, _) => return Err(Error::protocol("a stream's batch is not a list")),
+        }
+        Ok(())
     }
 
     /// Cancels the generator unless the stream ended; fire and forget (the pump's reply
@@ -342,36 +409,31 @@ impl Drop for ItemStream {
     }
 }
 
-/// One reply of the pump's `next`: `(items, error, done)`.
+/// One reply of the pump's `next`: `(refs, done)`.
 struct Batch {
-    items: Vec<Value>,
-    error: Option<ObjectRef>,
+    refs: Vec<ObjectRef>,
     done: bool,
 }
 
 impl Batch {
     fn read(reply: Value) -> Result<Batch> {
         let bad = || Error::protocol("the stream's pump sent an unexpected reply");
-        let Value::Tuple(mut parts) = reply else {
+        let Value::Tuple(parts) = reply else {
             return Err(bad());
         };
-        if parts.len() != 3 {
+        let [Value::List(refs), Value::Bool(done)] =
+            <[Value; 2]>::try_from(parts).map_err(|_| bad())?
+        else {
             return Err(bad());
-        }
-        let done = matches!(parts.pop(), Some(Value::Bool(true)));
-        let error = match parts.pop() {
-            Some(Value::List(mut refs)) => match refs.pop() {
-                Some(Value::ObjectRef(r)) => Some(r),
-                _ => return Err(bad()),
-            },
-            Some(Value::None) => None,
-            _ => return Err(bad()),
         };
-        let items = match parts.pop() {
-            Some(Value::List(items)) => items,
-            _ => return Err(bad()),
-        };
-        Ok(Batch { items, error, done })
+        let refs = refs
+            .into_iter()
+            .map(|r| match r {
+                Value::ObjectRef(r) => Ok(r),
+                _ => Err(bad()),
+            })
+            .collect::<Result<_>>()?;
+        Ok(Batch { refs, done })
     }
 }
 

@@ -509,3 +509,41 @@ fn a_cut_during_a_put_slower_than_a_reconnect_attempt_resumes_it() {
     let back = client.get(&r).unwrap();
     assert!(back.as_bytes().unwrap() == &data[..], "the value changed");
 }
+
+#[test]
+fn an_item_stream_loses_and_repeats_no_item_across_cuts() {
+    let proxy = Arc::new(FaultProxy::start(&common::cluster().address));
+    let client = Client::connect_with(options_via(&proxy)).unwrap();
+    let n = 3000;
+    // About 6 s of items, read as they come, with a buffer of 8 so that the stream makes
+    // hundreds of pump calls, some of them cut.
+    let f = RemoteFunction::new("rc_streams", "count")
+        .unwrap()
+        .with_options(Options::new().set("_generator_backpressure_num_objects", 8));
+    let stream = client
+        .call_streaming(&f, vec![n.into(), 0.002.into()], vec![])
+        .unwrap();
+    let reading = Arc::new(AtomicBool::new(true));
+    let cutter = {
+        let (proxy, reading) = (proxy.clone(), reading.clone());
+        // Cuts 1-3 s apart, as the workload test (docs/RELIABILITY.md: Ray's proxy keeps
+        // a thread per broken stream for twice the grace period).
+        thread::spawn(move || {
+            let mut rng = XorShift(0x5eed_57e4);
+            while reading.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(1000 + rng.below(2000) as u64));
+                if reading.load(Ordering::SeqCst) {
+                    proxy.cut_all();
+                }
+            }
+        })
+    };
+    let items: Vec<i64> = stream
+        .iter()
+        .map(|v| v.unwrap().as_i64().unwrap())
+        .collect();
+    reading.store(false, Ordering::SeqCst);
+    cutter.join().unwrap();
+    assert_eq!(items, (0..n).collect::<Vec<_>>());
+    assert!(proxy.cuts() >= 2, "only {} cuts", proxy.cuts());
+}

@@ -21,10 +21,11 @@ import (
 // *TaskError after the items yielded before it, and the stream ends there; the end is
 // io.EOF.
 //
-// Buffering: the option OptionValue("_generator_backpressure_num_objects", b) (64 unless set) is
-// the buffer: Ray pauses the generator while b items wait on the cluster, the client's
-// actor there queues b more, and the client fetches batches of up to b, so at most 3b
-// items are held beyond those read.
+// Buffering: the option OptionValue("_generator_backpressure_num_objects", b) (1024
+// unless set; 64 for a method) is the buffer, which bounds what is held beyond what was read: a generator
+// function's items travel in batches of up to b items and 4 MiB, at most five batches
+// ahead of the reader; an actor's generator method's one by one, Ray pausing it while b
+// wait and the client's actor on the cluster queueing b more.
 //
 // Ownership: Close (or Cancel) stops the generator on the cluster if it has not ended; a
 // stream dropped without Close is closed by a cleanup after garbage collection.

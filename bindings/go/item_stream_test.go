@@ -42,7 +42,7 @@ func TestItemStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if b, err := s.Buffer(); err != nil || b != 64 {
+	if b, err := s.Buffer(); err != nil || b != 1024 {
 		t.Errorf("Buffer = %d, %v", b, err)
 	}
 	want := int64(0)

@@ -12,10 +12,11 @@ use super::*;
 /// Calls the generator function `function(*args, **kwargs)` on `client` and returns its
 /// items as they are yielded (Python's `num_returns="streaming"`); `args` and `options`
 /// as in `ray_client_function_call`. The option `_generator_backpressure_num_objects`
-/// (an int from 1, default 64) is the stream's buffer `b`: Ray pauses the generator
-/// while `b` items wait on the cluster, the client's actor there queues `b` more, and
-/// the client fetches batches of up to `b`, so at most `3 b` items exist beyond those
-/// read. The caller frees `*out` with
+/// (an int from 1; 1024 unless set, 64 for a method) is the stream's buffer `b`, which
+/// bounds what is held beyond what was read: a generator function's items travel in
+/// batches of up to `b` items and 4 MiB, at most five batches ahead of the reader; an
+/// actor's generator method's one by one, Ray pausing it while `b` wait and the client's
+/// actor on the cluster queueing `b` more. The caller frees `*out` with
 /// `ray_client_item_stream_free`.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_function_call_streaming(

@@ -85,7 +85,7 @@ static void test_in_order(ray_client_client *c) {
     free_value(n);
     size_t buffer = 0;
     OK(ray_client_item_stream_buffer(s, &buffer));
-    CHECK(buffer == 64);
+    CHECK(buffer == 1024);
     for (int64_t i = 0; i < 300; i++) next_is(s, i);
     next_is_end(s);
     next_is_end(s);

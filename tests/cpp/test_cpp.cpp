@@ -667,7 +667,7 @@ TEST_F(Cluster, ItemStreams) {
   RemoteFunction count("rc_streams", "count");
   std::vector<int64_t> got;
   ItemStream all = c().call_streaming(count, {100});
-  EXPECT_EQ(all.buffer(), 64u);
+  EXPECT_EQ(all.buffer(), 1024u);
   for (const Value &item : all) got.push_back(item.as<int64_t>());
   ASSERT_EQ(got.size(), 100u);
   for (int64_t i = 0; i < 100; i++) EXPECT_EQ(got[i], i);

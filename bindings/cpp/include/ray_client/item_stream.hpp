@@ -20,7 +20,7 @@ namespace ray_client {
 /// A generator's items in the order it yields them: next() (nullopt at the end), or an
 /// input iterator (`for (Value item : stream)`). The exception the generator raised is
 /// thrown as Error (task_error) after the items yielded before it; the stream ends there.
-/// At most 3 × buffer() items are held beyond those read (Client::call_streaming).
+/// What is held beyond what was read is bounded by buffer() (Client::call_streaming).
 class ItemStream : public detail::Handle<ray_client_item_stream, ray_client_item_stream_free> {
  public:
   explicit ItemStream(ray_client_item_stream *raw) noexcept : Handle(raw) {}
@@ -40,7 +40,7 @@ class ItemStream : public detail::Handle<ray_client_item_stream, ray_client_item
   /// Stops the generator on the cluster and ends the stream.
   void cancel() { detail::check(ray_client_item_stream_cancel(raw_)); }
 
-  /// The stream's buffer: the `_generator_backpressure_num_objects` option, 64 unless set.
+  /// The stream's buffer: the `_generator_backpressure_num_objects` option, 1024 unless set (64 for a method).
   size_t buffer() const {
     size_t n = 0;
     detail::check(ray_client_item_stream_buffer(raw_, &n));

@@ -8,10 +8,11 @@ import Foundation
 /// raised is thrown (a `RayError` with the user's exception type) after the items
 /// yielded before it, and the stream ends there.
 ///
-/// Buffering: the option `_generator_backpressure_num_objects` (`Options.setting`, 64 unless
-/// set) is the buffer `b`: Ray pauses the generator while `b` items wait on the cluster,
-/// the client's actor there queues `b` more, and the client fetches batches of up to `b`,
-/// so at most `3 b` items are held beyond those read.
+/// Buffering: the option `_generator_backpressure_num_objects` (`Options.setting`, 1024
+/// unless set; 64 for a method) is the buffer `b`, which bounds what is held beyond what was read: a
+/// generator function's items travel in batches of up to `b` items and 4 MiB, at most
+/// five batches ahead of the reader; an actor's generator method's one by one, Ray
+/// pausing it while `b` wait and the client's actor on the cluster queueing `b` more.
 ///
 /// Ownership: the generator is stopped on the cluster (if it has not ended) when the
 /// stream, its iterators and any read still running are gone, or at ``cancel()``.

@@ -23,7 +23,7 @@ extension AllTests {
         @Test func itemsInOrderThenTheEnd() async throws {
             let c = try Fixture.client()
             let s = try c.callStreaming(generator("count"), [120])
-            #expect(try s.buffer == 64)
+            #expect(try s.buffer == 1024)
             var got: [Int] = []
             for try await item in s { got.append(try Int(rayValue: item)) }
             #expect(got == Array(0..<120))
