@@ -1034,7 +1034,7 @@ ray_client_status ray_client_actor_free(ray_client_actor *actor);
 // as in `ray_client_function_call`. The option `_generator_backpressure_num_objects`
 // (an int from 1; 1024 unless set, 64 for a method) is the stream's buffer `b`, which
 // bounds what is held beyond what was read: a generator function's items travel in
-// batches of up to `b` items and 4 MiB, at most five batches ahead of the reader; an
+// batches of up to `b` items and 4 MiB, at most six batches ahead of the reader; an
 // actor's generator method's one by one, Ray pausing it while `b` wait and the client's
 // actor on the cluster queueing `b` more. The caller frees `*out` with
 // `ray_client_item_stream_free`.

@@ -99,11 +99,11 @@ impl Client {
     ///
     /// Buffering: the option `_generator_backpressure_num_objects` (default
     /// [`DEFAULT_STREAM_BUFFER`]; [`DEFAULT_METHOD_STREAM_BUFFER`] for a method) is the
-    /// buffer `b`. A generator function's items travel
-    /// in batches of up to `b` items and 4 MiB (at least one item): the generator runs
-    /// ahead of the reader by at most one batch in its own process, plus four on their
-    /// way (one that Ray holds, one in the queue of the client's actor on the cluster, one
-    /// fetched ahead and one being read). An actor's generator method sends each item on
+    /// buffer `b`. A generator function's items travel in batches of up to `b` items and
+    /// 4 MiB (at least one item): the generator runs ahead of the reader by at most one
+    /// batch in its own process, plus five on their way (up to two that Ray holds, as its
+    /// back-pressure lets one more through on Ray 2.9, one in the queue of the client's
+    /// actor on the cluster, one fetched ahead and one being read). An actor's generator method sends each item on
     /// its own: Ray pauses it while `b` of them wait, the actor queues `b` more, and the
     /// client takes up to `b` at a time, one batch ahead.
     pub fn call_streaming(
@@ -258,6 +258,7 @@ impl ItemStream {
     }
 
     /// The client the stream reads through.
+    #[cfg(feature = "c-api")]
     pub(crate) fn client(&self) -> &Client {
         &self.inner.client
     }

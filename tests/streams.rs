@@ -161,7 +161,7 @@ fn cancelling_a_stream_stops_its_generator_and_ends_the_stream() {
 }
 
 #[test]
-fn a_slow_reader_holds_at_most_five_batches_of_items() {
+fn a_slow_reader_holds_at_most_six_batches_of_items() {
     let client = common::client();
     let k = key("bounded");
     let buffer = 4;
@@ -173,15 +173,15 @@ fn a_slow_reader_holds_at_most_five_batches_of_items() {
     assert_eq!(stream.buffer(), buffer as usize);
     assert_eq!(stream.next_item().unwrap(), Some(Value::from(0)));
     // The generator runs ahead of the reader until it is paused: by at most one batch
-    // (of up to `buffer` items) in its own process and four on their way (Ray's
-    // back-pressure, the pump's queue, the batch fetched ahead, the one being read), plus
-    // the item it counted before the pause. Checked until the count stays put for a
+    // (of up to `buffer` items) in its own process and five on their way (Ray's
+    // back-pressure, which lets one more through on Ray 2.9, the pump's queue, the batch
+    // fetched ahead, the one being read), plus the item it counted before the pause. Checked until the count stays put for a
     // second.
     let mut last = -1;
     loop {
         std::thread::sleep(Duration::from_secs(1));
         let now = kv_int(&client, &k).unwrap();
-        assert!(now <= 5 * buffer + 1, "{now} items produced, one read");
+        assert!(now <= 6 * buffer + 1, "{now} items produced, one read");
         if now == last {
             break;
         }

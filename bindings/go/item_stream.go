@@ -23,7 +23,7 @@ import (
 //
 // Buffering: the option OptionValue("_generator_backpressure_num_objects", b) (1024
 // unless set; 64 for a method) is the buffer, which bounds what is held beyond what was read: a generator
-// function's items travel in batches of up to b items and 4 MiB, at most five batches
+// function's items travel in batches of up to b items and 4 MiB, at most six batches
 // ahead of the reader; an actor's generator method's one by one, Ray pausing it while b
 // wait and the client's actor on the cluster queueing b more.
 //

@@ -158,6 +158,8 @@ class RayClientItemStreams:
         self.closed = set()
         # The `batches` task made with a function's declared options, by code ref.
         self.remotes = {}
+        # Closed streams' generators that Ray could not stop, read to their end.
+        self.discarding = set()
 
     async def _open(self, sid, target, options, args, kwargs, buffer, fallback):
         options = dict(options or {})
@@ -231,3 +233,17 @@ class RayClientItemStreams:
             return
         stream.task.cancel()
         ray.cancel(stream.gen)
+        # Where Ray cannot stop it (an actor's generator method before Ray 2.60), the
+        # generator runs on: its items are taken and dropped, so that back-pressure does
+        # not hold it, and its actor, for ever (as a Python driver's dropped generator).
+        discard = asyncio.ensure_future(self._discard(stream.gen))
+        self.discarding.add(discard)
+        discard.add_done_callback(self.discarding.discard)
+
+    @staticmethod
+    async def _discard(gen):
+        try:
+            async for _ in gen:
+                pass
+        except Exception:  # the cancellation's error, or the generator's own
+            pass

@@ -221,7 +221,7 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
   /// them (Python's num_returns="streaming"). The option
   /// `_generator_backpressure_num_objects` (Options::set_json; 1024 unless set, 64 for a method) is the
   /// buffer b, which bounds what is held beyond what was read (batches of up to b items
-  /// and 4 MiB, at most five ahead; see ray_client_function_call_streaming).
+  /// and 4 MiB, at most six ahead; see ray_client_function_call_streaming).
   ItemStream call_streaming(const RemoteFunction &f, const Args &args = {},
                             const Options &options = Options::none()) const;
   /// The generator method `actor.method(*args, **kwargs)`, as call_streaming().

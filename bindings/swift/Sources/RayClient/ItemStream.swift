@@ -11,7 +11,7 @@ import Foundation
 /// Buffering: the option `_generator_backpressure_num_objects` (`Options.setting`, 1024
 /// unless set; 64 for a method) is the buffer `b`, which bounds what is held beyond what was read: a
 /// generator function's items travel in batches of up to `b` items and 4 MiB, at most
-/// five batches ahead of the reader; an actor's generator method's one by one, Ray
+/// six batches ahead of the reader; an actor's generator method's one by one, Ray
 /// pausing it while `b` wait and the client's actor on the cluster queueing `b` more.
 ///
 /// Ownership: the generator is stopped on the cluster (if it has not ended) when the
