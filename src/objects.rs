@@ -232,13 +232,16 @@ impl Client {
 
     fn decode_fetched(&self, fetched: &Fetched, n: usize) -> Result<Vec<Value>> {
         match fetched {
-            Fetched::List(data) => values_of(self.decode(data)?, n),
+            Fetched::List(data) => Ok(values_of(self.decode(data)?, n)?
+                .into_iter()
+                .map(Value::dynamic_generator_as_list)
+                .collect()),
             Fetched::One(data) => {
                 let value = self.decode(data)?;
                 // The asynchronous path sends an object's error as the object's value.
                 match remote_error::ray_error(&value, "get") {
                     Some(e) => Err(e),
-                    None => Ok(vec![value]),
+                    None => Ok(vec![value.dynamic_generator_as_list()]),
                 }
             }
         }

@@ -50,9 +50,8 @@ pub fn check_option(key: &str, value: &Value) -> Result<()> {
                  are yielded"
                     .to_owned(),
             ),
-            Value::Str(s) if s == "dynamic" => Err(format!(
-                "num_returns=\"{s}\" (generators) is not supported by this library yet"
-            )),
+            // A dynamic generator's one return: the list of its items' refs.
+            Value::Str(s) if s == "dynamic" => Ok(()),
             // The upper bound is this library's: a results array of more than that many
             // refs is a mistake, refused where it is set rather than at the call.
             Value::Int(n) if *n > 100_000 => Err(format!(
@@ -210,6 +209,7 @@ impl Options {
         self.check()?;
         match self.get("num_returns") {
             None | Some(Value::None) => Ok(1),
+            Some(Value::Str(s)) if s == "dynamic" => Ok(1),
             Some(Value::Int(n)) if (0..=100_000).contains(n) => Ok(*n as usize),
             Some(other) => Err(Error::invalid(format!(
                 "num_returns must be a whole number from 0 to 100000, got {}",

@@ -141,6 +141,43 @@ pub struct PyObject {
     pub state: Option<Value>,
 }
 
+impl Value {
+    /// A dynamic generator's value (a task's with `num_returns="dynamic"`), which Ray
+    /// pickles as its `DynamicObjectRefGenerator` (the items' refs in a deque, passed to
+    /// the class, or as its `_refs` attribute in older releases), as the list of those refs,
+    /// which is how a caller uses it; any other value as it is.
+    pub(crate) fn dynamic_generator_as_list(self) -> Value {
+        let Value::Object(o) = &self else {
+            return self;
+        };
+        let is = |v: &Value, module: &str, name: &str| matches!(v, Value::Global(g) if g.module == module && g.qualname == name);
+        let generator = is(
+            &o.callable,
+            "ray._private.object_ref_generator",
+            "DynamicObjectRefGenerator",
+        ) || is(&o.callable, "ray._raylet", "DynamicObjectRefGenerator");
+        if !generator {
+            return self;
+        }
+        let deque = match (&o.args[..], &o.state) {
+            ([d], None) => d,
+            ([], Some(Value::Dict(state))) => {
+                match state.iter().find(|(k, _)| k.as_str() == Some("_refs")) {
+                    Some((_, d)) => d,
+                    None => return self,
+                }
+            }
+            _ => return self,
+        };
+        match deque {
+            Value::Object(d) if is(&d.callable, "collections", "deque") => {
+                Value::List(d.list_items.clone())
+            }
+            _ => self,
+        }
+    }
+}
+
 impl PyObject {
     /// `callable(*args)` with nothing else.
     pub fn call(callable: Value, args: Vec<Value>) -> Self {

@@ -365,3 +365,41 @@ fn bad_stream_calls_are_refused_clearly() {
     other.disconnect();
     assert!(stream.next_item().is_err());
 }
+
+#[test]
+fn a_dynamic_generator_gives_the_list_of_its_items_refs() {
+    // num_returns="dynamic", as Python's client has it: one ref, whose value is the list
+    // of the items' refs once the generator finished.
+    let client = common::client();
+    let f = generator("count").with_options(Options::new().set("num_returns", "dynamic"));
+    let r = client.call(&f, vec![4.into()], vec![]).unwrap();
+    let Value::List(refs) = client.get(&r).unwrap() else {
+        panic!("not a list")
+    };
+    let refs: Vec<_> = refs
+        .into_iter()
+        .map(|v| match v {
+            Value::ObjectRef(r) => r,
+            other => panic!("not a ref: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        client.get_many(&refs, None).unwrap(),
+        vec![0.into(), 1.into(), 2.into(), 3.into()]
+    );
+    // A generator that raises: as in Python, its last ref holds the exception.
+    let failing =
+        generator("fail_after").with_options(Options::new().set("num_returns", "dynamic"));
+    let Value::List(refs) = client
+        .get(&client.call(&failing, vec![2.into()], vec![]).unwrap())
+        .unwrap()
+    else {
+        panic!("not a list")
+    };
+    assert_eq!(refs.len(), 3, "two items and the exception");
+    let Value::ObjectRef(last) = &refs[2] else {
+        panic!("not a ref")
+    };
+    let err = client.get(last).unwrap_err();
+    common::assert_task_error(&err, "fail_after", "ValueError");
+}

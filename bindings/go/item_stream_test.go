@@ -170,6 +170,25 @@ func TestItemStreams(t *testing.T) {
 		t.Errorf("method items %v", got)
 	}
 
+	// num_returns="dynamic": one ref, whose value is the list of the items' refs.
+	dyn, err := c.Function("rc_streams", "count").Options(OptionValue("num_returns", "dynamic")).Remote(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.Get(ctx, dyn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, ok := list.([]any)
+	if !ok || len(refs) != 3 {
+		t.Fatalf("dynamic generator value %#v", list)
+	}
+	for i, r := range refs {
+		if v, err := c.Get(ctx, r.(*ObjectRef)); err != nil || v != int64(i) {
+			t.Errorf("item %d: %v, %v", i, v, err)
+		}
+	}
+
 	// Bad input.
 	if _, err := actor.Method("").RemoteStream(ctx); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("empty method: %v", err)

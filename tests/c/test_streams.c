@@ -251,6 +251,36 @@ static void test_actor_methods(ray_client_client *c) {
     OK(ray_client_actor_class_free(cls));
 }
 
+/* num_returns="dynamic": one ref, whose value is the list of the items' refs. */
+static void test_dynamic_generator(ray_client_client *c) {
+    ray_client_options *o = NULL;
+    OK(ray_client_options_new(&o));
+    OK(ray_client_options_set_json(o, "num_returns", "\"dynamic\""));
+    ray_client_function *f = generator("count");
+    ray_client_value *n = v_int(3);
+    ray_client_args *args = args_of((const ray_client_value *[]){n}, 1);
+    ray_client_value *list = NULL;
+    OK(call_function_get(c, f, args, o, &list));
+    size_t len = 0;
+    OK(ray_client_value_len(list, &len));
+    CHECK(len == 3);
+    for (size_t i = 0; i < len; i++) {
+        ray_client_value *item = NULL, *got = NULL;
+        ray_client_object_ref *r = NULL;
+        OK(ray_client_value_item(list, i, &item));
+        OK(ray_client_value_get_object_ref(item, &r));
+        OK(get_and_free(c, r, &got));
+        CHECK(got && as_int(got) == (int64_t)i);
+        if (got) free_value(got);
+        free_value(item);
+    }
+    free_value(list);
+    free_value(n);
+    OK(ray_client_args_free(args));
+    OK(ray_client_function_free(f));
+    OK(ray_client_options_free(o));
+}
+
 static void test_misuse(ray_client_client *c) {
     ray_client_value *v = NULL;
     FAILS(ray_client_item_stream_next(NULL, -1, &v), RAY_CLIENT_ERROR_NULL_ARGUMENT);
@@ -283,6 +313,7 @@ int main(void) {
     test_cancel_and_free_stop_the_generator(c);
     test_async_reads(c);
     test_actor_methods(c);
+    test_dynamic_generator(c);
     test_misuse(c);
     OK(ray_client_client_disconnect(c));
     OK(ray_client_client_free(c));

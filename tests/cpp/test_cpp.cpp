@@ -716,6 +716,11 @@ TEST_F(Cluster, ItemStreams) {
   expect_error([&] { c().call_method_streaming(streamer, "", {}); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
   expect_error([&] { c().call_streaming(count, {1}, Options().set_json("_generator_backpressure_num_objects", "0")); },
                RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+
+  // num_returns="dynamic": one ref, whose value is the list of the items' refs.
+  Value refs = c().get(c().call(count, {3}, Options().set_json("num_returns", "\"dynamic\"")));
+  ASSERT_EQ(refs.size(), 3u);
+  for (size_t i = 0; i < refs.size(); i++) EXPECT_EQ(c().get(refs[i].get_object_ref()).as<int64_t>(), (int64_t)i);
 }
 
 // An actor class's attached options, and options per creation set over them.

@@ -78,6 +78,23 @@ extension AllTests {
             }
         }
 
+        @Test func dynamicGeneratorGivesItsItemsRefs() async throws {
+            let c = try Fixture.client()
+            let dynamic = try Options().setting("num_returns", "dynamic")
+            let list = try await c.get(c.call(generator("count"), [3], options: dynamic))
+            guard case .list(let refs) = list, refs.count == 3 else {
+                Issue.record("not a list of 3: \(list)")
+                return
+            }
+            for (i, r) in refs.enumerated() {
+                guard case .objectRef(let ref) = r else {
+                    Issue.record("not a ref: \(r)")
+                    continue
+                }
+                #expect(try await c.get(ref, as: Int.self) == i)
+            }
+        }
+
         @Test func actorGeneratorMethods() async throws {
             let c = try Fixture.client()
             let a = try c.createActor(ActorClass(module: "rc_streams", qualname: "Streamer"), [3])
