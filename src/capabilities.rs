@@ -158,9 +158,11 @@ pub struct Capabilities {
     pub async_actor_generator_backpressure: bool,
     /// Cancelling a running generator method of an actor (`ray.cancel`, or its caller
     /// ending) stops it: Ray 2.60 (2.9 to 2.55 let a sync actor's generator method run
-    /// on). Dropping an item stream of such a method therefore stops it from 2.60 only;
-    /// before, it runs on to its end with nobody reading, as it would for a Python
-    /// driver. A generator function's task is stopped on every release.
+    /// on, and on 2.20 a cancelled one's stream delivers nothing more). Dropping an item
+    /// stream of such a method therefore stops it from 2.60 only; before, the client's
+    /// actor on the cluster sends no cancel and reads the generator to its end, dropping
+    /// the items, as a Python driver's dropped generator runs on. A generator function's
+    /// task is stopped on every release.
     pub stops_actor_generators: bool,
 }
 

@@ -120,7 +120,8 @@ impl Client {
             declared.to_value().unwrap_or(Value::None),
         ]);
         let buffer = stream_buffer(&options, DEFAULT_STREAM_BUFFER)?;
-        self.open_stream(target, &options, args, kwargs, buffer, false, true)
+        // A task is stopped by ray.cancel on every release.
+        self.open_stream(target, &options, args, kwargs, buffer, (false, true), true)
     }
 
     /// Calls the generator method `actor.method(*args, **kwargs)` with `options` and
@@ -145,9 +146,19 @@ impl Client {
         ]);
         // Where Ray refuses back-pressure for async actors, the pump opens their streams
         // again without it.
-        let fallback = !self.inner.capabilities.async_actor_generator_backpressure;
+        let capabilities = &self.inner.capabilities;
+        let fallback = !capabilities.async_actor_generator_backpressure;
+        let stoppable = capabilities.stops_actor_generators;
         let buffer = stream_buffer(options, DEFAULT_METHOD_STREAM_BUFFER)?;
-        self.open_stream(target, options, args, kwargs, buffer, fallback, false)
+        self.open_stream(
+            target,
+            options,
+            args,
+            kwargs,
+            buffer,
+            (fallback, stoppable),
+            false,
+        )
     }
 
     fn open_stream(
@@ -157,7 +168,7 @@ impl Client {
         args: Vec<Value>,
         kwargs: Kwargs,
         buffer: usize,
-        fallback: bool,
+        (fallback, stoppable): (bool, bool),
         batched: bool,
     ) -> Result<ItemStream> {
         let mut options = options.without("_generator_backpressure_num_objects");
@@ -178,6 +189,7 @@ impl Client {
             Value::Dict(kwargs),
             Value::Int(buffer as i64),
             Value::Bool(fallback),
+            Value::Bool(stoppable),
         ]);
         let first = self.call_method(
             &pump,

@@ -143,9 +143,9 @@ pub struct PyObject {
 
 impl Value {
     /// A dynamic generator's value (a task's with `num_returns="dynamic"`), which Ray
-    /// pickles as its `DynamicObjectRefGenerator` (the items' refs in a deque, passed to
-    /// the class, or as its `_refs` attribute in older releases), as the list of those refs,
-    /// which is how a caller uses it; any other value as it is.
+    /// pickles as its `DynamicObjectRefGenerator` (the items' refs, in a list or a deque,
+    /// passed to the class, or as its `_refs` attribute, depending on the release), as
+    /// the list of those refs, which is how a caller uses it; any other value as it is.
     pub(crate) fn dynamic_generator_as_list(self) -> Value {
         let Value::Object(o) = &self else {
             return self;
@@ -170,6 +170,7 @@ impl Value {
             _ => return self,
         };
         match deque {
+            Value::List(refs) => Value::List(refs.clone()),
             Value::Object(d) if is(&d.callable, "collections", "deque") => {
                 Value::List(d.list_items.clone())
             }

@@ -122,8 +122,11 @@ def batches(fn, name, buffer, args, kwargs):
 
 
 class _Stream:
-    def __init__(self, submit, depth, fallback):
+    def __init__(self, submit, depth, fallback, stoppable):
         self.refs = asyncio.Queue(maxsize=depth)
+        # Whether ray.cancel stops the generator (the client knows per release); where it
+        # cannot, a cancel can leave the stream stuck (Ray 2.20), so none is sent.
+        self.stoppable = stoppable
         # The first submission here, so that Ray's refusal of the options reaches the
         # client as the error of its first read.
         self.gen = submit(True)
@@ -161,7 +164,7 @@ class RayClientItemStreams:
         # Closed streams' generators that Ray could not stop, read to their end.
         self.discarding = set()
 
-    async def _open(self, sid, target, options, args, kwargs, buffer, fallback):
+    async def _open(self, sid, target, options, args, kwargs, buffer, fallback, stoppable):
         options = dict(options or {})
         options["num_returns"] = "streaming"
         if target[0] == "function":
@@ -196,7 +199,7 @@ class RayClientItemStreams:
                 o["_generator_backpressure_num_objects"] = backpressure
             return remote.options(**o).remote(*args, **kwargs)
 
-        self.streams[sid] = _Stream(submit, depth, fallback)
+        self.streams[sid] = _Stream(submit, depth, fallback, stoppable)
 
     async def next(self, sid, max_refs, start=None):
         """The refs of stream sid's next items (of batches of items, for a function):
@@ -232,10 +235,12 @@ class RayClientItemStreams:
             self.closed.add(sid)
             return
         stream.task.cancel()
-        ray.cancel(stream.gen)
+        if stream.stoppable:
+            ray.cancel(stream.gen)
         # Where Ray cannot stop it (an actor's generator method before Ray 2.60), the
         # generator runs on: its items are taken and dropped, so that back-pressure does
         # not hold it, and its actor, for ever (as a Python driver's dropped generator).
+        # Where it can, this reads the cancellation's end.
         discard = asyncio.ensure_future(self._discard(stream.gen))
         self.discarding.add(discard)
         discard.add_done_callback(self.discarding.discard)
