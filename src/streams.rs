@@ -114,14 +114,19 @@ impl Client {
     ) -> Result<ItemStream> {
         let (declared, options) = function.options.split_declared();
         let payload = self.payload(&function.code, &declared)?;
-        let target = Value::Tuple(vec![
-            "function".into(),
-            Value::List(vec![Value::ObjectRef(payload)]),
-            declared.to_value().unwrap_or(Value::None),
-        ]);
-        let buffer = stream_buffer(&options, DEFAULT_STREAM_BUFFER)?;
-        // A task is stopped by ray.cancel on every release.
-        self.open_stream(target, &options, args, kwargs, buffer, (false, true), true)
+        let target = Target {
+            what: Value::Tuple(vec![
+                "function".into(),
+                Value::List(vec![Value::ObjectRef(payload)]),
+                declared.to_value().unwrap_or(Value::None),
+            ]),
+            buffer: stream_buffer(&options, DEFAULT_STREAM_BUFFER)?,
+            fallback: false,
+            // A task is stopped by ray.cancel on every release.
+            stoppable: true,
+            batched: true,
+        };
+        self.open_stream(target, &options, args, kwargs)
     }
 
     /// Calls the generator method `actor.method(*args, **kwargs)` with `options` and
@@ -139,38 +144,37 @@ impl Client {
         if method.is_empty() {
             return Err(Error::invalid("a method name is needed"));
         }
-        let target = Value::Tuple(vec![
-            "method".into(),
-            Value::ActorHandle(actor.clone()),
-            method.into(),
-        ]);
-        // Where Ray refuses back-pressure for async actors, the pump opens their streams
-        // again without it.
         let capabilities = &self.inner.capabilities;
-        let fallback = !capabilities.async_actor_generator_backpressure;
-        let stoppable = capabilities.stops_actor_generators;
-        let buffer = stream_buffer(options, DEFAULT_METHOD_STREAM_BUFFER)?;
-        self.open_stream(
-            target,
-            options,
-            args,
-            kwargs,
-            buffer,
-            (fallback, stoppable),
-            false,
-        )
+        let target = Target {
+            what: Value::Tuple(vec![
+                "method".into(),
+                Value::ActorHandle(actor.clone()),
+                method.into(),
+            ]),
+            buffer: stream_buffer(options, DEFAULT_METHOD_STREAM_BUFFER)?,
+            // Where Ray refuses back-pressure for async actors, the pump opens their
+            // streams again without it.
+            fallback: !capabilities.async_actor_generator_backpressure,
+            stoppable: capabilities.stops_actor_generators,
+            batched: false,
+        };
+        self.open_stream(target, options, args, kwargs)
     }
 
     fn open_stream(
         &self,
-        target: Value,
+        target: Target,
         options: &Options,
         args: Vec<Value>,
         kwargs: Kwargs,
-        buffer: usize,
-        (fallback, stoppable): (bool, bool),
-        batched: bool,
     ) -> Result<ItemStream> {
+        let Target {
+            what,
+            buffer,
+            fallback,
+            stoppable,
+            batched,
+        } = target;
         let mut options = options.without("_generator_backpressure_num_objects");
         if options.get("num_returns").is_some() {
             options = options.without("num_returns");
@@ -183,7 +187,7 @@ impl Client {
             .map(|(k, v)| (Value::Str(k), v))
             .collect();
         let start = Value::Tuple(vec![
-            target,
+            what,
             options.to_value().unwrap_or(Value::None),
             Value::List(args),
             Value::Dict(kwargs),
@@ -227,6 +231,19 @@ impl Client {
         *pump = Some(created.clone());
         Ok(created)
     }
+}
+
+/// What a stream runs, as the pump's `_open` reads it, and how the pump treats it.
+struct Target {
+    /// `("function", [code ref], declared options)` or `("method", actor, name)`.
+    what: Value,
+    buffer: usize,
+    /// Open it again without back-pressure when Ray refuses that (async actors).
+    fallback: bool,
+    /// `ray.cancel` stops the generator on this release.
+    stoppable: bool,
+    /// The pump's refs are of batches (lists) of items.
+    batched: bool,
 }
 
 /// The buffer of a stream with `options`: `_generator_backpressure_num_objects` (a whole
