@@ -110,10 +110,7 @@ impl Client {
         kwargs: Kwargs,
         options: &Options,
     ) -> Result<Vec<ObjectRef>> {
-        self.check_ref(&actor.handle)?;
-        if method.is_empty() {
-            return Err(Error::invalid("a method name is needed"));
-        }
+        self.check_method(actor, method)?;
         self.schedule(Schedule {
             kind: RemoteExecType::Method,
             name: method.to_owned(),
@@ -124,6 +121,15 @@ impl Client {
             declared: &Options::new(),
             namespace: String::new(),
         })
+    }
+
+    /// Checks that `actor` is this client's and `method` names a method.
+    pub(crate) fn check_method(&self, actor: &ActorHandle, method: &str) -> Result<()> {
+        self.check_ref(&actor.handle)?;
+        match method.is_empty() {
+            true => Err(Error::invalid("a method name is needed")),
+            false => Ok(()),
+        }
     }
 
     /// The named actor `name` in `namespace` (`None`: this client's namespace).

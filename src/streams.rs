@@ -140,10 +140,7 @@ impl Client {
         kwargs: Kwargs,
         options: &Options,
     ) -> Result<ItemStream> {
-        self.check_ref(&actor.handle)?;
-        if method.is_empty() {
-            return Err(Error::invalid("a method name is needed"));
-        }
+        self.check_method(actor, method)?;
         let capabilities = &self.inner.capabilities;
         let target = Target {
             what: Value::Tuple(vec![
