@@ -179,7 +179,7 @@ fn option_values_ray_refuses_are_refused_where_set() {
         ),
         (
             Options::new().set("num_returns", "streaming"),
-            "not supported by this library yet",
+            "call the generator as an item stream",
         ),
     ];
     for (options, rule) in cases {

@@ -179,7 +179,7 @@ TEST(DefectValues, OptionValuesRayRefusesThrowAtTheSetter) {
       {[](Options &o) { o.max_task_retries(-2); }, "max_task_retries only accepts"},
       {[](Options &o) { o.num_cpus(-1); }, "num_cpus must be a finite number >= 0"},
       {[](Options &o) { o.set_json("max_retries", "-3"); }, "max_retries only accepts"},
-      {[](Options &o) { o.set_json("num_returns", "\"streaming\""); }, "not supported by this library yet"},
+      {[](Options &o) { o.set_json("num_returns", "\"streaming\""); }, "call the generator as an item stream"},
   };
   for (const auto &k : cases) {
     Options o;

@@ -227,7 +227,7 @@ extension AllTests {
             }
             let streaming = try Options().setting("num_returns", "streaming")
             let s = await expectRayError({ $0.isInvalidArgument }) { try streaming.validate() }
-            #expect(s?.message.contains("not supported by this library yet") == true, "\(String(describing: s))")
+            #expect(s?.message.contains("call the generator as an item stream") == true, "\(String(describing: s))")
 
             // Nothing was sent: a named actor with a refused option does not exist after.
             let name = Fixture.unique("swift-refused")
