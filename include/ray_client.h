@@ -1195,6 +1195,32 @@ ray_client_status ray_client_placement_group_create(const ray_client_client *cli
                                                     const char *name,
                                                     ray_client_placement_group **out);
 
+// `ray_client_placement_group_create` with `options_json` (NULL: none), a JSON object
+// of Python's other `placement_group()` keywords: `name`, `lifetime` (`"detached"`: the
+// group outlives this client's job until removed), `_soft_target_node_id` (a node's hex
+// id, with `RAY_CLIENT_PLACEMENT_STRICT_PACK`; Ray 2.10 and later) and
+// `bundle_label_selector` (per bundle, an object of node labels; Ray 2.50 and later).
+// An option the cluster's release lacks gives `RAY_CLIENT_ERROR_VERSION_MISMATCH`. The
+// caller frees `*out`.
+ray_client_status ray_client_placement_group_create_with(const ray_client_client *client,
+                                                         const char *bundles_json,
+                                                         int strategy,
+                                                         const char *options_json,
+                                                         ray_client_placement_group **out);
+
+// The placement group named `name` in this client's namespace
+// (`ray.util.get_placement_group`); `RAY_CLIENT_ERROR_INVALID_ARGUMENT` when there is
+// none. The caller frees `*out`.
+ray_client_status ray_client_placement_group_get(const ray_client_client *client,
+                                                 const char *name,
+                                                 ray_client_placement_group **out);
+
+// Ray's description of every placement group of the cluster (`placement_group_table()`)
+// as JSON text: an object by group id. The caller frees `*out` with
+// `ray_client_string_free`.
+ray_client_status ray_client_placement_group_table_all(const ray_client_client *client,
+                                                       char **out);
+
 // Waits up to `timeout_ms` until the group is placed: `*ready` 1, or 0 when the time
 // passed first.
 ray_client_status ray_client_placement_group_wait(const ray_client_client *client,

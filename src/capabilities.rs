@@ -164,6 +164,12 @@ pub struct Capabilities {
     /// the items, as a Python driver's dropped generator runs on. A generator function's
     /// task is stopped on every release.
     pub stops_actor_generators: bool,
+    /// `placement_group(_soft_target_node_id=...)`: Ray 2.10 and later.
+    pub placement_group_soft_target: bool,
+    /// Label selectors: `placement_group(bundle_label_selector=...)` and the task and
+    /// actor option `label_selector`: Ray 2.50 (the first release tested that has them;
+    /// 2.45 has not). Before, both are refused with "not supported by Ray X.Y.Z".
+    pub label_selectors: bool,
 }
 
 impl Capabilities {
@@ -207,6 +213,8 @@ impl Capabilities {
             replays_chunked_requests: v.at_least(2, 60),
             async_actor_generator_backpressure: v.at_least(2, 60),
             stops_actor_generators: v.at_least(2, 60),
+            placement_group_soft_target: v.at_least(2, 10),
+            label_selectors: v.at_least(2, 50),
         }
     }
 

@@ -77,7 +77,7 @@ pub use ndarray::{DType, NdArray};
 pub use object_ref::ObjectRef;
 pub use objects::GET_SLICE;
 pub use options::Options;
-pub use placement_group::{PlacementGroup, PlacementStrategy};
+pub use placement_group::{PlacementGroup, PlacementGroupOptions, PlacementStrategy};
 pub use scheduling::SchedulingStrategy;
 pub use security::{AuthToken, TlsOptions};
 pub use streams::{ItemStream, Items, DEFAULT_METHOD_STREAM_BUFFER, DEFAULT_STREAM_BUFFER};

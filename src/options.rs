@@ -200,6 +200,19 @@ impl Options {
     }
 
     /// A per-task/actor runtime environment (a dict value).
+    /// `label_selector`: the node labels a task or actor must run on, e.g.
+    /// `[("ray.io/node-id", id)]` (Ray 2.50 and later).
+    pub fn label_selector<K: Into<String>, V: Into<String>>(
+        self,
+        labels: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let labels = labels
+            .into_iter()
+            .map(|(k, v)| (Value::Str(k.into()), Value::Str(v.into())))
+            .collect();
+        self.set("label_selector", Value::Dict(labels))
+    }
+
     pub fn runtime_env(self, env: Value) -> Self {
         self.set("runtime_env", env)
     }

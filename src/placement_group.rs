@@ -31,6 +31,22 @@ impl PlacementStrategy {
     }
 }
 
+/// What a placement group is created with besides its bundles and strategy (the
+/// keyword arguments of Python's `placement_group()`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlacementGroupOptions {
+    /// A name, to find the group by ([`Client::get_placement_group`]).
+    pub name: Option<String>,
+    /// `lifetime="detached"`: the group outlives the job that created it (until removed).
+    pub detached: bool,
+    /// `_soft_target_node_id`: the hex id of a node to place the group on when it can
+    /// (Ray 2.10 and later; Ray takes it with STRICT_PACK only).
+    pub soft_target_node_id: Option<String>,
+    /// `bundle_label_selector`: per bundle, the node labels it must be placed on (one
+    /// selector per bundle; Ray 2.50 and later).
+    pub bundle_label_selector: Vec<Vec<(String, String)>>,
+}
+
 /// A placement group on the cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlacementGroup {
@@ -106,8 +122,47 @@ impl Client {
         strategy: PlacementStrategy,
         name: Option<&str>,
     ) -> Result<PlacementGroup> {
+        let options = PlacementGroupOptions {
+            name: name.map(str::to_owned),
+            ..Default::default()
+        };
+        self.create_placement_group_with(bundles, strategy, &options)
+    }
+
+    /// [`create_placement_group`](Self::create_placement_group) with `options`: a
+    /// detached group, a soft target node, bundle label selectors. An option the cluster's
+    /// Ray release lacks is refused with [`ErrorKind::VersionMismatch`](crate::ErrorKind)
+    /// ("... is not supported by Ray X.Y.Z").
+    pub fn create_placement_group_with(
+        &self,
+        bundles: &[Vec<(String, f64)>],
+        strategy: PlacementStrategy,
+        options: &PlacementGroupOptions,
+    ) -> Result<PlacementGroup> {
         if bundles.is_empty() || bundles.iter().any(Vec::is_empty) {
             return Err(Error::invalid("a placement group needs non-empty bundles"));
+        }
+        let capabilities = &self.inner.capabilities;
+        let selectors = &options.bundle_label_selector;
+        if !selectors.is_empty() && selectors.len() != bundles.len() {
+            return Err(Error::invalid(format!(
+                "bundle_label_selector has {} selectors for {} bundles (one per bundle)",
+                selectors.len(),
+                bundles.len()
+            )));
+        }
+        if options.soft_target_node_id.is_some() {
+            if !capabilities.placement_group_soft_target {
+                return Err(capabilities.unsupported("_soft_target_node_id", "2.10"));
+            }
+            if strategy != PlacementStrategy::StrictPack {
+                return Err(Error::invalid(
+                    "_soft_target_node_id currently only works with STRICT_PACK (Ray's rule)",
+                ));
+            }
+        }
+        if !selectors.is_empty() && !capabilities.label_selectors {
+            return Err(capabilities.unsupported("bundle_label_selector", "2.50"));
         }
         let bundles = Value::List(
             bundles
@@ -121,11 +176,31 @@ impl Client {
                 })
                 .collect(),
         );
-        let kwargs = vec![
+        let mut kwargs = vec![
             ("bundles".to_owned(), bundles),
             ("strategy".to_owned(), Value::str(strategy.as_str())),
-            ("name".to_owned(), Value::str(name.unwrap_or_default())),
+            (
+                "name".to_owned(),
+                Value::str(options.name.clone().unwrap_or_default()),
+            ),
         ];
+        if options.detached {
+            kwargs.push(("lifetime".to_owned(), Value::str("detached")));
+        }
+        if let Some(node) = &options.soft_target_node_id {
+            kwargs.push(("_soft_target_node_id".to_owned(), Value::str(node.clone())));
+        }
+        if !selectors.is_empty() {
+            let labels = |s: &Vec<(String, String)>| {
+                Value::Dict(
+                    s.iter()
+                        .map(|(k, v)| (Value::str(k.clone()), Value::str(v.clone())))
+                        .collect(),
+                )
+            };
+            let list = Value::List(selectors.iter().map(labels).collect());
+            kwargs.push(("bundle_label_selector".to_owned(), list));
+        }
         // The group belongs to the job, not to the helper task that creates it.
         let f = ray_fn("placement_group").with_options(Options::new().num_cpus(0.0));
         placement_group_of(self.get(&self.call(&f, vec![], kwargs)?)?)
@@ -151,6 +226,34 @@ impl Client {
         let f = ray_fn("remove_placement_group").with_options(Options::new().num_cpus(0.0));
         self.get(&self.call(&f, vec![pg.value.clone()], vec![])?)?;
         Ok(())
+    }
+
+    /// The placement group named `name` in this client's namespace
+    /// (`ray.util.get_placement_group`); [`ErrorKind::InvalidArgument`](crate::ErrorKind)
+    /// when there is none.
+    pub fn get_placement_group(&self, name: &str) -> Result<PlacementGroup> {
+        if name.is_empty() {
+            return Err(Error::invalid("a placement group name is needed"));
+        }
+        let f = ray_fn("get_placement_group").with_options(Options::new().num_cpus(0.0));
+        let got = self
+            .get(&self.call(&f, vec![Value::str(name)], vec![])?)
+            .map_err(|e| match e.remote() {
+                // Ray raises ValueError("Failed to look up placement group with name: x").
+                Some(r) if r.cause_type.as_deref() == Some("ValueError") => {
+                    Error::invalid(format!("no placement group named {name:?}: {}", r.message))
+                }
+                _ => e,
+            })?;
+        placement_group_of(got)
+    }
+
+    /// Ray's description of every placement group of the cluster
+    /// (`placement_group_table()`): a dict by group id of what
+    /// [`placement_group_table`](Self::placement_group_table) gives for one.
+    pub fn placement_group_table_all(&self) -> Result<Value> {
+        let f = ray_fn("placement_group_table").with_options(Options::new().num_cpus(0.0));
+        self.get(&self.call(&f, vec![], vec![])?)
     }
 
     /// Ray's description of the group (`placement_group_table(pg)`): state, bundles,

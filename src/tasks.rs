@@ -245,6 +245,10 @@ impl Client {
     /// Encodes and queues a task; returns one pending ref per expected return value.
     pub(crate) fn schedule(&self, s: Schedule<'_>) -> Result<Vec<ObjectRef>> {
         let num_returns = s.options.num_returns_or_default()?;
+        let capabilities = &self.inner.capabilities;
+        if s.options.get("label_selector").is_some() && !capabilities.label_selectors {
+            return Err(capabilities.unsupported("the label_selector option", "2.50"));
+        }
         let kwargs = s
             .kwargs
             .into_iter()

@@ -5,7 +5,10 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use ray_client::{Options, PlacementStrategy, RemoteFunction, SchedulingStrategy, Value};
+use ray_client::{
+    ErrorKind, Options, PlacementGroupOptions, PlacementStrategy, RemoteFunction, SchedulingStrategy,
+    Value,
+};
 
 fn node_id_fn() -> RemoteFunction {
     common::task("node_id")
@@ -164,4 +167,127 @@ fn a_placement_group_that_cannot_fit_is_not_ready() {
         .wait_placement_group(&pg, Duration::from_millis(500))
         .unwrap());
     client.remove_placement_group(&pg).unwrap();
+}
+
+fn pg_options() -> ray_client::ConnectOptions {
+    // Placement group names are per namespace: clients that share one find each other's.
+    common::options().namespace("rc_pg_test")
+}
+
+#[test]
+fn a_detached_named_placement_group_outlives_its_client_and_is_found_by_name() {
+    let name = format!("rc-pg-detached-{}", std::process::id());
+    let bundles = vec![vec![("CPU".to_owned(), 0.5)]];
+    let options = PlacementGroupOptions {
+        name: Some(name.clone()),
+        detached: true,
+        ..Default::default()
+    };
+    let created = {
+        let first = ray_client::Client::connect_with(pg_options()).unwrap();
+        let pg = first
+            .create_placement_group_with(&bundles, PlacementStrategy::Pack, &options)
+            .unwrap();
+        assert!(first.wait_placement_group(&pg, Duration::from_secs(60)).unwrap());
+        first.disconnect();
+        pg.id().to_owned()
+    };
+    let client = ray_client::Client::connect_with(pg_options()).unwrap();
+    let pg = client.get_placement_group(&name).unwrap();
+    assert_eq!(pg.id(), created);
+    let table = client.placement_group_table(&pg).unwrap();
+    assert_eq!(table.get_str("state"), Some(&Value::str("CREATED")), "{table:?}");
+    let all = client.placement_group_table_all().unwrap();
+    let mine = all.get_str(&created).expect("the group in the table of all");
+    assert_eq!(mine.get_str("name"), Some(&Value::str(name.clone())), "{mine:?}");
+    client.remove_placement_group(&pg).unwrap();
+    let err = client.get_placement_group("rc-pg-no-such-group").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().contains("rc-pg-no-such-group"), "{err}");
+}
+
+#[test]
+fn a_soft_target_node_places_the_group_there_where_ray_has_it() {
+    let client = common::client();
+    let options = PlacementGroupOptions {
+        soft_target_node_id: Some(node2()),
+        ..Default::default()
+    };
+    let bundles = vec![vec![("CPU".to_owned(), 0.5)]];
+    let created = client.create_placement_group_with(&bundles, PlacementStrategy::StrictPack, &options);
+    if !client.capabilities().placement_group_soft_target {
+        let err = created.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
+        assert!(err.message().contains("not supported by Ray"), "{err}");
+        return;
+    }
+    let pg = created.unwrap();
+    assert!(client.wait_placement_group(&pg, Duration::from_secs(60)).unwrap());
+    let table = client.placement_group_table(&pg).unwrap();
+    let node = table
+        .get_str("bundles_to_node_id")
+        .and_then(|b| b.get(&Value::from(0)))
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_owned();
+    assert_eq!(node, node2(), "{table:?}");
+    client.remove_placement_group(&pg).unwrap();
+    // Ray takes it with STRICT_PACK only: refused before anything is sent.
+    let err = client
+        .create_placement_group_with(&bundles, PlacementStrategy::Pack, &options)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+}
+
+#[test]
+fn bundle_label_selectors_place_bundles_by_node_label_where_ray_has_them() {
+    let client = common::client();
+    // Ray labels every node with its id (ray.io/node-id) where it has label selectors.
+    let options = PlacementGroupOptions {
+        bundle_label_selector: vec![vec![("ray.io/node-id".to_owned(), node2())]],
+        ..Default::default()
+    };
+    let bundles = vec![vec![("CPU".to_owned(), 0.5)]];
+    let created = client.create_placement_group_with(&bundles, PlacementStrategy::Pack, &options);
+    if !client.capabilities().label_selectors {
+        let err = created.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
+        return;
+    }
+    let pg = created.unwrap();
+    assert!(client.wait_placement_group(&pg, Duration::from_secs(60)).unwrap());
+    let table = client.placement_group_table(&pg).unwrap();
+    let node = table
+        .get_str("bundles_to_node_id")
+        .and_then(|b| b.get(&Value::from(0)))
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_owned();
+    assert_eq!(node, node2(), "{table:?}");
+    client.remove_placement_group(&pg).unwrap();
+    // One selector per bundle.
+    let two = PlacementGroupOptions {
+        bundle_label_selector: vec![vec![], vec![]],
+        ..Default::default()
+    };
+    let err = client
+        .create_placement_group_with(&bundles, PlacementStrategy::Pack, &two)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+}
+
+#[test]
+fn the_label_selector_option_runs_a_task_by_node_label_where_ray_has_it() {
+    let client = common::client();
+    let on_node2 = Options::new().label_selector([("ray.io/node-id", node2())]);
+    if !client.capabilities().label_selectors {
+        let err = client
+            .call(&node_id_fn().with_options(on_node2), vec![], vec![])
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
+        return;
+    }
+    for _ in 0..3 {
+        assert_eq!(run_on(&client, on_node2.clone()), node2());
+    }
 }

@@ -49,10 +49,29 @@ func (pg *PlacementGroup) use(op string, f func(p *C.ray_client_placement_group)
 	return useWrapped(pg, op, f)
 }
 
+// PlacementGroupOptions are Python's other placement_group() keywords.
+type PlacementGroupOptions struct {
+	Name string // "" for none; the group can be found by name (GetPlacementGroup)
+	// Detached: lifetime="detached", the group outlives this client's job until removed.
+	Detached bool
+	// SoftTargetNodeID: a node's hex id to place the group on when it can (with
+	// StrictPack; Ray 2.10 and later).
+	SoftTargetNodeID string
+	// BundleLabelSelector: per bundle, the node labels it must be placed on (Ray 2.50
+	// and later).
+	BundleLabelSelector []map[string]string
+}
+
 // CreatePlacementGroup asks the cluster for a placement group of bundles placed by
 // strategy; name may be "". It returns once the cluster accepted the request; Wait
 // waits until the group is placed.
 func (c *Client) CreatePlacementGroup(ctx context.Context, bundles []Bundle, strategy PlacementStrategy, name string) (*PlacementGroup, error) {
+	return c.CreatePlacementGroupWith(ctx, bundles, strategy, PlacementGroupOptions{Name: name})
+}
+
+// CreatePlacementGroupWith is CreatePlacementGroup with options; an option the
+// cluster's Ray release lacks gives ErrVersionMismatch.
+func (c *Client) CreatePlacementGroupWith(ctx context.Context, bundles []Bundle, strategy PlacementStrategy, opts PlacementGroupOptions) (*PlacementGroup, error) {
 	const op = "CreatePlacementGroup"
 	if len(bundles) == 0 {
 		return nil, errInvalid(op, "a placement group needs at least one bundle")
@@ -68,20 +87,67 @@ func (c *Client) CreatePlacementGroup(ctx context.Context, bundles []Bundle, str
 	if err != nil {
 		return nil, err
 	}
-	cn, err := cstringOpt(op, "name", name)
+	o := map[string]any{}
+	if opts.Name != "" {
+		o["name"] = opts.Name
+	}
+	if opts.Detached {
+		o["lifetime"] = "detached"
+	}
+	if opts.SoftTargetNodeID != "" {
+		o["_soft_target_node_id"] = opts.SoftTargetNodeID
+	}
+	if opts.BundleLabelSelector != nil {
+		o["bundle_label_selector"] = opts.BundleLabelSelector
+	}
+	oj, err := json.Marshal(o)
+	if err != nil {
+		return nil, errInvalid(op, "options: %v", err)
+	}
+	co, err := cstring(op, "options", string(oj))
 	if err != nil {
 		return nil, err
 	}
 	var out *C.ray_client_placement_group
 	err = blockingCall(ctx, op, c.use, func(p *C.ray_client_client) cstatus {
-		return C.ray_client_placement_group_create(p, cb, C.int(strategy), cn, &out)
+		return C.ray_client_placement_group_create_with(p, cb, C.int(strategy), co, &out)
 	}, func() { freePG(out) })
 	if err != nil {
 		return nil, err
 	}
-	pg := &PlacementGroup{client: c, id: goStringOrEmpty(C.ray_client_placement_group_id(out))}
-	own(pg, &pg.h, out, freePG)
-	return pg, nil
+	return c.newPlacementGroup(out), nil
+}
+
+func (c *Client) newPlacementGroup(p *C.ray_client_placement_group) *PlacementGroup {
+	pg := &PlacementGroup{client: c, id: goStringOrEmpty(C.ray_client_placement_group_id(p))}
+	own(pg, &pg.h, p, freePG)
+	return pg
+}
+
+// GetPlacementGroup is the placement group named name in this client's namespace
+// (ray.util.get_placement_group); ErrInvalidArgument when there is none.
+func (c *Client) GetPlacementGroup(ctx context.Context, name string) (*PlacementGroup, error) {
+	const op = "GetPlacementGroup"
+	cn, err := cstring(op, "name", name)
+	if err != nil {
+		return nil, err
+	}
+	var out *C.ray_client_placement_group
+	err = blockingCall(ctx, op, c.use, func(p *C.ray_client_client) cstatus {
+		return C.ray_client_placement_group_get(p, cn, &out)
+	}, func() { freePG(out) })
+	if err != nil {
+		return nil, err
+	}
+	return c.newPlacementGroup(out), nil
+}
+
+// PlacementGroupTable is Ray's description of every placement group of the cluster
+// (placement_group_table()), by group id.
+func (c *Client) PlacementGroupTable(ctx context.Context) (map[string]any, error) {
+	return jsonCall[map[string]any](ctx, "PlacementGroupTable", c.use, func(p *C.ray_client_client, s **C.char) cstatus {
+		return C.ray_client_placement_group_table_all(p, s)
+	})
 }
 
 // ID is the group's hex id ("" for a nil group).

@@ -82,3 +82,66 @@ func TestPlacementGroups(t *testing.T) {
 		t.Fatalf("bad strategy: %v", err)
 	}
 }
+
+func TestPlacementGroupOptions(t *testing.T) {
+	ctx, c := setup(t)
+	name := fmt.Sprintf("go-pg-detached-%d", os.Getpid())
+	pg := must(c.CreatePlacementGroupWith(ctx, []Bundle{{"CPU": 0.5}}, Pack, PlacementGroupOptions{Name: name, Detached: true}))(t)
+	defer pg.Close()
+	if err := pg.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	found := must(c.GetPlacementGroup(ctx, name))(t)
+	defer found.Close()
+	if found.ID() != pg.ID() {
+		t.Fatalf("GetPlacementGroup: %s, created %s", found.ID(), pg.ID())
+	}
+	all := must(c.PlacementGroupTable(ctx))(t)
+	if mine, ok := all[pg.ID()].(map[string]any); !ok || mine["name"] != name {
+		t.Fatalf("the table of all groups has no %s: %v", pg.ID(), all[pg.ID()])
+	}
+	if err := pg.Remove(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetPlacementGroup(ctx, "go-pg-no-such-group"); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("an unknown name: %v", err)
+	}
+	// A soft target node: the second node of the test cluster.
+	node2 := os.Getenv("RAY_TEST_NODE_rc_node2")
+	if node2 == "" {
+		t.Fatal("RAY_TEST_NODE_rc_node2 is not set (tests/harness/ray-cluster add-node DIR rc_node2)")
+	}
+	soft := must(c.CreatePlacementGroupWith(ctx, []Bundle{{"CPU": 0.5}}, StrictPack, PlacementGroupOptions{SoftTargetNodeID: node2}))(t)
+	defer soft.Close()
+	if err := soft.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	table := must(soft.Table(ctx))(t)
+	if placed, _ := table["bundles_to_node_id"].(map[string]any); placed["0"] != node2 {
+		t.Fatalf("soft target %s, placed %v", node2, table["bundles_to_node_id"])
+	}
+	if err := soft.Remove(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreatePlacementGroupWith(ctx, []Bundle{{"CPU": 0.5}}, Pack, PlacementGroupOptions{SoftTargetNodeID: node2}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("a soft target without STRICT_PACK: %v", err)
+	}
+	// Bundle label selectors and the label_selector option (Ray's node-id label).
+	byLabel := must(c.CreatePlacementGroupWith(ctx, []Bundle{{"CPU": 0.5}}, Pack,
+		PlacementGroupOptions{BundleLabelSelector: []map[string]string{{"ray.io/node-id": node2}}}))(t)
+	defer byLabel.Close()
+	if err := byLabel.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	table = must(byLabel.Table(ctx))(t)
+	if placed, _ := table["bundles_to_node_id"].(map[string]any); placed["0"] != node2 {
+		t.Fatalf("bundle label selector %s, placed %v", node2, table["bundles_to_node_id"])
+	}
+	if err := byLabel.Remove(ctx); err != nil {
+		t.Fatal(err)
+	}
+	onNode2 := c.Function(tasks, "node_id").Options(OptionValue("label_selector", map[string]string{"ray.io/node-id": node2}))
+	if got := getAs[string](t, c, must(onNode2.Remote(ctx))(t)); got != node2 {
+		t.Fatalf("label_selector ran on %s, not %s", got, node2)
+	}
+}

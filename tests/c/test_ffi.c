@@ -720,6 +720,69 @@ static void test_placement_group(ray_client_client *c) {
     OK(ray_client_placement_group_remove(c, pg));
     OK(ray_client_placement_group_free(pg));
     CHECK(ray_client_placement_group_id(pg) == NULL);
+
+    /* Options: a detached named group, found by name and in the table of all groups. */
+    OK(ray_client_placement_group_create_with(c, "[{\"CPU\": 0.5}]", RAY_CLIENT_PLACEMENT_PACK,
+                                              "{\"name\": \"ffi-pg-detached\", \"lifetime\": \"detached\"}",
+                                              &pg));
+    OK(ray_client_placement_group_wait(c, pg, 60000, &ready));
+    CHECK(ready == 1);
+    ray_client_placement_group *found = NULL;
+    OK(ray_client_placement_group_get(c, "ffi-pg-detached", &found));
+    CHECK(found && strcmp(ray_client_placement_group_id(found), ray_client_placement_group_id(pg)) == 0);
+    OK(ray_client_placement_group_table_all(c, &table));
+    CHECK(strstr(table, ray_client_placement_group_id(pg)) != NULL);
+    CHECK(strstr(table, "ffi-pg-detached") != NULL);
+    OK(ray_client_string_free(table));
+    OK(ray_client_placement_group_remove(c, pg));
+    OK(ray_client_placement_group_free(found));
+    OK(ray_client_placement_group_free(pg));
+    FAILS_WITH(ray_client_placement_group_get(c, "ffi-pg-no-such-group", &found),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "ffi-pg-no-such-group");
+    CHECK(found == NULL);
+    FAILS_WITH(ray_client_placement_group_create_with(c, "[{\"CPU\": 1}]", RAY_CLIENT_PLACEMENT_PACK,
+                                                      "{\"lifetime\": \"forever\"}", &pg),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "lifetime");
+    FAILS_WITH(ray_client_placement_group_create_with(c, "[{\"CPU\": 1}]", RAY_CLIENT_PLACEMENT_PACK,
+                                                      "{\"nmae\": \"typo\"}", &pg),
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT, "nmae");
+    FAILS(ray_client_placement_group_create_with(c, "[{\"CPU\": 1}]", RAY_CLIENT_PLACEMENT_PACK,
+                                                 "[1]", &pg),
+          RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    CHECK(pg == NULL);
+
+    /* A soft target node and a bundle label selector: the second node of the cluster. */
+    const char *node2 = getenv("RAY_TEST_NODE_rc_node2");
+    CHECK(node2 != NULL);
+    if (node2 == NULL) return;
+    char opts[512];
+    for (int i = 0; i < 2; i++) {
+        snprintf(opts, sizeof opts,
+                 i == 0 ? "{\"_soft_target_node_id\": \"%s\"}"
+                        : "{\"bundle_label_selector\": [{\"ray.io/node-id\": \"%s\"}]}",
+                 node2);
+        OK(ray_client_placement_group_create_with(
+            c, "[{\"CPU\": 0.5}]",
+            i == 0 ? RAY_CLIENT_PLACEMENT_STRICT_PACK : RAY_CLIENT_PLACEMENT_PACK, opts, &pg));
+        OK(ray_client_placement_group_wait(c, pg, 60000, &ready));
+        CHECK(ready == 1);
+        OK(ray_client_placement_group_table(c, pg, &table));
+        CHECK(strstr(table, node2) != NULL);
+        OK(ray_client_string_free(table));
+        OK(ray_client_placement_group_remove(c, pg));
+        OK(ray_client_placement_group_free(pg));
+    }
+    /* The label_selector option. */
+    snprintf(opts, sizeof opts, "{\"ray.io/node-id\": \"%s\"}", node2);
+    OK(ray_client_options_new(&o));
+    OK(ray_client_options_set_json(o, "label_selector", opts));
+    ray_client_function *node_id = test_function("node_id");
+    ray_client_value *where = NULL;
+    OK(call_function_get(c, node_id, NULL, o, &where));
+    CHECK(where != NULL && str_eq(where, node2));
+    if (where) free_value(where);
+    OK(ray_client_function_free(node_id));
+    OK(ray_client_options_free(o));
 }
 
 /* --- asynchronous completion ----------------------------------------------------------- */

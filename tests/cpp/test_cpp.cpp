@@ -867,6 +867,33 @@ TEST_F(Cluster, PlacementGroup) {
   c().remove_placement_group(pg);
   PlacementGroup moved = std::move(pg);
   expect_error([&] { pg.id(); }, RAY_CLIENT_ERROR_NULL_ARGUMENT);
+
+  // Options: a detached named group, found by name and in the table of all groups.
+  PlacementGroup detached = c().create_placement_group_with("[{\"CPU\": 0.5}]", PlacementStrategy::Pack,
+                                                            R"({"name": "cpp-pg-detached", "lifetime": "detached"})");
+  EXPECT_TRUE(c().wait_placement_group(detached, 60s));
+  EXPECT_EQ(c().get_placement_group("cpp-pg-detached").id(), detached.id());
+  EXPECT_NE(c().placement_group_table_all().find(detached.id()), std::string::npos);
+  c().remove_placement_group(detached);
+  expect_error([&] { c().get_placement_group("cpp-pg-no-such-group"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+
+  // A soft target node, bundle label selectors and the label_selector option: the
+  // second node of the test cluster.
+  const char *node2 = std::getenv("RAY_TEST_NODE_rc_node2");
+  ASSERT_NE(node2, nullptr) << "RAY_TEST_NODE_rc_node2 is not set";
+  for (const std::string &opts :
+       {std::string(R"({"_soft_target_node_id": ")") + node2 + "\"}",
+        std::string(R"({"bundle_label_selector": [{"ray.io/node-id": ")") + node2 + "\"}]}"}) {
+    PlacementStrategy strategy = opts.find("soft") != std::string::npos ? PlacementStrategy::StrictPack
+                                                                        : PlacementStrategy::Pack;
+    PlacementGroup g = c().create_placement_group_with("[{\"CPU\": 0.5}]", strategy, opts);
+    EXPECT_TRUE(c().wait_placement_group(g, 60s));
+    EXPECT_NE(c().placement_group_table(g).find(node2), std::string::npos) << opts;
+    c().remove_placement_group(g);
+  }
+  Options on_node2;
+  on_node2.set_json("label_selector", std::string(R"({"ray.io/node-id": ")") + node2 + "\"}");
+  EXPECT_EQ(c().get(c().call("rc_test_tasks", "node_id", {}, on_node2), 60s).as<std::string>(), node2);
 }
 
 TEST_F(Cluster, AsyncFutures) {

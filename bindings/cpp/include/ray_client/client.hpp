@@ -256,6 +256,16 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
                                         PlacementStrategy strategy = PlacementStrategy::Pack,
                                         const std::optional<std::string> &name = std::nullopt) const;
   /// Whether the group was placed within `timeout`.
+  /// create_placement_group with `options_json`, a JSON object of Python's other
+  /// placement_group() keywords: name, lifetime ("detached"), _soft_target_node_id (with
+  /// StrictPack; Ray 2.10+), bundle_label_selector (per bundle, node labels; Ray 2.50+).
+  PlacementGroup create_placement_group_with(const std::string &bundles_json, PlacementStrategy strategy,
+                                             const std::string &options_json) const;
+  /// The placement group named `name` in this client's namespace (Error
+  /// invalid_argument when there is none).
+  PlacementGroup get_placement_group(const std::string &name) const;
+  /// placement_group_table(): JSON, every group of the cluster by id.
+  std::string placement_group_table_all() const;
   bool wait_placement_group(const PlacementGroup &pg, std::chrono::milliseconds timeout) const;
   void remove_placement_group(const PlacementGroup &pg) const;
   std::string placement_group_table(const PlacementGroup &pg) const;

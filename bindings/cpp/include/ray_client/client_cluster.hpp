@@ -44,6 +44,25 @@ inline PlacementGroup Client::create_placement_group(const std::string &bundles_
   return PlacementGroup(pg);
 }
 
+inline PlacementGroup Client::create_placement_group_with(const std::string &bundles_json,
+                                                          PlacementStrategy strategy,
+                                                          const std::string &options_json) const {
+  ray_client_placement_group *pg = nullptr;
+  detail::check(ray_client_placement_group_create_with(raw_, bundles_json.c_str(), static_cast<int>(strategy),
+                                                       options_json.c_str(), &pg));
+  return PlacementGroup(pg);
+}
+
+inline PlacementGroup Client::get_placement_group(const std::string &name) const {
+  ray_client_placement_group *pg = nullptr;
+  detail::check(ray_client_placement_group_get(raw_, name.c_str(), &pg));
+  return PlacementGroup(pg);
+}
+
+inline std::string Client::placement_group_table_all() const {
+  return detail::string_call([&](char **o) { return ray_client_placement_group_table_all(raw_, o); });
+}
+
 inline bool Client::wait_placement_group(const PlacementGroup &pg, std::chrono::milliseconds timeout) const {
   int ready = 0;
   detail::check(ray_client_placement_group_wait(raw_, pg.raw(), static_cast<uint64_t>(timeout.count()), &ready));
