@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use ray_client::{
-    ErrorKind, Options, PlacementGroupOptions, PlacementStrategy, RemoteFunction, SchedulingStrategy,
-    Value,
+    ErrorKind, Options, PlacementGroupOptions, PlacementStrategy, RemoteFunction,
+    SchedulingStrategy, Value,
 };
 
 fn node_id_fn() -> RemoteFunction {
@@ -188,7 +188,9 @@ fn a_detached_named_placement_group_outlives_its_client_and_is_found_by_name() {
         let pg = first
             .create_placement_group_with(&bundles, PlacementStrategy::Pack, &options)
             .unwrap();
-        assert!(first.wait_placement_group(&pg, Duration::from_secs(60)).unwrap());
+        assert!(first
+            .wait_placement_group(&pg, Duration::from_secs(60))
+            .unwrap());
         first.disconnect();
         pg.id().to_owned()
     };
@@ -196,12 +198,24 @@ fn a_detached_named_placement_group_outlives_its_client_and_is_found_by_name() {
     let pg = client.get_placement_group(&name).unwrap();
     assert_eq!(pg.id(), created);
     let table = client.placement_group_table(&pg).unwrap();
-    assert_eq!(table.get_str("state"), Some(&Value::str("CREATED")), "{table:?}");
+    assert_eq!(
+        table.get_str("state"),
+        Some(&Value::str("CREATED")),
+        "{table:?}"
+    );
     let all = client.placement_group_table_all().unwrap();
-    let mine = all.get_str(&created).expect("the group in the table of all");
-    assert_eq!(mine.get_str("name"), Some(&Value::str(name.clone())), "{mine:?}");
+    let mine = all
+        .get_str(&created)
+        .expect("the group in the table of all");
+    assert_eq!(
+        mine.get_str("name"),
+        Some(&Value::str(name.clone())),
+        "{mine:?}"
+    );
     client.remove_placement_group(&pg).unwrap();
-    let err = client.get_placement_group("rc-pg-no-such-group").unwrap_err();
+    let err = client
+        .get_placement_group("rc-pg-no-such-group")
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     assert!(err.message().contains("rc-pg-no-such-group"), "{err}");
 }
@@ -214,7 +228,8 @@ fn a_soft_target_node_places_the_group_there_where_ray_has_it() {
         ..Default::default()
     };
     let bundles = vec![vec![("CPU".to_owned(), 0.5)]];
-    let created = client.create_placement_group_with(&bundles, PlacementStrategy::StrictPack, &options);
+    let created =
+        client.create_placement_group_with(&bundles, PlacementStrategy::StrictPack, &options);
     if !client.capabilities().placement_group_soft_target {
         let err = created.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
@@ -222,7 +237,9 @@ fn a_soft_target_node_places_the_group_there_where_ray_has_it() {
         return;
     }
     let pg = created.unwrap();
-    assert!(client.wait_placement_group(&pg, Duration::from_secs(60)).unwrap());
+    assert!(client
+        .wait_placement_group(&pg, Duration::from_secs(60))
+        .unwrap());
     let table = client.placement_group_table(&pg).unwrap();
     let node = table
         .get_str("bundles_to_node_id")
@@ -255,7 +272,9 @@ fn bundle_label_selectors_place_bundles_by_node_label_where_ray_has_them() {
         return;
     }
     let pg = created.unwrap();
-    assert!(client.wait_placement_group(&pg, Duration::from_secs(60)).unwrap());
+    assert!(client
+        .wait_placement_group(&pg, Duration::from_secs(60))
+        .unwrap());
     let table = client.placement_group_table(&pg).unwrap();
     let node = table
         .get_str("bundles_to_node_id")

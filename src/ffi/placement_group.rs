@@ -144,7 +144,9 @@ pub unsafe extern "C" fn ray_client_placement_group_create(
         fill_handle(out, || {
             let strategy = strategy_of(strategy)?;
             let bundles = bundles_of(json)?;
-            Ok(pg_handle(c.create_placement_group(&bundles, strategy, name)?))
+            Ok(pg_handle(
+                c.create_placement_group(&bundles, strategy, name)?,
+            ))
         })
     })
 }
@@ -173,7 +175,9 @@ pub unsafe extern "C" fn ray_client_placement_group_create_with(
                 Some(json) => pg_options_of(json)?,
                 None => PlacementGroupOptions::default(),
             };
-            Ok(pg_handle(c.create_placement_group_with(&bundles, strategy, &options)?))
+            Ok(pg_handle(c.create_placement_group_with(
+                &bundles, strategy, &options,
+            )?))
         })
     })
 }

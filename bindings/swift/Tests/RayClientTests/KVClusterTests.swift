@@ -112,22 +112,22 @@ extension AllTests {
             let pg = try c.createPlacementGroup(bundles: [["CPU": 0.5]], name: name, detached: true)
             #expect(try c.waitPlacementGroup(pg, timeout: .seconds(120)))
             #expect(try c.placementGroup(named: name).id == pg.id)
-            #expect(try c.placementGroupTable()[pg.id]?["name"] == .str(name))
+            #expect(try c.placementGroupTable()[pg.id]?["name"] == .string(name))
             try c.removePlacementGroup(pg)
             await expectRayError({ $0.isInvalidArgument }) { _ = try c.placementGroup(named: "swift-pg-no-such-group") }
             // A soft target node: the second node of the test cluster.
             let node2 = try #require(ProcessInfo.processInfo.environment["RAY_TEST_NODE_rc_node2"])
             let soft = try c.createPlacementGroup(bundles: [["CPU": 0.5]], strategy: .strictPack, softTargetNodeID: node2)
             #expect(try c.waitPlacementGroup(soft, timeout: .seconds(120)))
-            #expect(try c.placementGroupTable(soft)["bundles_to_node_id"]?["0"] == .str(node2))
+            #expect("\(try c.placementGroupTable(soft)["bundles_to_node_id"] ?? .none)".contains(node2))
             try c.removePlacementGroup(soft)
             // Bundle label selectors and the label_selector option (Ray's node-id label).
             let byLabel = try c.createPlacementGroup(bundles: [["CPU": 0.5]], bundleLabelSelector: [["ray.io/node-id": node2]])
             #expect(try c.waitPlacementGroup(byLabel, timeout: .seconds(120)))
-            #expect(try c.placementGroupTable(byLabel)["bundles_to_node_id"]?["0"] == .str(node2))
+            #expect("\(try c.placementGroupTable(byLabel)["bundles_to_node_id"] ?? .none)".contains(node2))
             try c.removePlacementGroup(byLabel)
-            let onNode2 = try Options().setting("label_selector", RayValue.dict([(key: "ray.io/node-id", value: .str(node2))]))
-            #expect(try await c.get(c.call(task("node_id"), options: onNode2)) == .str(node2))
+            let onNode2 = try Options().setting("label_selector", RayValue.dict([(key: "ray.io/node-id", value: .string(node2))]))
+            #expect(try await c.get(c.call(task("node_id"), options: onNode2)) == .string(node2))
         }
     }
 }
