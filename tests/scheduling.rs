@@ -169,6 +169,21 @@ fn a_placement_group_that_cannot_fit_is_not_ready() {
     client.remove_placement_group(&pg).unwrap();
 }
 
+/// Waits until `pg` is placed, removes it, and returns the node its bundle 0 was on.
+fn placed_then_removed(client: &ray_client::Client, pg: &ray_client::PlacementGroup) -> String {
+    assert!(client
+        .wait_placement_group(pg, Duration::from_secs(60))
+        .unwrap());
+    let table = client.placement_group_table(pg).unwrap();
+    client.remove_placement_group(pg).unwrap();
+    table
+        .get_str("bundles_to_node_id")
+        .and_then(|b| b.get(&Value::from(0)))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no node of bundle 0 in {table:?}"))
+        .to_owned()
+}
+
 fn pg_options() -> ray_client::ConnectOptions {
     // Placement group names are per namespace: clients that share one find each other's.
     common::options().namespace("rc_pg_test")
@@ -236,19 +251,7 @@ fn a_soft_target_node_places_the_group_there_where_ray_has_it() {
         assert!(err.message().contains("not supported by Ray"), "{err}");
         return;
     }
-    let pg = created.unwrap();
-    assert!(client
-        .wait_placement_group(&pg, Duration::from_secs(60))
-        .unwrap());
-    let table = client.placement_group_table(&pg).unwrap();
-    let node = table
-        .get_str("bundles_to_node_id")
-        .and_then(|b| b.get(&Value::from(0)))
-        .and_then(Value::as_str)
-        .unwrap()
-        .to_owned();
-    assert_eq!(node, node2(), "{table:?}");
-    client.remove_placement_group(&pg).unwrap();
+    assert_eq!(placed_then_removed(&client, &created.unwrap()), node2());
     // Ray takes it with STRICT_PACK only: refused before anything is sent.
     let err = client
         .create_placement_group_with(&bundles, PlacementStrategy::Pack, &options)
@@ -271,19 +274,7 @@ fn bundle_label_selectors_place_bundles_by_node_label_where_ray_has_them() {
         assert_eq!(err.kind(), ErrorKind::VersionMismatch, "{err}");
         return;
     }
-    let pg = created.unwrap();
-    assert!(client
-        .wait_placement_group(&pg, Duration::from_secs(60))
-        .unwrap());
-    let table = client.placement_group_table(&pg).unwrap();
-    let node = table
-        .get_str("bundles_to_node_id")
-        .and_then(|b| b.get(&Value::from(0)))
-        .and_then(Value::as_str)
-        .unwrap()
-        .to_owned();
-    assert_eq!(node, node2(), "{table:?}");
-    client.remove_placement_group(&pg).unwrap();
+    assert_eq!(placed_then_removed(&client, &created.unwrap()), node2());
     // One selector per bundle.
     let two = PlacementGroupOptions {
         bundle_label_selector: vec![vec![], vec![]],
