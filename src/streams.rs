@@ -172,10 +172,11 @@ impl Client {
             stoppable,
             batched,
         } = target;
-        let mut options = options.without("_generator_backpressure_num_objects");
-        if options.get("num_returns").is_some() {
-            options = options.without("num_returns");
-        }
+        // Values Ray refuses are refused here, before the generator is called, as for a call.
+        options.check()?;
+        let options = options
+            .without("_generator_backpressure_num_objects")
+            .without("num_returns");
         let options = self.prepared_options(&options)?;
         let pump = self.stream_pump()?;
         let sid = self.inner.next_stream_id();

@@ -338,6 +338,14 @@ fn bad_stream_calls_are_refused_clearly() {
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     assert!(err.message().contains("call_streaming"), "{err}");
 
+    // Option values Ray refuses: refused before the generator is called, as for a call.
+    let refused = generator("count").with_options(Options::new().max_retries(-5));
+    let err = client
+        .call_streaming(&refused, vec![1.into()], vec![])
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.message().contains("max_retries"), "{err}");
+
     let missing = RemoteFunction::new("rc_streams", "no_such_generator").unwrap();
     let err = client.call_streaming(&missing, vec![], vec![]).unwrap_err();
     assert!(err.message().contains("no_such_generator"), "{err}");
