@@ -161,6 +161,24 @@ fn cancelling_a_stream_stops_its_generator_and_ends_the_stream() {
 }
 
 #[test]
+fn cancelling_ends_a_read_in_progress() {
+    // Item 1 of a lockstep generator never comes (the key is never written): a read of it
+    // waits until the stream is cancelled from another thread, then ends.
+    let client = common::client();
+    let k = key("cancel-read");
+    let stream = client
+        .call_streaming(&generator("lockstep"), vec![2.into(), k.into()], vec![])
+        .unwrap();
+    assert_eq!(stream.next_item().unwrap(), Some(Value::from(0)));
+    std::thread::scope(|s| {
+        let reader = s.spawn(|| stream.next_item());
+        std::thread::sleep(Duration::from_millis(300));
+        stream.cancel().unwrap();
+        assert_eq!(reader.join().unwrap().unwrap(), None);
+    });
+}
+
+#[test]
 fn a_slow_reader_holds_at_most_six_batches_of_items() {
     let client = common::client();
     let k = key("bounded");

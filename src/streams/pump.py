@@ -235,6 +235,12 @@ class RayClientItemStreams:
             self.closed.add(sid)
             return
         stream.task.cancel()
+        # A `next` waiting for this stream's queue returns (the end); a full queue has no
+        # reader waiting.
+        try:
+            stream.refs.put_nowait((END, None))
+        except asyncio.QueueFull:
+            pass
         if stream.stoppable:
             ray.cancel(stream.gen)
         # Where Ray cannot stop it (an actor's generator method before Ray 2.60), the
