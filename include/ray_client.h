@@ -515,6 +515,27 @@ ray_client_status ray_client_connect_options_set_namespace(ray_client_connect_op
 ray_client_status ray_client_connect_options_set_runtime_env_json(ray_client_connect_options *options,
                                                                   const char *json);
 
+// The logging configuration of the job's tasks and actors as JSON, Python's dict form
+// of `ray.init(logging_config=...)`: `{"encoding": "TEXT"|"JSON", "log_level": "INFO",
+// "additional_log_standard_attrs": ["name", ...]}`, every key optional; checked here
+// (an unknown key, encoding, level or attribute is `RAY_CLIENT_INVALID_ARGUMENT`).
+// NULL clears it. Ray 2.30 and later (the connect says which release lacks it).
+ray_client_status ray_client_connect_options_set_logging_config_json(ray_client_connect_options *options,
+                                                                     const char *json);
+
+// The level of the `ray` logger of this client's server (`ray.init(logging_level=...)`
+// there): a level name in any case (`"debug"`) or number (`"10"`); NULL clears it
+// (Ray's default, INFO).
+ray_client_status ray_client_connect_options_set_logging_level(ray_client_connect_options *options,
+                                                               const char *level);
+
+// Whether the cluster sends the job's task and actor output to this client
+// (`ray.init(log_to_driver=...)`; `on != 0`, the default): with 0 the client's server
+// does not collect it at all, while `ray_client_connect_options_set_logs` with
+// `RAY_CLIENT_LOGS_OFF` drops it on arrival.
+ray_client_status ray_client_connect_options_set_log_to_driver(ray_client_connect_options *options,
+                                                               int on);
+
 // How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
 ray_client_status ray_client_connect_options_set_connect_timeout_ms(ray_client_connect_options *options,
                                                                     uint64_t timeout_ms);

@@ -170,6 +170,11 @@ pub struct Capabilities {
     /// actor option `label_selector`: Ray 2.50 (the first release tested that has them;
     /// 2.45 has not). Before, both are refused with "not supported by Ray X.Y.Z".
     pub label_selectors: bool,
+    /// `ray.init(logging_config=...)` (`ray.LoggingConfig` on the job config): Ray 2.30
+    /// and later (the release after 2.24).
+    pub logging_config: bool,
+    /// `LoggingConfig(additional_log_standard_attrs=...)`: Ray 2.43 and later.
+    pub logging_config_standard_attrs: bool,
 }
 
 impl Capabilities {
@@ -215,6 +220,8 @@ impl Capabilities {
             stops_actor_generators: v.at_least(2, 60),
             placement_group_soft_target: v.at_least(2, 10),
             label_selectors: v.at_least(2, 50),
+            logging_config: v.at_least(2, 30),
+            logging_config_standard_attrs: v.at_least(2, 43),
         }
     }
 

@@ -12,21 +12,24 @@ use bytes::Bytes;
 use crate::address::Address;
 use crate::capabilities::Capabilities;
 use crate::connection::{
-    CallMetadata, Connection, ConnectionSettings, ConnectionState, DEFAULT_KEEPALIVE_INTERVAL,
-    DEFAULT_KEEPALIVE_TIMEOUT,
+    status_error, CallMetadata, Connection, ConnectionSettings, ConnectionState,
+    DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_TIMEOUT,
 };
 use crate::datapath::Datapath;
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
+use crate::job_config::{self, JobSettings, LoggingConfig};
 use crate::logs::{LogHandler, LogStream};
 use crate::object_ref::{ObjectRef, RefInner, RefOwner, ReturnSizes, SizeHint};
 use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
-use crate::proto::{data_request, data_response, ConnectionInfoRequest, DataResponse, InitRequest};
+use crate::proto::{
+    data_request, data_response, ConnectionInfoRequest, DataResponse, InitRequest, KvGetRequest,
+};
 use crate::runtime;
 use crate::security::{AuthToken, Security, TlsOptions};
 use crate::tasks::Code;
-use crate::value::{PyObject, Value};
+use crate::value::Value;
 use tonic::transport::Channel;
 
 /// Python's default reconnect grace period.
@@ -59,6 +62,17 @@ pub struct ConnectOptions {
     /// Whether the actors this client creates outlive it unless created otherwise
     /// (Python's `JobConfig(default_actor_lifetime="detached")`); default false.
     pub detached_actors: bool,
+    /// The logging configuration of the job's tasks and actors (Python's
+    /// `ray.init(logging_config=...)`): Ray 2.30 and later.
+    pub logging_config: Option<LoggingConfig>,
+    /// The level of the `ray` logger of this client's server (Python's
+    /// `ray.init(logging_level=...)`, there): a level name or number; `None` leaves
+    /// Ray's default (INFO).
+    pub logging_level: Option<String>,
+    /// Whether the cluster sends the job's task and actor output to this client
+    /// (Python's `ray.init(log_to_driver=...)`, default true). False: the client's server
+    /// does not collect it at all; [`LogHandler::Off`] instead drops it on arrival.
+    pub log_to_driver: bool,
     /// How long to keep trying to reach the server.
     pub connect_timeout: Duration,
     /// How long the server keeps this client's state after the connection drops;
@@ -104,6 +118,9 @@ impl Default for ConnectOptions {
             runtime_env: None,
             job_metadata: BTreeMap::new(),
             detached_actors: false,
+            logging_config: None,
+            logging_level: None,
+            log_to_driver: true,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             reconnect_grace_period: None,
             ignore_version_mismatch: false,
@@ -215,6 +232,26 @@ impl ConnectOptions {
         self
     }
 
+    /// The logging configuration of the job's workers (see
+    /// [`logging_config`](Self::logging_config)).
+    pub fn logging_config(mut self, config: LoggingConfig) -> Self {
+        self.logging_config = Some(config);
+        self
+    }
+
+    /// The level of the server's `ray` logger (see [`logging_level`](Self::logging_level)).
+    pub fn logging_level(mut self, level: impl Into<String>) -> Self {
+        self.logging_level = Some(level.into());
+        self
+    }
+
+    /// Whether task and actor output is sent here (see
+    /// [`log_to_driver`](Self::log_to_driver)).
+    pub fn log_to_driver(mut self, on: bool) -> Self {
+        self.log_to_driver = on;
+        self
+    }
+
     /// Namespace and runtime_env from `RAY_NAMESPACE` and `RAY_RUNTIME_ENV` where not
     /// given, as Python's `ClientBuilder._fill_defaults_from_env`.
     fn with_env_defaults(mut self) -> Result<Self> {
@@ -257,49 +294,14 @@ impl ConnectOptions {
         }
     }
 
-    /// The pickled `JobConfig`, made by calling `JobConfig(...)` with its public
-    /// parameters (not its private attribute layout). Empty when nothing needs configuring.
-    /// `runtime_env` is the prepared environment (local paths replaced by URIs).
-    fn job_config(&self, runtime_env: Option<&Value>) -> Result<Bytes> {
-        if runtime_env.is_some_and(|env| !matches!(env, Value::Dict(_))) {
-            return Err(Error::invalid("runtime_env must be a dict"));
+    fn job_settings<'a>(&'a self, runtime_env: Option<&'a Value>) -> JobSettings<'a> {
+        JobSettings {
+            namespace: self.namespace.as_deref(),
+            runtime_env,
+            metadata: &self.job_metadata,
+            detached_actors: self.detached_actors,
+            logging_config: self.logging_config.as_ref(),
         }
-        if self.namespace.is_none()
-            && runtime_env.is_none()
-            && self.job_metadata.is_empty()
-            && !self.detached_actors
-        {
-            return Ok(Bytes::new());
-        }
-        let metadata = (!self.job_metadata.is_empty()).then(|| {
-            let entries = self.job_metadata.iter();
-            Value::Dict(
-                entries
-                    .map(|(k, v)| (Value::str(k), Value::str(v)))
-                    .collect(),
-            )
-        });
-        let lifetime = if self.detached_actors {
-            "detached"
-        } else {
-            "non_detached"
-        };
-        // JobConfig's first seven parameters, in this order from Ray 2.9 to 2.60:
-        // jvm_options, code_search_path, runtime_env, _client_job, metadata,
-        // ray_namespace, default_actor_lifetime.
-        let config = PyObject::call(
-            Value::global("ray.job_config", "JobConfig"),
-            vec![
-                Value::None,
-                Value::None,
-                runtime_env.cloned().unwrap_or(Value::None),
-                Value::Bool(false),
-                metadata.unwrap_or(Value::None),
-                self.namespace.clone().map_or(Value::None, Value::str),
-                Value::str(lifetime),
-            ],
-        );
-        Ok(pickle::encode(&Value::Object(Box::new(config)))?.into())
     }
 }
 
@@ -440,13 +442,29 @@ impl Client {
             Some(env) => Some(crate::runtime_env::prepare(&conn, env).await?),
             None => None,
         };
-        let job_config = options.job_config(runtime_env.as_ref())?;
+        let logging_level = options
+            .logging_level
+            .as_deref()
+            .map(job_config::check_logging_level)
+            .transpose()?;
+        if let Some(logging) = &options.logging_config {
+            logging.check()?;
+            // The job config is unpickled (and the config validated) by the proxy before
+            // any server exists to report its release, so the release is read where Ray
+            // records it for every driver's version check.
+            if let Some(version) = cluster_version_before_init(&conn, options).await? {
+                logging.check_supported(&Capabilities::for_version(&version))?;
+            }
+        }
+        let job_config = job_config::pickled(&options.job_settings(runtime_env.as_ref()))?;
+        let ray_init_kwargs =
+            job_config::ray_init_kwargs(logging_level.as_deref(), options.log_to_driver);
         let datapath = Datapath::open(&conn);
         let setup = async {
             let init = datapath
                 .send(data_request::Type::Init(InitRequest {
                     job_config,
-                    ray_init_kwargs: "{}".to_owned(),
+                    ray_init_kwargs,
                     reconnect_grace_period: i32::try_from(grace.as_secs()).unwrap_or(i32::MAX),
                 }))
                 .await?;
@@ -739,6 +757,38 @@ pub(crate) fn persistent_ref(pid: &Value) -> Result<(RefKind, Bytes)> {
 }
 
 /// Checks the server's reply to init.
+/// The cluster's Ray release as its head recorded it for drivers' version checks (the
+/// KV store's `CLUSTER_METADATA` in namespace `cluster`, JSON with `ray_version`), read
+/// through the proxy before this client's server exists; `None` when it is not there.
+async fn cluster_version_before_init(
+    conn: &Connection,
+    options: &ConnectOptions,
+) -> Result<Option<String>> {
+    if let Some(v) = &options.__pretend_ray_version {
+        return Ok(Some(v.clone()));
+    }
+    let reply = conn
+        .driver_stub()
+        .kv_get(conn.request(KvGetRequest {
+            key: Bytes::from_static(b"CLUSTER_METADATA"),
+            namespace: Some(Bytes::from_static(b"cluster")),
+        }))
+        .await
+        .map_err(|s| status_error("reading the cluster's Ray version", conn.address(), &s))?
+        .into_inner();
+    let Some(value) = reply.value else {
+        return Ok(None);
+    };
+    let metadata = crate::json::from_json(&String::from_utf8_lossy(&value)).ok();
+    Ok(match metadata {
+        Some(Value::Dict(entries)) => entries.into_iter().find_map(|(k, v)| match (k, v) {
+            (Value::Str(k), Value::Str(v)) if k == "ray_version" => Some(v),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
 pub(crate) fn init_reply(reply: DataResponse, address: &impl std::fmt::Display) -> Result<()> {
     match reply.r#type {
         Some(data_response::Type::Init(r)) if r.ok => Ok(()),

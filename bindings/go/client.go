@@ -57,6 +57,9 @@ type connectConfig struct {
 	headers          [][2]string
 	jobMetadata      [][2]string
 	detachedActors   bool
+	loggingConfig    *string // JSON, Python's dict form
+	loggingLevel     *string
+	logToDriverOff   bool
 }
 
 // WithNamespace sets the job's Ray namespace (ray.init(namespace=...)): named actors
@@ -161,6 +164,47 @@ func WithJobMetadata(key, value string) ConnectOption {
 // WithDetachedActors makes the actors this client creates outlive it unless created
 // otherwise (Python's JobConfig(default_actor_lifetime="detached")).
 func WithDetachedActors() ConnectOption { return func(c *connectConfig) { c.detachedActors = true } }
+
+// LoggingConfig is the logging configuration of the job's tasks and actors (Python's
+// ray.LoggingConfig): how their Python logging records are formatted and from which
+// level they are kept. The zero value is Ray's default (TEXT, INFO). Ray 2.30 and later;
+// AdditionalLogStandardAttrs Ray 2.43 and later (Connect says which release lacks it).
+type LoggingConfig struct {
+	// Encoding is "TEXT" (the default when empty) or "JSON" (one JSON object per record).
+	Encoding string `json:"encoding,omitempty"`
+	// LogLevel is the workers' root logger level: DEBUG, INFO (the default when empty),
+	// WARNING, ERROR or CRITICAL.
+	LogLevel string `json:"log_level,omitempty"`
+	// AdditionalLogStandardAttrs are standard logging.LogRecord attributes added to each
+	// record ("name", "lineno", ...).
+	AdditionalLogStandardAttrs []string `json:"additional_log_standard_attrs,omitempty"`
+}
+
+// WithLoggingConfig sets the logging configuration of the job's tasks and actors
+// (Python's ray.init(logging_config=...)). Checked by Connect: an unknown encoding, level
+// or attribute is ErrInvalidArgument.
+func WithLoggingConfig(config LoggingConfig) ConnectOption {
+	return func(c *connectConfig) {
+		js, err := json.Marshal(config)
+		if err != nil {
+			c.optionErrs = append(c.optionErrs, errInvalid("WithLoggingConfig", "%v", err))
+			return
+		}
+		s := string(js)
+		c.loggingConfig = &s
+	}
+}
+
+// WithLoggingLevel sets the level of the ray logger of this client's server (Python's
+// ray.init(logging_level=...), there): a level name in any case ("debug") or its number.
+func WithLoggingLevel(level string) ConnectOption {
+	return func(c *connectConfig) { c.loggingLevel = &level }
+}
+
+// WithLogToDriverOff keeps the job's task and actor output on the cluster (Python's
+// ray.init(log_to_driver=False)): this client's server does not collect it at all, where
+// WithLogsOff drops it on arrival.
+func WithLogToDriverOff() ConnectOption { return func(c *connectConfig) { c.logToDriverOff = true } }
 
 // WithHeader adds a header (gRPC metadata, Python's _metadata) sent with every call:
 // what an ingress or an authentication proxy in front of the client port needs. Names
@@ -330,6 +374,8 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Con
 		{"TLS CA certificate path", cfg.tlsCACert, func(s *C.char) cstatus { return C.ray_client_connect_options_set_tls_ca_cert(o, s) }},
 		{"TLS server name", cfg.tlsServerName, func(s *C.char) cstatus { return C.ray_client_connect_options_set_tls_server_name(o, s) }},
 		{"auth token", cfg.authToken, func(s *C.char) cstatus { return C.ray_client_connect_options_set_auth_token(o, s) }},
+		{"logging config", cfg.loggingConfig, func(s *C.char) cstatus { return C.ray_client_connect_options_set_logging_config_json(o, s) }},
+		{"logging level", cfg.loggingLevel, func(s *C.char) cstatus { return C.ray_client_connect_options_set_logging_level(o, s) }},
 	}
 	for _, so := range strOpts {
 		if so.v == nil {
@@ -355,6 +401,11 @@ func connect(ctx context.Context, op, address string, asDefault bool, opts []Con
 	}
 	if cfg.detachedActors {
 		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_detached_actors(o, 1) }); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.logToDriverOff {
+		if err := ccall(op, func() cstatus { return C.ray_client_connect_options_set_log_to_driver(o, 0) }); err != nil {
 			return nil, err
 		}
 	}

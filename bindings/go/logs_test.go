@@ -3,6 +3,7 @@ package ray
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -143,5 +144,77 @@ func TestLogsWithoutColour(t *testing.T) {
 	out := buf.buf.String()
 	if strings.Contains(out, "\x1b") || !strings.Contains(out, marker+"\n") {
 		t.Fatalf("log output: %q", out)
+	}
+}
+
+// The job's logging (Python's ray.init(logging_config=..., log_to_driver=...,
+// logging_level=...)): a JSON configuration formats and filters the workers' records,
+// WithLogToDriverOff keeps a task's output on the cluster, bad values fail Connect.
+func TestJobLoggingConfigLogToDriverAndLevel(t *testing.T) {
+	ctx := context.Background()
+	marker := fmt.Sprintf("go-debug-record-%d", time.Now().UnixNano())
+	lines := make(chan string, 1024)
+	collect := func(l LogRecord) {
+		if strings.Contains(l.Text, "go-") {
+			lines <- l.Text
+		}
+	}
+	c := connectTest(t, WithLogFunc(collect), WithLoggingConfig(LoggingConfig{
+		Encoding: "JSON", LogLevel: "debug", AdditionalLogStandardAttrs: []string{"name"},
+	}))
+	// The workers' root logger is at DEBUG, as configured (Ray's default is INFO).
+	if lvl := getAs[int](t, c, must(c.Call(ctx, tasks, "log_record", "rc_go_log", 10, marker))(t)); lvl != 10 {
+		t.Fatalf("root level %d", lvl)
+	}
+	var line string
+	for line = range lines { // no time limit: go test's timeout catches a hang
+		if strings.Contains(line, marker) {
+			break
+		}
+	}
+	var record map[string]any
+	if err := json.Unmarshal([]byte(line[strings.Index(line, "{"):]), &record); err != nil {
+		t.Fatalf("%v: %q", err, line)
+	}
+	if record["message"] != marker || record["levelname"] != "DEBUG" || record["name"] != "rc_go_log" {
+		t.Fatalf("record %v", record)
+	}
+
+	var mu sync.Mutex
+	var quietLines []string
+	quiet := connectTest(t, WithLogToDriverOff(), WithLogFunc(func(l LogRecord) {
+		mu.Lock()
+		quietLines = append(quietLines, l.Text)
+		mu.Unlock()
+	}))
+	control := fmt.Sprintf("go-heard-%d", time.Now().UnixNano())
+	loud := connectTest(t, WithLoggingLevel("debug"), WithLogFunc(collect))
+	unheard := fmt.Sprintf("go-unheard-%d", time.Now().UnixNano())
+	getAs[int](t, quiet, must(quiet.Call(ctx, tasks, "shout", unheard))(t))
+	// The same output from a client that hears it, after the quiet one's: once it has
+	// arrived, the quiet one's had its chance too (and two seconds more).
+	getAs[int](t, loud, must(loud.Call(ctx, tasks, "shout", control))(t))
+	for line = range lines {
+		if strings.Contains(line, control) {
+			break
+		}
+	}
+	time.Sleep(2 * time.Second)
+	mu.Lock()
+	for _, l := range quietLines {
+		if strings.Contains(l, unheard) {
+			t.Errorf("WithLogToDriverOff, yet: %q", l)
+		}
+	}
+	mu.Unlock()
+
+	for _, opt := range []ConnectOption{
+		WithLoggingLevel("loud"),
+		WithLoggingConfig(LoggingConfig{Encoding: "XML"}),
+		WithLoggingConfig(LoggingConfig{AdditionalLogStandardAttrs: []string{"colour"}}),
+	} {
+		if _, err := Connect(ctx, testAddress, opt); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("a bad logging option: %v", err)
+		}
 	}
 }

@@ -168,6 +168,52 @@ pub unsafe extern "C" fn ray_client_connect_options_set_runtime_env_json(
     })
 }
 
+/// The logging configuration of the job's tasks and actors as JSON, Python's dict form
+/// of `ray.init(logging_config=...)`: `{"encoding": "TEXT"|"JSON", "log_level": "INFO",
+/// "additional_log_standard_attrs": ["name", ...]}`, every key optional; checked here
+/// (an unknown key, encoding, level or attribute is `RAY_CLIENT_INVALID_ARGUMENT`).
+/// NULL clears it. Ray 2.30 and later (the connect says which release lacks it).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_logging_config_json(
+    options: *mut ray_client_connect_options,
+    json: *const c_char,
+) -> ray_client_status {
+    let json = opt_str(json, "json");
+    with_connect_options(options, |o| {
+        o.logging_config = json?.map(crate::LoggingConfig::from_json).transpose()?;
+        Ok(())
+    })
+}
+
+/// The level of the `ray` logger of this client's server (`ray.init(logging_level=...)`
+/// there): a level name in any case (`"debug"`) or number (`"10"`); NULL clears it
+/// (Ray's default, INFO).
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_logging_level(
+    options: *mut ray_client_connect_options,
+    level: *const c_char,
+) -> ray_client_status {
+    let level = opt_str(level, "level");
+    with_connect_options(options, |o| {
+        o.logging_level = level?
+            .map(crate::job_config::check_logging_level)
+            .transpose()?;
+        Ok(())
+    })
+}
+
+/// Whether the cluster sends the job's task and actor output to this client
+/// (`ray.init(log_to_driver=...)`; `on != 0`, the default): with 0 the client's server
+/// does not collect it at all, while `ray_client_connect_options_set_logs` with
+/// `RAY_CLIENT_LOGS_OFF` drops it on arrival.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_connect_options_set_log_to_driver(
+    options: *mut ray_client_connect_options,
+    on: c_int,
+) -> ray_client_status {
+    set_connect_option(options, |o| o.log_to_driver = on != 0)
+}
+
 /// How long connecting keeps trying, in milliseconds (default 30000; 0 is refused).
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_connect_options_set_connect_timeout_ms(

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -481,6 +482,83 @@ TEST_F(DashboardTest, ClientJobConfigMetadataAndDetachedActors) {
   ActorHandle again = other.get_actor(tag, std::string("rc-cpp-job-config"));
   EXPECT_EQ(other.get(other.call_method(again, "get", {})).as<int64_t>(), 5);
   other.kill_actor(again);
+}
+
+namespace {
+
+// What one client's log callback received; wait() blocks, without a time limit, until a
+// line holds `marker` and returns it.
+struct Heard {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> lines;
+  LogCallback callback() {
+    return [this](int, const std::string &msg) {
+      std::lock_guard<std::mutex> g(mu);
+      lines.push_back(msg);
+      cv.notify_all();
+    };
+  }
+  std::string wait(const std::string &marker) {
+    std::unique_lock<std::mutex> g(mu);
+    for (;;) {
+      for (const auto &l : lines)
+        if (l.find(marker) != std::string::npos) return l;
+      cv.wait(g);
+    }
+  }
+  bool heard(const std::string &marker) {
+    std::lock_guard<std::mutex> g(mu);
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string &l) { return l.find(marker) != std::string::npos; });
+  }
+};
+
+ConnectOptions modules_options() {
+  ConnectOptions o(address());
+  o.runtime_env_json("{\"working_dir\": \"" + rc_test::modules_dir() + "\", \"excludes\": [\"__pycache__\"]}");
+  return o;
+}
+
+}  // namespace
+
+// The job's logging (Python's ray.init(logging_config=..., log_to_driver=...,
+// logging_level=...)): a JSON configuration formats and filters the workers' records,
+// log_to_driver(false) keeps a task's output on the cluster, bad values throw.
+TEST(JobLogging, ConfigLogToDriverAndLevel) {
+  if (address() == nullptr || *address() == '\0') GTEST_SKIP() << "RAY_TEST_ADDRESS is not set";
+  std::string marker = unique("debug-record");
+  {
+    Heard h;
+    Client c = Client::connect(modules_options().log_callback(h.callback()).logging_config_json(
+        R"({"encoding": "JSON", "log_level": "debug", "additional_log_standard_attrs": ["name"]})"));
+    // The workers' root logger is at DEBUG, as configured (Ray's default is INFO).
+    EXPECT_EQ(c.get(c.call("rc_test_tasks", "log_record", {Value("rc_cpp_log"), Value(int64_t{10}), Value(marker)}))
+                  .as<int64_t>(),
+              10);
+    std::string line = h.wait(marker);
+    Json record = Json::parse(line.substr(line.find('{')));
+    EXPECT_EQ(record.string_or("message"), marker) << line;
+    EXPECT_EQ(record.string_or("levelname"), "DEBUG") << line;
+    EXPECT_EQ(record.string_or("name"), "rc_cpp_log") << line;
+  }
+  {
+    Heard quiet_heard, heard;
+    Client quiet = Client::connect(modules_options().log_callback(quiet_heard.callback()).log_to_driver(false));
+    Client loud = Client::connect(modules_options().log_callback(heard.callback()).logging_level("debug"));
+    std::string unheard = unique("unheard"), control = unique("heard");
+    quiet.get(quiet.call("rc_test_tasks", "shout", {Value(unheard)}));
+    // The same output from a client that hears it, after the quiet one's: once it has
+    // arrived, the quiet one's had its chance too (and two seconds more).
+    loud.get(loud.call("rc_test_tasks", "shout", {Value(control)}));
+    heard.wait(control);
+    std::this_thread::sleep_for(2s);
+    EXPECT_FALSE(quiet_heard.heard(unheard));
+  }
+  ConnectOptions o(address());
+  expect_error([&] { o.logging_level("loud"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  expect_error([&] { o.logging_config_json(R"({"encoding": "XML"})"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  expect_error([&] { o.logging_config_json(R"({"additional_log_standard_attrs": ["colour"]})"); },
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT);
 }
 
 TEST_F(DashboardTest, StateListsAndSummary) {

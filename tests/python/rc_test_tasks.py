@@ -249,3 +249,12 @@ def my_pid():
     import os
 
     return os.getpid()
+
+
+def log_record(name, level, msg):
+    """Logs `msg` through Python's logging at `level` (what the job's logging
+    configuration formats); returns the root logger's level in this worker."""
+    import logging
+
+    logging.getLogger(name).log(level, msg)
+    return logging.getLogger().getEffectiveLevel()

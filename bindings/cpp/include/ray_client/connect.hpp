@@ -1,6 +1,7 @@
 // ray_client/connect.hpp: ray_client::ConnectOptions, everything Client::connect and
 // Client::init can be told (address, namespace, runtime env, timeouts, reconnection,
-// keepalive, TLS, token authentication, where task output goes), and LogCallback.
+// keepalive, TLS, token authentication, where task output goes, the job's logging), and
+// LogCallback.
 // Apache-2.0.
 //
 // Ownership: a ConnectOptions owns one builder handle and frees it in its destructor; a
@@ -97,6 +98,24 @@ class ConnectOptions
   /// JobConfig(default_actor_lifetime="detached")).
   ConnectOptions &detached_actors(bool detached = true) {
     return set(ray_client_connect_options_set_detached_actors(raw_, detached ? 1 : 0));
+  }
+  /// The logging configuration of the job's tasks and actors: Python's dict form of
+  /// ray.init(logging_config=...) as JSON, {"encoding": "TEXT"|"JSON", "log_level":
+  /// "INFO", "additional_log_standard_attrs": ["name", ...]}, checked here (a bad one
+  /// throws INVALID_ARGUMENT). nullopt clears it. Ray 2.30 and later.
+  ConnectOptions &logging_config_json(const std::optional<std::string> &json) {
+    return set(ray_client_connect_options_set_logging_config_json(raw_, detail::c_str_or_null(json)));
+  }
+  /// The level of the ray logger of this client's server (ray.init(logging_level=...)
+  /// there): a level name in any case or its number; nullopt: Ray's default (INFO).
+  ConnectOptions &logging_level(const std::optional<std::string> &level) {
+    return set(ray_client_connect_options_set_logging_level(raw_, detail::c_str_or_null(level)));
+  }
+  /// Whether the cluster sends the job's task and actor output here at all
+  /// (ray.init(log_to_driver=...), default true); logs(RAY_CLIENT_LOGS_OFF) instead
+  /// drops it on arrival.
+  ConnectOptions &log_to_driver(bool on) {
+    return set(ray_client_connect_options_set_log_to_driver(raw_, on ? 1 : 0));
   }
   /// Adds a header (gRPC metadata, Python's _metadata) sent with every call: what an
   /// ingress or an authentication proxy in front of the client port needs. Checked at

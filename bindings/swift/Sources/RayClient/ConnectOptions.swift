@@ -90,6 +90,16 @@ public struct ConnectOptions: Sendable {
     /// Whether the actors this client creates outlive it unless created otherwise
     /// (Python's `JobConfig(default_actor_lifetime="detached")`).
     public var detachedActors = false
+    /// The logging configuration of the job's tasks and actors (Python's
+    /// `ray.init(logging_config=...)`): Ray 2.30 and later.
+    public var loggingConfig: LoggingConfig?
+    /// The level of the `ray` logger of this client's server (Python's
+    /// `ray.init(logging_level=...)`, there): a level name in any case or its number; nil:
+    /// Ray's default (INFO).
+    public var loggingLevel: String?
+    /// Whether the cluster sends the job's task and actor output here at all (Python's
+    /// `ray.init(log_to_driver=...)`); ``logs`` `.off` instead drops it on arrival.
+    public var logToDriver = true
 
     public init(address: String = "") { self.address = address }
 
@@ -129,6 +139,9 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
         if authToken != nil { parts.append("authToken: ***") }
         if !jobMetadata.isEmpty { parts.append("jobMetadata: \(jobMetadata.sorted { $0.key < $1.key })") }
         if detachedActors { parts.append("detachedActors: true") }
+        if let loggingConfig { parts.append("loggingConfig: \(loggingConfig)") }
+        if let loggingLevel { parts.append("loggingLevel: \(loggingLevel.debugDescription)") }
+        if !logToDriver { parts.append("logToDriver: false") }
         if !headers.isEmpty { parts.append("headers: [\(headers.map { "\($0.name): ***" }.joined(separator: ", "))]") }
         return "ConnectOptions(\(parts.joined(separator: ", ")))"
     }
@@ -147,8 +160,43 @@ extension ConnectOptions: CustomStringConvertible, CustomDebugStringConvertible,
                 "tls": tls as Any, "tlsCACert": tlsCACert as Any, "tlsClientCert": tlsClientCert as Any,
                 "tlsServerName": tlsServerName as Any, "authToken": (authToken == nil ? nil : "***") as String? as Any,
                 "headers": headers.map { "\($0.name): ***" }, "jobMetadata": jobMetadata,
-                "detachedActors": detachedActors,
+                "detachedActors": detachedActors, "loggingConfig": loggingConfig as Any,
+                "loggingLevel": loggingLevel as Any, "logToDriver": logToDriver,
             ], displayStyle: .struct)
+    }
+}
+
+/// The logging configuration of the job's tasks and actors (Python's `ray.LoggingConfig`):
+/// how their Python `logging` records are formatted and from which level they are kept.
+/// Checked when connecting (an unknown level or attribute is `RayError.invalidArgument`);
+/// `additionalLogStandardAttrs` needs Ray 2.43.
+public struct LoggingConfig: Sendable, Equatable, CustomStringConvertible {
+    public enum Encoding: String, Sendable { case text = "TEXT", json = "JSON" }
+    public var encoding: Encoding
+    /// The workers' root logger level: `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`.
+    public var logLevel: String
+    /// Standard `logging.LogRecord` attributes added to each record (`name`, `lineno`, ...).
+    public var additionalLogStandardAttrs: [String]
+
+    public init(encoding: Encoding = .text, logLevel: String = "INFO", additionalLogStandardAttrs: [String] = []) {
+        self.encoding = encoding
+        self.logLevel = logLevel
+        self.additionalLogStandardAttrs = additionalLogStandardAttrs
+    }
+
+    public var description: String {
+        "LoggingConfig(encoding: \(encoding.rawValue), logLevel: \(logLevel.debugDescription), "
+            + "additionalLogStandardAttrs: \(additionalLogStandardAttrs))"
+    }
+
+    /// Python's dict form, as the C ABI takes it.
+    func json() throws -> String {
+        let dict: [String: Any] = [
+            "encoding": encoding.rawValue, "log_level": logLevel,
+            "additional_log_standard_attrs": additionalLogStandardAttrs,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
     }
 }
 
@@ -215,6 +263,15 @@ extension ConnectOptions {
             ray_client_connect_options_add_job_metadata(opts, $0, $1)
         }
         if detachedActors { try check(ray_client_connect_options_set_detached_actors(opts, 1)) }
+        if let loggingConfig {
+            try withCString(try loggingConfig.json(), "logging config") {
+                try check(ray_client_connect_options_set_logging_config_json(opts, $0))
+            }
+        }
+        if let loggingLevel {
+            try withCString(loggingLevel, "logging level") { try check(ray_client_connect_options_set_logging_level(opts, $0)) }
+        }
+        if !logToDriver { try check(ray_client_connect_options_set_log_to_driver(opts, 0)) }
         var sink: LogSink?
         switch logs {
         case .stderr: try check(ray_client_connect_options_set_logs(opts, RAY_CLIENT_LOGS_STDERR))

@@ -80,6 +80,61 @@ extension AllTests {
             #expect(both, "\(lines.all)")
         }
 
+        /// The job's logging (Python's `ray.init(logging_config=..., log_to_driver=...,
+        /// logging_level=...)`): a JSON configuration formats and filters the workers'
+        /// records; `logToDriver = false` keeps a task's output on the cluster; bad values
+        /// are refused.
+        @Test func theJobsLoggingConfigLogToDriverAndLevel() async throws {
+            /// The first line holding `marker`, waited for without a time limit.
+            func line(_ lines: Collected<LogRecord>, _ marker: String) async -> String {
+                while true {
+                    if let l = lines.all.first(where: { $0.message.contains(marker) }) { return l.message }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let lines = Collected<LogRecord>()
+            var o = try Fixture.options()
+            o.logs = .callback { lines.append($0) }
+            o.loggingConfig = LoggingConfig(encoding: .json, logLevel: "debug", additionalLogStandardAttrs: ["name"])
+            let c = try RayClient(o)
+            let marker = Fixture.unique("swift-debug-record")
+            // The workers' root logger is at DEBUG, as configured (Ray's default is INFO).
+            #expect(try await c.get(c.call(task("log_record"), ["rc_swift_log", 10, marker]), as: Int.self) == 10)
+            let text = await line(lines, marker)
+            let json = text[text.firstIndex(of: "{")!...]
+            let record = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            #expect(record?["message"] as? String == marker, "\(text)")
+            #expect(record?["levelname"] as? String == "DEBUG", "\(text)")
+            #expect(record?["name"] as? String == "rc_swift_log", "\(text)")
+
+            let quietLines = Collected<LogRecord>(), loudLines = Collected<LogRecord>()
+            var q = try Fixture.options()
+            q.logs = .callback { quietLines.append($0) }
+            q.logToDriver = false
+            var l = try Fixture.options()
+            l.logs = .callback { loudLines.append($0) }
+            l.loggingLevel = "debug"
+            #expect(q.description.contains("logToDriver: false") && l.description.contains("loggingLevel"))
+            let quiet = try RayClient(q), loud = try RayClient(l)
+            let unheard = Fixture.unique("swift-unheard"), control = Fixture.unique("swift-heard")
+            _ = try await quiet.get(quiet.call(task("shout"), [unheard]))
+            // The same output from a client that hears it, after the quiet one's: once it
+            // has arrived, the quiet one's had its chance too (and two seconds more).
+            _ = try await loud.get(loud.call(task("shout"), [control]))
+            _ = await line(loudLines, control)
+            try await Task.sleep(for: .seconds(2))
+            #expect(!quietLines.all.contains { $0.message.contains(unheard) })
+
+            var bad = try Fixture.options()
+            bad.loggingLevel = "loud"
+            await expectRayError({ $0.isInvalidArgument && $0.message.contains("not a logging level") }) {
+                _ = try RayClient(bad)
+            }
+            bad.loggingLevel = nil
+            bad.loggingConfig = LoggingConfig(additionalLogStandardAttrs: ["colour"])
+            await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(bad) }
+        }
+
         @Test func connectFailures() async throws {
             // Nothing listens on port 1.
             var o = ConnectOptions(address: "ray://127.0.0.1:1")
