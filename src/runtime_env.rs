@@ -11,8 +11,9 @@
 //! `__pycache__`; `RAY_OVERRIDE_RUNTIME_ENV_DEFAULT_EXCLUDES` overrides them), and refuses a
 //! package of `RAY_max_grpc_message_size` bytes (512 MiB) or more. A local archive given
 //! as `working_dir` (`.zip`, `.tar.gz`, `.tgz`, `.tar.xz`) and a `.whl` in `py_modules` are
-//! uploaded as they are. A `pip` or `uv` string names a local requirements file, which is
-//! read here (the server could not read it). URIs (`s3://`, `gs://`, `https://`,
+//! uploaded as they are. A `pip` or `uv` string names a local requirements file, and a
+//! `conda` string ending in `.yaml`/`.yml` a local environment file, which are read here
+//! (the server could not read them; see `local_files`). URIs (`s3://`, `gs://`, `https://`,
 //! `gcs://`, `local://`, ...) pass through unchanged.
 //!
 //! Hashing and zipping run on tokio's blocking pool, never on the I/O thread.
@@ -392,7 +393,7 @@ fn key_of(k: &Value) -> Result<&str> {
 }
 
 /// True when preparing `env` reads local files: a `working_dir` or `py_modules` entry that
-/// is not a URI, or a `pip`/`uv` requirements file.
+/// is not a URI, a `pip`/`uv` requirements file or a `conda` environment file.
 fn needs_local_files(env: &Value) -> Result<bool> {
     for (k, v) in entries_of(env)? {
         let local = match (key_of(k)?, v) {
@@ -402,6 +403,7 @@ fn needs_local_files(env: &Value) -> Result<bool> {
                     .is_some_and(|s| Location::of(s) == Location::Path)
             }),
             ("pip" | "uv", Value::Str(_)) => true,
+            ("conda", Value::Str(s)) => local_files::is_conda_file(s),
             _ => false,
         };
         if local {
@@ -577,8 +579,11 @@ fn plan(env: &Value, settings: &Settings) -> Result<Plan> {
                 }
                 Value::List(uris)
             }
-            ("pip", Value::Str(path)) => requirements(key, path, "pip_check")?,
-            ("uv", Value::Str(path)) => requirements(key, path, "uv_check")?,
+            ("pip", Value::Str(path)) => local_files::requirements(key, path, "pip_check")?,
+            ("uv", Value::Str(path)) => local_files::requirements(key, path, "uv_check")?,
+            ("conda", Value::Str(path)) if local_files::is_conda_file(path) => {
+                local_files::conda(path)?
+            }
             _ => v.clone(),
         };
         out.push((k.clone(), v));
@@ -587,27 +592,6 @@ fn plan(env: &Value, settings: &Settings) -> Result<Plan> {
         env: Value::Dict(out),
         packages,
     })
-}
-
-/// A requirements file as Python's validation reads it: its stripped text, split in lines.
-fn requirements(field: &str, path: &str, check_key: &str) -> Result<Value> {
-    if !Path::new(path).is_file() {
-        return Err(Error::invalid(format!(
-            "runtime_env {field} {path:?} is not a valid file (a string {field} value names a \
-             local requirements file)"
-        )));
-    }
-    let what = format!("runtime_env {field} {path:?}");
-    let text = fs::read_to_string(path).map_err(|e| cannot_read(&what, Path::new(path), &e))?;
-    let lines = text
-        .trim()
-        .split('\n')
-        .map(|l| Value::str(l.to_owned()))
-        .collect();
-    Ok(Value::dict([
-        ("packages", Value::List(lines)),
-        (check_key, Value::Bool(false)),
-    ]))
 }
 
 fn absolute(path: &str) -> Result<PathBuf> {
@@ -978,6 +962,7 @@ fn python_hash(
 }
 
 mod archive;
+mod local_files;
 
 #[cfg(test)]
 mod tests;

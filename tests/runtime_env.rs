@@ -572,6 +572,50 @@ fn packages_are_zipped_like_python_does() {
             ])
         )])
     );
+
+    // A conda environment file is read here as Python's client reads it
+    // (parse_and_validate_conda: yaml.safe_load), checked against Python itself.
+    let yml = fixtures().join("environment.yml");
+    let env = Value::dict([("conda", yml.to_str().unwrap())]);
+    let (out, packages) = Client::__package_runtime_env(&env, None).unwrap();
+    assert!(packages.is_empty());
+    let python = common::run(
+        std::process::Command::new(common::python())
+            .arg("-c")
+            .arg(
+                "import json, sys\n\
+                 from ray._private.runtime_env.validation import parse_and_validate_conda\n\
+                 print(json.dumps(parse_and_validate_conda(sys.argv[1])))",
+            )
+            .arg(&yml),
+    );
+    let want = ray_client::json::from_json(python.trim()).unwrap();
+    assert_eq!(out, Value::dict([("conda", want)]));
+    // A name (no .yaml/.yml suffix) is an environment installed on the nodes.
+    let env = Value::dict([("conda", "my-installed-env")]);
+    let (out, _) = Client::__package_runtime_env(&env, None).unwrap();
+    assert_eq!(out, env);
+}
+
+/// A task whose runtime_env names a local conda file (by a path the cluster's processes,
+/// running elsewhere, cannot resolve): the environment's contents reach the cluster,
+/// which then sets the conda environment up (and, with no conda on this test cluster,
+/// fails there, as it does for Python's client), rather than refusing the path.
+#[test]
+fn a_local_conda_file_reaches_the_cluster_as_its_contents() {
+    let client = common::client();
+    let relative = format!("target/rc-conda-{}.yml", std::process::id());
+    std::fs::write(&relative, "name: rc-env\ndependencies:\n  - python=3.11\n").unwrap();
+    let env = Value::dict([("conda", relative.as_str())]);
+    let f = common::task("square").with_options(Options::new().runtime_env(env));
+    let e = client
+        .call(&f, vec![Value::from(3)], vec![])
+        .and_then(|r| client.get(&r))
+        .unwrap_err();
+    std::fs::remove_file(&relative).unwrap();
+    let text = e.to_string();
+    assert!(!text.contains("Can't find conda YAML file"), "{text}");
+    assert!(text.contains("conda"), "{text}");
 }
 
 /// The file names Python's own packaging (`_zip_files`) puts in the zip.
