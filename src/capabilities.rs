@@ -173,8 +173,9 @@ pub struct Capabilities {
     /// `ray.init(logging_config=...)` (`ray.LoggingConfig` on the job config): Ray 2.30
     /// and later (the release after 2.24).
     pub logging_config: bool,
-    /// `LoggingConfig(additional_log_standard_attrs=...)`: Ray 2.43 and later.
-    pub logging_config_standard_attrs: bool,
+    /// `LoggingConfig(encoding="JSON")` and `LoggingConfig(additional_log_standard_attrs=
+    /// ...)`: Ray 2.43 and later (2.30 to 2.42 format records as TEXT only).
+    pub logging_config_json: bool,
 }
 
 impl Capabilities {
@@ -221,7 +222,7 @@ impl Capabilities {
             placement_group_soft_target: v.at_least(2, 10),
             label_selectors: v.at_least(2, 50),
             logging_config: v.at_least(2, 30),
-            logging_config_standard_attrs: v.at_least(2, 43),
+            logging_config_json: v.at_least(2, 43),
         }
     }
 
@@ -339,21 +340,19 @@ fn support(text: &str, version: Option<RayVersion>) -> Support {
     Support::Supported
 }
 
-/// A warning of this client's own, given to the log handler as a record of the logger
-/// `ray_client` at `WARNING` level: the callback of a program that handles logs itself
-/// (the C ABI's log callback included) sees it, the default handler prints it to stderr,
-/// and [`LogHandler::Off`] drops it.
+/// A warning of this client's own: a diagnostic (target `ray_client::version`, printed
+/// to stderr by default, see [`crate::diagnostics`]), and for a program that handles
+/// logs itself a record of the logger `ray_client` at `WARNING` level given to its log
+/// callback (the C ABI's included) as before.
 pub(crate) fn warn(logs: &LogHandler, text: &str) {
     const WARNING: i32 = 30;
-    let record = LogRecord {
-        message: format!("{text}\n"),
-        level: WARNING,
-        name: "ray_client".to_owned(),
-    };
-    match logs {
-        LogHandler::Off => {}
-        LogHandler::Stderr => eprintln!("(ray_client) WARNING: {text}"),
-        LogHandler::Callback(f) => f(&record),
+    crate::diagnostics::diag!(WARN, "version", "{text}");
+    if let LogHandler::Callback(f) = logs {
+        f(&LogRecord {
+            message: format!("{text}\n"),
+            level: WARNING,
+            name: "ray_client".to_owned(),
+        });
     }
 }
 

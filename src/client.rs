@@ -12,10 +12,11 @@ use bytes::Bytes;
 use crate::address::Address;
 use crate::capabilities::Capabilities;
 use crate::connection::{
-    status_error, CallMetadata, Connection, ConnectionSettings, ConnectionState,
-    DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_KEEPALIVE_TIMEOUT,
+    CallMetadata, Connection, ConnectionSettings, ConnectionState, DEFAULT_KEEPALIVE_INTERVAL,
+    DEFAULT_KEEPALIVE_TIMEOUT,
 };
 use crate::datapath::Datapath;
+use crate::diagnostics::diag;
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Headers;
 use crate::job_config::{self, JobSettings, LoggingConfig};
@@ -23,9 +24,7 @@ use crate::logs::{LogHandler, LogStream};
 use crate::object_ref::{ObjectRef, RefInner, RefOwner, ReturnSizes, SizeHint};
 use crate::pickle::{self, Limits, PickleStub};
 use crate::proto::raylet_driver_client::RayletDriverClient;
-use crate::proto::{
-    data_request, data_response, ConnectionInfoRequest, DataResponse, InitRequest, KvGetRequest,
-};
+use crate::proto::{data_request, data_response, ConnectionInfoRequest, DataResponse, InitRequest};
 use crate::runtime;
 use crate::security::{AuthToken, Security, TlsOptions};
 use crate::tasks::Code;
@@ -411,6 +410,14 @@ impl Client {
                     if elapsed + pause >= options.connect_timeout {
                         return Err(e);
                     }
+                    diag!(
+                        INFO,
+                        "connect",
+                        "the cluster's proxy did not start this client's server ({e}); trying \
+                         again in {} ms (attempt {})",
+                        pause.as_millis(),
+                        attempt + 1
+                    );
                     tokio::time::sleep(pause).await;
                     this_try.connect_timeout = options.connect_timeout - elapsed - pause;
                     attempt += 1;
@@ -436,6 +443,20 @@ impl Client {
             )?,
             headers: options.headers.to_metadata()?,
         };
+        diag!(
+            DEBUG,
+            "connect",
+            "connecting to {address} as client {client_id} (TLS {}, token: {}, {} header(s), \
+             reconnect grace period {} s)",
+            if settings.security.tls.is_some() {
+                "on"
+            } else {
+                "off"
+            },
+            settings.security.token_source.as_deref().unwrap_or("none"),
+            options.headers.iter().count(),
+            grace.as_secs()
+        );
         let conn = Connection::open(address.clone(), client_id, &settings).await?;
         // Local working_dir / py_modules are uploaded before init, as Python does.
         let runtime_env = match &options.runtime_env {
@@ -449,12 +470,6 @@ impl Client {
             .transpose()?;
         if let Some(logging) = &options.logging_config {
             logging.check()?;
-            // The job config is unpickled (and the config validated) by the proxy before
-            // any server exists to report its release, so the release is read where Ray
-            // records it for every driver's version check.
-            if let Some(version) = cluster_version_before_init(&conn, options).await? {
-                logging.check_supported(&Capabilities::for_version(&version))?;
-            }
         }
         let job_config = job_config::pickled(&options.job_settings(runtime_env.as_ref()))?;
         let ray_init_kwargs =
@@ -468,7 +483,12 @@ impl Client {
                     reconnect_grace_period: i32::try_from(grace.as_secs()).unwrap_or(i32::MAX),
                 }))
                 .await?;
-            init_reply(init, &address)?;
+            init_reply(init, &address).map_err(|e| match &options.logging_config {
+                // The proxy unpickles the job config, before a server exists to report its
+                // release: a release without what the config asks for refuses it there.
+                Some(logging) => logging.explain_refusal(e),
+                None => e,
+            })?;
             let info = datapath
                 .send(data_request::Type::ConnectionInfo(ConnectionInfoRequest {}))
                 .await?;
@@ -501,6 +521,14 @@ impl Client {
             datapath.send_whole_up_to(crate::connection::MAX_MESSAGE_SIZE - (1 << 20));
         }
         let logs = LogStream::start(&conn, options.logs.clone());
+        diag!(
+            DEBUG,
+            "connect",
+            "connected to {address} as client {}: Ray {} on Python {}",
+            conn.client_id(),
+            server.ray_version,
+            server.python_version
+        );
         Ok(Client {
             inner: Arc::new(ClientInner {
                 logs,
@@ -757,38 +785,6 @@ pub(crate) fn persistent_ref(pid: &Value) -> Result<(RefKind, Bytes)> {
 }
 
 /// Checks the server's reply to init.
-/// The cluster's Ray release as its head recorded it for drivers' version checks (the
-/// KV store's `CLUSTER_METADATA` in namespace `cluster`, JSON with `ray_version`), read
-/// through the proxy before this client's server exists; `None` when it is not there.
-async fn cluster_version_before_init(
-    conn: &Connection,
-    options: &ConnectOptions,
-) -> Result<Option<String>> {
-    if let Some(v) = &options.__pretend_ray_version {
-        return Ok(Some(v.clone()));
-    }
-    let reply = conn
-        .driver_stub()
-        .kv_get(conn.request(KvGetRequest {
-            key: Bytes::from_static(b"CLUSTER_METADATA"),
-            namespace: Some(Bytes::from_static(b"cluster")),
-        }))
-        .await
-        .map_err(|s| status_error("reading the cluster's Ray version", conn.address(), &s))?
-        .into_inner();
-    let Some(value) = reply.value else {
-        return Ok(None);
-    };
-    let metadata = crate::json::from_json(&String::from_utf8_lossy(&value)).ok();
-    Ok(match metadata {
-        Some(Value::Dict(entries)) => entries.into_iter().find_map(|(k, v)| match (k, v) {
-            (Value::Str(k), Value::Str(v)) if k == "ray_version" => Some(v),
-            _ => None,
-        }),
-        _ => None,
-    })
-}
-
 pub(crate) fn init_reply(reply: DataResponse, address: &impl std::fmt::Display) -> Result<()> {
     match reply.r#type {
         Some(data_response::Type::Init(r)) if r.ok => Ok(()),

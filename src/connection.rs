@@ -18,6 +18,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Status};
 
 use crate::address::Address;
+use crate::diagnostics::diag;
 use crate::error::{Error, ErrorKind, Result};
 use crate::headers::Metadata;
 use crate::proto::raylet_data_streamer_client::RayletDataStreamerClient;
@@ -459,6 +460,14 @@ impl<'a> Retry<'a> {
                 &format!("{} failed: {}", self.call, describe_status(status)),
             ));
         }
+        diag!(
+            DEBUG,
+            "connection",
+            "{} to {} failed ({}); trying again",
+            self.call,
+            self.conn.address,
+            describe_status(status)
+        );
         // Wake early when the link comes back or goes down for good.
         let mut link = self.conn.shared.link.subscribe();
         let _ = tokio::time::timeout(UNARY_RETRY_DELAY, link.changed()).await;

@@ -29,6 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 use tonic::{Code, Streaming};
 
 use crate::connection::{connection_lost, is_transient, Connection, ConnectionState};
+use crate::diagnostics::diag;
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::{self, data_request, DataRequest, DataResponse};
 
@@ -365,6 +366,8 @@ struct Reconnect {
     /// connection lost for good names both.
     first_error: String,
     last_error: String,
+    /// Attempts made so far.
+    attempts: u32,
 }
 
 type Opening = oneshot::Receiver<std::result::Result<Streaming<DataResponse>, tonic::Status>>;
@@ -451,8 +454,18 @@ impl Driver {
                                 self.write(id, &p.body, p.payload.as_deref());
                             }
                         }
-                        if self.reconnect.take().is_some() {
+                        if let Some(r) = self.reconnect.take() {
                             self.reconnects += 1;
+                            diag!(
+                                INFO,
+                                "connection",
+                                "reconnected to {} after {:.1} s ({} attempt(s)); {} request(s) \
+                                 in flight sent again",
+                                self.address,
+                                r.since.elapsed().as_secs_f64(),
+                                r.attempts,
+                                self.pending.len().saturating_sub(1)
+                            );
                             self.conn.set_link_state(ConnectionState::Connected);
                         }
                     }
@@ -499,10 +512,31 @@ impl Driver {
                 ),
                 _ => why.context(format!("connection to {}", self.address)),
             };
+            if self.established {
+                diag!(WARN, "connection", "{why}");
+            }
             self.fail_all(why);
             return Inbound::Closed;
         }
         let now = Instant::now();
+        match &self.reconnect {
+            None => diag!(
+                WARN,
+                "connection",
+                "the connection to {} broke ({}); reconnecting (grace period {} s)",
+                self.address,
+                why.message(),
+                self.conn.grace_period().as_secs()
+            ),
+            Some(r) => diag!(
+                DEBUG,
+                "connection",
+                "reconnect attempt {} to {} failed: {}",
+                r.attempts,
+                self.address,
+                why.message()
+            ),
+        }
         let r = self.reconnect.get_or_insert_with(|| Reconnect {
             since: now,
             attempt_started: None,
@@ -510,6 +544,7 @@ impl Driver {
             next_delay: RECONNECT_FIRST_DELAY,
             first_error: why.message().to_owned(),
             last_error: String::new(),
+            attempts: 0,
         });
         r.attempt_started = None;
         r.last_error = why.message().to_owned();
@@ -534,6 +569,7 @@ impl Driver {
         let opening = self.open_stream(true);
         if let Some(r) = &mut self.reconnect {
             r.attempt_started = Some(Instant::now());
+            r.attempts += 1;
         }
         // The probe of an earlier attempt that failed is not needed any more.
         self.pending.retain(|_, p| {
@@ -566,6 +602,7 @@ impl Driver {
                 self.conn.grace_period(),
                 &errors,
             );
+            diag!(ERROR, "connection", "{why}");
             self.outbound = None;
             self.fail_all(why);
             return Inbound::Closed;

@@ -8,16 +8,15 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use crate::capabilities::Capabilities;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::pickle;
 use crate::value::{PyObject, Value};
 
 /// The logging configuration of the job's tasks and actors (Python's
 /// `ray.LoggingConfig`, given to `ray.init(logging_config=...)`): how their Python
 /// `logging` records are formatted and from which level they are kept. Ray 2.30 and
-/// later; `additional_log_standard_attrs` Ray 2.43 and later (an older cluster refuses
-/// the connect with "not supported by Ray X.Y.Z").
+/// later; the JSON encoding and `additional_log_standard_attrs` Ray 2.43 and later (an
+/// older cluster refuses the connect with "not supported by Ray X.Y.Z").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoggingConfig {
     /// `TEXT` (Ray's default) or `JSON` (one JSON object per record, with the task's
@@ -169,19 +168,33 @@ impl LoggingConfig {
         )))
     }
 
-    /// Refused with "not supported by Ray X.Y.Z" where the cluster's release lacks it.
-    pub(crate) fn check_supported(&self, capabilities: &Capabilities) -> Result<()> {
-        if !capabilities.logging_config {
-            return Err(capabilities.unsupported("logging_config", "2.30"));
+    /// The proxy's refusal of a job config with this logging configuration, explained:
+    /// the proxy unpickles it before a server exists that reports the cluster's release,
+    /// so a release without `LoggingConfig` (before 2.30), or without its JSON encoding or
+    /// additional attributes (before 2.43), fails there with a Python traceback, which
+    /// becomes a "not supported" error naming what and since when. Other errors pass.
+    pub(crate) fn explain_refusal(&self, e: Error) -> Error {
+        if e.kind() != ErrorKind::InitFailed {
+            return e;
         }
-        if !self.additional_log_standard_attrs.is_empty()
-            && !capabilities.logging_config_standard_attrs
-        {
-            return Err(
-                capabilities.unsupported("logging_config's additional_log_standard_attrs", "2.43")
-            );
-        }
-        Ok(())
+        let said = e.message();
+        let (what, since) = if said.contains("ray._private.ray_logging") {
+            ("logging_config", "2.30")
+        } else if said.contains("Invalid encoding type") {
+            ("logging_config's JSON encoding", "2.43")
+        } else if said.contains("LoggingConfig") || said.contains("positional argument") {
+            ("logging_config's additional_log_standard_attrs", "2.43")
+        } else {
+            return e;
+        };
+        let last = said.trim_end().lines().last().unwrap_or_default().trim();
+        Error::new(
+            ErrorKind::VersionMismatch,
+            format!(
+                "{what} is not supported by the cluster's Ray release (it came with Ray \
+                 {since}); the cluster said: {last}"
+            ),
+        )
     }
 }
 
@@ -351,6 +364,56 @@ mod tests {
             let e = LoggingConfig::from_json(json).unwrap_err();
             assert!(e.to_string().contains(says), "{json}: {e}");
         }
+    }
+
+    #[test]
+    fn what_a_release_lacks_is_explained_from_the_proxys_traceback() {
+        let config = LoggingConfig::default();
+        let refused = |tail: &str| {
+            let e = Error::new(
+                ErrorKind::InitFailed,
+                format!(
+                    "the server at ray://h:1 refused the connection: Traceback (most recent \
+                     call last):\n  File \"/x/ray/util/client/server/proxier.py\", line 600, in \
+                     prepare_runtime_init_req\n    job_config = pickle.loads(req.job_config)\n{tail}\n"
+                ),
+            );
+            config.explain_refusal(e)
+        };
+        // As Ray 2.9.3, 2.40.0 and 2.30.0 (Python 3.9 and 3.10 wording) refuse them.
+        for (tail, what, since) in [
+            (
+                "ModuleNotFoundError: No module named 'ray._private.ray_logging.logging_config'; \
+              'ray._private.ray_logging' is not a package",
+                "logging_config is",
+                "2.30",
+            ),
+            (
+                "  File \"/x/ray/_private/ray_logging/logging_config.py\", line 88, in \
+              __post_init__\n    raise ValueError(\nValueError: Invalid encoding type: JSON. \
+              Valid encoding types are: ['TEXT']",
+                "JSON encoding is",
+                "2.43",
+            ),
+            (
+                "TypeError: __init__() takes from 1 to 3 positional arguments but 4 were given",
+                "additional_log_standard_attrs is",
+                "2.43",
+            ),
+        ] {
+            let e = refused(tail);
+            assert_eq!(e.kind(), ErrorKind::VersionMismatch, "{e}");
+            let said = e.to_string();
+            assert!(
+                said.contains(what) && said.contains(&format!("came with Ray {since}")),
+                "{said}"
+            );
+            let last = tail.lines().last().unwrap().trim();
+            assert!(said.ends_with(last), "{said}");
+        }
+        // Anything else passes unchanged.
+        let other = Error::new(ErrorKind::InitFailed, "Starting Ray client server failed");
+        assert_eq!(config.explain_refusal(other).kind(), ErrorKind::InitFailed);
     }
 
     #[test]

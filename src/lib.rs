@@ -29,6 +29,7 @@ mod connection;
 pub mod context;
 pub mod dashboard;
 mod datapath;
+pub mod diagnostics;
 pub mod error;
 #[cfg(feature = "c-api")]
 pub mod ffi;

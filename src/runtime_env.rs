@@ -32,6 +32,7 @@ use zip::{CompressionMethod, ZipWriter};
 
 use crate::client::Client;
 use crate::connection::{status_error, Connection};
+use crate::diagnostics::diag;
 use crate::error::{Error, Result};
 use crate::proto::{ClientPinRuntimeEnvUriRequest, KvExistsRequest, KvPutRequest};
 use crate::runtime;
@@ -284,10 +285,21 @@ async fn upload_if_needed(conn: &Connection, package: Package, settings: &Settin
         .into_inner()
         .exists;
     if exists {
+        diag!(
+            DEBUG,
+            "runtime_env",
+            "{what} is on the cluster already as {uri}"
+        );
         return Ok(());
     }
     let max = settings.max_size;
     let data = off_io_thread(move || package.build(max)).await?;
+    diag!(
+        DEBUG,
+        "runtime_env",
+        "uploading {what} as {uri} ({} bytes)",
+        data.len()
+    );
     conn.driver_stub()
         .kv_put(conn.request(KvPutRequest {
             key,

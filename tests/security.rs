@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use common::OwnCluster;
 use ray_client::dashboard::{Dashboard, DashboardOptions};
+use ray_client::diagnostics;
 use ray_client::{AuthToken, Client, ConnectOptions, ErrorKind, Value};
 
 static ENV: Mutex<()> = Mutex::new(());
@@ -226,6 +227,16 @@ fn token_cluster() {
     }
     let cluster = OwnCluster::start("token", &[("RAY_TEST_AUTH_TOKEN", &token)]);
     let files = scratch("token");
+    // The library's diagnostics of all that follows, at every level: none may show the
+    // token (checked at the end).
+    let said = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
+    let s = said.clone();
+    diagnostics::set_handler(
+        Some(std::sync::Arc::new(
+            move |d: &diagnostics::Diagnostic<'_>| s.lock().unwrap().push(d.message.to_owned()),
+        )),
+        Some(diagnostics::Level::Trace),
+    );
 
     // The option.
     {
@@ -390,6 +401,17 @@ fn token_cluster() {
         .expect("a token does not hurt a plain cluster");
         client.disconnect();
     }
+    diagnostics::set_handler(None, Some(diagnostics::Level::Warn));
+    let said = said.lock().unwrap();
+    assert!(
+        said.iter()
+            .any(|m| m.contains("token: the auth_token option")),
+        "{said:?}"
+    );
+    assert!(
+        !said.iter().any(|m| m.contains(&token)),
+        "a diagnostic shows the token"
+    );
     drop(cluster);
     std::fs::remove_dir_all(&files).unwrap();
 }
