@@ -81,6 +81,25 @@
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`.
 #define RAY_CLIENT_STATE_LOST 2
 
+// No diagnostics.
+#define RAY_CLIENT_DIAGNOSTIC_OFF 0
+
+// Something failed for good (the connection is lost).
+#define RAY_CLIENT_DIAGNOSTIC_ERROR 1
+
+// Something went wrong and is being handled (reconnecting), or a risk (an untested
+// Ray release). The default level.
+#define RAY_CLIENT_DIAGNOSTIC_WARN 2
+
+// A notable event (reconnected; a retried connect).
+#define RAY_CLIENT_DIAGNOSTIC_INFO 3
+
+// Detail: each connect's steps, uploads, retried calls.
+#define RAY_CLIENT_DIAGNOSTIC_DEBUG 4
+
+// Finer detail.
+#define RAY_CLIENT_DIAGNOSTIC_TRACE 5
+
 // ---- Placement group strategies (src/ffi/placement_group.rs) ----
 //
 // Bundles packed on as few nodes as possible.
@@ -360,6 +379,17 @@ typedef struct ray_client_value ray_client_value;
 typedef void (*ray_client_log_callback)(void *user,
                                         int level,
                                         const char *msg);
+
+// Receives one of the library's diagnostics: `level` (`RAY_CLIENT_DIAGNOSTIC_ERROR` to
+// `_TRACE`), `target` (`ray_client::connection`, `ray_client::connect`,
+// `ray_client::version`, `ray_client::runtime_env`) and `message`, NUL-terminated and
+// borrowed for the duration of the call. Messages never carry a token or a header's
+// value. Runs on the thread where the event happens, often the library's I/O thread:
+// return quickly, make no blocking calls.
+typedef void (*ray_client_diagnostic_callback)(void *user,
+                                               int level,
+                                               const char *target,
+                                               const char *message);
 
 // Completion of `ray_client_object_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
 // error code with an error. Both `value` and `error` (whichever is not NULL) are owned
@@ -688,6 +718,16 @@ int ray_client_is_initialized(void);
 // Disconnects the default client, if any (handles to it then report
 // `RAY_CLIENT_ERROR_CONNECTION_LOST`; they must still be freed).
 ray_client_status ray_client_shutdown(void);
+
+// Where the library's diagnostics go from now on, for the whole process: to
+// `callback(user, ...)` or, with a NULL `callback`, to this process's stderr; those at
+// `max_level` and more important (`RAY_CLIENT_DIAGNOSTIC_OFF`: none). Replaces the earlier
+// setting. The default is stderr at `RAY_CLIENT_LOG` (`off`, `error`, `warn`, `info`,
+// `debug`, `trace`), warnings when unset. `user` must stay valid, and usable from any
+// thread, until the callback is replaced.
+ray_client_status ray_client_diagnostics_set(ray_client_diagnostic_callback callback,
+                                             void *user,
+                                             int max_level);
 
 // ---- Objects: put, get, wait, cancel, refs, async get/wait (src/ffi/objects.rs) ----
 //

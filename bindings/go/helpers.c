@@ -49,6 +49,16 @@ ray_client_status rc_go_wait_async(const ray_client_client *c,
                                         rc_go_wait_trampoline, (void *)id);
 }
 
+static void rc_go_diagnostic_trampoline(void *user, int level, const char *target,
+                                        const char *message) {
+    (void)user;
+    rcGoDiagnostic(level, (char *)target, (char *)message);
+}
+
+ray_client_status rc_go_diagnostics_set(int max_level) {
+    return ray_client_diagnostics_set(rc_go_diagnostic_trampoline, NULL, max_level);
+}
+
 ray_client_status rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id) {
     return ray_client_connect_options_set_log_callback(o, rc_go_log_trampoline, (void *)id);
 }

@@ -85,6 +85,8 @@ mod memory;
 mod params;
 // Connect options, connect and disconnect, the default client.
 mod connect;
+// The library's own diagnostics.
+mod diagnostics;
 // put, get, wait, cancel, object refs, asynchronous get and wait.
 mod objects;
 // Task and actor options.
@@ -119,6 +121,7 @@ pub use connect::*;
 pub use dashboard::jobs::*;
 pub use dashboard::state::*;
 pub use dashboard::*;
+pub use diagnostics::*;
 pub use error::*;
 pub use handles::*;
 pub use kv::*;

@@ -1,9 +1,10 @@
-/* The job's logging options through the C ABI against a real cluster at
- * $RAY_TEST_ADDRESS (Python's ray.init(logging_config=..., log_to_driver=...,
- * logging_level=...)): a JSON logging configuration formats and filters the workers'
- * records as the log callback receives them, log_to_driver=0 keeps a task's output on
- * the cluster, and bad values are refused where they are set. Built and run under
- * AddressSanitizer + UBSan by tests/run-c. */
+/* The library's diagnostics and the job's logging options through the C ABI against a
+ * real cluster at $RAY_TEST_ADDRESS: the diagnostic callback gets each connect's steps at
+ * DEBUG (no header's value) and nothing when off; Python's ray.init(logging_config=...,
+ * log_to_driver=..., logging_level=...): a JSON logging configuration formats and
+ * filters the workers' records as the log callback receives them, log_to_driver=0 keeps
+ * a task's output on the cluster, and bad values are refused where they are set. Built
+ * and run under AddressSanitizer + UBSan by tests/run-c. */
 #define _POSIX_C_SOURCE 200809L
 #include "ray_client.h"
 #include "check.h"
@@ -35,6 +36,13 @@ static void on_log(void *user, int level, const char *msg) {
     }
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
+}
+
+/* A diagnostic as one line of `heard`: "<level> <target> <message>". */
+static void on_diagnostic(void *user, int level, const char *target, const char *message) {
+    char line[4096];
+    snprintf(line, sizeof line, "%d %s %s\n", level, target, message);
+    on_log(user, 0, line);
 }
 
 static void heard_init(heard *h) {
@@ -154,7 +162,42 @@ static void test_logging_level_and_bad_values(void) {
     OK(ray_client_client_free(c));
 }
 
+/* Each connect's steps at DEBUG, to a diagnostic callback; off, nothing. */
+static void test_diagnostics(void) {
+    static heard h;
+    heard_init(&h);
+    OK(ray_client_diagnostics_set(on_diagnostic, &h, RAY_CLIENT_DIAGNOSTIC_DEBUG));
+    ray_client_connect_options *o = modules_options(test_address(), NULL);
+    OK(ray_client_connect_options_set_logs(o, RAY_CLIENT_LOGS_OFF));
+    OK(ray_client_connect_options_add_header(o, "x-rc-secret", "c-header-secret"));
+    ray_client_client *c = connect_and_free(o);
+    if (!c) return;
+    const char *id = NULL;
+    OK(ray_client_client_info(c, &id, NULL, NULL));
+    char *line = wait_for(&h, "connected to");
+    CHECK(strncmp(line, "4 ray_client::connect ", 22) == 0);
+    CHECK(id && strstr(line, id) != NULL);
+    free(line);
+    CHECK(!was_heard(&h, "c-header-secret"));
+    OK(ray_client_client_free(c));
+    FAILS_WITH(ray_client_diagnostics_set(on_diagnostic, &h, -1), RAY_CLIENT_ERROR_INVALID_ARGUMENT,
+               "not a diagnostics level");
+    OK(ray_client_diagnostics_set(on_diagnostic, &h, RAY_CLIENT_DIAGNOSTIC_OFF));
+    pthread_mutex_lock(&h.mu);
+    size_t before = h.len;
+    pthread_mutex_unlock(&h.mu);
+    o = modules_options(test_address(), NULL);
+    OK(ray_client_connect_options_set_logs(o, RAY_CLIENT_LOGS_OFF));
+    c = connect_and_free(o);
+    if (c) OK(ray_client_client_free(c));
+    pthread_mutex_lock(&h.mu);
+    CHECK(h.len == before);
+    pthread_mutex_unlock(&h.mu);
+    OK(ray_client_diagnostics_set(NULL, NULL, RAY_CLIENT_DIAGNOSTIC_WARN));
+}
+
 int main(void) {
+    test_diagnostics();
     test_logging_config();
     test_log_to_driver();
     test_logging_level_and_bad_values();

@@ -7,6 +7,8 @@
 #include "ray_client.h"
 #include "check.h"
 
+#include <pthread.h>
+
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -122,6 +124,29 @@ static int state_of(ray_client_client *c) {
     return s;
 }
 
+/* The library's diagnostics about the proxy's address: how many breaks (WARN), recoveries
+ * (INFO) and losses for good (ERROR) were said, and whether any other level came. */
+static pthread_mutex_t diag_mu = PTHREAD_MUTEX_INITIALIZER;
+static int diag_broke, diag_back, diag_lost, diag_other;
+
+static void on_diagnostic(void *user, int level, const char *target, const char *message) {
+    const char *at = user;
+    if (strcmp(target, "ray_client::connection") != 0 || !strstr(message, at)) return;
+    pthread_mutex_lock(&diag_mu);
+    if (level == RAY_CLIENT_DIAGNOSTIC_WARN && strstr(message, "broke")) diag_broke++;
+    else if (level == RAY_CLIENT_DIAGNOSTIC_INFO && strstr(message, "reconnected to")) diag_back++;
+    else if (level == RAY_CLIENT_DIAGNOSTIC_ERROR) diag_lost++;
+    else if (level > RAY_CLIENT_DIAGNOSTIC_INFO) diag_other++;
+    pthread_mutex_unlock(&diag_mu);
+}
+
+static int diag_count(int *n) {
+    pthread_mutex_lock(&diag_mu);
+    int v = *n;
+    pthread_mutex_unlock(&diag_mu);
+    return v;
+}
+
 int main(void) {
     const char *address = getenv("RAY_TEST_ADDRESS");
     const char *repo = getenv("RC_REPO");
@@ -144,6 +169,11 @@ int main(void) {
     OK(ray_client_connect_options_free(o));
     CHECK(ray_client_client_state(NULL, NULL) == RAY_CLIENT_ERROR_NULL_ARGUMENT);
 
+    /* The library says what happens to the connection (at INFO: breaks, recoveries and
+       losses; no DEBUG detail). */
+    CHECK(ray_client_diagnostics_set(on_diagnostic, NULL, 6) == RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+    OK(ray_client_diagnostics_set(on_diagnostic, p.address + 6, RAY_CLIENT_DIAGNOSTIC_INFO));
+
     /* Cuts within the grace period: every call succeeds. */
     ray_client_client *c = connect_via(p.address, 30, 0);
     CHECK(state_of(c) == RAY_CLIENT_STATE_CONNECTED);
@@ -156,6 +186,10 @@ int main(void) {
     OK(ray_client_kv_put(c, (const uint8_t *)"rc-c-reconnect", 14, (const uint8_t *)"1", 1, 1,
                          NULL, &exists));
     CHECK(state_of(c) == RAY_CLIENT_STATE_CONNECTED);
+    CHECK(diag_count(&diag_broke) > 0);
+    /* The recovery is said from the I/O thread as the stream reopens: waited for, no
+       time limit. */
+    while (diag_count(&diag_back) == 0) nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
 
     /* A partition longer than the grace period: calls fail with connection lost. */
     ray_client_client *short_grace = connect_via(p.address, 2, 0);
@@ -166,6 +200,9 @@ int main(void) {
     CHECK(strstr(ray_client_last_error_message(), p.address + 6) != NULL);
     CHECK(state_of(short_grace) == RAY_CLIENT_STATE_LOST);
     CHECK(round_trip(short_grace, 9) == RAY_CLIENT_ERROR_CONNECTION_LOST);
+    CHECK(diag_count(&diag_lost) > 0);
+    CHECK(diag_count(&diag_other) == 0);
+    OK(ray_client_diagnostics_set(NULL, NULL, RAY_CLIENT_DIAGNOSTIC_WARN));
     OK(ray_client_client_free(short_grace));
     signal_proxy(&p, SIGHUP);
 

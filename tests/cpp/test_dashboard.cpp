@@ -561,6 +561,52 @@ TEST(JobLogging, ConfigLogToDriverAndLevel) {
                RAY_CLIENT_ERROR_INVALID_ARGUMENT);
 }
 
+// The library's diagnostics: each connect's steps at Debug (never a header's value), to a
+// handler; nothing when off; bad levels throw.
+TEST(Diagnostics, ConnectStepsAtDebugAndOff) {
+  if (address() == nullptr || *address() == '\0') GTEST_SKIP() << "RAY_TEST_ADDRESS is not set";
+  auto seen = std::make_shared<std::vector<Diagnostic>>();
+  auto mu = std::make_shared<std::mutex>();
+  set_diagnostic_handler(
+      [seen, mu](const Diagnostic &d) {
+        std::lock_guard<std::mutex> g(*mu);
+        seen->push_back(d);
+      },
+      DiagnosticLevel::Debug);
+  std::string id;
+  {
+    Client c = Client::connect(modules_options().logs(RAY_CLIENT_LOGS_OFF).header("x-rc-secret", "cpp-header-secret"));
+    id = c.client_info().client_id;
+  }
+  {
+    std::lock_guard<std::mutex> g(*mu);
+    EXPECT_TRUE(std::any_of(seen->begin(), seen->end(), [&](const Diagnostic &d) {
+      return d.level == DiagnosticLevel::Debug && d.target == "ray_client::connect" &&
+             d.message.find("connected to") != std::string::npos && d.message.find(id) != std::string::npos;
+    }));
+    EXPECT_FALSE(std::any_of(seen->begin(), seen->end(), [](const Diagnostic &d) {
+      return d.message.find("cpp-header-secret") != std::string::npos;
+    }));
+  }
+  set_diagnostic_handler([seen, mu](const Diagnostic &d) {
+    std::lock_guard<std::mutex> g(*mu);
+    seen->push_back(d);
+  }, DiagnosticLevel::Off);
+  size_t before;
+  {
+    std::lock_guard<std::mutex> g(*mu);
+    before = seen->size();
+  }
+  Client::connect(modules_options().logs(RAY_CLIENT_LOGS_OFF));
+  {
+    std::lock_guard<std::mutex> g(*mu);
+    EXPECT_EQ(seen->size(), before);
+  }
+  expect_error([] { set_diagnostic_handler([](const Diagnostic &) {}, static_cast<DiagnosticLevel>(9)); },
+               RAY_CLIENT_ERROR_INVALID_ARGUMENT);
+  reset_diagnostics();
+}
+
 TEST_F(DashboardTest, StateListsAndSummary) {
   // Nodes: the head and every node tests/harness/ray-cluster added (its env file names
   // them as RAY_TEST_NODE_<name>=<id>; the test cluster has a second one).

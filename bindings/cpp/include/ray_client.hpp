@@ -72,5 +72,6 @@
 #include <ray_client/connect.hpp>
 #include <ray_client/client.hpp>
 #include <ray_client/dashboard.hpp>
+#include <ray_client/diagnostics.hpp>
 
 #endif  // RAY_CLIENT_HPP

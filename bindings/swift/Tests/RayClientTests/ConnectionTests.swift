@@ -135,6 +135,29 @@ extension AllTests {
             await expectRayError({ $0.isInvalidArgument }) { _ = try RayClient(bad) }
         }
 
+        /// The library's diagnostics to a Swift handler: each connect's steps at `.debug`,
+        /// with their target, never a header's value; nothing at `.off`.
+        @Test func diagnosticsReachTheHandler() async throws {
+            let seen = Collected<Diagnostic>()
+            try Diagnostics.setHandler(level: .debug) { seen.append($0) }
+            defer { try? Diagnostics.reset() }
+            var o = try Fixture.options()
+            o.logs = .off
+            o.headers = [("x-rc-secret", "swift-header-secret")]
+            let c = try RayClient(o)
+            let id = try c.clientInfo().clientID
+            #expect(
+                seen.all.contains {
+                    $0.level == .debug && $0.target == "ray_client::connect" && $0.message.contains("connected to")
+                        && $0.message.contains(id)
+                }, "\(seen.all)")
+            #expect(!seen.all.contains { $0.message.contains("swift-header-secret") })
+            try Diagnostics.setHandler(level: .off) { seen.append($0) }
+            let before = seen.all.count
+            _ = try RayClient(o)
+            #expect(seen.all.count == before)
+        }
+
         @Test func connectFailures() async throws {
             // Nothing listens on port 1.
             var o = ConnectOptions(address: "ray://127.0.0.1:1")
