@@ -391,6 +391,14 @@ typedef void (*ray_client_diagnostic_callback)(void *user,
                                                const char *target,
                                                const char *message);
 
+// Receives a large put's or get's progress: `done` bytes out of `total` (a get's `total`
+// is 0 until its first chunk said it). Called on a library thread of its own (never the
+// caller's nor the I/O thread), first with `done` 0, at most ten times a second, and a
+// last time (`done == total` on success) before the put or get returns.
+typedef void (*ray_client_progress_callback)(void *user,
+                                             uint64_t done,
+                                             uint64_t total);
+
 // Completion of `ray_client_object_get_async`: `status` is `RAY_CLIENT_OK` with a value, or an
 // error code with an error. Both `value` and `error` (whichever is not NULL) are owned
 // by the callback, which frees them (`ray_client_value_free`, `ray_client_error_free`),
@@ -745,6 +753,25 @@ ray_client_status ray_client_object_get(const ray_client_client *client,
                                         const ray_client_object_ref *r,
                                         int64_t timeout_ms,
                                         ray_client_value **out);
+
+// `ray_client_object_put` reporting the progress of the transfer (bytes the connection
+// has taken) to `progress(user, done, total)`, which may be NULL (see
+// `ray_client_progress_callback`). `user` must stay valid until this returns.
+ray_client_status ray_client_object_put_with_progress(const ray_client_client *client,
+                                                      const ray_client_value *value,
+                                                      ray_client_progress_callback progress,
+                                                      void *user,
+                                                      ray_client_object_ref **out);
+
+// `ray_client_object_get` reporting the progress of the transfer (bytes received) to
+// `progress(user, done, total)`, which may be NULL (see `ray_client_progress_callback`).
+// `user` must stay valid until this returns.
+ray_client_status ray_client_object_get_with_progress(const ray_client_client *client,
+                                                      const ray_client_object_ref *r,
+                                                      int64_t timeout_ms,
+                                                      ray_client_progress_callback progress,
+                                                      void *user,
+                                                      ray_client_value **out);
 
 // Gets `n` objects' values at once, waiting up to `timeout_ms` (negative: no limit).
 // `*out` is an array of `n` new value handles; the caller frees the array and the

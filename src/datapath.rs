@@ -31,6 +31,7 @@ use tonic::{Code, Streaming};
 use crate::connection::{connection_lost, is_transient, Connection, ConnectionState};
 use crate::diagnostics::diag;
 use crate::error::{Error, ErrorKind, Result};
+use crate::progress::Tracker;
 use crate::proto::{self, data_request, DataRequest, DataResponse};
 
 /// Python's OBJECT_TRANSFER_CHUNK_SIZE: puts and task arguments travel in 5 MiB chunks.
@@ -85,6 +86,8 @@ enum Command {
         /// The releases held back must reach the server before this request (see
         /// [`HeldReleases`]).
         releases_first: bool,
+        /// A put's progress, counted as the connection takes its chunks.
+        progress: Option<Arc<Tracker>>,
     },
     /// The last handle of this object or actor is gone.
     Release(Bytes),
@@ -105,7 +108,11 @@ struct Pending {
     body: data_request::Type,
     payload: Option<Segments>,
     reply: Option<Reply>,
+    progress: Option<Arc<Tracker>>,
 }
+
+/// What the driver hands the stream: a request, and the progress it counts toward.
+type Outbound = (DataRequest, Option<Arc<Tracker>>);
 
 /// Handle to a client's Datapath stream. Cheap to clone; every clone feeds the same
 /// driver task.
@@ -171,6 +178,16 @@ impl Datapath {
         body: data_request::Type,
         payload: Option<Segments>,
     ) -> impl std::future::Future<Output = Result<DataResponse>> + Send + 'static {
+        self.send_tracked(body, payload, None)
+    }
+
+    /// [`send_with`](Self::send_with) for a put whose progress `progress` follows.
+    pub(crate) fn send_tracked(
+        &self,
+        body: data_request::Type,
+        payload: Option<Segments>,
+        progress: Option<Arc<Tracker>>,
+    ) -> impl std::future::Future<Output = Result<DataResponse>> + Send + 'static {
         let (tx, rx) = oneshot::channel();
         let releases_first = may_bring_back_refs(&body);
         let queued = self
@@ -180,6 +197,7 @@ impl Datapath {
                 payload,
                 reply: Some(Reply::Once(tx)),
                 releases_first,
+                progress,
             })
             .is_ok();
         async move {
@@ -211,6 +229,7 @@ impl Datapath {
                 payload: None,
                 reply: Some(Reply::Chunks(tx)),
                 releases_first: may_hold_refs,
+                progress: None,
             })
             .ok();
         rx
@@ -332,7 +351,7 @@ struct Driver {
     responses: u64,
     /// Where requests go: the current stream's request half (None while no stream is
     /// being opened, e.g. between reconnect attempts).
-    outbound: Option<mpsc::UnboundedSender<DataRequest>>,
+    outbound: Option<mpsc::UnboundedSender<Outbound>>,
     /// Set once the stream is gone for good; later requests fail with it.
     dead: Option<Error>,
     /// The first stream opened (the server accepted this client); only an established
@@ -390,10 +409,18 @@ impl Driver {
         let (outbound, outbound_rx) = mpsc::unbounded_channel();
         let (stream_tx, stream_rx) = oneshot::channel();
         let mut stub = self.conn.data_stub();
-        let request = self.conn.request_with(
+        // A put's chunk counts toward its progress as the connection takes it.
+        let requests = tokio_stream::StreamExt::map(
             tokio_stream::wrappers::UnboundedReceiverStream::new(outbound_rx),
-            reconnecting,
+            |(request, progress): Outbound| {
+                if let (Some(p), Some(data_request::Type::Put(put))) = (&progress, &request.r#type)
+                {
+                    p.add(put.data.len() as u64);
+                }
+                request
+            },
         );
+        let request = self.conn.request_with(requests, reconnecting);
         tokio::spawn(async move {
             let r = stub.datapath(request).await.map(|r| r.into_inner());
             stream_tx.send(r).ok();
@@ -409,11 +436,11 @@ impl Driver {
             let releases_due = self.held.due();
             tokio::select! {
                 cmd = commands.recv() => match cmd {
-                    Some(Command::Request { body, payload, reply, releases_first }) => {
+                    Some(Command::Request { body, payload, reply, releases_first, progress }) => {
                         if releases_first {
                             self.send_held_releases();
                         }
-                        self.submit(body, payload, reply);
+                        self.submit(body, payload, reply, progress);
                     }
                     Some(Command::Release(id)) => {
                         if let Some(batch) = self.held.hold(id, Instant::now()) {
@@ -451,7 +478,7 @@ impl Driver {
                         self.established = true;
                         if let Some(probe) = self.replay_on_open.take() {
                             for (&id, p) in self.pending.iter().filter(|(&id, _)| id != probe) {
-                                self.write(id, &p.body, p.payload.as_deref());
+                                self.write(id, &p.body, p.payload.as_deref(), p.progress.as_ref());
                             }
                         }
                         if let Some(r) = self.reconnect.take() {
@@ -580,6 +607,7 @@ impl Driver {
             data_request::Type::ConnectionInfo(proto::ConnectionInfoRequest {}),
             None,
             None,
+            None,
         );
         self.replay_on_open = Some(self.next_id);
         Inbound::Opening(opening)
@@ -622,6 +650,7 @@ impl Driver {
         body: data_request::Type,
         payload: Option<Segments>,
         reply: Option<Reply>,
+        progress: Option<Arc<Tracker>>,
     ) {
         if let Some(e) = &self.dead {
             if let Some(r) = reply {
@@ -637,7 +666,7 @@ impl Driver {
         };
         let id = self.next_id;
         if self.replay_on_open.is_none() {
-            self.write(id, &body, payload.as_deref());
+            self.write(id, &body, payload.as_deref(), progress.as_ref());
         }
         self.pending.insert(
             id,
@@ -645,6 +674,7 @@ impl Driver {
                 body,
                 payload,
                 reply,
+                progress,
             },
         );
     }
@@ -656,7 +686,7 @@ impl Driver {
     }
 
     fn submit_release(&mut self, batch: proto::ReleaseRequest) {
-        self.submit(data_request::Type::Release(batch), None, None);
+        self.submit(data_request::Type::Release(batch), None, None, None);
         // (On a dead stream nothing was submitted; nothing is pending either, so a
         // waiter for this id is answered at once.)
         self.last_release = self.next_id;
@@ -697,14 +727,24 @@ impl Driver {
 
     /// Writes one request, split into chunks when its data is large. Chunks are slices
     /// of the caller's buffers, not copies (see [`chunk_segments`]).
-    fn write(&self, req_id: i32, body: &data_request::Type, payload: Option<&[Bytes]>) {
+    fn write(
+        &self,
+        req_id: i32,
+        body: &data_request::Type,
+        payload: Option<&[Bytes]>,
+        progress: Option<&Arc<Tracker>>,
+    ) {
         let Some(out) = &self.outbound else { return };
+        if let Some(p) = progress {
+            // Sent (again, after a reconnect) from the start.
+            p.restart();
+        }
         let send = |t: data_request::Type| {
-            out.send(DataRequest {
+            let request = DataRequest {
                 req_id,
                 r#type: Some(t),
-            })
-            .ok();
+            };
+            out.send((request, progress.cloned())).ok();
         };
         match body {
             // Always through the chunker: the server counts on chunk_id/total_chunks even
@@ -749,13 +789,13 @@ impl Driver {
             if let (Some(acked), Some(out)) =
                 (ack_watermark(&self.pending, self.next_id), &self.outbound)
             {
-                out.send(DataRequest {
+                let ack = DataRequest {
                     req_id: 0,
                     r#type: Some(data_request::Type::Acknowledge(proto::AcknowledgeRequest {
                         req_id: acked,
                     })),
-                })
-                .ok();
+                };
+                out.send((ack, None)).ok();
             }
         }
     }
@@ -802,13 +842,13 @@ impl Driver {
 
     async fn close(&mut self, inbound: &mut Inbound) {
         if let Some(out) = self.outbound.take() {
-            out.send(DataRequest {
+            let cleanup = DataRequest {
                 req_id: 0,
                 r#type: Some(data_request::Type::ConnectionCleanup(
                     proto::ConnectionCleanupRequest {},
                 )),
-            })
-            .ok();
+            };
+            out.send((cleanup, None)).ok();
             // Dropping the sender ends our half of the stream.
         }
         // Wait for the server to finish its half, so the cleanup is known to be read.
@@ -939,6 +979,7 @@ pub(crate) fn dispatch_replies(
                 body,
                 payload: None,
                 reply: None,
+                progress: None,
             };
             (id, p)
         })

@@ -27,8 +27,10 @@ use tower_service::Service;
 use crate::buffer::ReceiveBuffer;
 use crate::connection::MAX_MESSAGE_SIZE;
 use crate::error::{Error, Result};
+use crate::progress::Tracker;
 use crate::proto::GetRequest;
 use crate::proto::GetResponse;
+use std::sync::Arc;
 
 /// The method's path, as in the generated `RayletDriverClient::get_object`.
 const GET_OBJECT_PATH: &str = "/ray.rpc.RayletDriver/GetObject";
@@ -400,9 +402,32 @@ pub(crate) struct Chunks {
     /// The server's refusal: its pickled exception, for the caller to read (this layer
     /// moves bytes; it does not interpret Python exceptions).
     refused: Option<Bytes>,
+    /// The caller's progress, updated as bytes arrive.
+    progress: Option<Arc<Tracker>>,
+    /// The object's size, once a first chunk said it.
+    total: u64,
 }
 
 impl Chunks {
+    /// Chunks whose arrival `progress` follows.
+    pub(crate) fn tracked(progress: Option<Arc<Tracker>>) -> Chunks {
+        Chunks {
+            progress,
+            ..Chunks::default()
+        }
+    }
+
+    /// Bytes of the object received so far, for the progress.
+    fn report(&self) {
+        if let Some(p) = &self.progress {
+            let received = match &self.buffer {
+                Some(buffer) => buffer.len(),
+                None => self.staged.len() + self.single.as_ref().map_or(0, Bytes::len),
+            };
+            p.set(received as u64, self.total);
+        }
+    }
+
     /// The id of the first chunk not received yet.
     pub(crate) fn next_chunk(&self) -> i32 {
         self.next_chunk
@@ -422,6 +447,7 @@ impl Chunks {
             Some(buffer) => buffer.extend_from_slice(piece),
             None => self.staged.extend_from_slice(piece),
         }
+        self.report();
     }
 
     /// The current message ended with `fields`; true when it was the last chunk.
@@ -445,6 +471,7 @@ impl Chunks {
             .next_chunk
             .checked_add(1)
             .ok_or_else(|| Error::protocol("get received more chunks than an i32 counts"))?;
+        self.total = fields.total_size;
         let data = std::mem::take(&mut self.staged).freeze();
         match &mut self.buffer {
             Some(buffer) => self.kept = buffer.len(),
@@ -465,6 +492,7 @@ impl Chunks {
                 self.buffer = Some(buffer);
             }
         }
+        self.report();
         Ok(self.next_chunk >= fields.total_chunks)
     }
 

@@ -48,6 +48,7 @@ mod objects;
 mod options;
 pub mod pickle;
 mod placement_group;
+pub mod progress;
 mod proto;
 mod remote_error;
 mod repr;

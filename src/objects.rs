@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::get_reply::{self, CallError, Chunks};
 use crate::object_ref::{ObjectRef, SizeHint, SIZE_LARGE, SIZE_SMALL};
 use crate::pickle;
+use crate::progress::Tracker;
 use crate::proto::{
     data_request, data_response, DataResponse, GetRequest, PutRequest, WaitRequest, WaitResponse,
 };
@@ -78,6 +79,24 @@ impl Client {
             .map_err(put_context)
     }
 
+    /// [`put`](Self::put), calling `progress(done, total)` with the bytes the connection
+    /// has taken so far out of the pickled value's size: from a thread of its own (never
+    /// the caller's or the I/O thread), at most every [`REPORT_INTERVAL`](crate::progress::REPORT_INTERVAL)
+    /// and once at the end, before this returns (`done == total` when the put succeeded).
+    pub fn put_with_progress(
+        &self,
+        value: impl Into<Value>,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> Result<ObjectRef> {
+        let encoded = self.encode_for_server(&value.into())?;
+        let total = encoded.segments.iter().map(|b| b.len() as u64).sum();
+        let tracker = Tracker::start(Arc::new(progress), total);
+        let put = self.put_tracked(encoded.segments, encoded.holds_refs, Some(tracker.clone()));
+        let result = runtime::block_on(put);
+        tracker.finish(result.is_ok());
+        result.map_err(put_context)
+    }
+
     /// Asynchronous [`put`](Self::put).
     pub async fn put_async(&self, value: Value) -> Result<ObjectRef> {
         let encoded = self.encode_for_server_async(&value).await?;
@@ -94,15 +113,25 @@ impl Client {
         data: Segments,
         holds_refs: bool,
     ) -> impl std::future::Future<Output = Result<ObjectRef>> + Send + 'static {
+        self.put_tracked(data, holds_refs, None)
+    }
+
+    fn put_tracked(
+        &self,
+        data: Segments,
+        holds_refs: bool,
+        progress: Option<Arc<Tracker>>,
+    ) -> impl std::future::Future<Output = Result<ObjectRef>> + Send + 'static {
         let client = self.clone();
         let size = SizeHint::Put {
             size: data.iter().map(Bytes::len).sum(),
             holds_refs,
         };
-        let reply = self.inner.datapath.send_with(
+        let reply = self.inner.datapath.send_tracked(
             // The driver fills in the data, chunk ids and total size as it chunks it.
             data_request::Type::Put(PutRequest::default()),
             Some(data),
+            progress,
         );
         async move {
             let id = put_reply(reply.await?)?;
@@ -200,6 +229,29 @@ impl Client {
             .map_err(|e| cancelled_not_crashed(e, refs))
     }
 
+    /// [`get_many`](Self::get_many) of one object, calling `progress(done, total)` with
+    /// the bytes received so far out of the object's size (0 until the first chunk says
+    /// it): from a thread of its own, at most every
+    /// [`REPORT_INTERVAL`](crate::progress::REPORT_INTERVAL) and once at the end, before
+    /// this returns.
+    pub fn get_with_progress(
+        &self,
+        r: &ObjectRef,
+        timeout: Option<Duration>,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> Result<Value> {
+        let refs = std::slice::from_ref(r);
+        let tracker = Tracker::start(Arc::new(progress), 0);
+        let fetched = self
+            .fetch_tracked(refs, timeout, Some(tracker.clone()))
+            .and_then(runtime::block_on);
+        tracker.finish(fetched.is_ok());
+        fetched
+            .and_then(|f| self.decode_fetched(&f, 1))
+            .map(|mut values| values.pop().expect("one value"))
+            .map_err(|e| cancelled_not_crashed(e, refs))
+    }
+
     /// Asynchronous [`get_many`](Self::get_many).
     pub async fn get_async(
         &self,
@@ -257,6 +309,17 @@ impl Client {
         refs: &[ObjectRef],
         timeout: Option<Duration>,
     ) -> Result<impl std::future::Future<Output = Result<Fetched>> + Send + 'static> {
+        self.fetch_tracked(refs, timeout, None)
+    }
+
+    /// [`fetch`](Self::fetch) whose arriving bytes `progress` follows (the small-object
+    /// path is skipped then: its one message would jump from nothing to everything).
+    fn fetch_tracked(
+        &self,
+        refs: &[ObjectRef],
+        timeout: Option<Duration>,
+        progress: Option<Arc<Tracker>>,
+    ) -> Result<impl std::future::Future<Output = Result<Fetched>> + Send + 'static> {
         self.check_refs(refs)?;
         let refs = refs.to_vec();
         let client = self.clone();
@@ -267,7 +330,7 @@ impl Client {
                 _ => SizeHint::Unknown,
             };
             let may_hold_refs = refs.iter().any(|r| r.size().may_hold_refs());
-            if timeout.is_none() && size.is_small() {
+            if timeout.is_none() && size.is_small() && progress.is_none() {
                 client.inner.datapath_gets.fetch_add(1, Ordering::Relaxed);
                 let data = client.get_async_once(ids.clone(), may_hold_refs).await?;
                 size.record(data.len());
@@ -292,7 +355,7 @@ impl Client {
                         .max(Duration::from_millis(1)),
                     None => GET_SLICE,
                 };
-                match client.get_once(ids.clone(), slice).await {
+                match client.get_once(ids.clone(), slice, progress.clone()).await {
                     Err(e)
                         if e.kind() == ErrorKind::Timeout
                             && deadline.is_none_or(|d| Instant::now() < d) =>
@@ -313,11 +376,16 @@ impl Client {
     /// One `GetObject` call: concatenates the chunks of the reply. When the connection
     /// breaks part way, the call is retried (as Python does) from the first chunk not yet
     /// received, so a large transfer does not start over.
-    async fn get_once(&self, ids: Vec<Bytes>, timeout: Duration) -> Result<Bytes> {
+    async fn get_once(
+        &self,
+        ids: Vec<Bytes>,
+        timeout: Duration,
+        progress: Option<Arc<Tracker>>,
+    ) -> Result<Bytes> {
         let conn = &self.inner.conn;
         conn.check_link()?;
         let mut retry = Retry::new(conn, "get");
-        let mut chunks = Chunks::default();
+        let mut chunks = Chunks::tracked(progress);
         loop {
             let req = conn.request(GetRequest {
                 ids: ids.clone(),

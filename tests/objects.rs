@@ -142,6 +142,83 @@ fn one_gib_bytes_value_round_trips() {
     assert!(back == &data[..], "1 GiB value changed in transit");
 }
 
+/// What a progress callback saw: (done, total, the thread's name).
+type Reports = std::sync::Arc<std::sync::Mutex<Vec<(u64, u64, String)>>>;
+
+fn reporter() -> (Reports, impl Fn(u64, u64) + Send + Sync + 'static) {
+    let seen = Reports::default();
+    let s = seen.clone();
+    let f = move |done, total| {
+        let name = std::thread::current().name().unwrap_or("").to_owned();
+        s.lock().unwrap().push((done, total, name));
+    };
+    (seen, f)
+}
+
+/// Checks a transfer's reports: from (0, _) to (total, total), never backwards or past
+/// the total, from the progress thread, at most one per 100 ms (plus the first and last).
+fn check_reports(seen: &Reports, total: u64, took: std::time::Duration) {
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.first().map(|r| r.0), Some(0), "{seen:?}");
+    assert_eq!(
+        seen.last().map(|r| (r.0, r.1)),
+        Some((total, total)),
+        "{seen:?}"
+    );
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert!(seen.iter().all(|r| r.1 == 0 || r.0 <= r.1), "{seen:?}");
+    assert!(
+        seen.iter().all(|r| r.2 == "ray-client-progress"),
+        "{seen:?}"
+    );
+    let most = took.as_millis() as usize / 100 + 2;
+    assert!(seen.len() <= most, "{} reports in {took:?}", seen.len());
+}
+
+#[test]
+fn large_puts_and_gets_report_their_progress() {
+    let client = common::client();
+    let data = bytes::Bytes::from(vec![7u8; 200 << 20]);
+    let (seen, progress) = reporter();
+    let started = std::time::Instant::now();
+    let r = client
+        .put_with_progress(Value::Bytes(data.clone()), progress)
+        .unwrap();
+    let took = started.elapsed();
+    // The total is the pickled value's size: the bytes and a few of pickle's.
+    let total = seen.lock().unwrap()[0].1;
+    assert!(
+        total > data.len() as u64 && total < data.len() as u64 + 64,
+        "{total}"
+    );
+    check_reports(&seen, total, took);
+
+    let (seen, progress) = reporter();
+    let started = std::time::Instant::now();
+    let back = client.get_with_progress(&r, None, progress).unwrap();
+    let took = started.elapsed();
+    assert!(back.as_bytes().unwrap() == &data[..]);
+    let total = seen.lock().unwrap().last().unwrap().1;
+    assert!(total >= data.len() as u64, "{total}");
+    check_reports(&seen, total, took);
+
+    // A small object reports too (once it came, all of it).
+    let r = client.put(Value::from(5)).unwrap();
+    let (seen, progress) = reporter();
+    assert_eq!(
+        client.get_with_progress(&r, None, progress).unwrap(),
+        Value::from(5)
+    );
+    let last = *seen
+        .lock()
+        .unwrap()
+        .last()
+        .map(|r| (r.0, r.1))
+        .as_ref()
+        .unwrap();
+    assert!(last.0 == last.1 && last.1 > 0, "{last:?}");
+}
+
 #[test]
 fn wait_splits_ready_from_not_ready() {
     let client = common::client();

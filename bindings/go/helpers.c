@@ -59,6 +59,23 @@ ray_client_status rc_go_diagnostics_set(int max_level) {
     return ray_client_diagnostics_set(rc_go_diagnostic_trampoline, NULL, max_level);
 }
 
+static void rc_go_object_progress_trampoline(void *user, uint64_t done, uint64_t total) {
+    rcGoObjectProgress((uintptr_t)user, done, total);
+}
+
+ray_client_status rc_go_put_with_progress(const ray_client_client *c, const ray_client_value *v,
+                                          uintptr_t id, ray_client_object_ref **out) {
+    return ray_client_object_put_with_progress(c, v, rc_go_object_progress_trampoline, (void *)id,
+                                               out);
+}
+
+ray_client_status rc_go_get_with_progress(const ray_client_client *c,
+                                          const ray_client_object_ref *r, int64_t timeout_ms,
+                                          uintptr_t id, ray_client_value **out) {
+    return ray_client_object_get_with_progress(c, r, timeout_ms, rc_go_object_progress_trampoline,
+                                               (void *)id, out);
+}
+
 ray_client_status rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id) {
     return ray_client_connect_options_set_log_callback(o, rc_go_log_trampoline, (void *)id);
 }

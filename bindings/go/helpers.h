@@ -18,6 +18,11 @@ ray_client_status rc_go_wait_async(const ray_client_client *c,
                                    const ray_client_object_ref *const *refs, size_t n,
                                    size_t num_returns, int64_t timeout_ms, uintptr_t id);
 ray_client_status rc_go_diagnostics_set(int max_level);
+ray_client_status rc_go_put_with_progress(const ray_client_client *c, const ray_client_value *v,
+                                          uintptr_t id, ray_client_object_ref **out);
+ray_client_status rc_go_get_with_progress(const ray_client_client *c,
+                                          const ray_client_object_ref *r, int64_t timeout_ms,
+                                          uintptr_t id, ray_client_value **out);
 ray_client_status rc_go_set_log_callback(ray_client_connect_options *o, uintptr_t id);
 ray_client_status rc_go_set_upload_progress(ray_client_job_submission *s, uintptr_t id);
 ray_client_status rc_go_value_bytes_borrowed(const uint8_t *data, size_t len, uintptr_t id,

@@ -39,36 +39,20 @@ type logSink struct {
 	dropped atomic.Uint64
 }
 
-var (
-	logSinksMu sync.Mutex
-	logSinks   = map[uintptr]*logSink{}
-	nextSinkID uintptr
-)
+var logSinks registry[*logSink]
 
 func newLogSink(fn func(LogRecord)) (uintptr, *logSink) {
 	s := &logSink{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go s.run()
-	logSinksMu.Lock()
-	nextSinkID++
-	id := nextSinkID
-	logSinks[id] = s
-	logSinksMu.Unlock()
-	return id, s
+	return logSinks.add(s), s
 }
 
-func lookupLogSink(id uintptr) *logSink {
-	logSinksMu.Lock()
-	defer logSinksMu.Unlock()
-	return logSinks[id]
-}
+func lookupLogSink(id uintptr) *logSink { return logSinks.get(id) }
 
 // closeLogSink unregisters the sink (later callbacks find nothing and drop the line),
 // lets it deliver what it has queued and stops its goroutine.
 func closeLogSink(id uintptr) {
-	logSinksMu.Lock()
-	s := logSinks[id]
-	delete(logSinks, id)
-	logSinksMu.Unlock()
+	s := logSinks.remove(id)
 	if s != nil {
 		s.close()
 	}

@@ -71,6 +71,23 @@ func (r *ObjectRef) Clone() (*ObjectRef, error) {
 	}, newObjectRef)
 }
 
+// encodeForPut checks a put's receiver and context and encodes v for it, lending large
+// byte slices when lend (see Put).
+func (c *Client) encodeForPut(ctx context.Context, op string, v any, lend bool) (*C.ray_client_value, *encoder, error) {
+	if c == nil {
+		return nil, nil, errNil(op, "client")
+	}
+	if ctx == nil {
+		return nil, nil, errNil(op, "context")
+	}
+	e := &encoder{op: op, client: c}
+	if lend {
+		e.lendFrom = lendMin
+	}
+	val, err := e.encode(reflect.ValueOf(v), "value", 0)
+	return val, e, err
+}
+
 // Put stores v (converted as described in the package documentation) in the cluster's
 // object store and returns its ref. Refs inside v must belong to c.
 //
@@ -82,17 +99,7 @@ func (r *ObjectRef) Clone() (*ObjectRef, error) {
 // ends while the library still sends; use [Borrow] to send without a copy then.
 func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 	const op = "Put"
-	if c == nil {
-		return nil, errNil(op, "client")
-	}
-	if ctx == nil {
-		return nil, errNil(op, "context")
-	}
-	e := encoder{op: op, client: c}
-	if ctx.Done() == nil {
-		e.lendFrom = lendMin
-	}
-	val, err := e.encode(reflect.ValueOf(v), "value", 0)
+	val, e, err := c.encodeForPut(ctx, op, v, ctx != nil && ctx.Done() == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -113,17 +120,22 @@ func (c *Client) Put(ctx context.Context, v any) (*ObjectRef, error) {
 	return newObjectRef(c, out), nil
 }
 
+// checkGet checks a get's receiver, ref and context.
+func (c *Client) checkGet(ctx context.Context, op string, ref *ObjectRef) error {
+	if c == nil {
+		return errNil(op, "client")
+	}
+	if ref == nil {
+		return errNil(op, "object ref")
+	}
+	return checkContext(op, ctx)
+}
+
 // getValue starts an asynchronous get of ref and waits for it or for ctx. The context's
 // deadline becomes the get's timeout; a context cancelled without a deadline abandons
 // the wait (the library finishes the get in the background and its result is freed).
 func (c *Client) getValue(ctx context.Context, op string, ref *ObjectRef) (*C.ray_client_value, error) {
-	if c == nil {
-		return nil, errNil(op, "client")
-	}
-	if ref == nil {
-		return nil, errNil(op, "object ref")
-	}
-	if err := checkContext(op, ctx); err != nil {
+	if err := c.checkGet(ctx, op, ref); err != nil {
 		return nil, err
 	}
 	id, pd := newPending()

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -236,4 +237,55 @@ func TestRefsInValues(t *testing.T) {
 		t.Fatalf("generic nested ref: %#v", gen)
 	}
 	r.Close()
+}
+
+// A large put and get report their progress: from 0 to the whole, never backwards, the
+// last report before the call returns, never on the calling goroutine's stack (checked
+// by the calls' order: every report arrives before the call returns).
+func TestPutGetWithProgress(t *testing.T) {
+	ctx := context.Background()
+	c := connectTest(t)
+	data := bytes.Repeat([]byte{0x42}, 64<<20)
+	type report struct{ done, total int64 }
+	watch := func() (*[]report, func(done, total int64)) {
+		var mu sync.Mutex
+		var seen []report
+		return &seen, func(done, total int64) {
+			mu.Lock()
+			seen = append(seen, report{done, total})
+			mu.Unlock()
+		}
+	}
+	check := func(what string, seen []report, atLeast int64) {
+		t.Helper()
+		if len(seen) < 2 || seen[0].done != 0 {
+			t.Fatalf("%s: %v", what, seen)
+		}
+		last := seen[len(seen)-1]
+		if last.done != last.total || last.total < atLeast {
+			t.Fatalf("%s: last report %v", what, last)
+		}
+		for i := 1; i < len(seen); i++ {
+			if seen[i].done < seen[i-1].done {
+				t.Fatalf("%s: backwards at %d: %v", what, i, seen)
+			}
+		}
+	}
+	puts, fn := watch()
+	r := must(c.PutWithProgress(ctx, data, fn))(t)
+	defer r.Close()
+	check("put", *puts, int64(len(data)))
+	gets, fn := watch()
+	back := must(c.GetWithProgress(ctx, r, fn))(t)
+	check("get", *gets, int64(len(data)))
+	if b, ok := back.([]byte); !ok || !bytes.Equal(b, data) {
+		t.Fatalf("got %T of %d bytes back", back, len(b))
+	}
+	// A nil function is fine; a nil ref is an error.
+	if _, err := c.GetWithProgress(ctx, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetWithProgress(ctx, nil, nil); !errors.Is(err, ErrNilHandle) {
+		t.Fatalf("nil ref: %v", err)
+	}
 }

@@ -27,11 +27,7 @@ type progressSink struct {
 	done   chan struct{}
 }
 
-var (
-	progressSinksMu  sync.Mutex
-	progressSinks    = map[uintptr]*progressSink{}
-	nextProgressSink uintptr
-)
+var progressSinks registry[*progressSink]
 
 func newProgressSink(fn func(UploadProgress)) uintptr {
 	s := &progressSink{fn: fn, wake: make(chan struct{}, 1), done: make(chan struct{})}
@@ -47,20 +43,13 @@ func newProgressSink(fn func(UploadProgress)) uintptr {
 			}
 		}
 	}()
-	progressSinksMu.Lock()
-	defer progressSinksMu.Unlock()
-	nextProgressSink++
-	progressSinks[nextProgressSink] = s
-	return nextProgressSink
+	return progressSinks.add(s)
 }
 
 // closeProgressSink unregisters the sink once the upload is over and returns after the
 // function saw the last report.
 func closeProgressSink(id uintptr) {
-	progressSinksMu.Lock()
-	s := progressSinks[id]
-	delete(progressSinks, id)
-	progressSinksMu.Unlock()
+	s := progressSinks.remove(id)
 	if s != nil {
 		close(s.wake)
 		<-s.done
@@ -69,9 +58,7 @@ func closeProgressSink(id uintptr) {
 
 //export rcGoUploadProgress
 func rcGoUploadProgress(id C.uintptr_t, uri *C.char, sent, total C.uint64_t) {
-	progressSinksMu.Lock()
-	s := progressSinks[uintptr(id)]
-	progressSinksMu.Unlock()
+	s := progressSinks.get(uintptr(id))
 	if s == nil {
 		return
 	}

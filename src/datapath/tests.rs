@@ -19,6 +19,7 @@ fn acknowledgements_pass_asynchronous_gets_but_not_kept_replies() {
                     body,
                     payload: None,
                     reply: None,
+                    progress: None,
                 };
                 (id, p)
             })

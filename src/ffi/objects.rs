@@ -65,6 +65,72 @@ pub unsafe extern "C" fn ray_client_object_get(
     })
 }
 
+/// Receives a large put's or get's progress: `done` bytes out of `total` (a get's `total`
+/// is 0 until its first chunk said it). Called on a library thread of its own (never the
+/// caller's nor the I/O thread), first with `done` 0, at most ten times a second, and a
+/// last time (`done == total` on success) before the put or get returns.
+pub type ray_client_progress_callback =
+    Option<unsafe extern "C" fn(user: *mut c_void, done: u64, total: u64)>;
+
+/// A progress callback as the core takes it (NULL: none).
+fn progress_fn(
+    callback: ray_client_progress_callback,
+    user: *mut c_void,
+) -> impl Fn(u64, u64) + Send + Sync + 'static {
+    let user = UserData(user);
+    move |done, total| {
+        if let Some(cb) = callback {
+            // SAFETY: the caller's callback, with the caller's pointer, as documented.
+            unsafe { cb(user.get(), done, total) }
+        }
+    }
+}
+
+/// `ray_client_object_put` reporting the progress of the transfer (bytes the connection
+/// has taken) to `progress(user, done, total)`, which may be NULL (see
+/// `ray_client_progress_callback`). `user` must stay valid until this returns.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_put_with_progress(
+    client: *const ray_client_client,
+    value: *const ray_client_value,
+    progress: ray_client_progress_callback,
+    user: *mut c_void,
+    out: *mut *mut ray_client_object_ref,
+) -> ray_client_status {
+    let report = progress_fn(progress, user);
+    guard(|| {
+        let c = client_of(client)?;
+        let v = value_of(value, "value")?;
+        fill_handle(out, || Ok(c.put_with_progress((*v).clone(), report)?))
+    })
+}
+
+/// `ray_client_object_get` reporting the progress of the transfer (bytes received) to
+/// `progress(user, done, total)`, which may be NULL (see `ray_client_progress_callback`).
+/// `user` must stay valid until this returns.
+#[no_mangle]
+pub unsafe extern "C" fn ray_client_object_get_with_progress(
+    client: *const ray_client_client,
+    r: *const ray_client_object_ref,
+    timeout_ms: i64,
+    progress: ray_client_progress_callback,
+    user: *mut c_void,
+    out: *mut *mut ray_client_value,
+) -> ray_client_status {
+    let report = progress_fn(progress, user);
+    guard(|| {
+        let c = client_of(client)?;
+        let r = ref_of(r, "ref")?;
+        fill_handle(out, || {
+            Ok(Arc::new(c.get_with_progress(
+                &r,
+                timeout_ms_of(timeout_ms),
+                report,
+            )?))
+        })
+    })
+}
+
 fn timeout_ms_of(ms: i64) -> Option<Duration> {
     timeout_ms(ms)
 }

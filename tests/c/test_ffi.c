@@ -441,6 +441,63 @@ static void test_logs(ray_client_client *c) {
     CHECK(seen > 0);
 }
 
+/* What a progress callback saw. */
+struct progress_seen {
+    pthread_mutex_t mu;
+    int calls, backwards, over, first_zero;
+    uint64_t last_done, last_total;
+    pthread_t caller;
+    int on_caller;
+};
+
+static void on_progress(void *user, uint64_t done, uint64_t total) {
+    struct progress_seen *p = user;
+    pthread_mutex_lock(&p->mu);
+    if (p->calls == 0) p->first_zero = done == 0;
+    if (done < p->last_done) p->backwards++;
+    if (total && done > total) p->over++;
+    if (pthread_equal(pthread_self(), p->caller)) p->on_caller++;
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void check_progress(struct progress_seen *p, size_t at_least) {
+    CHECK(p->calls >= 2 && p->first_zero && !p->backwards && !p->over && !p->on_caller);
+    CHECK(p->last_done == p->last_total && p->last_total >= at_least);
+}
+
+/* A large put and get report their progress (from a thread of the library's, from 0 to
+   the whole, never backwards); NULL callbacks are fine. */
+static void test_progress(ray_client_client *c) {
+    size_t n = 64u << 20;
+    uint8_t *data = malloc(n);
+    memset(data, 0x5a, n);
+    ray_client_value *v = NULL;
+    OK(ray_client_value_bytes(data, n, &v));
+    struct progress_seen put = {.mu = PTHREAD_MUTEX_INITIALIZER, .caller = pthread_self()};
+    ray_client_object_ref *r = NULL;
+    OK(ray_client_object_put_with_progress(c, v, on_progress, &put, &r));
+    check_progress(&put, n);
+    struct progress_seen get = {.mu = PTHREAD_MUTEX_INITIALIZER, .caller = pthread_self()};
+    ray_client_value *back = NULL;
+    OK(ray_client_object_get_with_progress(c, r, -1, on_progress, &get, &back));
+    check_progress(&get, n);
+    const uint8_t *got = NULL;
+    size_t len = 0;
+    OK(ray_client_value_get_bytes(back, &got, &len));
+    CHECK(len == n && got && memcmp(got, data, n) == 0);
+    free_value(back);
+    back = NULL;
+    OK(ray_client_object_get_with_progress(c, r, -1, NULL, NULL, &back));
+    free_value(back);
+    FAILS(ray_client_object_put_with_progress(NULL, v, on_progress, &put, &r), RAY_CLIENT_ERROR_NULL_ARGUMENT);
+    OK(ray_client_object_ref_free(r));
+    free_value(v);
+    free(data);
+}
+
 static void test_client_info(ray_client_client *c) {
     const char *ray_version = NULL, *python_version = NULL, *id = NULL, *addr = NULL, *ns = NULL;
     int32_t n = -1;
@@ -973,6 +1030,7 @@ int main(void) {
     if (c == NULL) return 1;
     test_client_info(c);
     test_put_get(c);
+    test_progress(c);
     test_wrong_client(c);
     test_kv(c);
     test_cluster(c);

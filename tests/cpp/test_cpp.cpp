@@ -476,6 +476,43 @@ TEST_F(Cluster, PutGet) {
   for (size_t i = 0; i < values.size(); i++) EXPECT_EQ(back[i], values[i]) << values[i].to_json();
 }
 
+// A large put and get report their progress from a library thread: from 0 to the whole,
+// never backwards, the last report before the call returns.
+TEST_F(Cluster, PutGetProgress) {
+  struct Seen {
+    std::mutex mu;
+    std::vector<std::pair<uint64_t, uint64_t>> reports;
+    bool on_caller = false;
+  };
+  auto check = [](Seen &s, uint64_t at_least) {
+    std::lock_guard<std::mutex> g(s.mu);
+    ASSERT_GE(s.reports.size(), 2u);
+    EXPECT_EQ(s.reports.front().first, 0u);
+    EXPECT_EQ(s.reports.back().first, s.reports.back().second);
+    EXPECT_GE(s.reports.back().second, at_least);
+    for (size_t i = 1; i < s.reports.size(); i++) EXPECT_LE(s.reports[i - 1].first, s.reports[i].first);
+    EXPECT_FALSE(s.on_caller);
+  };
+  auto watcher = [](Seen &s) {
+    auto caller = std::this_thread::get_id();
+    return [&s, caller](uint64_t done, uint64_t total) {
+      std::lock_guard<std::mutex> g(s.mu);
+      s.reports.emplace_back(done, total);
+      s.on_caller = s.on_caller || std::this_thread::get_id() == caller;
+    };
+  };
+  std::vector<uint8_t> data(64u << 20, 0x3c);
+  Seen put, get;
+  ObjectRef r = c().put(Value(data), watcher(put));
+  check(put, data.size());
+  Value back = c().get(r, std::nullopt, watcher(get));
+  check(get, data.size());
+  EXPECT_EQ(back.as<std::vector<uint8_t>>(), data);
+  // A callback that throws does not break the transfer.
+  Value again = c().get(r, std::nullopt, [](uint64_t, uint64_t) { throw std::runtime_error("x"); });
+  EXPECT_EQ(again.as<std::vector<uint8_t>>().size(), data.size());
+}
+
 TEST_F(Cluster, WaitAndTimeout) {
   ObjectRef slow = c().call("rc_test_tasks", "sleep_then", {3.0, 1});
   ObjectRef fast = c().put(2);

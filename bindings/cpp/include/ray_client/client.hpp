@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -71,6 +72,9 @@ struct WaitResult {
 
 /// Timeouts: std::nullopt waits without limit.
 using Timeout = std::optional<std::chrono::milliseconds>;
+
+/// A large put's or get's progress: (bytes done, bytes total).
+using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 /// A connection to a Ray cluster. Move-only; clone() gives another handle to the same
 /// connection; the connection closes with its last handle.
@@ -162,6 +166,12 @@ class Client : public detail::Handle<ray_client_client, ray_client_client_free> 
   // ---- objects (ray_client/client_objects.hpp) ----
   ObjectRef put(const Value &v) const;
   Value get(const ObjectRef &r, Timeout timeout = std::nullopt) const;
+  /// put() and get() reporting a large transfer's progress to progress(done, total) in
+  /// bytes (a get's total is 0 until known): from a library thread of its own, first with
+  /// done 0, at most ten times a second, a last time (done == total) before they return.
+  /// Exceptions progress throws are dropped.
+  ObjectRef put(const Value &v, const Progress &progress) const;
+  Value get(const ObjectRef &r, Timeout timeout, const Progress &progress) const;
   /// get(r).as<T>()
   template <class T>
   T get_as(const ObjectRef &r, Timeout timeout = std::nullopt) const {

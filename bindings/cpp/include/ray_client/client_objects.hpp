@@ -1,5 +1,5 @@
 // ray_client/client_objects.hpp: the object methods of ray_client::Client (declared in
-// ray_client/client.hpp): put, get, get_many, wait, cancel, and get_async,
+// ray_client/client.hpp): put, get (also with a progress callback), get_many, wait, cancel, and get_async,
 // get_many_async, wait_async with the callbacks that complete their futures.
 // Apache-2.0.
 //
@@ -32,6 +32,33 @@ inline ObjectRef Client::put(const Value &v) const {
 inline Value Client::get(const ObjectRef &r, Timeout timeout) const {
   ray_client_value *v = nullptr;
   detail::check(ray_client_object_get(raw_, r.raw(), detail::to_ms(timeout), &v));
+  return Value(v);
+}
+
+namespace detail {
+
+inline void on_progress(void *user, uint64_t done, uint64_t total) noexcept {
+  try {
+    auto *p = static_cast<const Progress *>(user);
+    if (p && *p) (*p)(done, total);
+  } catch (...) {
+  }
+}
+
+}  // namespace detail
+
+inline ObjectRef Client::put(const Value &v, const Progress &progress) const {
+  ray_client_object_ref *r = nullptr;
+  // The callback only runs until the C call returns, so `progress` outlives it.
+  detail::check(ray_client_object_put_with_progress(raw_, v.raw(), &detail::on_progress,
+                                                    const_cast<Progress *>(&progress), &r));
+  return ObjectRef(r);
+}
+
+inline Value Client::get(const ObjectRef &r, Timeout timeout, const Progress &progress) const {
+  ray_client_value *v = nullptr;
+  detail::check(ray_client_object_get_with_progress(raw_, r.raw(), detail::to_ms(timeout), &detail::on_progress,
+                                                    const_cast<Progress *>(&progress), &v));
   return Value(v);
 }
 

@@ -19,6 +19,52 @@ extension RayClient {
         return ObjectRef(adopting: r!)
     }
 
+    /// ``put(_:)`` reporting the transfer to `progress(done, total)`, in bytes of the
+    /// pickled value the connection has taken: from a thread of the library's own (not the
+    /// caller's, not its I/O thread), first with `done` 0, at most ten times a second, and a
+    /// last time (`done == total` when the put succeeded) before this returns.
+    public func put(
+        _ value: any RayEncodable, progress: @escaping @Sendable (_ done: UInt64, _ total: UInt64) -> Void
+    ) throws -> ObjectRef {
+        let h = try makeHandle(for: value)
+        let box = ProgressBox(progress)
+        var r: OpaquePointer?
+        try withExtendedLifetime(box) {
+            try check(ray_client_object_put_with_progress(raw, h.raw, ProgressBox.report, box.user, &r))
+        }
+        return ObjectRef(adopting: r!)
+    }
+
+    /// ``get(_:timeout:)`` reporting the transfer to `progress(done, total)`, in bytes
+    /// received (`total` is 0 until the first chunk said it), as ``put(_:progress:)``
+    /// reports. The get runs on a thread of its own until the value came or `timeout`
+    /// passed: cancelling the awaiting task does not end it.
+    public func get(
+        _ ref: ObjectRef, timeout: Duration? = nil,
+        progress: @escaping @Sendable (_ done: UInt64, _ total: UInt64) -> Void
+    ) async throws -> RayValue {
+        let ms = try milliseconds(timeout)
+        let box = ProgressBox(progress)
+        let client = self
+        let owned: OwnedValue = try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                var v: OpaquePointer?
+                let status = withExtendedLifetime((box, ref, client)) {
+                    ray_client_object_get_with_progress(client.raw, ref.raw, ms, ProgressBox.report, box.user, &v)
+                }
+                do {
+                    try check(status)
+                    continuation.resume(returning: OwnedValue(v!))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "ray-client-get"
+            thread.start()
+        }
+        return try withExtendedLifetime(ref) { try RayValue(handle: owned.raw) }
+    }
+
     /// The value of `ref`, waiting up to `timeout` (nil: no limit; `RayError.timeout` when
     /// it passes). A task that raised throws `RayError.taskError` with the remote exception.
     ///
@@ -119,5 +165,17 @@ extension RayClient {
             if isReady { r.append(ref) } else { p.append(ref) }
         }
         return (r, p)
+    }
+}
+
+/// A progress closure for the C ABI's progress callback, alive for the call.
+final class ProgressBox: @unchecked Sendable {
+    let body: @Sendable (UInt64, UInt64) -> Void
+    init(_ body: @escaping @Sendable (UInt64, UInt64) -> Void) { self.body = body }
+    var user: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+
+    static let report: ray_client_progress_callback = { user, done, total in
+        guard let user else { return }
+        Unmanaged<ProgressBox>.fromOpaque(user).takeUnretainedValue().body(done, total)
     }
 }

@@ -6,6 +6,26 @@ import Testing
 extension AllTests {
     /// put / get / wait / cancel, and refs inside values.
     @Suite struct ObjectTests {
+        /// A large put and get report their progress: from 0 to the whole, never backwards,
+        /// the last report before the call returns.
+        @Test func largePutsAndGetsReportProgress() async throws {
+            let c = try Fixture.client()
+            let data = Data(repeating: 0x61, count: 64 << 20)
+            func check(_ seen: [(UInt64, UInt64)], _ what: String) {
+                #expect(seen.count >= 2 && seen.first?.0 == 0, "\(what): \(seen)")
+                let last = seen.last ?? (0, 1)
+                #expect(last.0 == last.1 && last.1 >= UInt64(data.count), "\(what): \(last)")
+                #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "\(what): \(seen)")
+            }
+            let puts = Collected<(UInt64, UInt64)>()
+            let r = try c.put(data) { puts.append(($0, $1)) }
+            check(puts.all, "put")
+            let gets = Collected<(UInt64, UInt64)>()
+            let back = try await c.get(r) { gets.append(($0, $1)) }
+            check(gets.all, "get")
+            #expect(try Data(rayValue: back) == data)
+        }
+
         @Test func getManyAndRefsAsArguments() async throws {
             let c = try Fixture.client()
             let refs = try (1...5).map { try c.call(task("square"), [$0]) }
