@@ -43,11 +43,13 @@ let package = Package(
     products: [
         .library(name: "RayClient", targets: ["RayClient"]),
         .executable(name: "ray-client-swift-example", targets: ["RayClientExample"]),
+        .executable(name: "ray-client-swift-progress", targets: ["RayClientProgressExample"]),
     ],
     targets: [
         cModule,
         .target(name: "RayClient", dependencies: ["CRayClient"]),
         .executableTarget(name: "RayClientExample", dependencies: ["RayClient"]),
+        .executableTarget(name: "RayClientProgressExample", dependencies: ["RayClient"]),
         .testTarget(name: "RayClientTests", dependencies: ["RayClient"]),
     ]
 )
