@@ -159,7 +159,9 @@ func TestJobLoggingConfigLogToDriverAndLevel(t *testing.T) {
 			lines <- l.Text
 		}
 	}
-	c := connectTest(t, WithLogFunc(collect), WithLoggingConfig(LoggingConfig{
+	// This client also hears the control output below (and its server's ray logger is at
+	// debug level).
+	c := connectTest(t, WithLogFunc(collect), WithLoggingLevel("debug"), WithLoggingConfig(LoggingConfig{
 		Encoding: "JSON", LogLevel: "debug", AdditionalLogStandardAttrs: []string{"name"},
 	}))
 	// The workers' root logger is at DEBUG, as configured (Ray's default is INFO).
@@ -188,12 +190,11 @@ func TestJobLoggingConfigLogToDriverAndLevel(t *testing.T) {
 		mu.Unlock()
 	}))
 	control := fmt.Sprintf("go-heard-%d", time.Now().UnixNano())
-	loud := connectTest(t, WithLoggingLevel("debug"), WithLogFunc(collect))
 	unheard := fmt.Sprintf("go-unheard-%d", time.Now().UnixNano())
 	getAs[int](t, quiet, must(quiet.Call(ctx, tasks, "shout", unheard))(t))
 	// The same output from a client that hears it, after the quiet one's: once it has
 	// arrived, the quiet one's had its chance too (and two seconds more).
-	getAs[int](t, loud, must(loud.Call(ctx, tasks, "shout", control))(t))
+	getAs[int](t, c, must(c.Call(ctx, tasks, "shout", control))(t))
 	for line = range lines {
 		if strings.Contains(line, control) {
 			break

@@ -527,33 +527,29 @@ ConnectOptions modules_options() {
 TEST(JobLogging, ConfigLogToDriverAndLevel) {
   if (address() == nullptr || *address() == '\0') GTEST_SKIP() << "RAY_TEST_ADDRESS is not set";
   std::string marker = unique("debug-record");
-  {
-    Heard h;
-    Client c = Client::connect(modules_options().log_callback(h.callback()).logging_config_json(
-        R"({"encoding": "JSON", "log_level": "debug", "additional_log_standard_attrs": ["name"]})"));
-    // The workers' root logger is at DEBUG, as configured (Ray's default is INFO).
-    EXPECT_EQ(c.get(c.call("rc_test_tasks", "log_record", {Value("rc_cpp_log"), Value(int64_t{10}), Value(marker)}))
-                  .as<int64_t>(),
-              10);
-    std::string line = h.wait(marker);
-    Json record = Json::parse(line.substr(line.find('{')));
-    EXPECT_EQ(record.string_or("message"), marker) << line;
-    EXPECT_EQ(record.string_or("levelname"), "DEBUG") << line;
-    EXPECT_EQ(record.string_or("name"), "rc_cpp_log") << line;
-  }
-  {
-    Heard quiet_heard, heard;
-    Client quiet = Client::connect(modules_options().log_callback(quiet_heard.callback()).log_to_driver(false));
-    Client loud = Client::connect(modules_options().log_callback(heard.callback()).logging_level("debug"));
-    std::string unheard = unique("unheard"), control = unique("heard");
-    quiet.get(quiet.call("rc_test_tasks", "shout", {Value(unheard)}));
-    // The same output from a client that hears it, after the quiet one's: once it has
-    // arrived, the quiet one's had its chance too (and two seconds more).
-    loud.get(loud.call("rc_test_tasks", "shout", {Value(control)}));
-    heard.wait(control);
-    std::this_thread::sleep_for(2s);
-    EXPECT_FALSE(quiet_heard.heard(unheard));
-  }
+  Heard h, quiet_heard;
+  // This client also hears the control output below (its server's ray logger at debug).
+  Client c = Client::connect(modules_options().log_callback(h.callback()).logging_level("debug").logging_config_json(
+      R"({"encoding": "JSON", "log_level": "debug", "additional_log_standard_attrs": ["name"]})"));
+  // The workers' root logger is at DEBUG, as configured (Ray's default is INFO).
+  EXPECT_EQ(c.get(c.call("rc_test_tasks", "log_record", {Value("rc_cpp_log"), Value(int64_t{10}), Value(marker)}))
+                .as<int64_t>(),
+            10);
+  std::string line = h.wait(marker);
+  Json record = Json::parse(line.substr(line.find('{')));
+  EXPECT_EQ(record.string_or("message"), marker) << line;
+  EXPECT_EQ(record.string_or("levelname"), "DEBUG") << line;
+  EXPECT_EQ(record.string_or("name"), "rc_cpp_log") << line;
+
+  Client quiet = Client::connect(modules_options().log_callback(quiet_heard.callback()).log_to_driver(false));
+  std::string unheard = unique("unheard"), control = unique("heard");
+  quiet.get(quiet.call("rc_test_tasks", "shout", {Value(unheard)}));
+  // The same output from a client that hears it, after the quiet one's: once it has
+  // arrived, the quiet one's had its chance too (and two seconds more).
+  c.get(c.call("rc_test_tasks", "shout", {Value(control)}));
+  h.wait(control);
+  std::this_thread::sleep_for(2s);
+  EXPECT_FALSE(quiet_heard.heard(unheard));
   ConnectOptions o(address());
   expect_error([&] { o.logging_level("loud"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
   expect_error([&] { o.logging_config_json(R"({"encoding": "XML"})"); }, RAY_CLIENT_ERROR_INVALID_ARGUMENT);
