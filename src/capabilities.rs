@@ -133,8 +133,8 @@ pub struct Capabilities {
     /// [`ErrorKind::ActorDied`].
     pub actor_died_error: &'static str,
     /// Token authentication (`RAY_AUTH_MODE=token`): Ray 2.52 and later. Older clusters
-    /// do not check tokens; asking for one there is refused (see
-    /// [`Capabilities::check_token_auth`]).
+    /// do not check tokens; asking for one there is refused with "not supported by Ray
+    /// X.Y.Z" at connect.
     pub token_auth: bool,
     /// The nodes restore the file modes a `working_dir` / `py_modules` package records
     /// (an executable script stays executable): Ray 2.53 and later. This client records

@@ -17,6 +17,10 @@
 //! Threading: every gRPC stream of every client lives on one runtime thread owned by
 //! this library. Blocking calls hand work to it and wait; `*_async` calls return futures
 //! that can be awaited on any executor. A [`Client`] is `Send + Sync` and may be shared.
+//!
+//! What the library does on its own (reconnects, retries, version warnings, and on
+//! request each connect's steps) is said through [`diagnostics`] (`tracing` events, and
+//! stderr at `RAY_CLIENT_LOG`); large puts and gets can report their [`progress`].
 
 mod actors;
 pub mod address;

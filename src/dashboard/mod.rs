@@ -1,7 +1,7 @@
 //! The cluster's dashboard: the HTTP APIs beside the client port, for Ray Jobs
-//! ([`jobs`](self::jobs): submit, status, logs, stop, delete, list, with a local
+//! ([`jobs`]: submit, status, logs, stop, delete, list, with a local
 //! `working_dir` uploaded as Python's `JobSubmissionClient` does) and the cluster's state
-//! ([`state`](self::state): what Python's `ray.util.state` lists).
+//! ([`state`]: what Python's `ray.util.state` lists).
 //!
 //! A [`Dashboard`] is the address, headers and TLS settings of one dashboard, checked once
 //! by asking it for its Ray version (Python's client does the same). It is cheap to clone
