@@ -326,6 +326,8 @@ pub struct Client {
 
 pub(crate) struct ClientInner {
     pub(crate) conn: Connection,
+    /// The connection's client id, shared by every ref of this client.
+    client_id: Arc<str>,
     logs: Option<LogStream>,
     pub(crate) datapath: Datapath,
     pub(crate) server: ServerInfo,
@@ -531,6 +533,7 @@ impl Client {
         );
         Ok(Client {
             inner: Arc::new(ClientInner {
+                client_id: Arc::from(conn.client_id()),
                 logs,
                 conn,
                 datapath,
@@ -714,8 +717,8 @@ impl ClientInner {
 }
 
 impl RefOwner for ClientInner {
-    fn client_id(&self) -> &str {
-        self.conn.client_id()
+    fn client_id(&self) -> &Arc<str> {
+        &self.client_id
     }
 
     /// Releases `id` on the server unless another live handle took over the id in the

@@ -20,14 +20,32 @@ const OBJECT_ID_SIZE: usize = 28;
 
 /// The client a ref belongs to, as the ref sees it.
 pub(crate) trait RefOwner: Send + Sync {
-    /// The id of the owning client (32 hex characters).
-    fn client_id(&self) -> &str;
+    /// The id of the owning client (32 hex characters), shared by all its refs.
+    fn client_id(&self) -> &Arc<str>;
     /// The last live handle of `id` went; `dropped` identifies it (a newer handle of the
     /// same id may exist already).
     fn release(&self, id: Bytes, dropped: *const RefInner);
 }
 
 pub(crate) type IdFuture = Shared<BoxFuture<'static, Result<Bytes>>>;
+
+/// An object's id: known when the ref is made (a put, a ref that came back inside a
+/// value), or the server's ticket still on its way (a task's return). Known ids take no
+/// future: a client holding many refs pays for the id alone.
+enum RefId {
+    Known(Bytes),
+    Coming(IdFuture),
+}
+
+impl RefId {
+    /// The id, or why there is none, once known (never waits).
+    fn peek(&self) -> Option<Result<&Bytes>> {
+        match self {
+            RefId::Known(id) => Some(Ok(id)),
+            RefId::Coming(f) => f.peek().map(|r| r.as_ref().map_err(Error::clone)),
+        }
+    }
+}
 
 /// A reference to an object in the cluster. Clones share one handle; the server's
 /// reference is released when the last clone is dropped.
@@ -38,7 +56,7 @@ pub(crate) struct RefInner {
     // `pub(crate)` for the object calls (src/objects.rs), which read the size hint.
     owner: Weak<dyn RefOwner>,
     client_id: Arc<str>,
-    id: IdFuture,
+    id: RefId,
     pub(crate) size: SizeHint,
     /// Set by `cancel(force = true)` on this ref (see [`ObjectRef::was_force_cancelled`]).
     force_cancelled: AtomicBool,
@@ -77,11 +95,7 @@ impl ObjectRef {
         id: Bytes,
         size: SizeHint,
     ) -> ObjectRef {
-        let fut: BoxFuture<'static, Result<Bytes>> = futures::future::ready(Ok(id)).boxed();
-        let id = fut.shared();
-        // Poll once so `peek` sees the id without anyone awaiting it.
-        let _ = id.clone().now_or_never();
-        ObjectRef::from_parts(owner, id, size)
+        ObjectRef::from_parts(owner, RefId::Known(id), size)
     }
 
     pub(crate) fn pending(
@@ -89,14 +103,14 @@ impl ObjectRef {
         id: BoxFuture<'static, Result<Bytes>>,
         size: SizeHint,
     ) -> ObjectRef {
-        ObjectRef::from_parts(owner, id.shared(), size)
+        ObjectRef::from_parts(owner, RefId::Coming(id.shared()), size)
     }
 
-    fn from_parts(owner: &Arc<impl RefOwner + 'static>, id: IdFuture, size: SizeHint) -> ObjectRef {
+    fn from_parts(owner: &Arc<impl RefOwner + 'static>, id: RefId, size: SizeHint) -> ObjectRef {
         let weak: Weak<dyn RefOwner> = Arc::downgrade(owner) as Weak<dyn RefOwner>;
         ObjectRef(Arc::new(RefInner {
             owner: weak,
-            client_id: Arc::from(owner.client_id()),
+            client_id: owner.client_id().clone(),
             id,
             size,
             force_cancelled: AtomicBool::new(false),
@@ -132,16 +146,21 @@ impl ObjectRef {
     /// The object id, waiting for the server's ticket if needed. Fails if the task that
     /// produces this object could not be scheduled.
     pub async fn id(&self) -> Result<Bytes> {
-        self.0.id.clone().await
+        match &self.0.id {
+            RefId::Known(id) => Ok(id.clone()),
+            RefId::Coming(f) => f.clone().await,
+        }
     }
 
     /// Blocking [`id`](Self::id).
     pub fn id_blocking(&self) -> Result<Bytes> {
-        if let Some(id) = self.0.id.peek() {
-            return id.clone();
+        match &self.0.id {
+            RefId::Known(id) => Ok(id.clone()),
+            RefId::Coming(f) => match f.peek() {
+                Some(id) => id.clone(),
+                None => runtime::block_on(f.clone()),
+            },
         }
-        let id = self.0.id.clone();
-        runtime::block_on(id)
     }
 
     /// Hex form of the id (waits for it).
@@ -212,22 +231,23 @@ impl Drop for RefInner {
             return;
         };
         let me = self as *const RefInner;
-        match self.id.peek() {
-            Some(Ok(id)) => client.release(id.clone(), me),
-            Some(Err(_)) => {}
-            None => {
-                // The id is still coming: release it once it is known. Raw pointers are
-                // not Send; the address only serves as an identity check.
-                let me = me as usize;
-                let id = self.id.clone();
-                let client = Arc::downgrade(&client);
-                runtime::spawn(async move {
-                    if let (Ok(id), Some(client)) = (id.await, client.upgrade()) {
-                        client.release(id, me as *const RefInner);
-                    }
-                });
+        let coming = match &self.id {
+            RefId::Known(id) => return client.release(id.clone(), me),
+            RefId::Coming(f) => match f.peek() {
+                Some(Ok(id)) => return client.release(id.clone(), me),
+                Some(Err(_)) => return,
+                None => f.clone(),
+            },
+        };
+        // The id is still coming: release it once it is known. Raw pointers are not
+        // Send; the address only serves as an identity check.
+        let me = me as usize;
+        let client = Arc::downgrade(&client);
+        runtime::spawn(async move {
+            if let (Ok(id), Some(client)) = (coming.await, client.upgrade()) {
+                client.release(id, me as *const RefInner);
             }
-        }
+        });
     }
 }
 
