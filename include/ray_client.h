@@ -756,7 +756,10 @@ ray_client_status ray_client_object_get(const ray_client_client *client,
 
 // `ray_client_object_put` reporting the progress of the transfer (bytes the connection
 // has taken) to `progress(user, done, total)`, which may be NULL (see
-// `ray_client_progress_callback`). `user` must stay valid until this returns.
+// `ray_client_progress_callback`). `user` is only used until this returns, from the
+// library's progress thread. Blocks (refused on the I/O thread, as every blocking call).
+// The caller frees `*out` with `ray_client_object_ref_free`; a NULL or freed client or
+// value gives an error status; after any error `*out` holds nothing to free.
 ray_client_status ray_client_object_put_with_progress(const ray_client_client *client,
                                                       const ray_client_value *value,
                                                       ray_client_progress_callback progress,
@@ -765,7 +768,10 @@ ray_client_status ray_client_object_put_with_progress(const ray_client_client *c
 
 // `ray_client_object_get` reporting the progress of the transfer (bytes received) to
 // `progress(user, done, total)`, which may be NULL (see `ray_client_progress_callback`).
-// `user` must stay valid until this returns.
+// `timeout_ms` as for `ray_client_object_get` (negative: no limit). `user` is only used
+// until this returns, from the library's progress thread. Blocks (refused on the I/O
+// thread). The caller frees `*out` with `ray_client_value_free`; a NULL or freed client
+// or ref gives an error status; after any error `*out` holds nothing to free.
 ray_client_status ray_client_object_get_with_progress(const ray_client_client *client,
                                                       const ray_client_object_ref *r,
                                                       int64_t timeout_ms,

@@ -70,7 +70,16 @@ impl Tracker {
             if finished {
                 return;
             }
-            std::thread::park_timeout(REPORT_INTERVAL);
+            // park_timeout may return early (finish unparks; it may also wake for
+            // nothing): only the end cuts an interval short.
+            let until = std::time::Instant::now() + REPORT_INTERVAL;
+            loop {
+                let now = std::time::Instant::now();
+                if now >= until || self.finished.load(Ordering::Acquire) {
+                    break;
+                }
+                std::thread::park_timeout(until - now);
+            }
         }
     }
 

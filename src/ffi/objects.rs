@@ -88,7 +88,10 @@ fn progress_fn(
 
 /// `ray_client_object_put` reporting the progress of the transfer (bytes the connection
 /// has taken) to `progress(user, done, total)`, which may be NULL (see
-/// `ray_client_progress_callback`). `user` must stay valid until this returns.
+/// `ray_client_progress_callback`). `user` is only used until this returns, from the
+/// library's progress thread. Blocks (refused on the I/O thread, as every blocking call).
+/// The caller frees `*out` with `ray_client_object_ref_free`; a NULL or freed client or
+/// value gives an error status; after any error `*out` holds nothing to free.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_put_with_progress(
     client: *const ray_client_client,
@@ -107,7 +110,10 @@ pub unsafe extern "C" fn ray_client_object_put_with_progress(
 
 /// `ray_client_object_get` reporting the progress of the transfer (bytes received) to
 /// `progress(user, done, total)`, which may be NULL (see `ray_client_progress_callback`).
-/// `user` must stay valid until this returns.
+/// `timeout_ms` as for `ray_client_object_get` (negative: no limit). `user` is only used
+/// until this returns, from the library's progress thread. Blocks (refused on the I/O
+/// thread). The caller frees `*out` with `ray_client_value_free`; a NULL or freed client
+/// or ref gives an error status; after any error `*out` holds nothing to free.
 #[no_mangle]
 pub unsafe extern "C" fn ray_client_object_get_with_progress(
     client: *const ray_client_client,
